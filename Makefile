@@ -1,0 +1,26 @@
+# hybridops.ssm: `make demo` shows it working, `make test` runs every check.
+# Both start from nothing but Python 3.11: tools/bootstrap.sh builds .venv.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+TREE := $(CURDIR)/build/collections/ansible_collections/hybridops/ssm
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/tmp
+
+.PHONY: bootstrap test demo lint sanity units endpoint integration importer bench clean
+
+bootstrap:
+	@tools/bootstrap.sh
+
+test: bootstrap
+	@$(BIN)/python tools/run_checks.py all
+
+lint sanity units endpoint integration importer: bootstrap
+	@$(BIN)/python tools/run_checks.py $@
+
+demo: bootstrap
+	@$(BIN)/python tools/demo.py
+
+clean:
+	rm -rf build tests/output

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One function per SSM Run Command call (list, invocations, cancel)."""
+
+from .client import ssm_retry
+from .constraints import CANCEL_INSTANCE_IDS_MAX
+from .constraints import COMMAND_ID
+from .constraints import COMMAND_INSTANCE_ID
+from .constraints import check_list
+from .constraints import check_string
+from .errors import SSMCommandErrorHandler
+
+
+def _all_pages(page_call, result_key, kwargs):
+    items = []
+    while True:
+        page = page_call(**kwargs)
+        items.extend(page.get(result_key, []))
+        token = page.get("NextToken")
+        if not token:
+            return items
+        kwargs["NextToken"] = token
+
+
+@ssm_retry
+def _list_commands_page(client, **kwargs):
+    return client.list_commands(**kwargs)
+
+
+@ssm_retry
+def _list_command_invocations_page(client, **kwargs):
+    return client.list_command_invocations(**kwargs)
+
+
+@SSMCommandErrorHandler.list_error_handler("list commands", default_value=[])
+def list_commands(client, command_id=None, instance_id=None, filters=None, page_size=50):
+    """Every command matching the arguments, all pages; [] for an unknown command ID."""
+    kwargs = {"MaxResults": page_size}
+    if command_id:
+        kwargs["CommandId"] = check_string("CommandId", command_id, COMMAND_ID)
+    if instance_id:
+        kwargs["InstanceId"] = check_string("InstanceId", instance_id, COMMAND_INSTANCE_ID)
+    if filters:
+        kwargs["Filters"] = filters
+    return _all_pages(lambda **kw: _list_commands_page(client, **kw), "Commands", kwargs)
+
+
+@SSMCommandErrorHandler.list_error_handler("list command invocations", default_value=[])
+def list_command_invocations(client, command_id=None, instance_id=None, filters=None, details=False, page_size=50):
+    """Every invocation matching the arguments, all pages; [] for an unknown command ID."""
+    kwargs = {"MaxResults": page_size, "Details": bool(details)}
+    if command_id:
+        kwargs["CommandId"] = check_string("CommandId", command_id, COMMAND_ID)
+    if instance_id:
+        kwargs["InstanceId"] = check_string("InstanceId", instance_id, COMMAND_INSTANCE_ID)
+    if filters:
+        kwargs["Filters"] = filters
+    return _all_pages(lambda **kw: _list_command_invocations_page(client, **kw), "CommandInvocations", kwargs)
+
+
+@SSMCommandErrorHandler.deletion_error_handler("cancel command")
+@ssm_retry
+def cancel_command(client, command_id, instance_ids=None):
+    """Ask SSM to cancel a command (asynchronous); False for an unknown command ID.
+
+    ``instance_ids`` None cancels on every node the command targeted; callers
+    split longer lists into API-sized chunks (CANCEL_INSTANCE_IDS_MAX).
+    """
+    check_string("CommandId", command_id, COMMAND_ID)
+    check_list("InstanceIds", instance_ids, COMMAND_INSTANCE_ID, max_items=CANCEL_INSTANCE_IDS_MAX)
+    kwargs = {"CommandId": command_id}
+    if instance_ids:
+        kwargs["InstanceIds"] = list(instance_ids)
+    client.cancel_command(**kwargs)
+    return True

@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The SSM API's own input constraints, checked before any request is sent.
+
+Why the constraints are written out here rather than read from botocore's
+loaded service model at run time:
+
+* botocore checks only ``min`` client-side; ``max``, ``pattern`` and list
+  counts are enforced by the service, after a round trip, with a message
+  that names the wire field (``instanceId``) instead of the module option.
+* The model is a run-time dependency whose content varies with the botocore
+  release installed on the node that runs the module; a constraint written
+  here is the same wherever the module runs.
+* Loading the model costs time at module start for every task.
+
+The values are copied from the botocore SSM model (2014-11-06) and the API
+reference; ``tests/unit/plugins/module_utils/test_constraints.py`` compares
+each one with the installed botocore model, so a drift is caught by a test,
+not by a user.
+
+This is the one place to add a new constraint: declare it as a ``Constraint``
+and validate with ``check_string`` / ``check_list``.
+"""
+
+import re
+import unicodedata
+from collections import namedtuple
+
+from .errors import SSMValidationError
+
+# name: what a person calls the value; min_len/max_len: inclusive bounds
+# (None = unbounded); pattern: a Python regular expression; hint: what a valid
+# value looks like, in words.
+Constraint = namedtuple("Constraint", ["name", "min_len", "max_len", "pattern", "hint"])
+
+# DeregisterManagedInstance / UpdateManagedInstanceRole InstanceId (shape ManagedInstanceId).
+MANAGED_INSTANCE_ID = Constraint(
+    name="hybrid managed node ID",
+    min_len=20,
+    max_len=124,
+    pattern=r"(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)",
+    hint="'mi-' followed by 17 lower-case hex digits, or an 'eks_c:' EKS hybrid node ID",
+)
+
+# CancelCommand InstanceIds members, ListCommands / ListCommandInvocations /
+# GetCommandInvocation InstanceId (shape InstanceId).
+COMMAND_INSTANCE_ID = Constraint(
+    name="managed node ID",
+    min_len=None,
+    max_len=None,
+    pattern=r"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)",
+    hint="'mi-' followed by 17 characters, or an EC2 ID 'i-' followed by 8 or 17 characters",
+)
+
+# CommandId (shape CommandId): a UUID, fixed length.
+COMMAND_ID = Constraint(
+    name="command ID",
+    min_len=36,
+    max_len=36,
+    pattern=None,
+    hint="the 36-character ID that SendCommand returned",
+)
+
+# UpdateManagedInstanceRole / CreateActivation IamRole (shape IamRole).
+IAM_ROLE = Constraint(
+    name="IAM role name",
+    min_len=None,
+    max_len=64,
+    pattern=None,
+    hint="an IAM role name (not an ARN) of at most 64 characters",
+)
+
+# DeleteActivation / DescribeActivations ActivationId (shape ActivationId).
+ACTIVATION_ID = Constraint(
+    name="activation ID",
+    min_len=None,
+    max_len=None,
+    pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    hint="a lower-case UUID",
+)
+
+# GetCommandInvocation PluginName (shape CommandPluginName).
+PLUGIN_NAME = Constraint(name="plugin name", min_len=4, max_len=None, pattern=None, hint="a plugin name such as aws:runShellScript")
+
+# Tag keys and values (shapes TagKey / TagValue). The model's pattern uses
+# \p{L}\p{Z}\p{N}, which Python's re lacks: see _TAG_EXTRA_CHARACTERS.
+TAG_KEY = Constraint(name="tag key", min_len=1, max_len=128, pattern=None, hint="1-128 letters, digits, spaces and _.:/=+-@")
+TAG_VALUE = Constraint(name="tag value", min_len=0, max_len=256, pattern=None, hint="0-256 letters, digits, spaces and _.:/=+-@")
+_TAG_EXTRA_CHARACTERS = frozenset("_.:/=+-@")
+# aws: is reserved by AWS for its own tags.
+_TAG_RESERVED_PREFIX = "aws:"
+
+# List counts.
+CANCEL_INSTANCE_IDS_MAX = 50  # CancelCommand InstanceIds, shape InstanceIdList
+DESCRIBE_FILTER_VALUES_MAX = 100  # DescribeInstanceInformation Filters[].Values
+DESCRIBE_MAX_RESULTS = (5, 50)  # DescribeInstanceInformation MaxResults
+COMMAND_LIST_MAX_RESULTS = (1, 50)  # ListCommands / ListCommandInvocations MaxResults
+COMMAND_FILTER_VALUE_LEN = (1, 128)  # CommandFilter value
+COMMAND_FILTERS_MAX = 5  # CommandFilterList
+
+# Statuses (API reference, "Understanding command statuses").
+TERMINAL_COMMAND_STATUSES = frozenset(["Success", "Cancelled", "Failed", "TimedOut"])
+IN_FLIGHT_COMMAND_STATUSES = frozenset(["Pending", "InProgress", "Delayed"])
+PING_STATUSES = ("Online", "ConnectionLost", "Inactive")
+RESOURCE_TYPES = ("ManagedInstance", "EC2Instance")
+
+_COMPILED = {}
+
+
+def _matches(pattern, value):
+    compiled = _COMPILED.get(pattern)
+    if compiled is None:
+        compiled = _COMPILED[pattern] = re.compile(pattern)
+    return compiled.search(value) is not None
+
+
+def _describe(value):
+    return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
+
+
+def string_problem(constraint, value):
+    """Return why ``value`` breaks ``constraint`` (a sentence), or None when it holds."""
+    if not isinstance(value, str):
+        return f"must be a string ({constraint.hint})"
+    if constraint.min_len is not None and constraint.min_len == constraint.max_len and len(value) != constraint.min_len:
+        return f"must be exactly {constraint.min_len} characters long, not {len(value)} ({constraint.hint})"
+    if constraint.min_len is not None and len(value) < constraint.min_len:
+        return f"must be at least {constraint.min_len} characters long, not {len(value)} ({constraint.hint})"
+    if constraint.max_len is not None and len(value) > constraint.max_len:
+        return f"must be at most {constraint.max_len} characters long, not {len(value)} ({constraint.hint})"
+    if constraint.pattern is not None and not _matches(constraint.pattern, value):
+        return f"must match {constraint.pattern} ({constraint.hint})"
+    return None
+
+
+def check_string(parameter, value, constraint):
+    """Raise SSMValidationError naming ``parameter``, ``value`` and the constraint it breaks."""
+    problem = string_problem(constraint, value)
+    if problem:
+        raise SSMValidationError(f"{parameter}: {_describe(value)} is not a valid {constraint.name}: it {problem}.", parameter=parameter, value=value)
+    return value
+
+
+def check_list(parameter, values, constraint, min_items=0, max_items=None):
+    """Check a list option: item count, duplicates and every item.
+
+    Every broken item is named in one message, so a user fixes a bad list in
+    one run rather than one item per run.
+    """
+    if values is None:
+        values = []
+    if not isinstance(values, (list, tuple)):
+        raise SSMValidationError(f"{parameter}: {_describe(values)} must be a list.", parameter=parameter, value=values)
+    if len(values) < min_items:
+        raise SSMValidationError(
+            f"{parameter}: the list is empty; give at least {min_items} {constraint.name}{'s' if min_items > 1 else ''}.",
+            parameter=parameter,
+            value=list(values),
+        )
+    if max_items is not None and len(values) > max_items:
+        raise SSMValidationError(
+            f"{parameter}: {len(values)} items given, at most {max_items} are allowed in one call.",
+            parameter=parameter,
+            value=list(values),
+        )
+    problems = []
+    seen = set()
+    duplicates = []
+    for value in values:
+        problem = string_problem(constraint, value)
+        if problem:
+            problems.append(f"{_describe(value)} {problem}")
+            continue
+        if value in seen and value not in duplicates:
+            duplicates.append(value)
+        seen.add(value)
+    if problems:
+        raise SSMValidationError(
+            f"{parameter}: {len(problems)} invalid {constraint.name}{'s' if len(problems) > 1 else ''}: " + "; ".join(problems) + ".",
+            parameter=parameter,
+            value=list(values),
+        )
+    if duplicates:
+        raise SSMValidationError(
+            f"{parameter}: each {constraint.name} may appear once; duplicated: {', '.join(repr(d) for d in duplicates)}.",
+            parameter=parameter,
+            value=list(values),
+        )
+    return list(values)
+
+
+def check_range(parameter, value, bounds):
+    """Check an integer option against inclusive (low, high) bounds."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SSMValidationError(f"{parameter}: {_describe(value)} must be an integer from {low} to {high}.", parameter=parameter, value=value)
+    return value
+
+
+def _tag_text_problem(text, constraint):
+    if not isinstance(text, str):
+        return f"must be a string ({constraint.hint})"
+    if constraint.min_len and len(text) < constraint.min_len:
+        return f"must be at least {constraint.min_len} character(s) long ({constraint.hint})"
+    if len(text) > constraint.max_len:
+        return f"must be at most {constraint.max_len} characters long, not {len(text)} ({constraint.hint})"
+    for char in text:
+        if unicodedata.category(char)[0] not in "LZN" and char not in _TAG_EXTRA_CHARACTERS:
+            return f"contains {char!r}, which tags do not allow ({constraint.hint})"
+    return None
+
+
+def check_tags(parameter, tags):
+    """Check a tags dict: key and value lengths and characters, reserved prefix."""
+    if tags is None:
+        return None
+    if not isinstance(tags, dict):
+        raise SSMValidationError(f"{parameter}: {_describe(tags)} must be a dictionary of tag keys to values.", parameter=parameter, value=tags)
+    problems = []
+    for key, value in tags.items():
+        key_problem = _tag_text_problem(key, TAG_KEY)
+        if key_problem:
+            problems.append(f"key {key!r} {key_problem}")
+        elif key.lower().startswith(_TAG_RESERVED_PREFIX):
+            problems.append(f"key {key!r} uses the prefix 'aws:', which AWS reserves")
+        value_problem = _tag_text_problem(value, TAG_VALUE)
+        if value_problem:
+            problems.append(f"value {value!r} of key {key!r} {value_problem}")
+    if problems:
+        raise SSMValidationError(f"{parameter}: " + "; ".join(problems) + ".", parameter=parameter, value=tags)
+    return tags
+
+
+def is_ec2_instance_id(value):
+    """True for an EC2 instance ID (i-...), which SSM cannot deregister."""
+    return isinstance(value, str) and value.startswith("i-")

@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One function per SSM call on managed nodes (describe, deregister, role, tags)."""
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from .client import ssm_retry
+from .constraints import DESCRIBE_FILTER_VALUES_MAX
+from .constraints import IAM_ROLE
+from .constraints import MANAGED_INSTANCE_ID
+from .constraints import check_list
+from .constraints import check_string
+from .constraints import check_tags
+from .errors import SSMInstanceErrorHandler
+from .errors import SSMTaggingErrorHandler
+
+MANAGED_INSTANCE = "ManagedInstance"
+
+
+@ssm_retry
+def _describe_instance_information_page(client, **kwargs):
+    return client.describe_instance_information(**kwargs)
+
+
+@SSMInstanceErrorHandler.list_error_handler("describe managed nodes", default_value=[])
+def describe_instance_information(client, filters=None, page_size=50):
+    """Every node matching ``filters`` (a list of {Key, Values}), all pages.
+
+    Each page is retried on its own, so throttling on page 9 does not restart
+    the listing from page 1.
+    """
+    kwargs = {"MaxResults": page_size}
+    if filters:
+        kwargs["Filters"] = filters
+    nodes = []
+    while True:
+        page = _describe_instance_information_page(client, **kwargs)
+        nodes.extend(page.get("InstanceInformationList", []))
+        token = page.get("NextToken")
+        if not token:
+            return nodes
+        kwargs["NextToken"] = token
+
+
+def describe_instances_by_id(client, instance_ids):
+    """The registered nodes among ``instance_ids``, keyed by ID: ceil(n/50) calls for n IDs.
+
+    A node that is not registered is simply absent from the result.
+    """
+    check_list("InstanceIds", instance_ids, MANAGED_INSTANCE_ID)
+    found = {}
+    batch_size = min(DESCRIBE_FILTER_VALUES_MAX, 50)  # one page of at most 50 results per batch
+    for start in range(0, len(instance_ids), batch_size):
+        batch = list(instance_ids[start:start + batch_size])
+        for node in describe_instance_information(client, [{"Key": "InstanceIds", "Values": batch}]):
+            found[node["InstanceId"]] = node
+    return found
+
+
+@SSMInstanceErrorHandler.deletion_error_handler("deregister managed node")
+@ssm_retry
+def deregister_managed_instance(client, instance_id):
+    """Deregister a node; False when it was not registered (InvalidInstanceId)."""
+    check_string("InstanceId", instance_id, MANAGED_INSTANCE_ID)
+    client.deregister_managed_instance(InstanceId=instance_id)
+    return True
+
+
+@SSMInstanceErrorHandler.common_error_handler("update the IAM role of managed node")
+@ssm_retry
+def update_managed_instance_role(client, instance_id, iam_role):
+    check_string("InstanceId", instance_id, MANAGED_INSTANCE_ID)
+    check_string("IamRole", iam_role, IAM_ROLE)
+    client.update_managed_instance_role(InstanceId=instance_id, IamRole=iam_role)
+    return True
+
+
+@SSMTaggingErrorHandler.list_error_handler("list tags of managed node", default_value=None)
+@ssm_retry
+def list_instance_tags(client, instance_id):
+    """The node's tags as a dict; None when the node is not registered."""
+    check_string("ResourceId", instance_id, MANAGED_INSTANCE_ID)
+    response = client.list_tags_for_resource(ResourceType=MANAGED_INSTANCE, ResourceId=instance_id)
+    return boto3_tag_list_to_ansible_dict(response.get("TagList", []))
+
+
+@SSMTaggingErrorHandler.common_error_handler("tag managed node")
+@ssm_retry
+def add_instance_tags(client, instance_id, tags):
+    check_string("ResourceId", instance_id, MANAGED_INSTANCE_ID)
+    check_tags("Tags", tags)
+    client.add_tags_to_resource(ResourceType=MANAGED_INSTANCE, ResourceId=instance_id, Tags=ansible_dict_to_boto3_tag_list(tags))
+    return True
+
+
+@SSMTaggingErrorHandler.common_error_handler("untag managed node")
+@ssm_retry
+def remove_instance_tags(client, instance_id, tag_keys):
+    check_string("ResourceId", instance_id, MANAGED_INSTANCE_ID)
+    client.remove_tags_from_resource(ResourceType=MANAGED_INSTANCE, ResourceId=instance_id, TagKeys=list(tag_keys))
+    return True

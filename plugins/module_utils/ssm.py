@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Public facade of hybridops.ssm's module_utils: import from here in other content.
+
+The implementation lives in ``_ssm/`` (private, may change):
+``constraints`` (the API's input constraints), ``errors`` (AWS error mapping),
+``client`` (retries, credentials), ``instances`` and ``commands`` (one
+function per API call).
+"""
+
+from ._ssm.client import SSM_RETRY_CODES
+from ._ssm.client import security_token_fallback
+from ._ssm.client import ssm_client
+from ._ssm.client import ssm_retry
+from ._ssm.constraints import COMMAND_ID
+from ._ssm.constraints import COMMAND_INSTANCE_ID
+from ._ssm.constraints import MANAGED_INSTANCE_ID
+from ._ssm.constraints import TERMINAL_COMMAND_STATUSES
+from ._ssm.constraints import check_list
+from ._ssm.constraints import check_string
+from ._ssm.constraints import check_tags
+from ._ssm.errors import ERROR_ADVICE
+from ._ssm.errors import AnsibleSSMError
+from ._ssm.errors import SSMCommandErrorHandler
+from ._ssm.errors import SSMInstanceErrorHandler
+from ._ssm.errors import SSMValidationError
+
+__all__ = (
+    "SSM_RETRY_CODES",
+    "security_token_fallback",
+    "ssm_client",
+    "ssm_retry",
+    "COMMAND_ID",
+    "COMMAND_INSTANCE_ID",
+    "MANAGED_INSTANCE_ID",
+    "TERMINAL_COMMAND_STATUSES",
+    "check_list",
+    "check_string",
+    "check_tags",
+    "ERROR_ADVICE",
+    "AnsibleSSMError",
+    "SSMCommandErrorHandler",
+    "SSMInstanceErrorHandler",
+    "SSMValidationError",
+)

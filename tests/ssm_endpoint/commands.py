@@ -1,0 +1,290 @@
+"""Run Command with a status model: SendCommand, CancelCommand, the list calls, GetCommandInvocation.
+
+moto's own commands never change status; here every invocation moves through
+Pending -> InProgress -> outcome on clock steps, and CancelCommand moves it to Cancelling ->
+Cancelled (or lets it finish first: the cancel race the collection must survive).
+"""
+import dataclasses
+import datetime
+import uuid
+from typing import Any, Callable
+
+from .clock import CLOCK
+from .errors import (
+    DuplicateInstanceId, InvalidCommandId, InvalidFilterKey, InvalidInstanceId, InvalidParameters,
+    InvalidPluginName, InvocationDoesNotExist, ValidationException,
+)
+from .paging import page
+
+TERMINAL = ("Success", "Cancelled", "Failed", "TimedOut")
+INVOCATION_STATUSES = ("Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling")
+DETAILS = {"TimedOut": "ExecutionTimedOut"}
+PENDING_WITH_INSTANCE = "You can't specify a managed node ID in the same command that you specify Status = Pending. This is because the command hasn't reached the managed node yet."
+
+
+def aggregate(statuses: list[str]) -> str:
+    """Command status from its invocations (see README for why this order)."""
+    if any(s not in TERMINAL for s in statuses):
+        if "Cancelling" in statuses:
+            return "Cancelling"
+        return "Pending" if all(s == "Pending" for s in statuses) else "InProgress"
+    for status in ("Failed", "TimedOut", "Cancelled"):
+        if status in statuses:
+            return status
+    return "Success"
+
+
+@dataclasses.dataclass
+class Invocation:
+    """One command on one node."""
+
+    instance_id: str
+    instance_name: str
+    outcome: str
+    duration_steps: int
+    status: str = "Pending"
+    finish_before_cancel: bool = False
+    steps_running: int = 0
+    started: datetime.datetime | None = None
+    ended: datetime.datetime | None = None
+
+    def finish(self, status: str) -> None:
+        """Move to a terminal status now."""
+        self.status = status
+        self.ended = CLOCK.now()
+
+    def step(self) -> None:
+        """One clock step of the model."""
+        if self.status in ("Pending", "Delayed"):
+            self.status, self.started = "InProgress", CLOCK.now()
+        elif self.status == "InProgress":
+            self.steps_running += 1
+            if self.steps_running >= self.duration_steps:
+                self.finish(self.outcome)
+        elif self.status == "Cancelling":
+            self.finish("Cancelled")
+
+    def response_code(self) -> int:
+        """Exit code of the script as SSM reports it."""
+        return {"Success": 0, "Failed": 1}.get(self.status, -1)
+
+
+@dataclasses.dataclass
+class Command:
+    """One SendCommand request."""
+
+    command_id: str
+    document_name: str
+    requested: datetime.datetime
+    params: dict[str, Any]
+    invocations: dict[str, Invocation]
+
+    @property
+    def plugin(self) -> str:
+        """The single plugin of the document (PowerShell documents differ)."""
+        return "aws:runPowerShellScript" if "PowerShell" in self.document_name else "aws:runShellScript"
+
+    def status(self) -> str:
+        """Aggregated status (Success for a command with no targets)."""
+        return aggregate([i.status for i in self.invocations.values()])
+
+    def to_api(self) -> dict[str, Any]:
+        """The Command structure of SendCommand / ListCommands."""
+        statuses = [i.status for i in self.invocations.values()]
+        status = self.status()
+        timeout = int(self.params.get("TimeoutSeconds") or 3600)
+        return {
+            "CommandId": self.command_id, "DocumentName": self.document_name, "DocumentVersion": "$DEFAULT",
+            "Comment": self.params.get("Comment", ""), "Parameters": self.params.get("Parameters") or {},
+            "InstanceIds": list(self.params.get("InstanceIds") or []), "Targets": list(self.params.get("Targets") or []),
+            "RequestedDateTime": self.requested, "ExpiresAfter": self.requested + datetime.timedelta(seconds=timeout),
+            "Status": status, "StatusDetails": DETAILS.get(status, status),
+            "TargetCount": len(statuses), "CompletedCount": sum(s in TERMINAL for s in statuses),
+            "ErrorCount": sum(s in ("Failed", "TimedOut") for s in statuses), "DeliveryTimedOutCount": 0,
+            "MaxConcurrency": self.params.get("MaxConcurrency", "50"), "MaxErrors": self.params.get("MaxErrors", "0"),
+            "TimeoutSeconds": timeout,
+        }
+
+    def invocation_to_api(self, inv: Invocation, details: bool) -> dict[str, Any]:
+        """The CommandInvocation structure of ListCommandInvocations."""
+        item: dict[str, Any] = {
+            "CommandId": self.command_id, "InstanceId": inv.instance_id, "InstanceName": inv.instance_name,
+            "Comment": self.params.get("Comment", ""), "DocumentName": self.document_name, "DocumentVersion": "$DEFAULT",
+            "RequestedDateTime": self.requested, "Status": inv.status, "StatusDetails": DETAILS.get(inv.status, inv.status),
+            "TraceOutput": "", "StandardOutputUrl": "", "StandardErrorUrl": "", "CommandPlugins": [],
+        }
+        if details:
+            plugin = {"Name": self.plugin, "Status": inv.status, "StatusDetails": item["StatusDetails"],
+                      "ResponseCode": inv.response_code(), "Output": "", "StandardOutputUrl": "", "StandardErrorUrl": ""}
+            if inv.started:
+                plugin["ResponseStartDateTime"] = inv.started
+            if inv.ended:
+                plugin["ResponseFinishDateTime"] = inv.ended
+            item["CommandPlugins"] = [plugin]
+        return item
+
+
+def _parse_time(value: str) -> datetime.datetime:
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationException(f"Invalid timestamp filter value '{value}'") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+
+
+class CommandStore:
+    """Commands of one account and region."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self.defaults = {"outcome": "Success", "duration_steps": 1}
+
+    def send(self, params: dict[str, Any], fleet: Any) -> Command:
+        """SendCommand against registered nodes (InstanceIds, or Targets by InstanceIds/tag)."""
+        ids = list(params.get("InstanceIds") or [])
+        if len(set(ids)) != len(ids):
+            raise DuplicateInstanceId()
+        for target in params.get("Targets") or []:
+            ids += self._resolve_target(target, fleet)
+        if not params.get("InstanceIds") and not params.get("Targets"):
+            raise InvalidParameters("Specify InstanceIds or Targets.")
+        unknown = [i for i in ids if i not in fleet.nodes]
+        if unknown:
+            raise InvalidInstanceId(f"Instances [{', '.join(unknown)}] not in a valid state for account")
+        invocations = {}
+        for instance_id in dict.fromkeys(ids):
+            invocations[instance_id] = Invocation(instance_id, fleet.nodes[instance_id].name or "", self.defaults["outcome"], int(self.defaults["duration_steps"]))
+        command = Command(str(uuid.uuid4()), params["DocumentName"], CLOCK.now(), params, invocations)
+        self.commands[command.command_id] = command
+        return command
+
+    @staticmethod
+    def _resolve_target(target: dict[str, Any], fleet: Any) -> list[str]:
+        key, values = target.get("Key", ""), set(target.get("Values") or [])
+        if key == "InstanceIds":
+            return list(values)
+        if key.startswith("tag:"):
+            return [n.instance_id for n in fleet.nodes.values() if n.tags.get(key[4:]) in values]
+        if key == "tag-key":
+            return [n.instance_id for n in fleet.nodes.values() if values & set(n.tags)]
+        raise InvalidParameters(f"Target key {key} is not supported by this endpoint.")
+
+    def get(self, command_id: str) -> Command:
+        """A command or InvalidCommandId."""
+        command = self.commands.get(command_id)
+        if command is None:
+            raise InvalidCommandId()
+        return command
+
+    def cancel(self, command_id: str, instance_ids: list[str] | None) -> None:
+        """CancelCommand: accepted asynchronously; an invocation may still finish (finish_before_cancel)."""
+        command = self.get(command_id)
+        if instance_ids is not None and len(set(instance_ids)) != len(instance_ids):
+            raise DuplicateInstanceId()
+        targets = instance_ids if instance_ids else list(command.invocations)
+        unknown = [i for i in targets if i not in command.invocations]
+        if unknown:
+            raise InvalidInstanceId(f"Command {command_id} was not sent to {', '.join(unknown)}")
+        for instance_id in targets:
+            inv = command.invocations[instance_id]
+            if inv.status not in TERMINAL and inv.status != "Cancelling":
+                if inv.finish_before_cancel:
+                    inv.finish(inv.outcome)
+                else:
+                    inv.status = "Cancelling"
+
+    def _filters(self, params: dict[str, Any], allow_stage: bool) -> list[Callable[[Command, str], bool]]:
+        checks: list[Callable[[Command, str], bool]] = []
+        for flt in params.get("Filters") or []:
+            key, value = flt.get("key"), flt.get("value", "")
+            if key == "InvokedAfter":
+                after = _parse_time(value)
+                checks.append(lambda c, s, t=after: c.requested >= t)
+            elif key == "InvokedBefore":
+                before = _parse_time(value)
+                checks.append(lambda c, s, t=before: c.requested <= t)
+            elif key == "Status":
+                if value not in INVOCATION_STATUSES:
+                    raise ValidationException(f"Invalid status filter value '{value}'")
+                if value == "Pending" and params.get("InstanceId"):
+                    raise InvalidFilterKey(PENDING_WITH_INSTANCE)
+                checks.append(lambda c, s, v=value: s == v)
+            elif key == "ExecutionStage" and allow_stage:
+                if value not in ("Executing", "Complete"):
+                    raise ValidationException(f"Invalid ExecutionStage filter value '{value}'")
+                checks.append(lambda c, s, v=value: (s in TERMINAL) == (v == "Complete"))
+            elif key == "DocumentName":
+                checks.append(lambda c, s, v=value: c.document_name == v)
+            else:
+                raise InvalidFilterKey(f"The filter key {key} is not valid for this operation.")
+        return checks
+
+    def _selected(self, params: dict[str, Any]) -> list[Command]:
+        if params.get("CommandId"):
+            return [self.get(params["CommandId"])]
+        return list(reversed(self.commands.values()))  # insertion order is request order
+
+    def list_commands(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """ListCommands, newest first."""
+        checks = self._filters(params, allow_stage=True)
+        instance_id = params.get("InstanceId")
+        found = [c for c in self._selected(params)
+                 if (not instance_id or instance_id in c.invocations) and all(chk(c, c.status()) for chk in checks)]
+        chunk, token = page("ListCommands", found, params.get("MaxResults"), params.get("NextToken"))
+        return [c.to_api() for c in chunk], token
+
+    def list_invocations(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """ListCommandInvocations, newest command first, then target order."""
+        checks = self._filters(params, allow_stage=False)
+        instance_id = params.get("InstanceId")
+        found = [(c, inv) for c in self._selected(params) for inv in c.invocations.values()
+                 if (not instance_id or inv.instance_id == instance_id) and all(chk(c, inv.status) for chk in checks)]
+        chunk, token = page("ListCommandInvocations", found, params.get("MaxResults"), params.get("NextToken"))
+        return [c.invocation_to_api(inv, bool(params.get("Details"))) for c, inv in chunk], token
+
+    def get_invocation(self, command_id: str, instance_id: str, plugin_name: str | None) -> dict[str, Any]:
+        """GetCommandInvocation."""
+        command = self.commands.get(command_id)
+        if command is None or instance_id not in command.invocations:
+            raise InvocationDoesNotExist()
+        if plugin_name and plugin_name != command.plugin:
+            raise InvalidPluginName()
+        inv = command.invocations[instance_id]
+        elapsed = (inv.ended - inv.started).total_seconds() if inv.started and inv.ended else 0.0
+        return {
+            "CommandId": command_id, "InstanceId": instance_id, "Comment": command.params.get("Comment", ""),
+            "DocumentName": command.document_name, "DocumentVersion": "$DEFAULT", "PluginName": command.plugin,
+            "ResponseCode": inv.response_code(), "Status": inv.status, "StatusDetails": DETAILS.get(inv.status, inv.status),
+            "ExecutionStartDateTime": inv.started.isoformat() if inv.started else "",
+            "ExecutionEndDateTime": inv.ended.isoformat() if inv.ended else "",
+            "ExecutionElapsedTime": f"PT{elapsed:.3f}S" if inv.ended else "",
+            "StandardOutputContent": "", "StandardOutputUrl": "", "StandardErrorContent": "", "StandardErrorUrl": "",
+        }
+
+    def step(self) -> None:
+        """Advance every invocation by one clock step."""
+        for command in self.commands.values():
+            for inv in command.invocations.values():
+                inv.step()
+
+    def set_invocation(self, params: dict[str, Any]) -> None:
+        """Test-only: script outcome/duration/race of one or all invocations, or force a status now."""
+        command = self.get(params["command_id"])
+        targets = [params["instance_id"]] if params.get("instance_id") else list(command.invocations)
+        for instance_id in targets:
+            if instance_id not in command.invocations:
+                raise InvocationDoesNotExist()
+            inv = command.invocations[instance_id]
+            if params.get("outcome"):
+                inv.outcome = params["outcome"]
+            if params.get("duration_steps") is not None:
+                inv.duration_steps = int(params["duration_steps"])
+            if params.get("finish_before_cancel") is not None:
+                inv.finish_before_cancel = bool(params["finish_before_cancel"])
+            if params.get("status"):
+                if params["status"] not in INVOCATION_STATUSES:
+                    raise ValidationException(f"Unknown status {params['status']}")
+                if params["status"] in TERMINAL:
+                    inv.finish(params["status"])
+                else:
+                    inv.status = params["status"]

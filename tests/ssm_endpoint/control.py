@@ -1,0 +1,100 @@
+"""HTTP client for the ``/_hybridops/`` control API, using only the standard library.
+
+Tests, demos and the other side of the repo drive the endpoint with it; it must not import moto
+so it also works from a Python that only has boto3 (or nothing at all).
+"""
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+class ControlError(RuntimeError):
+    """A control call answered with an error; ``code`` is the ``__type``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+class EndpointControl:
+    """Thin wrapper: one method per control route."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body or {}).encode() if method in ("POST", "PUT") else None
+        request = urllib.request.Request(self.url + "/_hybridops/" + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # nosec - loopback test endpoint
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            payload = json.loads(exc.read() or b"{}")
+            raise ControlError(payload.get("__type", str(exc.code)), payload.get("message", "")) from exc
+
+    @staticmethod
+    def _body(**kwargs: Any) -> dict[str, Any]:
+        return {k: v for k, v in kwargs.items() if v is not None}
+
+    def health(self) -> bool:
+        """True when the endpoint answers."""
+        return bool(self._call("GET", "health").get("ok"))
+
+    def reset(self) -> None:
+        """All moto state, our state, log, faults, clock."""
+        self._call("POST", "reset")
+
+    def log(self, since: int = 0) -> list[dict[str, Any]]:
+        """Logged SSM calls after sequence number ``since``."""
+        return self._call("GET", f"log?since={int(since)}")["entries"]
+
+    def clear_log(self) -> None:
+        """Empty the log."""
+        self._call("DELETE", "log")
+
+    def operations(self, since: int = 0) -> list[str]:
+        """Operation names of logged calls, in order."""
+        return [e["operation"] for e in self.log(since)]
+
+    def count(self, operation: str, only_ok: bool = True) -> int:
+        """How many times ``operation`` was called (only successful calls unless only_ok=False)."""
+        return sum(1 for e in self.log() if e["operation"] == operation and (not only_ok or e["status"] == 200))
+
+    def set_faults(self, **kwargs: Any) -> None:
+        """Add/replace a fault rule (operation, throttle_next, throttle_rate, server_error_next, ...)."""
+        self._call("POST", "faults", self._body(**kwargs))
+
+    def clear_faults(self) -> None:
+        """Remove all fault rules."""
+        self._call("DELETE", "faults")
+
+    def set_clock(self, mode: str | None = None, step_interval: float | None = None) -> dict[str, Any]:
+        """manual or realtime stepping."""
+        return self._call("POST", "clock", self._body(mode=mode, step_interval=step_interval))
+
+    def step(self, steps: int = 1) -> None:
+        """Advance every command invocation by ``steps``."""
+        self._call("POST", "clock/step", {"steps": steps})
+
+    def register(self, activation_id: str, activation_code: str, **kwargs: Any) -> str:
+        """Register a node with an activation like the agent does; returns its ID."""
+        return self._call("POST", "activations/register", self._body(activation_id=activation_id, activation_code=activation_code, **kwargs))["instance_id"]
+
+    def seed_nodes(self, count: int, **kwargs: Any) -> dict[str, Any]:
+        """Bulk-create nodes: {"instance_ids": [...], "activation_id": ...}."""
+        return self._call("POST", "nodes/seed", self._body(count=count, **kwargs))
+
+    def set_ping(self, instance_ids: list[str], ping_status: str, **kwargs: Any) -> None:
+        """Change PingStatus (and last_ping / last_ping_days_ago)."""
+        self._call("POST", "nodes/ping", self._body(instance_ids=instance_ids, ping_status=ping_status, **kwargs))
+
+    def set_invocation(self, command_id: str, **kwargs: Any) -> None:
+        """Script invocations of a command (instance_id, outcome, duration_steps, finish_before_cancel, status)."""
+        self._call("POST", "invocations", self._body(command_id=command_id, **kwargs))
+
+    def set_command_defaults(self, outcome: str | None = None, duration_steps: int | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Outcome/duration for invocations created later."""
+        return self._call("POST", "commands/defaults", self._body(outcome=outcome, duration_steps=duration_steps, **kwargs))

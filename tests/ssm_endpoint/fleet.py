@@ -1,0 +1,234 @@
+"""Managed nodes of one account and region: registration, listing, deregistration, tags.
+
+Nodes are kept in registration order so DescribeInstanceInformation pages are stable.
+"""
+import dataclasses
+import datetime
+import re
+import secrets
+from typing import Any
+
+from .activations import Activations
+from .clock import CLOCK
+from .errors import (
+    InvalidActivationId, InvalidFilterKey, InvalidInstanceId, InvalidInstanceInformationFilterValue,
+    InvalidResourceId, TooManyTagsError, ValidationException,
+)
+from .paging import page
+
+MAX_TAGS = 50
+WELL_FORMED_ID = re.compile(r"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)")
+PLATFORMS = {
+    "Linux": ("Amazon Linux", "2023"),
+    "Windows": ("Microsoft Windows Server 2022 Datacenter", "10.0.20348"),
+    "MacOS": ("macOS", "14.5"),
+}
+FILTER_FIELDS = {
+    "InstanceIds": "instance_id", "PingStatus": "ping_status", "ResourceType": "resource_type",
+    "ActivationIds": "activation_id", "AgentVersion": "agent_version", "AssociationStatus": "association_status",
+    "IamRole": "iam_role", "PlatformType": "platform_type", "SourceIds": "source_id", "SourceTypes": "source_type",
+}
+ALLOWED_VALUES = {
+    "PingStatus": {"Online", "ConnectionLost", "Inactive"},
+    "ResourceType": {"ManagedInstance", "EC2Instance"},
+    "PlatformType": {"Windows", "Linux", "MacOS"},
+}
+LEGACY_KEYS = {"PlatformTypes": "PlatformType"}
+
+
+def new_node_id(resource_type: str = "ManagedInstance", eks_cluster: str | None = None) -> str:
+    """IDs shaped like the real ones: mi-/i- + 17 hex, or the EKS hybrid form."""
+    suffix = secrets.token_hex(9)[:17]
+    if eks_cluster:
+        return f"eks_c:{eks_cluster}_{suffix}"
+    return ("i-" if resource_type == "EC2Instance" else "mi-") + suffix
+
+
+@dataclasses.dataclass
+class Node:
+    """One managed node as DescribeInstanceInformation shows it."""
+
+    instance_id: str
+    registration_date: datetime.datetime
+    last_ping: datetime.datetime
+    activation_id: str | None = None
+    iam_role: str | None = None
+    name: str | None = None
+    computer_name: str | None = None
+    ip_address: str | None = None
+    platform_type: str = "Linux"
+    ping_status: str = "Online"
+    resource_type: str = "ManagedInstance"
+    agent_version: str = "3.3.1142.0"
+    association_status: str | None = None
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def source_id(self) -> str:
+        """Hybrid nodes are their own source."""
+        return self.instance_id
+
+    @property
+    def source_type(self) -> str:
+        """AWS::SSM::ManagedInstance or AWS::EC2::Instance."""
+        return "AWS::EC2::Instance" if self.resource_type == "EC2Instance" else "AWS::SSM::ManagedInstance"
+
+    def to_api(self) -> dict[str, Any]:
+        """The InstanceInformationList item."""
+        platform_name, platform_version = PLATFORMS.get(self.platform_type, ("", ""))
+        item: dict[str, Any] = {
+            "InstanceId": self.instance_id, "PingStatus": self.ping_status, "LastPingDateTime": self.last_ping,
+            "AgentVersion": self.agent_version, "IsLatestVersion": True, "PlatformType": self.platform_type,
+            "PlatformName": platform_name, "PlatformVersion": platform_version, "RegistrationDate": self.registration_date,
+            "ResourceType": self.resource_type, "SourceId": self.source_id, "SourceType": self.source_type,
+            "ActivationId": self.activation_id, "IamRole": self.iam_role, "Name": self.name,
+            "IPAddress": self.ip_address, "ComputerName": self.computer_name, "AssociationStatus": self.association_status,
+        }
+        return {k: v for k, v in item.items() if v is not None}
+
+
+class Fleet:
+    """Activations and nodes of one backend (account + region)."""
+
+    def __init__(self) -> None:
+        self.activations = Activations()
+        self.nodes: dict[str, Node] = {}
+
+    # --- test-side registration -------------------------------------------------------------
+    def register(self, params: dict[str, Any]) -> Node:
+        """What the agent's ``-register`` does: consume the activation and create a node."""
+        activation = self.activations.consume(params["activation_id"], params["activation_code"])
+        now = CLOCK.now()
+        node = Node(
+            instance_id=new_node_id(eks_cluster=params.get("eks_cluster")), registration_date=now, last_ping=now,
+            activation_id=activation.activation_id, iam_role=activation.iam_role,
+            name=params.get("name") or activation.default_instance_name or None,
+            computer_name=params.get("computer_name"), ip_address=params.get("ip_address"),
+            platform_type=params.get("platform_type") or "Linux",
+        )
+        self.nodes[node.instance_id] = node
+        return node
+
+    def seed(self, params: dict[str, Any]) -> tuple[list[str], str | None]:
+        """Bulk-create ``count`` nodes quickly (no per-node activation checks beyond the count)."""
+        count = int(params["count"])
+        resource_type = params.get("resource_type") or "ManagedInstance"
+        activation_id = params.get("activation_id")
+        iam_role = params.get("iam_role")
+        if resource_type == "ManagedInstance":
+            if activation_id is None:
+                activation = self.activations.create({"IamRole": iam_role or "SSMServiceRole", "RegistrationLimit": max(1, min(count, 1000))})
+            else:
+                activation = self.activations.items.get(activation_id)
+                if activation is None:
+                    raise InvalidActivationId()
+            activation.registrations_count += count
+            activation_id, iam_role = activation.activation_id, iam_role or activation.iam_role
+        now = CLOCK.now()
+        registered = now - datetime.timedelta(days=float(params.get("registered_days_ago") or 0))
+        last_ping = now - datetime.timedelta(days=float(params.get("last_ping_days_ago") or 0))
+        prefix = params.get("name_prefix") or "node"
+        tags = dict(params.get("tags") or {})
+        ids = []
+        for index in range(count):
+            node = Node(
+                instance_id=new_node_id(resource_type), registration_date=registered, last_ping=last_ping,
+                activation_id=activation_id, iam_role=iam_role, name=f"{prefix}-{index}", computer_name=f"{prefix}-{index}.local",
+                ip_address=f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}",
+                platform_type=params.get("platform_type") or "Linux", ping_status=params.get("ping_status") or "Online",
+                resource_type=resource_type, tags=dict(tags),
+            )
+            self.nodes[node.instance_id] = node
+            ids.append(node.instance_id)
+        return ids, activation_id
+
+    def set_ping(self, params: dict[str, Any]) -> None:
+        """Change PingStatus and LastPingDateTime of known nodes."""
+        if params.get("last_ping"):
+            last_ping = datetime.datetime.fromisoformat(str(params["last_ping"]).replace("Z", "+00:00"))
+        elif params.get("last_ping_days_ago") is not None:
+            last_ping = CLOCK.now() - datetime.timedelta(days=float(params["last_ping_days_ago"]))
+        else:
+            last_ping = None
+        for instance_id in params["instance_ids"]:
+            node = self.get(instance_id)
+            node.ping_status = params["ping_status"]
+            if last_ping is not None:
+                node.last_ping = last_ping
+
+    # --- API -------------------------------------------------------------------------------
+    def get(self, instance_id: str) -> Node:
+        """A registered node or InvalidInstanceId."""
+        node = self.nodes.get(instance_id)
+        if node is None:
+            raise InvalidInstanceId()
+        return node
+
+    def deregister(self, instance_id: str) -> None:
+        """DeregisterManagedInstance: the node and its tags go; command history stays."""
+        if instance_id not in self.nodes:
+            raise InvalidInstanceId()
+        del self.nodes[instance_id]
+
+    def update_role(self, instance_id: str, iam_role: str) -> None:
+        """UpdateManagedInstanceRole."""
+        self.get(instance_id).iam_role = iam_role
+
+    def describe(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """DescribeInstanceInformation with Filters (or the legacy filter list) and paging."""
+        if params.get("Filters") and params.get("InstanceInformationFilterList"):
+            raise ValidationException("Filters and InstanceInformationFilterList cannot be used together.")
+        filters = [(f["Key"], f.get("Values") or []) for f in params.get("Filters") or []]
+        filters += [(LEGACY_KEYS.get(f["key"], f["key"]), f.get("valueSet") or []) for f in params.get("InstanceInformationFilterList") or []]
+        predicates = [self._predicate(key, values) for key, values in filters]
+        kinds = {key.startswith("tag:") or key == "tag-key" for key, _ in filters}
+        if len(kinds) > 1:
+            raise InvalidFilterKey("Tag filters cannot be combined with other filter types.")
+        matches = [n for n in self.nodes.values() if all(p(n) for p in predicates)]
+        chunk, token = page("DescribeInstanceInformation", matches, params.get("MaxResults"), params.get("NextToken"))
+        return [n.to_api() for n in chunk], token
+
+    @staticmethod
+    def _predicate(key: str, values: list[str]) -> Any:
+        wanted = set(values)
+        if key == "tag-key":
+            return lambda n: bool(wanted & set(n.tags))
+        if key.startswith("tag:"):
+            tag = key[4:]
+            return lambda n: n.tags.get(tag) in wanted
+        if key not in FILTER_FIELDS:
+            raise InvalidFilterKey(f"The filter key {key} is not valid.")
+        if key == "InstanceIds":
+            bad = [v for v in values if not WELL_FORMED_ID.match(v)]
+            if bad:
+                raise InvalidInstanceId(f"Invalid instance ids: {', '.join(bad)}")
+        if key in ALLOWED_VALUES and not wanted <= ALLOWED_VALUES[key]:
+            raise InvalidInstanceInformationFilterValue(f"The filter value is not valid for key {key}.")
+        field = FILTER_FIELDS[key]
+        return lambda n: getattr(n, field) in wanted
+
+    # --- tags ------------------------------------------------------------------------------
+    def _tagged(self, resource_id: str) -> Node:
+        node = self.nodes.get(resource_id)
+        if node is None or node.resource_type != "ManagedInstance":
+            raise InvalidResourceId()
+        return node
+
+    def add_tags(self, resource_id: str, tags: list[dict[str, str]]) -> None:
+        """AddTagsToResource for ResourceType=ManagedInstance (overwrites existing keys)."""
+        node = self._tagged(resource_id)
+        merged = dict(node.tags)
+        merged.update({t["Key"]: t.get("Value", "") for t in tags})
+        if len(merged) > MAX_TAGS:
+            raise TooManyTagsError()
+        node.tags = merged
+
+    def remove_tags(self, resource_id: str, keys: list[str]) -> None:
+        """RemoveTagsFromResource for ResourceType=ManagedInstance."""
+        node = self._tagged(resource_id)
+        for key in keys:
+            node.tags.pop(key, None)
+
+    def list_tags(self, resource_id: str) -> list[dict[str, str]]:
+        """ListTagsForResource for ResourceType=ManagedInstance."""
+        return [{"Key": k, "Value": v} for k, v in self._tagged(resource_id).tags.items()]

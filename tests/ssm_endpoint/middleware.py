@@ -1,0 +1,135 @@
+"""WSGI middleware in front of moto: control routes, fault injection and the request log.
+
+Faulted calls never reach moto, so they change no state, exactly like a throttled call on AWS.
+"""
+import io
+import json
+import os
+import re
+import socket
+import time
+import urllib.parse
+from typing import Any, Callable, Iterable
+
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from .errors import SSMError
+from .faults import Faults
+from .requestlog import RequestLog
+from .routes import ControlRoutes
+
+CONTROL_PREFIX = "/_hybridops/"
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/")
+_FAULT_BODIES = {
+    "throttle": ("400 Bad Request", {"__type": "ThrottlingException", "message": "Rate exceeded"}),
+    "server_error": ("500 Internal Server Error", {"__type": "InternalServerError", "message": "An error occurred on the server side."}),
+}
+
+
+def _json_response(start_response: Callable[..., Any], status: str, payload: Any) -> list[bytes]:
+    body = json.dumps(payload, default=str).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _identity(environ: dict[str, Any]) -> tuple[str, str]:
+    """Region and account the way moto derives them (SigV4 scope; env, header, then access key)."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    region = match.group(2) if match else "us-east-1"
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return region, os.environ["MOTO_ACCOUNT_ID"]
+    if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
+        return region, environ["HTTP_X_MOTO_ACCOUNT_ID"]
+    if match:
+        from moto.iam.models import get_account_id_from  # pylint: disable=import-outside-toplevel
+        return region, get_account_id_from(match.group(1))
+    return region, DEFAULT_ACCOUNT_ID
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    """Reset the client's TCP connection without a response."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _error_code(body: bytes) -> str | None:
+    try:
+        kind = json.loads(body or b"{}").get("__type")
+    except ValueError:
+        return None
+    return kind.split("#")[-1] if kind else None
+
+
+class EndpointMiddleware:
+    """The WSGI app the server runs: ours first, moto's DomainDispatcherApplication behind."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.log = RequestLog()
+        self.faults = Faults()
+        self.routes = ControlRoutes(self.log, self.faults)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            return self._control(environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("AmazonSSM."):
+            return self._ssm(environ, start_response, target.split(".", 1)[1])
+        return self.app(environ, start_response)
+
+    def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        handler = self.routes.find(environ["REQUEST_METHOD"], environ["PATH_INFO"])
+        if handler is None:
+            return _json_response(start_response, "404 Not Found", {"__type": "NotFound", "message": environ["PATH_INFO"]})
+        query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+        try:
+            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            body = json.loads(raw) if raw.strip() else {}
+            return _json_response(start_response, "200 OK", handler(body, query))
+        except SSMError as exc:
+            return _json_response(start_response, "400 Bad Request", {"__type": exc.code, "message": exc.message})
+        except KeyError as exc:
+            return _json_response(start_response, "400 Bad Request", {"__type": "MissingParameter", "message": f"missing {exc}"})
+        except (ValueError, TypeError) as exc:
+            return _json_response(start_response, "400 Bad Request", {"__type": "BadRequest", "message": str(exc)})
+
+    def _ssm(self, environ: dict[str, Any], start_response: Callable[..., Any], operation: str) -> Iterable[bytes]:
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(raw)
+        environ["CONTENT_LENGTH"] = str(len(raw))
+        try:
+            params = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            params = {"_unparsed": raw.decode("utf-8", "replace")}
+        region, account = _identity(environ)
+        entry = {"operation": operation, "region": region, "account": account, "params": params,
+                 "session_token_sent": bool(environ.get("HTTP_X_AMZ_SECURITY_TOKEN"))}
+        latency, fault = self.faults.decide(operation)
+        if latency:
+            time.sleep(latency)
+        if fault == "drop":
+            self.log.add(**entry, status=0, error=None, fault=fault)
+            _drop(environ)
+            # werkzeug's attempt to send these headers hits the closed socket and is treated as a dropped connection.
+            start_response("500 Internal Server Error", [("Content-Length", "0")])
+            return []
+        if fault:
+            status, payload = _FAULT_BODIES[fault]
+            self.log.add(**entry, status=int(status.split()[0]), error=payload["__type"], fault=fault)
+            return _json_response(start_response, status, payload)
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], Any]:
+            captured["status"] = int(status.split()[0])
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        chunks = list(self.app(environ, capture))
+        body = b"".join(chunks)
+        status = captured.get("status", 500)
+        self.log.add(**entry, status=status, error=_error_code(body) if status >= 400 else None, fault=None)
+        return chunks

@@ -1,0 +1,115 @@
+"""Handlers of the test-only control API under ``/_hybridops/``.
+
+Each handler takes the JSON body (and the query string) and returns a JSON-able dict; they act on the
+same moto backends the SSM API uses, picked by ``region``/``account`` in the body.
+"""
+from typing import Any, Callable
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_api._internal.models import moto_api_backend
+
+from .clock import CLOCK
+from .extend import STATE_LOCK, backend
+from .faults import Faults
+from .requestlog import RequestLog
+
+Handler = Callable[[dict[str, Any], dict[str, str]], dict[str, Any]]
+
+
+def _backend(body: dict[str, Any]) -> Any:
+    return backend(body.get("region") or "us-east-1", body.get("account") or DEFAULT_ACCOUNT_ID)
+
+
+class ControlRoutes:
+    """Maps (method, path) to handlers sharing one log and one fault table."""
+
+    def __init__(self, log: RequestLog, faults: Faults) -> None:
+        self.log = log
+        self.faults = faults
+        self.table: dict[tuple[str, str], Handler] = {
+            ("GET", "/_hybridops/health"): lambda b, q: {"ok": True},
+            ("POST", "/_hybridops/reset"): self.reset,
+            ("GET", "/_hybridops/log"): lambda b, q: {"entries": self.log.since(int(q.get("since") or 0))},
+            ("DELETE", "/_hybridops/log"): lambda b, q: self.log.clear() or {},
+            ("POST", "/_hybridops/faults"): lambda b, q: self.faults.set_rule(b),
+            ("DELETE", "/_hybridops/faults"): lambda b, q: self.faults.clear() or {},
+            ("POST", "/_hybridops/clock"): self.clock,
+            ("POST", "/_hybridops/clock/step"): self.step,
+            ("POST", "/_hybridops/activations/register"): self.register,
+            ("POST", "/_hybridops/nodes/seed"): self.seed,
+            ("POST", "/_hybridops/nodes/ping"): self.ping,
+            ("POST", "/_hybridops/invocations"): self.invocations,
+            ("POST", "/_hybridops/commands/defaults"): self.command_defaults,
+        }
+
+    def find(self, method: str, path: str) -> Handler | None:
+        """The handler for a request, or None (404)."""
+        return self.table.get((method, path.rstrip("/")))
+
+    def reset(self, body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Every moto backend (all services), our stores, the log, the faults and the clock."""
+        del body, query
+        CLOCK.reset()
+        with STATE_LOCK:
+            moto_api_backend.reset()
+        self.log.clear()
+        self.faults.clear()
+        return {}
+
+    @staticmethod
+    def clock(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Switch between manual and realtime stepping."""
+        del query
+        CLOCK.configure(body.get("mode"), body.get("step_interval"))
+        return {"mode": CLOCK.mode, "step_interval": CLOCK.step_interval}
+
+    @staticmethod
+    def step(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Advance every invocation in every backend by ``steps``."""
+        del query
+        CLOCK.step(int(body.get("steps", 1)))
+        return {}
+
+    @staticmethod
+    def register(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """What ``amazon-ssm-agent -register`` does on a host."""
+        del query
+        with STATE_LOCK:
+            node = _backend(body).hybridops_fleet.register(body)
+        return {"instance_id": node.instance_id}
+
+    @staticmethod
+    def seed(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Bulk-create nodes."""
+        del query
+        with STATE_LOCK:
+            ids, activation_id = _backend(body).hybridops_fleet.seed(body)
+        return {"instance_ids": ids, "activation_id": activation_id}
+
+    @staticmethod
+    def ping(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Set PingStatus / LastPingDateTime."""
+        del query
+        with STATE_LOCK:
+            _backend(body).hybridops_fleet.set_ping(body)
+        return {}
+
+    @staticmethod
+    def invocations(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Script one or all invocations of a command."""
+        del query
+        with STATE_LOCK:
+            _backend(body).hybridops_commands.set_invocation(body)
+        return {}
+
+    @staticmethod
+    def command_defaults(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Outcome and duration of invocations created from now on."""
+        del query
+        with STATE_LOCK:
+            defaults = _backend(body).hybridops_commands.defaults
+            if body.get("outcome"):
+                defaults["outcome"] = body["outcome"]
+            if body.get("duration_steps") is not None:
+                defaults["duration_steps"] = int(body["duration_steps"])
+            return dict(defaults)

@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Fixtures for module_utils unit tests."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def no_retry_sleep(monkeypatch):
+    """Retries back off with time.sleep; tests need the count, not the wait."""
+    import ansible_collections.amazon.aws.plugins.module_utils.cloud as cloud
+
+    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)

@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Test doubles: a scripted SSM client and ClientError builders."""
+
+from botocore.exceptions import ClientError
+
+
+def client_error(code, operation="DeregisterManagedInstance", message="boom", status=400):
+    return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+
+
+class ScriptedClient:
+    """Answers each method call with the next scripted outcome (a dict, or an exception to raise).
+
+    ``calls`` records (method, kwargs) so tests assert on what would have been sent.
+    """
+
+    def __init__(self, **scripts):
+        self._scripts = {name: list(outcomes) for name, outcomes in scripts.items()}
+        self.calls = []
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(**kwargs):
+            self.calls.append((name, kwargs))
+            outcomes = self._scripts.get(name)
+            if not outcomes:
+                raise AssertionError(f"unexpected call {name}({kwargs})")
+            outcome = outcomes.pop(0) if len(outcomes) > 1 else outcomes[0]
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome(**kwargs) if callable(outcome) else outcome
+
+        return call
+
+    def names(self):
+        return [name for name, _kwargs in self.calls]

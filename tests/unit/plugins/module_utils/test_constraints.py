@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Every input constraint: pinned to the API reference, checked against botocore, edges both sides."""
+
+import botocore.session
+import pytest
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import constraints as c
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+
+HEX17 = "0123456789abcdef0"
+MI = "mi-" + HEX17
+
+
+# --- pinned to the seeds (../shared/seeds) and REFERENCE §1 -------------------------------------
+
+def test_managed_instance_id_matches_the_deregister_reference_page():
+    assert (c.MANAGED_INSTANCE_ID.min_len, c.MANAGED_INSTANCE_ID.max_len) == (20, 124)
+    assert c.MANAGED_INSTANCE_ID.pattern == r"(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)"
+
+
+def test_cancel_command_constraints_match_the_cancel_reference_page():
+    assert (c.COMMAND_ID.min_len, c.COMMAND_ID.max_len) == (36, 36)
+    assert c.COMMAND_INSTANCE_ID.pattern == r"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)"
+    assert c.CANCEL_INSTANCE_IDS_MAX == 50
+
+
+def test_other_counts_match_the_reference_sheet():
+    assert c.IAM_ROLE.max_len == 64
+    assert (c.TAG_KEY.min_len, c.TAG_KEY.max_len, c.TAG_VALUE.min_len, c.TAG_VALUE.max_len) == (1, 128, 0, 256)
+    assert c.DESCRIBE_FILTER_VALUES_MAX == 100
+    assert c.DESCRIBE_MAX_RESULTS == (5, 50)
+    assert c.COMMAND_LIST_MAX_RESULTS == (1, 50)
+    assert c.PLUGIN_NAME.min_len == 4
+    assert c.TERMINAL_COMMAND_STATUSES == {"Success", "Cancelled", "Failed", "TimedOut"}
+    assert c.IN_FLIGHT_COMMAND_STATUSES == {"Pending", "InProgress", "Delayed"}
+
+
+# --- the same values in the installed botocore model: a drift fails here ------------------------
+
+@pytest.fixture(scope="module")
+def model():
+    return botocore.session.get_session().get_service_model("ssm")
+
+
+def _member(model, operation, member):
+    return model.operation_model(operation).input_shape.members[member]
+
+
+@pytest.mark.parametrize(
+    "operation, member, constraint",
+    [
+        ("DeregisterManagedInstance", "InstanceId", c.MANAGED_INSTANCE_ID),
+        ("UpdateManagedInstanceRole", "InstanceId", c.MANAGED_INSTANCE_ID),
+        ("UpdateManagedInstanceRole", "IamRole", c.IAM_ROLE),
+        ("CancelCommand", "CommandId", c.COMMAND_ID),
+        ("ListCommands", "InstanceId", c.COMMAND_INSTANCE_ID),
+        ("GetCommandInvocation", "PluginName", c.PLUGIN_NAME),
+        ("DeleteActivation", "ActivationId", c.ACTIVATION_ID),
+    ],
+)
+def test_string_constraint_equals_botocore_model(model, operation, member, constraint):
+    metadata = _member(model, operation, member).metadata
+    assert metadata.get("min") == constraint.min_len or (constraint.min_len is None and "min" not in metadata)
+    assert metadata.get("max") == constraint.max_len
+    assert metadata.get("pattern") == constraint.pattern
+
+
+def test_list_constraints_equal_botocore_model(model):
+    cancel_ids = _member(model, "CancelCommand", "InstanceIds")
+    assert cancel_ids.metadata["max"] == c.CANCEL_INSTANCE_IDS_MAX
+    assert cancel_ids.member.metadata["pattern"] == c.COMMAND_INSTANCE_ID.pattern
+    assert model.shape_for("InstanceInformationFilterValueSet").metadata["max"] == c.DESCRIBE_FILTER_VALUES_MAX
+    max_results = _member(model, "DescribeInstanceInformation", "MaxResults").metadata
+    assert (max_results["min"], max_results["max"]) == c.DESCRIBE_MAX_RESULTS
+    command_max = _member(model, "ListCommands", "MaxResults").metadata
+    assert (command_max["min"], command_max["max"]) == c.COMMAND_LIST_MAX_RESULTS
+    assert model.shape_for("CommandFilterList").metadata["max"] == c.COMMAND_FILTERS_MAX
+    for shape, constraint in (("TagKey", c.TAG_KEY), ("TagValue", c.TAG_VALUE)):
+        metadata = model.shape_for(shape).metadata
+        assert (metadata["min"], metadata["max"]) == (constraint.min_len, constraint.max_len)
+
+
+# --- edge values that pass ------------------------------------------------------------------------
+
+EKS_LONGEST = "eks_c:" + "a" * 100 + "_" + "b" * 17  # 124 characters, the maximum
+
+
+@pytest.mark.parametrize("value", [MI, "mi-" + "f" * 17, "eks_c:c_" + "x" * 17, EKS_LONGEST])
+def test_managed_instance_id_edges_pass(value):
+    assert c.check_string("instance_id", value, c.MANAGED_INSTANCE_ID) == value
+
+
+def test_longest_eks_id_is_the_maximum_length():
+    assert len(EKS_LONGEST) == 124
+
+
+@pytest.mark.parametrize("value", [MI, "i-12345678", "i-" + "a" * 17, "mi-ABCDEF0123456789A"])
+def test_command_instance_id_edges_pass(value):
+    assert c.check_string("instance_ids", value, c.COMMAND_INSTANCE_ID) == value
+
+
+def test_command_id_of_exactly_36_passes():
+    value = "25173b39-c88d-4459-ba3d-8704a0000000"
+    assert c.check_string("command_id", value, c.COMMAND_ID) == value
+
+
+def test_fifty_instance_ids_pass_and_tags_at_their_limits_pass():
+    ids = ["mi-" + format(n, "017x") for n in range(50)]
+    assert c.check_list("instance_ids", ids, c.COMMAND_INSTANCE_ID, max_items=50) == ids
+    tags = {"k" * 128: "v" * 256, "Env": "", "ünïcode key 1": "a_b.c:d/e=f+g-h@i"}
+    assert c.check_tags("tags", tags) == tags
+    assert c.check_string("iam_role", "r" * 64, c.IAM_ROLE) == "r" * 64
+
+
+# --- values that fail, with the right message --------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        ("mi-" + "0" * 16, "at least 20 characters long, not 19"),
+        ("mi-" + "0" * 18, "must match"),
+        ("mi-0123456789ABCDEF0", "must match"),
+        ("i-0123456789abcdef0", "at least 20 characters long, not 19"),
+        ("i-0123456789abcdef0123", "must match"),
+        ("", "at least 20 characters long, not 0"),
+        ("eks_c:" + "a" * 101 + "_" + "b" * 17, "at most 124 characters long, not 125"),
+        (12345, "must be a string"),
+    ],
+)
+def test_managed_instance_id_failures_name_parameter_value_and_constraint(value, fragment):
+    with pytest.raises(SSMValidationError) as raised:
+        c.check_string("instance_ids", value, c.MANAGED_INSTANCE_ID)
+    message = str(raised.value)
+    assert message.startswith("instance_ids: ")
+    assert repr(value) in message
+    assert fragment in message
+    assert raised.value.parameter == "instance_ids"
+
+
+@pytest.mark.parametrize("length", [0, 35, 37])
+def test_command_id_of_wrong_length_fails(length):
+    with pytest.raises(SSMValidationError, match=rf"command_id: .* must be exactly 36 characters long, not {length}"):
+        c.check_string("command_id", "a" * length, c.COMMAND_ID)
+
+
+def test_command_instance_id_pattern_failure():
+    with pytest.raises(SSMValidationError, match=r"instance_ids: 1 invalid managed node ID: 'i-123' must match"):
+        c.check_list("instance_ids", ["i-123"], c.COMMAND_INSTANCE_ID)
+
+
+def test_empty_list_fails_when_items_are_required():
+    with pytest.raises(SSMValidationError, match="instance_ids: the list is empty; give at least 1"):
+        c.check_list("instance_ids", [], c.MANAGED_INSTANCE_ID, min_items=1)
+
+
+def test_too_many_items_fails():
+    ids = ["mi-" + format(n, "017x") for n in range(51)]
+    with pytest.raises(SSMValidationError, match="instance_ids: 51 items given, at most 50"):
+        c.check_list("instance_ids", ids, c.COMMAND_INSTANCE_ID, max_items=50)
+
+
+def test_duplicates_are_named():
+    with pytest.raises(SSMValidationError, match=rf"instance_ids: each hybrid managed node ID may appear once; duplicated: '{MI}'"):
+        c.check_list("instance_ids", [MI, "mi-" + "1" * 17, MI], c.MANAGED_INSTANCE_ID)
+
+
+def test_every_bad_item_is_named_in_one_message():
+    with pytest.raises(SSMValidationError) as raised:
+        c.check_list("instance_ids", ["bad-1", MI, "bad-2"], c.MANAGED_INSTANCE_ID)
+    assert "2 invalid hybrid managed node IDs" in str(raised.value)
+    assert "'bad-1'" in str(raised.value) and "'bad-2'" in str(raised.value)
+
+
+def test_a_string_where_a_list_belongs_fails():
+    with pytest.raises(SSMValidationError, match="instance_ids: .* must be a list"):
+        c.check_list("instance_ids", MI, c.MANAGED_INSTANCE_ID)
+
+
+@pytest.mark.parametrize(
+    "tags, fragment",
+    [
+        ({"k" * 129: "v"}, "at most 128 characters long, not 129"),
+        ({"": "v"}, "at least 1 character(s) long"),
+        ({"k": "v" * 257}, "at most 256 characters long, not 257"),
+        ({"bad#key": "v"}, "contains '#'"),
+        ({"k": "semi;colon"}, "contains ';'"),
+        ({"aws:owner": "me"}, "prefix 'aws:'"),
+        ({"k": 5}, "must be a string"),
+    ],
+)
+def test_bad_tags_fail(tags, fragment):
+    with pytest.raises(SSMValidationError) as raised:
+        c.check_tags("tags", tags)
+    assert str(raised.value).startswith("tags: ")
+    assert fragment in str(raised.value)
+
+
+def test_iam_role_over_64_fails():
+    with pytest.raises(SSMValidationError, match="iam_role: .* at most 64 characters long, not 65"):
+        c.check_string("iam_role", "r" * 65, c.IAM_ROLE)
+
+
+@pytest.mark.parametrize("value", [4, 51, True, "10"])
+def test_range_failures(value):
+    with pytest.raises(SSMValidationError, match="page_size: .* must be an integer from 5 to 50"):
+        c.check_range("page_size", value, c.DESCRIBE_MAX_RESULTS)
+
+
+def test_range_edges_pass():
+    assert c.check_range("page_size", 5, c.DESCRIBE_MAX_RESULTS) == 5
+    assert c.check_range("page_size", 50, c.DESCRIBE_MAX_RESULTS) == 50
+
+
+def test_ec2_ids_are_recognised():
+    assert c.is_ec2_instance_id("i-0123456789abcdef0")
+    assert not c.is_ec2_instance_id(MI)

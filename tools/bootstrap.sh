@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Prepare a fresh machine that has only Python 3.11: the virtual environment
+# (pinned), ansible-test's offline pip bootstrap, and the collection tree that
+# ansible-test and ansible-playbook need (ansible_collections/hybridops/ssm with
+# amazon.aws beside it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+VENV=$ROOT/.venv
+STAMP=$VENV/.hybridops-requirements
+
+want=$(cat tests/requirements.txt tests/constraints.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: creating $VENV from tests/requirements.txt (pinned by tests/constraints.txt)"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt -c tests/constraints.txt
+  echo "$want" > "$STAMP"
+fi
+
+# ansible-test bootstraps pip in its virtual environments with a get-pip.py
+# that it downloads from a host this network does not reach; this stand-in
+# uses the standard library's ensurepip instead (REFERENCE §4).
+cache=$HOME/.ansible/test/cache
+mkdir -p "$cache"
+for version in 24_2 25_1; do
+  cp tools/get_pip_offline.py "$cache/get_pip_${version}.py"
+done
+
+# The collection tree: a copy of the working tree (ansible-test resolves
+# symlinks, so a link to the repository would not be "inside"
+# ansible_collections), plus the amazon.aws that the pinned ansible bundles.
+TREE=$ROOT/build/collections/ansible_collections
+mkdir -p "$TREE/hybridops"
+rm -rf "$TREE/hybridops/ssm" && mkdir -p "$TREE/hybridops/ssm"
+tar -C "$ROOT" -cf - \
+  --exclude ./.venv --exclude ./build --exclude ./.git --exclude ./tests/output \
+  --exclude __pycache__ --exclude .pytest_cache --exclude '*.tar.gz' . \
+  | tar -C "$TREE/hybridops/ssm" -xf -
+# ansible-test lists a collection's files with git when it sits in a work
+# tree; the copy lives under this repository's ignored build/, so make it a
+# work tree of its own.
+git -C "$TREE/hybridops/ssm" init -q
+site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+ln -sfn "$site/ansible_collections/amazon" "$TREE/amazon"
