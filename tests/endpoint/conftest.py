@@ -14,16 +14,16 @@ from ssm_endpoint import EndpointControl, start_in_process  # noqa: E402  pylint
 CREDS = {"aws_access_key_id": "AKIDTESTTESTTEST0000", "aws_secret_access_key": "test-secret"}
 
 
-@pytest.fixture(scope="session")
-def endpoint():
+@pytest.fixture(name="endpoint", scope="session")
+def fixture_endpoint():
     """The running endpoint (URL in ``endpoint.url``)."""
     running = start_in_process(port=0)
     yield running
     running.stop()
 
 
-@pytest.fixture
-def control(endpoint):
+@pytest.fixture(name="control")
+def fixture_control(endpoint):
     """Control client; the endpoint is reset before each test."""
     ctl = EndpointControl(endpoint.url)
     ctl.reset()
@@ -36,15 +36,15 @@ def make_client(endpoint, region="us-east-1", **config):
     return boto3.client("ssm", endpoint_url=endpoint.url, region_name=region, config=Config(**config), **CREDS)
 
 
-@pytest.fixture
-def ssm(endpoint, control):
+@pytest.fixture(name="ssm")
+def fixture_ssm(endpoint, control):
     """SSM client without retries (faults surface immediately)."""
     del control
     return make_client(endpoint)
 
 
-@pytest.fixture
-def raw_ssm(endpoint, control):
+@pytest.fixture(name="raw_ssm")
+def fixture_raw_ssm(endpoint, control):
     """SSM client that skips botocore's client-side validation, to reach the server's."""
     del control
     return make_client(endpoint, parameter_validation=False)
@@ -64,7 +64,7 @@ def nodes(ssm_client, **kwargs):
     return [item for page in pages for item in page["InstanceInformationList"]]
 
 
-@pytest.fixture
-def activation(ssm):
+@pytest.fixture(name="activation")
+def fixture_activation(ssm):
     """A fresh activation allowing 5 registrations."""
     return ssm.create_activation(IamRole="SSMServiceRole", RegistrationLimit=5, DefaultInstanceName="edge")

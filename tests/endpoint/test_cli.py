@@ -1,11 +1,14 @@
 """The real AWS CLI against the endpoint, and the endpoint as a separate process."""
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import types
 
+import boto3
 import pytest
 
 from conftest import CREDS
@@ -26,8 +29,8 @@ def aws(endpoint, *args):
                           env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
-@pytest.fixture(scope="module")
-def aws_cli():
+@pytest.fixture(name="aws_cli", scope="module")
+def fixture_aws_cli():
     """Skip when the venv has no aws CLI."""
     if not os.path.exists(os.path.join(BIN, "aws")):
         pytest.skip("aws CLI not installed in this venv")
@@ -73,26 +76,50 @@ def test_cli_throttled(aws_cli, endpoint, control):
     assert throttled.returncode == CLIENT_ERROR_RC and "ThrottlingException" in throttled.stderr
 
 
-def test_module_runs_as_process(tmp_path):
+@contextlib.contextmanager
+def endpoint_process(tmp_path, *extra):
+    """Run ``python -m ssm_endpoint`` until the block ends, then SIGTERM it.
+
+    Yields a namespace with ``url``; ``returncode`` and ``stdout`` are filled in once it has stopped.
+    """
     port_file = tmp_path / "url"
     env = dict(os.environ, PYTHONPATH=TESTS)
-    proc = subprocess.Popen([sys.executable, "-m", "ssm_endpoint", "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.time() + 20
-        while not (port_file.exists() and port_file.read_text().strip()):
-            assert proc.poll() is None and time.time() < deadline
-            time.sleep(0.05)
-        url = port_file.read_text().strip()
+    command = [sys.executable, "-m", "ssm_endpoint", "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file), *extra]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            deadline = time.time() + 20
+            while not (port_file.exists() and port_file.read_text().strip()):
+                assert proc.poll() is None and time.time() < deadline
+                time.sleep(0.05)
+            run = types.SimpleNamespace(url=port_file.read_text().strip(), returncode=None, stdout="")
+            yield run
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=15)
+        run.returncode, run.stdout = proc.returncode, out
+
+
+def test_module_runs_as_process(tmp_path):
+    with endpoint_process(tmp_path) as run:
+        url = run.url
         ctl = EndpointControl(url)
         seeded = ctl.seed_nodes(2)
-        import boto3  # pylint: disable=import-outside-toplevel
         client = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", **CREDS)
         assert len(client.describe_instance_information()["InstanceInformationList"]) == 2
         client.deregister_managed_instance(InstanceId=seeded["instance_ids"][0])
         assert ctl.count("DeregisterManagedInstance") == 1
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=15)
-    assert proc.returncode == 0
-    assert out.strip() == url
+    assert run.returncode == 0
+    assert run.stdout.strip() == url
+
+
+def test_module_realtime_flag(tmp_path):
+    with endpoint_process(tmp_path, "--realtime", "--step-interval", "0.1") as run:
+        url = run.url
+        instance_id = EndpointControl(url).seed_nodes(1)["instance_ids"][0]
+        client = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", **CREDS)
+        command_id = client.send_command(InstanceIds=[instance_id], DocumentName="AWS-RunShellScript")["Command"]["CommandId"]
+        deadline = time.time() + 10
+        while client.get_command_invocation(CommandId=command_id, InstanceId=instance_id)["Status"] != "Success":
+            assert time.time() < deadline
+            time.sleep(0.1)
+    assert run.returncode == 0

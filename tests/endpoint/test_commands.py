@@ -24,8 +24,8 @@ def cmd(ssm, command_id):
     return ssm.list_commands(CommandId=command_id)["Commands"][0]
 
 
-@pytest.fixture
-def fleet(control):
+@pytest.fixture(name="fleet")
+def fixture_fleet(control):
     """Three registered nodes."""
     return control.seed_nodes(3)["instance_ids"]
 

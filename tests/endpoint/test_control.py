@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from conftest import client_error
+from conftest import client_error, make_client
 from ssm_endpoint.control import ControlError
 from ssm_endpoint.validation import validation_errors
 
@@ -31,7 +31,6 @@ def test_manual_step_advances_endpoint_time(ssm, control):
 
 
 def test_steps_reach_every_region(endpoint, control):
-    from conftest import make_client  # pylint: disable=import-outside-toplevel
     west = make_client(endpoint, region="eu-west-1")
     instance_id = control.seed_nodes(1, region="eu-west-1")["instance_ids"][0]
     command_id = west.send_command(InstanceIds=[instance_id], DocumentName="AWS-RunShellScript")["Command"]["CommandId"]

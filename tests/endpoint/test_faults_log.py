@@ -1,5 +1,6 @@
 """Fault injection and the request log, seen through boto3."""
 import time
+import urllib.request
 
 import boto3
 import botocore.exceptions
@@ -7,6 +8,7 @@ import pytest
 from botocore.config import Config
 
 from conftest import CREDS, client_error, make_client, nodes
+from ssm_endpoint.control import ControlError
 
 
 def test_throttle_next_then_success(ssm, control):
@@ -96,7 +98,6 @@ def test_clear_faults(ssm, control):
 
 
 def test_bad_fault_field_rejected(control):
-    from ssm_endpoint.control import ControlError  # pylint: disable=import-outside-toplevel
     with pytest.raises(ControlError):
         control.set_faults(throttle_nxt=1)
 
@@ -143,9 +144,9 @@ def test_reset_clears_everything(ssm, control):
 
 
 def test_moto_api_reset_rebuilds_our_state(endpoint, ssm, control):
-    import urllib.request  # pylint: disable=import-outside-toplevel
     control.seed_nodes(2)
-    urllib.request.urlopen(urllib.request.Request(endpoint.url + "/moto-api/reset", method="POST"), timeout=10).close()
+    with urllib.request.urlopen(urllib.request.Request(endpoint.url + "/moto-api/reset", method="POST"), timeout=10) as response:
+        assert response.status == 200
     assert nodes(ssm) == []
     control.seed_nodes(1)
     assert len(nodes(ssm)) == 1

@@ -10,6 +10,11 @@ import threading
 from typing import Callable
 
 
+def _idle(steps: int) -> None:
+    """Stepper used until extend.install() plugs in the real one."""
+    del steps
+
+
 class Clock:
     """Endpoint time plus the stepping machinery."""
 
@@ -18,7 +23,7 @@ class Clock:
         self._offset = 0.0
         self.mode = "manual"
         self.step_interval = 2.0
-        self._stepper: Callable[[int], None] = lambda steps: None
+        self._stepper: Callable[[int], None] = _idle
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -19,7 +19,8 @@ from .paging import page
 TERMINAL = ("Success", "Cancelled", "Failed", "TimedOut")
 INVOCATION_STATUSES = ("Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling")
 DETAILS = {"TimedOut": "ExecutionTimedOut"}
-PENDING_WITH_INSTANCE = "You can't specify a managed node ID in the same command that you specify Status = Pending. This is because the command hasn't reached the managed node yet."
+PENDING_WITH_INSTANCE = ("You can't specify a managed node ID in the same command that you specify Status = Pending. "
+                         "This is because the command hasn't reached the managed node yet.")
 
 
 def aggregate(statuses: list[str]) -> str:
@@ -153,7 +154,8 @@ class CommandStore:
             raise InvalidInstanceId(f"Instances [{', '.join(unknown)}] not in a valid state for account")
         invocations = {}
         for instance_id in dict.fromkeys(ids):
-            invocations[instance_id] = Invocation(instance_id, fleet.nodes[instance_id].name or "", self.defaults["outcome"], int(self.defaults["duration_steps"]))
+            name = fleet.nodes[instance_id].name or ""
+            invocations[instance_id] = Invocation(instance_id, name, self.defaults["outcome"], int(self.defaults["duration_steps"]))
         command = Command(str(uuid.uuid4()), params["DocumentName"], CLOCK.now(), params, invocations)
         self.commands[command.command_id] = command
         return command

@@ -10,8 +10,8 @@ from moto.core.exceptions import ServiceException
 class SSMError(ServiceException):
     """Base class: ``code`` and ``message`` as in the SSM API reference."""
 
-    def __init__(self, message: str = "") -> None:
-        super().__init__(self.code, message or self.message)
+    def __init__(self, *args: str) -> None:
+        super().__init__(self.code, args[0] if args and args[0] else self.message)
 
 
 class ValidationException(SSMError):

@@ -12,6 +12,7 @@ import urllib.parse
 from typing import Any, Callable, Iterable
 
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.iam.models import get_account_id_from
 
 from .errors import SSMError
 from .faults import Faults
@@ -41,7 +42,6 @@ def _identity(environ: dict[str, Any]) -> tuple[str, str]:
     if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
         return region, environ["HTTP_X_MOTO_ACCOUNT_ID"]
     if match:
-        from moto.iam.models import get_account_id_from  # pylint: disable=import-outside-toplevel
         return region, get_account_id_from(match.group(1))
     return region, DEFAULT_ACCOUNT_ID
 

@@ -21,6 +21,7 @@ class QuietRequestHandler(MotoRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Suppressed."""
+        del code, size
 
 
 class RunningEndpoint:

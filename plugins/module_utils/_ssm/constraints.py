@@ -55,6 +55,16 @@ COMMAND_INSTANCE_ID = Constraint(
     hint="'mi-' followed by 17 characters, or an EC2 ID 'i-' followed by 8 or 17 characters",
 )
 
+# Any node ID a listing may name (DescribeInstanceInformation filter values
+# have no pattern of their own; this catches typos before the call).
+ANY_INSTANCE_ID = Constraint(
+    name="managed node ID",
+    min_len=None,
+    max_len=124,
+    pattern=MANAGED_INSTANCE_ID.pattern + "|" + COMMAND_INSTANCE_ID.pattern,
+    hint="'mi-' followed by 17 hex digits, an 'eks_c:' EKS hybrid node ID, or an EC2 ID 'i-...'",
+)
+
 # CommandId (shape CommandId): a UUID, fixed length.
 COMMAND_ID = Constraint(
     name="command ID",

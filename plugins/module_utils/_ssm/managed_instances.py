@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Desired state of hybrid managed nodes: deregistered (absent) or role and tags (present).
+
+Both take plain values and ``check_mode``, look every node up first with
+ceil(n/50) describe calls, and make a mutating call only where the node
+differs from what was asked. Every node gets an outcome; a failure on one
+never stops or hides the others.
+"""
+
+import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
+
+from .bulk import failure_record
+from .bulk import run_per_item
+from .instances import add_instance_tags
+from .instances import deregister_managed_instance
+from .instances import describe_instances_by_id
+from .instances import list_instance_tags
+from .instances import remove_instance_tags
+from .instances import update_managed_instance_role
+
+# Outcomes, as reported per node.
+DEREGISTERED = "deregistered"
+ALREADY_ABSENT = "already_absent"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+FAILED = "failed"
+
+NOT_REGISTERED_ADVICE = (
+    "the node is not registered in this account and region; registration is done on the host by the SSM agent"
+    " with an activation code and ID (amazon-ssm-agent -register), not by this module"
+)
+
+
+def node_to_ansible(node, tags=None):
+    """A described node in snake_case; ``tags`` (a dict) when they were read."""
+    result = boto3_resource_to_ansible_dict(node, force_tags=False)
+    if tags is not None:
+        result["tags"] = tags
+    return result
+
+
+def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wait_timeout=300, poll_interval=2):
+    """Deregister the registered nodes among ``instance_ids``.
+
+    Returns (changed, result) where result has ``instances`` (the registered
+    nodes as they were), ``outcomes`` (one per ID, in the order given) and
+    ``timed_out`` (IDs still listed when ``wait`` ran out).
+    """
+    registered = describe_instances_by_id(client, instance_ids)
+    to_deregister = [i for i in instance_ids if i in registered]
+    outcomes = {i: {"instance_id": i, "outcome": ALREADY_ABSENT} for i in instance_ids if i not in registered}
+
+    if check_mode:
+        for instance_id in to_deregister:
+            outcomes[instance_id] = {"instance_id": instance_id, "outcome": DEREGISTERED}
+    else:
+        for instance_id, (deregistered, error) in run_per_item(to_deregister, lambda i: deregister_managed_instance(client, i), concurrency).items():
+            if error is not None:
+                outcomes[instance_id] = failure_record(instance_id, error)
+            else:
+                # False: it vanished between describe and deregister - gone all the same.
+                outcomes[instance_id] = {"instance_id": instance_id, "outcome": DEREGISTERED if deregistered else ALREADY_ABSENT}
+
+    done = [i for i in to_deregister if outcomes[i]["outcome"] == DEREGISTERED]
+    timed_out = []
+    if wait and done and not check_mode:
+        timed_out = wait_until_unlisted(client, done, wait_timeout, poll_interval)
+
+    result = {
+        "instances": [node_to_ansible(registered[i]) for i in to_deregister],
+        "outcomes": [outcomes[i] for i in instance_ids],
+        "timed_out": timed_out,
+    }
+    return bool(done), result
+
+
+def wait_until_unlisted(client, instance_ids, timeout, poll_interval):
+    """Poll until no node of ``instance_ids`` lists any more; return those still listed at the deadline."""
+    deadline = time.monotonic() + timeout
+    remaining = list(instance_ids)
+    while remaining:
+        remaining = [i for i in remaining if i in describe_instances_by_id(client, remaining)]
+        if not remaining or time.monotonic() >= deadline:
+            break
+        time.sleep(min(poll_interval, max(0.0, deadline - time.monotonic())))
+    return remaining
+
+
+def _plan_present(node, current_tags, iam_role, tags, purge_tags):
+    """What to change on one node: (new role or None, tags to set, tag keys to unset)."""
+    role_change = iam_role if iam_role is not None and node.get("IamRole") != iam_role else None
+    tags_to_set, tags_to_unset = {}, []
+    if tags is not None:
+        tags_to_set, tags_to_unset = compare_aws_tags(current_tags or {}, tags, purge_tags)
+    return role_change, tags_to_set, tags_to_unset
+
+
+def _converge_node(client, node, iam_role, tags, purge_tags, check_mode):
+    instance_id = node["InstanceId"]
+    current_tags = list_instance_tags(client, instance_id) if tags is not None else None
+    role_change, tags_to_set, tags_to_unset = _plan_present(node, current_tags, iam_role, tags, purge_tags)
+    changed = bool(role_change or tags_to_set or tags_to_unset)
+    if changed and not check_mode:
+        if role_change:
+            update_managed_instance_role(client, instance_id, role_change)
+        if tags_to_unset:
+            remove_instance_tags(client, instance_id, tags_to_unset)
+        if tags_to_set:
+            add_instance_tags(client, instance_id, tags_to_set)
+    after_tags = None
+    if current_tags is not None:
+        after_tags = {k: v for k, v in current_tags.items() if k not in tags_to_unset}
+        after_tags.update(tags_to_set)
+    return {
+        "changed": changed,
+        "before": node_to_ansible(node, current_tags),
+        "after_role": role_change or node.get("IamRole"),
+        "after_tags": after_tags,
+    }
+
+
+def ensure_present(client, instance_ids, iam_role, tags, purge_tags, check_mode, concurrency):
+    """Give registered nodes ``iam_role`` and ``tags`` where they differ.
+
+    Returns (changed, result) with ``instances`` (as they were), ``outcomes``
+    and ``diff`` ({before, after}: role and tags per node).
+    """
+    registered = describe_instances_by_id(client, instance_ids)
+    outcomes = {}
+    for instance_id in instance_ids:
+        if instance_id not in registered:
+            outcomes[instance_id] = {"instance_id": instance_id, "outcome": FAILED, "error_code": "NotRegistered", "msg": NOT_REGISTERED_ADVICE}
+
+    found = [i for i in instance_ids if i in registered]
+    converged = run_per_item(found, lambda i: _converge_node(client, registered[i], iam_role, tags, purge_tags, check_mode), concurrency)
+    instances, before, after = [], {}, {}
+    for instance_id in found:
+        state, error = converged[instance_id]
+        if error is not None:
+            outcomes[instance_id] = failure_record(instance_id, error)
+            instances.append(node_to_ansible(registered[instance_id]))
+            continue
+        outcomes[instance_id] = {"instance_id": instance_id, "outcome": UPDATED if state["changed"] else UNCHANGED}
+        instances.append(state["before"])
+        before[instance_id] = {"iam_role": state["before"].get("iam_role")}
+        after[instance_id] = {"iam_role": state["after_role"]}
+        if state["after_tags"] is not None:
+            before[instance_id]["tags"] = state["before"]["tags"]
+            after[instance_id]["tags"] = state["after_tags"]
+
+    changed = any(o["outcome"] == UPDATED for o in outcomes.values())
+    result = {"instances": instances, "outcomes": [outcomes[i] for i in instance_ids], "diff": {"before": before, "after": after}}
+    return changed, result
+
+
+def failed_outcomes(outcomes):
+    return [o for o in outcomes if o["outcome"] == FAILED]
+
+
+def failure_summary(outcomes):
+    """One sentence naming every failed node and why, for the task's msg."""
+    failed = failed_outcomes(outcomes)
+    detail = "; ".join(f"{o['instance_id']} ({o.get('error_code')}: {o.get('msg')})" for o in failed)
+    return f"{len(failed)} of {len(outcomes)} node(s) failed, every other node was handled: {detail}"

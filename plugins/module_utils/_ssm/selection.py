@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Selecting managed nodes: what SSM can filter server-side, and the rest client-side.
+
+SSM rejects tag filters combined with any other filter type, and knows
+nothing of name globs or ages; so with tags only the tag filters go to SSM and
+every other criterion is applied here to what comes back.
+"""
+
+import fnmatch
+
+from .constraints import DESCRIBE_FILTER_VALUES_MAX
+from .instances import describe_instance_information
+from .timeparse import as_utc
+
+# option name -> (DescribeInstanceInformation filter key, field of the returned node)
+SERVER_FILTERS = {
+    "ping_status": ("PingStatus", "PingStatus"),
+    "resource_type": ("ResourceType", "ResourceType"),
+    "activation_ids": ("ActivationIds", "ActivationId"),
+    "iam_role": ("IamRole", "IamRole"),
+}
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def build_selection(criteria):
+    """(server filters, client-side predicates) for ``criteria`` (option name -> value, None = not given)."""
+    tags = criteria.get("tags")
+    server, predicates = [], []
+    if tags:
+        server.extend({"Key": f"tag:{key}", "Values": [str(value)]} for key, value in tags.items())
+    for option, (filter_key, field) in SERVER_FILTERS.items():
+        value = criteria.get(option)
+        if value is None:
+            continue
+        values = _as_list(value)
+        if tags:
+            predicates.append(lambda node, field=field, values=values: node.get(field) in values)
+        else:
+            server.append({"Key": filter_key, "Values": values})
+    for option, field in (("name", "Name"), ("computer_name", "ComputerName")):
+        pattern = criteria.get(option)
+        if pattern is not None:
+            predicates.append(lambda node, field=field, pattern=pattern: fnmatch.fnmatchcase(node.get(field) or "", pattern))
+    for option, field in (("last_ping_before", "LastPingDateTime"), ("registered_before", "RegistrationDate")):
+        moment = criteria.get(option)
+        if moment is not None:
+            predicates.append(lambda node, field=field, moment=moment: node.get(field) is not None and as_utc(node[field]) < moment)
+    return server, predicates
+
+
+def select_nodes(client, criteria, instance_ids=None):
+    """The nodes matching ``criteria``, every page; ``instance_ids`` narrows to those IDs (batched)."""
+    server, predicates = build_selection(criteria)
+    if instance_ids:
+        if criteria.get("tags"):
+            wanted = set(instance_ids)
+            predicates.append(lambda node: node["InstanceId"] in wanted)
+            batches = [server]
+        else:
+            step = min(DESCRIBE_FILTER_VALUES_MAX, 50)
+            batches = [server + [{"Key": "InstanceIds", "Values": instance_ids[i:i + step]}] for i in range(0, len(instance_ids), step)]
+    else:
+        batches = [server]
+    nodes = []
+    for filters in batches:
+        nodes.extend(n for n in describe_instance_information(client, filters) if all(p(n) for p in predicates))
+    return nodes

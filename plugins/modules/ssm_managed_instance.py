@@ -1,0 +1,274 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ssm_managed_instance
+short_description: Deregister hybrid managed nodes, or manage their IAM role and tags
+version_added: 0.1.0
+description:
+  - Manages AWS Systems Manager hybrid managed nodes (on-premises servers, VMs and edge devices
+    registered with an activation, C(mi-...) IDs, and EKS hybrid nodes, C(eks_c:...) IDs).
+  - O(state=absent) deregisters the nodes (DeregisterManagedInstance). Nodes that are not registered
+    are reported as already absent, not as errors.
+  - O(state=present) sets the IAM role (UpdateManagedInstanceRole) and tags of registered nodes where they
+    differ. Registering a node is done on the host by the SSM agent with an activation, not by this module.
+  - Takes one node or many. Nodes are looked up first with one DescribeInstanceInformation call per
+    50 IDs; a mutating call is made only for a node that differs from what was asked, so a second
+    run reports RV(ignore:changed=false) and makes no mutating call.
+  - Every node gets an outcome in RV(outcomes). The task fails only after every node was tried,
+    naming the nodes that failed.
+  - Deregistering changes nothing on the host; the agent keeps its registration files until they are
+    cleaned (see the C(hybridops.ssm.decommission_hybrid_node) role).
+author:
+  - hybridops maintainers
+options:
+  instance_ids:
+    description:
+      - The IDs of the nodes, C(mi-) followed by 17 lower-case hex digits, or C(eks_c:...) IDs.
+      - EC2 instance IDs (C(i-...)) are refused; they cannot be deregistered.
+      - Each ID may appear once.
+    type: list
+    elements: str
+    required: true
+    aliases: [instance_id]
+  state:
+    description:
+      - V(absent) deregisters the nodes.
+      - V(present) requires the nodes to be registered and manages O(iam_role) and O(tags).
+    type: str
+    choices: [absent, present]
+    default: present
+  iam_role:
+    description:
+      - The IAM role name (not an ARN, at most 64 characters) the nodes should use. Only with O(state=present).
+    type: str
+  wait:
+    description:
+      - With O(state=absent), wait until the deregistered nodes no longer list.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds to wait with O(wait=true).
+    type: int
+    default: 300
+  concurrency:
+    description:
+      - How many per-node calls run at once (1-20). SSM publishes no rate limits for these calls;
+        throttled calls are retried with jittered backoff.
+    type: int
+    default: 4
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+notes:
+  - O(tags) and O(purge_tags) apply only with O(state=present); O(purge_tags) keeps tags starting with C(aws:).
+  - Supports check mode (no mutating call is made) and diff mode.
+"""
+
+EXAMPLES = r"""
+- name: Deregister a decommissioned server
+  hybridops.ssm.ssm_managed_instance:
+    instance_id: mi-0123456789abcdef0
+    state: absent
+
+- name: Deregister many nodes and wait until they no longer list
+  hybridops.ssm.ssm_managed_instance:
+    instance_ids: "{{ retired_nodes }}"
+    state: absent
+    wait: true
+    concurrency: 8
+
+- name: Give registered nodes a role and exactly these tags
+  hybridops.ssm.ssm_managed_instance:
+    instance_ids:
+      - mi-0123456789abcdef0
+      - mi-0fedcba9876543210
+    iam_role: SSMServiceRoleForHybrid
+    tags:
+      Environment: production
+      Owner: platform
+    purge_tags: true
+"""
+
+RETURN = r"""
+instances:
+  description:
+    - The registered nodes among O(instance_ids) as they were before the task, in snake_case.
+    - C(tags) is included with O(state=present) when O(tags) is given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    instance_id:
+      description: The node's ID.
+      type: str
+      sample: mi-0123456789abcdef0
+    ping_status:
+      description: Online, ConnectionLost or Inactive.
+      type: str
+      sample: ConnectionLost
+    last_ping_date_time:
+      description: When the agent last reached SSM.
+      type: str
+      sample: "2026-10-01T12:00:00+00:00"
+    iam_role:
+      description: The IAM role the node uses.
+      type: str
+      sample: SSMServiceRoleForHybrid
+    activation_id:
+      description: The activation the node registered with.
+      type: str
+      sample: 0a1b2c3d-0000-4000-8000-000000000000
+    registration_date:
+      description: When the node registered.
+      type: str
+    resource_type:
+      description: ManagedInstance for hybrid nodes.
+      type: str
+    name:
+      description: The node's name in SSM.
+      type: str
+    computer_name:
+      description: The host name the agent reported.
+      type: str
+    ip_address:
+      description: The IP address the agent reported.
+      type: str
+    platform_type:
+      description: Linux, Windows or MacOS.
+      type: str
+    agent_version:
+      description: The SSM agent version.
+      type: str
+    tags:
+      description: The node's tags as a dictionary.
+      type: dict
+      returned: with O(state=present) and O(tags)
+outcomes:
+  description: One entry per ID in O(instance_ids), in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    instance_id:
+      description: The node's ID.
+      type: str
+    outcome:
+      description:
+        - V(deregistered), V(already_absent), V(updated), V(unchanged) or V(failed).
+        - In check mode, what would happen.
+      type: str
+    error_code:
+      description: The AWS error code (or C(NotRegistered)) of a failed node.
+      type: str
+      returned: when outcome is failed
+    msg:
+      description: What went wrong for a failed node and what to do.
+      type: str
+      returned: when outcome is failed
+timed_out:
+  description: Deregistered nodes still listed when O(wait_timeout) ran out.
+  returned: with O(state=absent)
+  type: list
+  elements: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_tags
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import is_ec2_instance_id
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_present
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import failure_summary
+
+
+def validate(params):
+    """Every check on the options, before any request."""
+    instance_ids = params["instance_ids"]
+    ec2 = [i for i in instance_ids if is_ec2_instance_id(i)]
+    if ec2:
+        raise SSMValidationError(
+            f"instance_ids: {', '.join(repr(i) for i in ec2)} {'is an EC2 instance' if len(ec2) == 1 else 'are EC2 instances'};"
+            " only hybrid managed nodes (mi-...) can be deregistered or managed here. EC2 instances leave SSM when they are"
+            " terminated or lose their instance profile.",
+            parameter="instance_ids",
+            value=ec2,
+        )
+    check_list("instance_ids", instance_ids, MANAGED_INSTANCE_ID, min_items=1)
+    if params["state"] == "absent":
+        given = [name for name in ("iam_role", "tags") if params[name] is not None]
+        if given:
+            raise SSMValidationError(
+                f"{' and '.join(given)}: only apply with state=present; state=absent deregisters the nodes.", parameter=given[0], value=params[given[0]]
+            )
+    if params["iam_role"] is not None:
+        check_string("iam_role", params["iam_role"], IAM_ROLE)
+    check_tags("tags", params["tags"])
+    check_range("concurrency", params["concurrency"], (1, MAX_CONCURRENCY))
+    check_range("wait_timeout", params["wait_timeout"], (1, 86400))
+
+
+def run(module):
+    params = module.params
+    validate(params)
+    client = ssm_client(module)
+    if params["state"] == "absent":
+        changed, result = ensure_absent(
+            client, params["instance_ids"], module.check_mode, params["concurrency"], wait=params["wait"], wait_timeout=params["wait_timeout"]
+        )
+        registered = [n["instance_id"] for n in result["instances"]]
+        gone = {o["instance_id"] for o in result["outcomes"] if o["outcome"] == "deregistered"}
+        diff = {"before": {"registered": registered}, "after": {"registered": [i for i in registered if i not in gone]}}
+    else:
+        changed, result = ensure_present(
+            client, params["instance_ids"], params["iam_role"], params["tags"], params["purge_tags"], module.check_mode, params["concurrency"]
+        )
+        diff = result.pop("diff")
+
+    output = {"changed": changed, **result}
+    if module._diff:
+        output["diff"] = diff
+    if failed_outcomes(result["outcomes"]):
+        module.fail_json(msg=failure_summary(result["outcomes"]), **output)
+    if result.get("timed_out"):
+        module.fail_json(msg=f"wait_timeout: {len(result['timed_out'])} node(s) still listed after {params['wait_timeout']}s: {', '.join(result['timed_out'])}", **output)
+    module.exit_json(**output)
+
+
+def main():
+    argument_spec = dict(
+        instance_ids=dict(type="list", elements="str", required=True, aliases=["instance_id"]),
+        state=dict(type="str", choices=["absent", "present"], default="present"),
+        iam_role=dict(type="str"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=300),
+        concurrency=dict(type="int", default=4),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        run(module)
+    except AnsibleSSMError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()
