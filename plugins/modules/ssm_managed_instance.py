@@ -205,9 +205,9 @@ def validate(params):
     ec2 = [i for i in instance_ids if is_ec2_instance_id(i)]
     if ec2:
         raise SSMValidationError(
-            f"instance_ids: {', '.join(repr(i) for i in ec2)} {'is an EC2 instance' if len(ec2) == 1 else 'are EC2 instances'};"
-            " only hybrid managed nodes (mi-...) can be deregistered or managed here. EC2 instances leave SSM when they are"
-            " terminated or lose their instance profile.",
+            f"instance_ids: {', '.join(repr(i) for i in ec2)} {'is an EC2 instance' if len(ec2) == 1 else 'are EC2 instances'}, which SSM"
+            " cannot deregister; only hybrid managed nodes (mi-..., eks_c:...) are handled here. EC2 instances leave SSM when they"
+            " are terminated or lose their instance profile.",
             parameter="instance_ids",
             value=ec2,
         )

@@ -31,6 +31,8 @@ def test_create_activation_fields_and_tags(ssm):
 def test_expiration_over_30_days_is_invalid_parameters(ssm):
     too_late = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=31)
     assert client_error(ssm.create_activation, IamRole="r", ExpirationDate=too_late)[0] == "InvalidParameters"
+    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    assert client_error(ssm.create_activation, IamRole="r", ExpirationDate=past)[0] == "InvalidParameters"
     ok = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=29)
     ssm.create_activation(IamRole="r", ExpirationDate=ok)
 

@@ -52,6 +52,8 @@ def test_send_command_by_tag_target(ssm, control):
     assert command["TargetCount"] == 2
     listed = ssm.list_command_invocations(CommandId=command["CommandId"])["CommandInvocations"]
     assert sorted(i["InstanceId"] for i in listed) == sorted(tagged)
+    empty = ssm.send_command(Targets=[{"Key": "tag:role", "Values": ["db"]}], DocumentName=DOC)["Command"]
+    assert (empty["TargetCount"], empty["Status"]) == (0, "Success")
 
 
 def test_status_model_steps(ssm, control, fleet):

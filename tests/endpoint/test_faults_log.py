@@ -118,10 +118,13 @@ def test_log_since_clear_and_operations(ssm, control):
     ssm.describe_instance_information()
     assert control.operations(since=mark) == ["DescribeInstanceInformation"]
     assert control.operations() == ["DescribeActivations", "DescribeInstanceInformation"]
+    last = control.log()[-1]["seq"]
     control.clear_log()
     assert control.log() == []
     control.seed_nodes(1)  # control routes are not logged
     assert control.log() == []
+    ssm.describe_activations()
+    assert control.log()[0]["seq"] == last + 1
 
 
 def test_session_token_sent(endpoint, control):

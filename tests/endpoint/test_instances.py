@@ -35,6 +35,13 @@ def test_seed_creates_activation_with_limit(ssm, control):
     assert item["ActivationId"] == seeded["activation_id"] and item["RegistrationLimit"] == 3 and item["RegistrationsCount"] == 3
 
 
+def test_seed_with_existing_activation(ssm, control, activation):
+    seeded = control.seed_nodes(2, activation_id=activation["ActivationId"], platform_type="MacOS")
+    assert seeded["activation_id"] == activation["ActivationId"]
+    assert ssm.describe_activations()["ActivationList"][0]["RegistrationsCount"] == 2
+    assert {(n["ActivationId"], n["IamRole"], n["PlatformType"]) for n in nodes(ssm)} == {(activation["ActivationId"], "SSMServiceRole", "MacOS")}
+
+
 @pytest.mark.parametrize("max_results", [4, 51])
 def test_max_results_range(raw_ssm, max_results):
     assert client_error(raw_ssm.describe_instance_information, MaxResults=max_results)[:2] == ("ValidationException", 400)
@@ -62,6 +69,8 @@ def test_filters(ssm, control):
     assert ids({"Key": "tag-key", "Values": ["env"]}) == sorted(online + lost["instance_ids"])
     assert ids({"Key": "SourceIds", "Values": [online[1]]}) == [online[1]]
     assert ids({"Key": "AgentVersion", "Values": ["0.0"]}) == []
+    assert ids({"Key": "SourceTypes", "Values": ["AWS::EC2::Instance"]}) == ec2
+    assert ids({"Key": "AssociationStatus", "Values": ["Success"]}) == []
 
 
 def test_legacy_filter_list(ssm, control):
