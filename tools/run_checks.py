@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run the project's checks in order, print each one's counts, and a summary.
 
 Usage: run_checks.py all | lint | sanity | units | endpoint | integration | importer
@@ -23,10 +22,13 @@ PYTEST_SUMMARY = re.compile(r"=+ (.*\b(passed|failed|error|errors|skipped|no tes
 
 def _env():
     env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    if not env.get("PATH", "").startswith(str(BIN)):
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["ANSIBLE_COLLECTIONS_PATH"] = str(ROOT / "build" / "collections")
     env.setdefault("ANSIBLE_LOCAL_TEMP", str(ROOT / "build" / "tmp"))
     env["ANSIBLE_NOCOLOR"] = "1"
+    # integration targets include their helper role (setup_endpoint) by name
+    env["ANSIBLE_ROLES_PATH"] = str(ROOT / "tests" / "integration" / "targets")
     env["PY_COLORS"] = "0"
     return env
 

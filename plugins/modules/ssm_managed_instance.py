@@ -24,7 +24,7 @@ description:
   - Deregistering changes nothing on the host; the agent keeps its registration files until they are
     cleaned (see the C(hybridops.ssm.decommission_hybrid_node) role).
 author:
-  - hybridops maintainers
+  - hybridops maintainers (@hybridops)
 options:
   instance_ids:
     description:
@@ -248,7 +248,8 @@ def run(module):
     if failed_outcomes(result["outcomes"]):
         module.fail_json(msg=failure_summary(result["outcomes"]), **output)
     if result.get("timed_out"):
-        module.fail_json(msg=f"wait_timeout: {len(result['timed_out'])} node(s) still listed after {params['wait_timeout']}s: {', '.join(result['timed_out'])}", **output)
+        still_listed = ", ".join(result["timed_out"])
+        module.fail_json(msg=f"wait_timeout: {len(result['timed_out'])} node(s) still listed after {params['wait_timeout']}s: {still_listed}", **output)
     module.exit_json(**output)
 
 

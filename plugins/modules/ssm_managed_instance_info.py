@@ -19,7 +19,7 @@ description:
   - For example, hybrid nodes that lost their connection more than 30 days ago are
     O(ping_status=ConnectionLost), O(resource_type=ManagedInstance), O(last_ping_before=30d).
 author:
-  - hybridops maintainers
+  - hybridops maintainers (@hybridops)
 options:
   instance_ids:
     description: Only these node IDs (C(mi-...), C(eks_c:...) or C(i-...)).

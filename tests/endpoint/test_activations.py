@@ -43,7 +43,7 @@ def test_registration_limit_range(raw_ssm, limit):
 
 
 def test_iam_role_max_64(ssm):
-    code, _, message = client_error(ssm.create_activation, IamRole="r" * 65)
+    code, _status, message = client_error(ssm.create_activation, IamRole="r" * 65)
     assert code == "ValidationException" and "at 'iamRole'" in message
 
 
@@ -64,7 +64,7 @@ def test_describe_activations_unknown_filter_key_is_rejected(ssm):
 
 
 def test_describe_activations_paging(ssm):
-    created = {ssm.create_activation(IamRole="r")["ActivationId"] for _ in range(12)}
+    created = {ssm.create_activation(IamRole="r")["ActivationId"] for _unused in range(12)}
     first = ssm.describe_activations(MaxResults=5)
     assert len(first["ActivationList"]) == 5 and first["NextToken"]
     pages = ssm.get_paginator("describe_activations").paginate(PaginationConfig={"PageSize": 5})

@@ -95,7 +95,7 @@ def endpoint_process(tmp_path, *extra):
             yield run
         finally:
             proc.send_signal(signal.SIGTERM)
-            out, _ = proc.communicate(timeout=15)
+            out, _err = proc.communicate(timeout=15)
         run.returncode, run.stdout = proc.returncode, out
 
 

@@ -165,7 +165,7 @@ def test_list_commands_order_filters_and_paging(ssm, control, fleet):
     assert filtered("DocumentName", DOC) == [second["CommandId"], first]
     assert filtered("InvokedAfter", (second["RequestedDateTime"] - datetime.timedelta(seconds=1)).isoformat()) == [second["CommandId"]]
     assert filtered("InvokedBefore", "2000-01-01T00:00:00Z") == []
-    for _ in range(55):
+    for _unused in range(55):
         send(ssm, fleet[2:])
     pages = list(ssm.get_paginator("list_commands").paginate())
     assert len(pages) == 2 and sum(len(p["Commands"]) for p in pages) == 57
@@ -175,7 +175,7 @@ def test_list_commands_order_filters_and_paging(ssm, control, fleet):
 def test_list_commands_errors(ssm, raw_ssm, fleet):
     assert client_error(ssm.list_commands, CommandId="0" * 36)[0] == "InvalidCommandId"
     assert client_error(ssm.list_commands, NextToken="bad")[0] == "InvalidNextToken"
-    code, _, message = client_error(ssm.list_commands, InstanceId=fleet[0], Filters=[{"key": "Status", "value": "Pending"}])
+    code, _status, message = client_error(ssm.list_commands, InstanceId=fleet[0], Filters=[{"key": "Status", "value": "Pending"}])
     assert code == "InvalidFilterKey" and message.startswith("You can't specify a managed node ID")
     assert client_error(ssm.list_commands, Filters=[{"key": "Bogus", "value": "x"}])[0] == "ValidationException"
     assert client_error(raw_ssm.list_commands, MaxResults=0)[0] == "ValidationException"

@@ -27,7 +27,7 @@ def test_rule_is_per_operation(ssm, control):
 
 def test_wildcard_rule(ssm, control):
     control.set_faults(server_error_next=1)
-    code, status, _ = client_error(ssm.describe_activations)
+    code, status, _message = client_error(ssm.describe_activations)
     assert (code, status) == ("InternalServerError", 500)
     ssm.describe_activations()
 
@@ -52,7 +52,7 @@ def test_rate_is_seeded_and_roughly_honoured(ssm, control):
         control.reset()
         control.set_faults(throttle_rate=0.3, seed=7)
         outcomes = []
-        for _ in range(60):
+        for _unused in range(60):
             try:
                 ssm.describe_activations()
                 outcomes.append(True)

@@ -84,8 +84,8 @@ def test_legacy_filter_list(ssm, control):
 
 def test_filter_errors(ssm):
     assert client_error(ssm.describe_instance_information, Filters=[{"Key": "Bogus", "Values": ["x"]}])[0] == "InvalidFilterKey"
-    code, _, message = client_error(ssm.describe_instance_information,
-                                    Filters=[{"Key": "tag:env", "Values": ["x"]}, {"Key": "PingStatus", "Values": ["Online"]}])
+    mixed = [{"Key": "tag:env", "Values": ["x"]}, {"Key": "PingStatus", "Values": ["Online"]}]
+    code, _status, message = client_error(ssm.describe_instance_information, Filters=mixed)
     assert code == "InvalidFilterKey" and "Tag filters" in message
     assert client_error(ssm.describe_instance_information, Filters=[{"Key": "InstanceIds", "Values": ["not-an-id"]}])[0] == "InvalidInstanceId"
     assert client_error(ssm.describe_instance_information, Filters=[{"Key": "PingStatus", "Values": ["Sleepy"]}])[0] == \

@@ -53,6 +53,7 @@ def ansible_env(endpoint, tmp_path):
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_HOST_KEY_CHECKING="False",
         ANSIBLE_PYTHON_INTERPRETER=str(BIN / "python"),
+        ANSIBLE_ROLES_PATH=str(HERE / "targets"),
         ANSIBLE_LOCALHOST_WARNING="False",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",

@@ -14,6 +14,7 @@ TARGETS = sorted(p.name for p in (HERE / "targets").iterdir() if (p / "tasks" / 
 @pytest.mark.parametrize("target", TARGETS)
 def test_target(target, control, ansible_env, endpoint):
     playbook = Path(HERE / "run_target.yml")
-    result = run_cli(["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook), "-e", f"target={target}", "-e", f"endpoint_url={endpoint.url}"], ansible_env)
+    command = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook), "-e", f"target={target}", "-e", f"endpoint_url={endpoint.url}"]
+    result = run_cli(command, ansible_env)
     assert result.returncode == 0, f"{target} failed\nSTDOUT:\n{result.stdout[-12000:]}\nSTDERR:\n{result.stderr[-4000:]}"
     assert "failed=0" in result.stdout

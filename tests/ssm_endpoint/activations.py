@@ -81,7 +81,7 @@ class Activations:
             raise InvalidParameters("ExpirationDate can't be more than 30 days in the future.")
         activation = Activation(
             activation_id=str(uuid.uuid4()),
-            activation_code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(20)),
+            activation_code="".join(secrets.choice(_CODE_ALPHABET) for _unused in range(20)),
             iam_role=params["IamRole"],
             registration_limit=int(params.get("RegistrationLimit") or 1),
             expiration_date=expiry,

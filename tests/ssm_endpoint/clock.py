@@ -38,7 +38,7 @@ class Clock:
     def step(self, steps: int = 1) -> None:
         """Advance commands by ``steps``; in manual mode also advance time."""
         with self._lock:
-            for _ in range(max(0, int(steps))):
+            for _unused in range(max(0, int(steps))):
                 if self.mode == "manual":
                     self._offset += self.step_interval
                 self._stepper(1)

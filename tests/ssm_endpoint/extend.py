@@ -111,13 +111,13 @@ def backend(region: str = "us-east-1", account: str = "123456789012") -> Any:
 
 def all_backends() -> list[Any]:
     """Every SSM backend instantiated so far."""
-    return [b for _, _, b in ssm_backends.iter_backends()]
+    return [b for _account, _region, b in ssm_backends.iter_backends()]
 
 
 def step_all(steps: int = 1) -> None:
     """Advance every command invocation of every backend (the clock's stepper)."""
     with STATE_LOCK:
-        for _ in range(steps):
+        for _unused in range(steps):
             for ssm in all_backends():
                 ssm.hybridops_commands.step()
 

@@ -31,7 +31,7 @@ class FaultRule:
                 setattr(self, f"{kind}_next", left - 1)
                 return kind
         rates = [("throttle", self.throttle_rate), ("server_error", self.server_error_rate), ("drop", self.drop_rate)]
-        if not any(rate for _, rate in rates):
+        if not any(rate for _name, rate in rates):
             return None
         draw, edge = self.rng.random(), 0.0
         for kind, rate in rates:

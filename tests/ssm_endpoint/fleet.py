@@ -181,7 +181,7 @@ class Fleet:
         filters = [(f["Key"], f.get("Values") or []) for f in params.get("Filters") or []]
         filters += [(LEGACY_KEYS.get(f["key"], f["key"]), f.get("valueSet") or []) for f in params.get("InstanceInformationFilterList") or []]
         predicates = [self._predicate(key, values) for key, values in filters]
-        kinds = {key.startswith("tag:") or key == "tag-key" for key, _ in filters}
+        kinds = {key.startswith("tag:") or key == "tag-key" for key, _values in filters}
         if len(kinds) > 1:
             raise InvalidFilterKey("Tag filters cannot be combined with other filter types.")
         matches = [n for n in self.nodes.values() if all(p(n) for p in predicates)]

@@ -11,6 +11,6 @@ import pytest
 @pytest.fixture(autouse=True)
 def no_retry_sleep(monkeypatch):
     """Retries back off with time.sleep; tests need the count, not the wait."""
-    import ansible_collections.amazon.aws.plugins.module_utils.cloud as cloud
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
 
     monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)

@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Ages, node selection, bounded per-node calls, and the absent/present plans."""
+
+import datetime
+
+import pytest
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
+
+from .doubles import ScriptedClient
+from .doubles import client_error
+
+NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
+A, B, C = "mi-0000000000000000a", "mi-0000000000000000b", "mi-0000000000000000c"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("30d", NOW - datetime.timedelta(days=30)),
+        ("12h", NOW - datetime.timedelta(hours=12)),
+        ("90m", NOW - datetime.timedelta(minutes=90)),
+        ("45s", NOW - datetime.timedelta(seconds=45)),
+        ("2w", NOW - datetime.timedelta(weeks=2)),
+        ("1.5d", NOW - datetime.timedelta(hours=36)),
+        ("2026-10-01", datetime.datetime(2026, 10, 1, tzinfo=datetime.timezone.utc)),
+        ("2026-10-01T12:00:00Z", datetime.datetime(2026, 10, 1, 12, tzinfo=datetime.timezone.utc)),
+        ("2026-10-01T14:00:00+02:00", datetime.datetime(2026, 10, 1, 12, tzinfo=datetime.timezone.utc)),
+    ],
+)
+def test_points_in_time(value, expected):
+    assert parse_point_in_time("last_ping_before", value, now=NOW) == expected
+
+
+@pytest.mark.parametrize("value", ["30 days", "d30", "yesterday", "2026-13-01", "-5d"])
+def test_bad_points_in_time_name_the_option(value):
+    with pytest.raises(SSMValidationError, match=f"last_ping_before: '{value}' is neither an age"):
+        parse_point_in_time("last_ping_before", value, now=NOW)
+
+
+def test_selection_without_tags_goes_to_ssm():
+    server, predicates = build_selection({"ping_status": "ConnectionLost", "activation_ids": ["x"], "iam_role": None})
+    assert server == [{"Key": "PingStatus", "Values": ["ConnectionLost"]}, {"Key": "ActivationIds", "Values": ["x"]}]
+    assert predicates == []
+
+
+def test_selection_with_tags_sends_only_tags_and_filters_the_rest_here():
+    server, predicates = build_selection({"tags": {"Site": "lab"}, "ping_status": "ConnectionLost"})
+    assert server == [{"Key": "tag:Site", "Values": ["lab"]}]
+    assert [p({"PingStatus": "ConnectionLost"}) for p in predicates] == [True]
+    assert [p({"PingStatus": "Online"}) for p in predicates] == [False]
+
+
+def test_selection_globs_and_ages_are_client_side():
+    cutoff = NOW - datetime.timedelta(days=30)
+    _server, predicates = build_selection({"name": "edge-*", "last_ping_before": cutoff})
+    old = {"Name": "edge-7", "LastPingDateTime": NOW - datetime.timedelta(days=31)}
+    recent = {"Name": "edge-8", "LastPingDateTime": NOW - datetime.timedelta(days=29)}
+    other = {"Name": "core-1", "LastPingDateTime": NOW - datetime.timedelta(days=31)}
+    never = {"Name": "edge-9"}
+    assert [all(p(n) for p in predicates) for n in (old, recent, other, never)] == [True, False, False, False]
+
+
+def test_per_item_keeps_every_outcome_when_some_fail():
+    def call(item):
+        if item % 3 == 0:
+            raise AnsibleSSMError(message="Failed", exception=client_error("InternalServerError"))
+        return item * 2
+
+    outcomes = run_per_item(range(10), call, concurrency=4)
+    assert sorted(outcomes) == list(range(10))
+    assert {i for i, (_r, e) in outcomes.items() if e is not None} == {0, 3, 6, 9}
+    assert outcomes[4] == (8, None)
+
+
+def _describe_only(*present):
+    return lambda **kw: {"InstanceInformationList": [{"InstanceId": i, "IamRole": "Old"} for i in kw["Filters"][0]["Values"] if i in present]}
+
+
+def test_absent_in_check_mode_predicts_without_mutating():
+    client = ScriptedClient(describe_instance_information=[_describe_only(A, B)])
+    changed, result = mi.ensure_absent(client, [A, B, C], check_mode=True, concurrency=2)
+    assert changed is True
+    assert [o["outcome"] for o in result["outcomes"]] == ["deregistered", "deregistered", "already_absent"]
+    assert client.names() == ["describe_instance_information"]
+
+
+def test_absent_reports_a_failed_node_and_handles_the_rest():
+    def deregister(**kwargs):
+        if kwargs["InstanceId"] == B:
+            raise client_error("AccessDeniedException")
+        if kwargs["InstanceId"] == C:
+            raise client_error("InvalidInstanceId")  # vanished since the describe
+        return {}
+
+    client = ScriptedClient(describe_instance_information=[_describe_only(A, B, C)], deregister_managed_instance=[deregister])
+    changed, result = mi.ensure_absent(client, [A, B, C], check_mode=False, concurrency=3)
+    assert changed is True
+    outcomes = {o["instance_id"]: o for o in result["outcomes"]}
+    assert outcomes[A]["outcome"] == "deregistered"
+    assert outcomes[B]["outcome"] == "failed" and outcomes[B]["error_code"] == "AccessDeniedException"
+    assert outcomes[C]["outcome"] == "already_absent"
+    assert B in mi.failure_summary(result["outcomes"])
+
+
+def test_present_changes_only_what_differs():
+    client = ScriptedClient(
+        describe_instance_information=[_describe_only(A)],
+        list_tags_for_resource=[{"TagList": [{"Key": "Env", "Value": "old"}, {"Key": "aws:x", "Value": "keep"}]}],
+        update_managed_instance_role=[{}],
+        add_tags_to_resource=[{}],
+    )
+    changed, result = mi.ensure_present(client, [A], "Old", {"Env": "new", "aws:x": "keep"}, True, False, 1)
+    assert changed is True
+    assert "update_managed_instance_role" not in client.names()  # the role already matches
+    assert client.calls[-1] == ("add_tags_to_resource", {"ResourceType": "ManagedInstance", "ResourceId": A, "Tags": [{"Key": "Env", "Value": "new"}]})
+    assert result["diff"]["after"][A]["tags"] == {"Env": "new", "aws:x": "keep"}
+
+
+def test_present_on_an_unregistered_node_fails_with_registration_advice():
+    client = ScriptedClient(describe_instance_information=[_describe_only()])
+    changed, result = mi.ensure_present(client, [A], "Role", None, True, False, 1)
+    assert changed is False
+    assert result["outcomes"][0]["error_code"] == "NotRegistered"
+    assert "activation" in result["outcomes"][0]["msg"]
