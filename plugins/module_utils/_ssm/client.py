@@ -9,6 +9,8 @@ import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from .bulk import MAX_CONCURRENCY
+
 # AWSRetry retries Throttling and the EC2-style codes but not SSM's own
 # ThrottlingException nor InternalServerError (HTTP 500): add them.
 SSM_RETRY_CODES = ("ThrottlingException", "InternalServerError")
@@ -45,4 +47,5 @@ def ssm_client(module):
         # The option is no_log, but values set after argument parsing are not
         # known to the masking: register it so it never reaches output.
         module.no_log_values.add(token)
-    return module.client("ssm")
+    # One pooled connection per concurrent per-node call (botocore's default pool is 10).
+    return module.client("ssm", config={"max_pool_connections": MAX_CONCURRENCY})

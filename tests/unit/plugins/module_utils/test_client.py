@@ -48,8 +48,9 @@ def test_ssm_client_passes_the_token_and_masks_it(monkeypatch):
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     module = FakeModule(dict(KEYS))
     assert ssm_client_module.ssm_client(module) == "client"
-    service, _kwargs, params_at_call = module.client_calls[0]
+    service, kwargs, params_at_call = module.client_calls[0]
     assert service == "ssm"
+    assert kwargs == {"config": {"max_pool_connections": 20}}
     assert params_at_call["session_token"] == "tok-123"
     assert "tok-123" in module.no_log_values
 
