@@ -1,0 +1,236 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ssm_command_info
+short_description: List Run Commands and their invocations by ID, node, status, document and age
+version_added: 0.1.0
+description:
+  - Lists AWS Systems Manager Run Commands (ListCommands), every page, newest first. Changes nothing.
+  - Criteria combine with AND and are filtered by SSM. O(status) is the command's aggregated status.
+  - With O(include_invocations=true) (or O(details=true)) each command carries its invocations
+    (ListCommandInvocations, one listing per command), limited to O(instance_id) when given.
+  - SSM refuses O(instance_id) together with O(status=Pending), since a pending command has not reached
+    the node; that combination is answered by listing pending commands without the node filter and
+    keeping those whose C(instance_ids) (or C(InstanceIds) target) name the node.
+author:
+  - hybridops maintainers (@hybridops)
+options:
+  command_id:
+    description: Only this command, the 36-character ID that SendCommand returned.
+    type: str
+  instance_id:
+    description: Only commands sent to this managed node (C(mi-...) or C(i-...)).
+    type: str
+  status:
+    description: Only commands with this status.
+    type: str
+    choices: [Pending, InProgress, Delayed, Success, Cancelled, Failed, TimedOut, Cancelling]
+  document_name:
+    description: Only commands that run this SSM document, for example V(AWS-RunShellScript).
+    type: str
+  invoked_after:
+    description:
+      - Only commands sent at or after this time.
+      - An age counted back from now (V(30d), V(12h), V(90m), V(45s), V(2w)) or an ISO 8601 time
+        (V(2026-10-01T00:00:00Z)).
+    type: str
+  invoked_before:
+    description: Only commands sent at or before this time; the same forms as O(invoked_after).
+    type: str
+  include_invocations:
+    description: Return each command's invocations in C(invocations).
+    type: bool
+    default: false
+  details:
+    description: Include each invocation's per-plugin output (C(command_plugins)); implies O(include_invocations=true).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Supports check mode; it never changes anything.
+  - SSM keeps command history for 30 days.
+"""
+
+EXAMPLES = r"""
+- name: Commands still running on a node, with their invocations
+  hybridops.ssm.ssm_command_info:
+    instance_id: mi-0123456789abcdef0
+    status: InProgress
+    include_invocations: true
+  register: running
+
+- name: Cancel them
+  hybridops.ssm.ssm_command:
+    command_id: "{{ item.command_id }}"
+    instance_id: mi-0123456789abcdef0
+  loop: "{{ running.commands }}"
+
+- name: Failed shell-script commands of the last day, with per-plugin output
+  hybridops.ssm.ssm_command_info:
+    document_name: AWS-RunShellScript
+    status: Failed
+    invoked_after: 1d
+    details: true
+
+- name: One command
+  hybridops.ssm.ssm_command_info:
+    command_id: 25173b39-c88d-4459-ba3d-8704a0000000
+"""
+
+RETURN = r"""
+commands:
+  description: The matching commands, newest first, in snake_case; an empty list when none match.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    command_id:
+      description: The command's ID.
+      type: str
+      sample: 25173b39-c88d-4459-ba3d-8704a0000000
+    document_name:
+      description: The SSM document the command runs.
+      type: str
+      sample: AWS-RunShellScript
+    status:
+      description: The command's aggregated status.
+      type: str
+      sample: InProgress
+    instance_ids:
+      description: The nodes named when the command was sent.
+      type: list
+      elements: str
+    targets:
+      description: The targets (tags, IDs) the command was sent to.
+      type: list
+      elements: dict
+    requested_date_time:
+      description: When the command was sent.
+      type: str
+    target_count:
+      description: How many nodes the command runs on.
+      type: int
+    completed_count:
+      description: How many invocations have finished.
+      type: int
+    error_count:
+      description: How many invocations failed or timed out.
+      type: int
+    parameters:
+      description: The document parameters, with their names as given.
+      type: dict
+    invocations:
+      description: The command's invocations (only on O(instance_id) when given), in snake_case.
+      returned: when O(include_invocations=true) or O(details=true)
+      type: list
+      elements: dict
+      contains:
+        instance_id:
+          description: The node's ID.
+          type: str
+        status:
+          description: The invocation's status.
+          type: str
+        status_details:
+          description: SSM's detailed status.
+          type: str
+        command_plugins:
+          description: Per-plugin status, response code and output (empty unless O(details=true)).
+          type: list
+          elements: dict
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import command_to_ansible
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import list_command_invocations
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import list_commands
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import Constraint
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
+
+# A ListCommands filter value (shape CommandFilterValue).
+DOCUMENT_NAME_FILTER = Constraint(name="document name", min_len=1, max_len=128, pattern=None, hint="a document name such as AWS-RunShellScript")
+STATUSES = ["Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling"]
+
+
+def filters_from(params):
+    """Validate every option (before any request) and build the ListCommands filters."""
+    if params["command_id"] is not None:
+        check_string("command_id", params["command_id"], COMMAND_ID)
+    if params["instance_id"] is not None:
+        check_string("instance_id", params["instance_id"], COMMAND_INSTANCE_ID)
+    if params["document_name"] is not None:
+        check_string("document_name", params["document_name"], DOCUMENT_NAME_FILTER)
+    filters = []
+    for name, key in (("invoked_after", "InvokedAfter"), ("invoked_before", "InvokedBefore")):
+        moment = parse_point_in_time(name, params[name])
+        if moment is not None:
+            filters.append({"key": key, "value": moment.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    if params["status"]:
+        filters.append({"key": "Status", "value": params["status"]})
+    if params["document_name"]:
+        filters.append({"key": "DocumentName", "value": params["document_name"]})
+    return filters
+
+
+def targets_node(command, instance_id):
+    named = set(command.get("InstanceIds") or [])
+    for target in command.get("Targets") or []:
+        if target.get("Key") == "InstanceIds":
+            named.update(target.get("Values") or [])
+    return instance_id in named
+
+
+def find_commands(client, params, filters):
+    instance_id = params["instance_id"]
+    if instance_id and params["status"] == "Pending":
+        # SSM refuses InstanceId with Status=Pending: list pending commands, keep those naming the node.
+        found = list_commands(client, command_id=params["command_id"], filters=filters)
+        return [c for c in found if targets_node(c, instance_id)]
+    return list_commands(client, command_id=params["command_id"], instance_id=instance_id, filters=filters)
+
+
+def main():
+    argument_spec = dict(
+        command_id=dict(type="str"),
+        instance_id=dict(type="str"),
+        status=dict(type="str", choices=STATUSES),
+        document_name=dict(type="str"),
+        invoked_after=dict(type="str"),
+        invoked_before=dict(type="str"),
+        include_invocations=dict(type="bool", default=False),
+        details=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    try:
+        filters = filters_from(params)
+        client = ssm_client(module)
+        commands = []
+        for command in find_commands(client, params, filters):
+            result = command_to_ansible(command)
+            if params["include_invocations"] or params["details"]:
+                invocations = list_command_invocations(client, command_id=command["CommandId"], instance_id=params["instance_id"], details=params["details"])
+                result["invocations"] = [boto3_resource_to_ansible_dict(i, force_tags=False) for i in invocations]
+            commands.append(result)
+    except AnsibleSSMError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(changed=False, commands=commands)
+
+
+if __name__ == "__main__":
+    main()
