@@ -5,6 +5,7 @@ the endpoint's control API with ansible.builtin.uri and asserts on its request
 log itself; test_targets.py runs each through ansible-playbook.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -63,3 +64,11 @@ def ansible_env(endpoint, tmp_path):
 
 def run_cli(args, env, timeout=600):
     return subprocess.run([str(BIN / args[0]), *args[1:]], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def adhoc(env, module, args, *extra):
+    """Run `ansible localhost -m MODULE -a ARGS -o`: (completed process, status word, result dict)."""
+    result = run_cli(["ansible", "localhost", "-m", module, "-a", args, "-o", *extra], env)
+    # one-line output: "localhost | CHANGED => {...}"
+    line = next(line for line in result.stdout.splitlines() if line.startswith("localhost | "))
+    return result, line.split(" | ")[1].split(" => ")[0], json.loads(line.split(" => ", 1)[1])

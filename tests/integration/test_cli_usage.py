@@ -1,11 +1,11 @@
 """The collection as people call it: ad-hoc `ansible -m`, `ansible-doc`, and module_utils straight against the endpoint."""
 
-import json
 import sys
 
 import pytest
 
 from conftest import ROOT
+from conftest import adhoc
 from conftest import run_cli
 
 sys.path.insert(0, str(ROOT / "build" / "collections"))
@@ -13,35 +13,28 @@ sys.path.insert(0, str(ROOT / "build" / "collections"))
 MODULES = ["hybridops.ssm.ssm_managed_instance", "hybridops.ssm.ssm_managed_instance_info"]
 
 
-def _adhoc(env, module, args, *extra):
-    result = run_cli(["ansible", "localhost", "-m", module, "-a", args, "-o", *extra], env)
-    # one-line output: "localhost | CHANGED => {...}"
-    line = next(line for line in result.stdout.splitlines() if line.startswith("localhost | "))
-    return result, line.split(" | ")[1].split(" => ")[0], json.loads(line.split(" => ", 1)[1])
-
-
 def test_adhoc_deregister_then_again(control, ansible_env):
     node = control.seed_nodes(count=1)["instance_ids"][0]
-    result, status, output = _adhoc(ansible_env, MODULES[0], f"instance_id={node} state=absent")
+    result, status, output = adhoc(ansible_env, MODULES[0], f"instance_id={node} state=absent")
     assert result.returncode == 0, result.stdout + result.stderr
     assert status == "CHANGED"
     assert output["outcomes"] == [{"instance_id": node, "outcome": "deregistered"}]
     assert control.count("DeregisterManagedInstance") == 1
 
-    result, status, output = _adhoc(ansible_env, MODULES[0], f"instance_id={node} state=absent")
+    result, status, output = adhoc(ansible_env, MODULES[0], f"instance_id={node} state=absent")
     assert status == "SUCCESS" and output["changed"] is False
     assert control.count("DeregisterManagedInstance") == 1
 
 
 def test_adhoc_info_lists_the_fleet(control, ansible_env):
     ids = control.seed_nodes(count=7)["instance_ids"]
-    result, status, output = _adhoc(ansible_env, MODULES[1], "resource_type=ManagedInstance")
+    result, status, output = adhoc(ansible_env, MODULES[1], "resource_type=ManagedInstance")
     assert result.returncode == 0 and status == "SUCCESS"
     assert sorted(n["instance_id"] for n in output["instances"]) == sorted(ids)
 
 
 def test_adhoc_bad_id_fails_without_a_request(control, ansible_env):
-    result, status, output = _adhoc(ansible_env, MODULES[0], "instance_id=mi-12345 state=absent")
+    result, status, output = adhoc(ansible_env, MODULES[0], "instance_id=mi-12345 state=absent")
     assert result.returncode != 0 and status == "FAILED!"
     assert output["msg"].startswith("instance_ids: ") and "'mi-12345'" in output["msg"]
     assert control.log() == []

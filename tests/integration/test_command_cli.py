@@ -7,18 +7,12 @@ import boto3
 import pytest
 
 from conftest import ROOT
+from conftest import adhoc
 from conftest import run_cli
 
 sys.path.insert(0, str(ROOT / "build" / "collections"))
 
 MODULES = ["hybridops.ssm.ssm_command", "hybridops.ssm.ssm_command_info"]
-
-
-def _adhoc(env, module, args, *extra):
-    result = run_cli(["ansible", "localhost", "-m", module, "-a", args, "-o", *extra], env)
-    # one-line output: "localhost | CHANGED => {...}"
-    line = next(line for line in result.stdout.splitlines() if line.startswith("localhost | "))
-    return result, line.split(" | ")[1].split(" => ")[0], json.loads(line.split(" => ", 1)[1])
 
 
 def _send(endpoint, instance_ids):
@@ -30,14 +24,14 @@ def test_adhoc_cancel_then_again(control, ansible_env, endpoint):
     nodes = control.seed_nodes(count=2)["instance_ids"]
     command_id = _send(endpoint, nodes)
     control.clear_log()
-    result, status, output = _adhoc(ansible_env, MODULES[0], f"command_id={command_id} state=cancelled")
+    result, status, output = adhoc(ansible_env, MODULES[0], f"command_id={command_id} state=cancelled")
     assert result.returncode == 0, result.stdout + result.stderr
     assert status == "CHANGED"
     assert [(o["instance_id"], o["outcome"], o["status"]) for o in output["outcomes"]] == [(n, "cancel_requested", "Cancelling") for n in nodes]
     assert output["command"]["command_id"] == command_id
     assert control.count("CancelCommand") == 1
 
-    result, status, output = _adhoc(ansible_env, MODULES[0], f"command_id={command_id} state=cancelled")
+    result, status, output = adhoc(ansible_env, MODULES[0], f"command_id={command_id} state=cancelled")
     assert result.returncode == 0 and status == "SUCCESS" and output["changed"] is False
     assert control.count("CancelCommand") == 1
 
@@ -58,14 +52,14 @@ def test_adhoc_race_warns_and_reports_the_node(control, ansible_env, endpoint):
 
 
 def test_adhoc_unknown_command_names_id_and_region(control, ansible_env):
-    result, status, output = _adhoc(ansible_env, MODULES[0], "command_id=00000000-0000-4000-8000-000000000000")
+    result, status, output = adhoc(ansible_env, MODULES[0], "command_id=00000000-0000-4000-8000-000000000000")
     assert result.returncode != 0 and status == "FAILED!"
     assert "'00000000-0000-4000-8000-000000000000'" in output["msg"] and "us-east-1" in output["msg"]
     assert control.operations() == ["ListCommands"]
 
 
 def test_adhoc_bad_command_id_fails_without_a_request(control, ansible_env):
-    result, status, output = _adhoc(ansible_env, MODULES[0], "command_id=1234 state=cancelled")
+    result, status, output = adhoc(ansible_env, MODULES[0], "command_id=1234 state=cancelled")
     assert result.returncode != 0 and status == "FAILED!"
     assert output["msg"].startswith("command_id: '1234'") and "exactly 36 characters" in output["msg"]
     assert control.log() == []
@@ -74,7 +68,7 @@ def test_adhoc_bad_command_id_fails_without_a_request(control, ansible_env):
 def test_adhoc_info_lists_commands(control, ansible_env, endpoint):
     nodes = control.seed_nodes(count=3)["instance_ids"]
     command_id = _send(endpoint, nodes)
-    result, status, output = _adhoc(ansible_env, MODULES[1], f"instance_id={nodes[1]} include_invocations=true")
+    result, status, output = adhoc(ansible_env, MODULES[1], f"instance_id={nodes[1]} include_invocations=true")
     assert result.returncode == 0 and status == "SUCCESS", result.stdout + result.stderr
     assert [c["command_id"] for c in output["commands"]] == [command_id]
     assert [i["instance_id"] for i in output["commands"][0]["invocations"]] == [nodes[1]]
