@@ -48,10 +48,10 @@ def _run(name, command, cwd):
 
 
 def _counts(name, lines):
-    for line in reversed(lines):
-        match = PYTEST_SUMMARY.search(line)
-        if match:
-            return match.group(1)
+    # ansible-test units runs one pytest per group (modules, module_utils): report each.
+    summaries = [match.group(1) for match in map(PYTEST_SUMMARY.search, lines) if match]
+    if summaries:
+        return " + ".join(summaries)
     if name == "sanity":
         failed = [line for line in lines if line.startswith("Running sanity test")]
         return f"{len(failed)} sanity tests run"
