@@ -31,9 +31,8 @@ def aws(endpoint, *args):
 
 @pytest.fixture(name="aws_cli", scope="module")
 def fixture_aws_cli():
-    """Skip when the venv has no aws CLI."""
-    if not os.path.exists(os.path.join(BIN, "aws")):
-        pytest.skip("aws CLI not installed in this venv")
+    """The pinned awscli must be there: a missing CLI is a broken bootstrap, not a reason to skip."""
+    assert os.path.exists(os.path.join(BIN, "aws")), "aws CLI missing from the venv: run tools/bootstrap.sh"
 
 
 def test_cli_describe_and_deregister(aws_cli, endpoint, control):
