@@ -4,7 +4,6 @@ import json
 import sys
 
 import boto3
-import pytest
 
 from conftest import ROOT
 from conftest import adhoc
@@ -72,12 +71,3 @@ def test_adhoc_info_lists_commands(control, ansible_env, endpoint):
     assert result.returncode == 0 and status == "SUCCESS", result.stdout + result.stderr
     assert [c["command_id"] for c in output["commands"]] == [command_id]
     assert [i["instance_id"] for i in output["commands"][0]["invocations"]] == [nodes[1]]
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_ansible_doc_renders_with_examples(module, ansible_env):
-    result = run_cli(["ansible-doc", module], ansible_env)
-    assert result.returncode == 0, result.stderr
-    assert "EXAMPLES:" in result.stdout and f"{module}:" in result.stdout
-    assert "RETURN VALUES:" in result.stdout
-    assert "[WARNING]" not in result.stderr
