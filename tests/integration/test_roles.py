@@ -1,0 +1,181 @@
+"""The roles through their playbooks (ansible-playbook hybridops.ssm.decommission / sweep_stale).
+
+SSM calls go to the local endpoint; host steps run over the local connection against a throwaway
+directory per host that stands in for `/`, with a fake `amazon-ssm-agent` that records how it was
+called and clears its keys like the real one (leaving the registration file, as agent v3 does).
+Every claim about calls is read from the endpoint's request log.
+"""
+
+import json
+import stat
+
+import boto3
+import pytest
+
+from conftest import BIN, run_cli
+
+MUTATING = {"DeregisterManagedInstance", "CancelCommand", "DeleteActivation", "UpdateManagedInstanceRole", "AddTagsToResource", "RemoveTagsFromResource"}
+KEY_FILES = ("var/lib/amazon/ssm/Vault/Store/RegistrationKey", "var/lib/amazon/ssm/Vault/Store/InstanceFingerprint")
+REGISTRATION = "var/lib/amazon/ssm/registration"
+FAKE_AGENT = """#!/bin/sh
+# stands in for amazon-ssm-agent: records its arguments, and -register -clear clears the vault keys
+echo "$@" >> "{root}/agent-calls.log"
+if [ "$1 $2" = "-register -clear" ]; then rm -f "{root}/{key0}" "{root}/{key1}"; fi
+"""
+
+
+def make_host_root(root, instance_id=None, agent=True):
+    """A throwaway `/` for one host: registration file, vault keys, an agent, a user's own AWS profile."""
+    root.mkdir(parents=True)
+    if instance_id:
+        (root / REGISTRATION).parent.mkdir(parents=True)
+        (root / REGISTRATION).write_text(json.dumps({"ManagedInstanceID": instance_id, "Region": "us-east-1"}))
+        for key in KEY_FILES:
+            (root / key).parent.mkdir(parents=True, exist_ok=True)
+            (root / key).write_text("secret-key-material")
+    if agent:
+        binary = root / "usr/bin/amazon-ssm-agent"
+        binary.parent.mkdir(parents=True)
+        binary.write_text(FAKE_AGENT.format(root=root, key0=KEY_FILES[0], key1=KEY_FILES[1]))
+        binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
+    profile = root / "root/.aws/credentials"
+    profile.parent.mkdir(parents=True)
+    profile.write_text("[default]\naws_access_key_id = AKIDUSERSOWN\n")
+    return root
+
+
+def write_inventory(path, hosts, **group_vars):
+    inventory = {
+        "all": {
+            "children": {"hybrid_nodes": {"hosts": hosts}},
+            "vars": {"ansible_python_interpreter": str(BIN / "python"), "decommission_hybrid_node_become": False, **group_vars},
+        }
+    }
+    path.write_text(json.dumps(inventory))
+    return path
+
+
+def local_host(root, **host_vars):
+    return {"ansible_connection": "local", "decommission_hybrid_node_root": str(root), **host_vars}
+
+
+def gone_host(**host_vars):
+    # Nothing listens on port 1: the connection is refused at once, the host counts as unreachable.
+    return {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1, "ansible_user": "nobody", **host_vars}
+
+
+def playbook(env, name, inventory, *extra):
+    result = run_cli(["ansible-playbook", f"hybridops.ssm.{name}", "-i", str(inventory), *extra], env)
+    # pytest shows this when a test fails
+    print(f"===== ansible-playbook hybridops.ssm.{name} {' '.join(extra)}: rc {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def recap(stdout):
+    """{host: {ok: n, changed: n, unreachable: n, failed: n, ...}} from the PLAY RECAP."""
+    hosts = {}
+    for line in stdout.split("PLAY RECAP", 1)[1].splitlines()[1:]:
+        if ":" not in line:
+            continue
+        host, counts = line.split(":", 1)
+        hosts[host.strip()] = {key: int(value) for key, value in (pair.split("=") for pair in counts.split())}
+    return hosts
+
+
+def mutating(log):
+    return [entry for entry in log if entry["operation"] in MUTATING and entry["status"] == 200]
+
+
+def ssm(url):
+    return boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDHYBRIDOPSTEST", aws_secret_access_key="x")
+
+
+def listed(url):
+    """The IDs of every node the endpoint lists."""
+    pages = ssm(url).get_paginator("describe_instance_information").paginate()
+    return {node["InstanceId"] for page in pages for node in page["InstanceInformationList"]}
+
+
+def invocation_statuses(url, command_id):
+    pages = ssm(url).get_paginator("list_command_invocations").paginate(CommandId=command_id)
+    return {invocation["InstanceId"]: invocation["Status"] for page in pages for invocation in page["CommandInvocations"]}
+
+
+def send_long_command(url, instance_ids):
+    command = ssm(url).send_command(InstanceIds=instance_ids, DocumentName="AWS-RunShellScript", Parameters={"commands": ["sleep 600"]})
+    return command["Command"]["CommandId"]
+
+
+@pytest.fixture
+def fleet(control, endpoint, tmp_path):
+    """Four hosts: reachable with an agent and a command in flight, gone (ID only) with a command in flight,
+    reachable but already deregistered, reachable and never registered; plus a bystander node."""
+    nodes = control.seed_nodes(count=3, name_prefix="store", ping_status="Online")["instance_ids"]
+    reachable_id, gone_id, bystander_id = nodes
+    command_id = send_long_command(endpoint.url, [reachable_id, gone_id, bystander_id])
+    control.set_invocation(command_id, outcome="Success", duration_steps=1000)
+    # Invocations move a step every 0.1 s, so a cancel reaches Cancelled within a poll or two.
+    control.set_clock(mode="realtime", step_interval=0.1)
+    roots = {
+        "node-a": make_host_root(tmp_path / "node-a", reachable_id),
+        "node-c": make_host_root(tmp_path / "node-c", "mi-0000000000000dead"),
+        "node-d": make_host_root(tmp_path / "node-d", None, agent=False),
+    }
+    hosts = {
+        "node-a": local_host(roots["node-a"]),
+        "node-gone": gone_host(decommission_hybrid_node_instance_id=gone_id),
+        "node-c": local_host(roots["node-c"]),
+        "node-d": local_host(roots["node-d"]),
+    }
+    inventory = write_inventory(tmp_path / "inventory.json", hosts, decommission_hybrid_node_command_poll_interval=0.3)
+    return {"ids": {"node-a": reachable_id, "node-gone": gone_id, "bystander": bystander_id}, "command_id": command_id, "roots": roots, "inventory": inventory}
+
+
+def test_decommission_check_mode_then_real_then_again(control, endpoint, ansible_env, fleet):
+    roots, ids = fleet["roots"], fleet["ids"]
+    listed_before = listed(endpoint.url)
+
+    control.clear_log()
+    check = playbook(ansible_env, "decommission", fleet["inventory"], "--check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert not mutating(control.log()), "check mode sent a mutating call"
+    assert (roots["node-a"] / REGISTRATION).exists() and (roots["node-a"] / KEY_FILES[0]).exists()
+    assert not (roots["node-a"] / "agent-calls.log").exists()
+
+    control.clear_log()
+    real = playbook(ansible_env, "decommission", fleet["inventory"])
+    assert real.returncode == 0, real.stdout + real.stderr
+    log = control.log()
+    deregistered = [entry["params"]["InstanceId"] for entry in mutating(log) if entry["operation"] == "DeregisterManagedInstance"]
+    assert sorted(deregistered) == sorted([ids["node-a"], ids["node-gone"]])
+    cancels = [entry for entry in mutating(log) if entry["operation"] == "CancelCommand"]
+    assert {i for entry in cancels for i in entry["params"]["InstanceIds"]} == {ids["node-a"], ids["node-gone"]}
+    for node in ("node-a", "node-gone"):
+        # cancelled before the agent stopped and before the node was deregistered
+        cancel_seq = min(e["seq"] for e in cancels if ids[node] in e["params"]["InstanceIds"])
+        deregister_seq = next(e["seq"] for e in mutating(log) if e["params"].get("InstanceId") == ids[node])
+        assert cancel_seq < deregister_seq
+    invocations = invocation_statuses(endpoint.url, fleet["command_id"])
+    assert invocations[ids["node-a"]] == invocations[ids["node-gone"]] == "Cancelled"
+    assert invocations[ids["bystander"]] == "InProgress"
+    assert listed_before - listed(endpoint.url) == {ids["node-a"], ids["node-gone"]}
+
+    # host side: the agent cleared its keys, the registration file is gone, the user's profile stays
+    assert (roots["node-a"] / "agent-calls.log").read_text().split("\n")[0] == "-register -clear"
+    for root in (roots["node-a"], roots["node-c"]):
+        assert not (root / REGISTRATION).exists()
+        assert not any((root / key).exists() for key in KEY_FILES)
+        assert (root / "root/.aws/credentials").read_text() == "[default]\naws_access_key_id = AKIDUSERSOWN\n"
+    assert "node-gone: host steps skipped: the host cannot be reached" in real.stdout
+    assert "not a registered hybrid node, nothing to decommission" in real.stdout
+    results = recap(real.stdout)
+    assert results["node-gone"]["failed"] == 0 and results["node-a"]["changed"] > 0
+
+    for extra in (["--check"], []):
+        control.clear_log()
+        again = playbook(ansible_env, "decommission", fleet["inventory"], *extra)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert all(counts["changed"] == 0 for counts in recap(again.stdout).values()), again.stdout
+        assert not mutating(control.log())
+    assert (roots["node-a"] / "agent-calls.log").read_text().count("-register -clear") == 1
+
