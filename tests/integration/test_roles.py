@@ -179,3 +179,52 @@ def test_decommission_check_mode_then_real_then_again(control, endpoint, ansible
         assert not mutating(control.log())
     assert (roots["node-a"] / "agent-calls.log").read_text().count("-register -clear") == 1
 
+
+
+def sweep(env, *extra):
+    return playbook(env, "sweep_stale", "localhost,", *extra)
+
+
+def test_sweep_touches_only_stale_hybrid_nodes_and_guards_max_nodes(control, endpoint, ansible_env):
+    online = control.seed_nodes(count=3, name_prefix="store", ping_status="Online")["instance_ids"]
+    kiosks = control.seed_nodes(count=2, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "kiosks"})["instance_ids"]
+    depots = control.seed_nodes(count=2, name_prefix="depot", ping_status="ConnectionLost", last_ping_days_ago=60, tags={"Site": "depots"})["instance_ids"]
+    recent = control.seed_nodes(count=2, name_prefix="flaky", ping_status="ConnectionLost", last_ping_days_ago=5)["instance_ids"]
+    ec2 = control.seed_nodes(count=2, resource_type="EC2Instance", ping_status="ConnectionLost", last_ping_days_ago=45)["instance_ids"]
+    assert all(node.startswith("i-") for node in ec2)
+    command_id = send_long_command(endpoint.url, [kiosks[0], online[0]])
+    stale = set(kiosks + depots)
+
+    control.clear_log()
+    guarded = sweep(ansible_env, "-e", "sweep_stale_hybrid_nodes_max_nodes=3")
+    assert guarded.returncode != 0
+    assert "4 nodes match" in guarded.stdout and "more than sweep_stale_hybrid_nodes_max_nodes (3); nothing was changed" in guarded.stdout
+    assert not mutating(control.log())
+
+    control.clear_log()
+    check = sweep(ansible_env, "--check", "-e", "sweep_stale_hybrid_nodes_max_nodes=4")
+    assert check.returncode == 0, check.stdout
+    assert "CHECK MODE, nothing changed: 4 stale hybrid node(s)" in check.stdout and "4 would be deregistered" in check.stdout
+    assert not mutating(control.log())
+
+    control.clear_log()
+    kiosks_only = sweep(ansible_env, "-e", '{"sweep_stale_hybrid_nodes_tags": {"Site": "kiosks"}}')
+    assert kiosks_only.returncode == 0, kiosks_only.stdout
+    log = mutating(control.log())
+    assert sorted(e["params"]["InstanceId"] for e in log if e["operation"] == "DeregisterManagedInstance") == sorted(kiosks)
+    cancel = [e for e in log if e["operation"] == "CancelCommand"]
+    assert [(e["params"]["CommandId"], e["params"]["InstanceIds"]) for e in cancel] == [(command_id, [kiosks[0]])]
+    assert cancel[0]["seq"] < min(e["seq"] for e in log if e["operation"] == "DeregisterManagedInstance")
+
+    control.clear_log()
+    rest = sweep(ansible_env)
+    assert rest.returncode == 0, rest.stdout
+    assert sorted(e["params"]["InstanceId"] for e in mutating(control.log())) == sorted(depots)
+    assert listed(endpoint.url) == set(online + recent + ec2)
+    assert not stale & listed(endpoint.url)
+
+    control.clear_log()
+    again = sweep(ansible_env)
+    assert again.returncode == 0 and recap(again.stdout)["localhost"]["changed"] == 0, again.stdout
+    assert not mutating(control.log())
+    assert invocation_statuses(endpoint.url, command_id)[online[0]] in ("Pending", "InProgress")
