@@ -1,28 +1,44 @@
-"""`make demo`: a local SSM endpoint with a simulated hybrid fleet, decommissioned by the real modules.
+"""`make demo`: a local SSM endpoint with a simulated hybrid fleet, decommissioned by the collection's playbooks.
 
-Starts the endpoint as its own process, seeds a dozen nodes over two
-activations (some online, some lost for weeks), runs tools/demo.yml with
-ansible-playbook twice (the second run shows nothing left to change), and
-stops the endpoint. Nothing here talks to AWS.
+Starts the endpoint as its own process and seeds a dozen nodes over two activations: eight store
+servers online, with a Run Command still running on them, and four kiosks that lost their connection
+45 days ago. Two store servers get a throwaway directory standing in for their `/` (registration
+file, vault keys, a stand-in agent). Then, with the real ansible-playbook:
+
+1. `hybridops.ssm.decommission` retires the two store servers (cancel their commands, stop the agent,
+   deregister, clear the host's registration);
+2. `hybridops.ssm.sweep_stale` deregisters the kiosks lost for more than 30 days;
+3. both again, to show that nothing is left to change.
+
+The fleet is shown before and after, and the endpoint's request log is summed up. Nothing talks to AWS.
 """
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import boto3
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
+WORK = ROOT / "build" / "demo"
 sys.path.insert(0, str(ROOT / "tests"))
 
+from hostroot import AGENT_CALLS, REGISTRATION, make_host_root  # noqa: E402  pylint: disable=wrong-import-position
 from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
+
+MUTATING = ("DeregisterManagedInstance", "CancelCommand", "DeleteActivation")
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIDDEMO", "AWS_SECRET_ACCESS_KEY": "demo-secret", "AWS_REGION": "us-east-1"}
 
 
 def start_endpoint(url_file):
     url_file.unlink(missing_ok=True)
+    # Run Command invocations advance a step a second, so cancels reach Cancelled while the demo waits.
     process = subprocess.Popen(  # pylint: disable=consider-using-with
         [str(BIN / "python"), "-m", "ssm_endpoint", "--port", "0", "--port-file", str(url_file), "--realtime", "--step-interval", "1"],
         cwd=ROOT / "tests",
@@ -37,40 +53,101 @@ def start_endpoint(url_file):
     return process, url_file.read_text().strip()
 
 
-def seed(control):
+def ssm_client(url):
+    return boto3.client("ssm", endpoint_url=url, region_name=CREDENTIALS["AWS_REGION"],
+                        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+
+
+def seed(control, client):
+    """12 nodes over two activations; a command running on the eight online ones."""
     control.reset()
-    online = control.seed_nodes(count=8, name_prefix="store", ping_status="Online", tags={"Site": "stores"})
-    lost = control.seed_nodes(count=4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "kiosks"})
-    return online["instance_ids"], lost["instance_ids"]
+    stores = control.seed_nodes(count=8, name_prefix="store", ping_status="Online", tags={"Site": "stores"})["instance_ids"]
+    control.seed_nodes(count=4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "kiosks"})
+    command = client.send_command(InstanceIds=stores, DocumentName="AWS-RunShellScript", Parameters={"commands": ["/opt/pos/sync --forever"]})
+    control.set_invocation(command["Command"]["CommandId"], outcome="Success", duration_steps=100000)
+    return stores
+
+
+def show_fleet(client, title):
+    nodes = [n for page in client.get_paginator("describe_instance_information").paginate() for n in page["InstanceInformationList"]]
+    in_flight = {}
+    for page in client.get_paginator("list_command_invocations").paginate():
+        for invocation in page["CommandInvocations"]:
+            if invocation["Status"] in ("Pending", "InProgress", "Delayed", "Cancelling"):
+                in_flight[invocation["InstanceId"]] = invocation["Status"]
+    print(f"\n-------- {title}: {len(nodes)} hybrid nodes")
+    print(f"  {'node':22}{'name':10}{'ping status':16}{'last ping':13}{'activation':14}command")
+    for node in sorted(nodes, key=lambda n: n["Name"]):
+        print(f"  {node['InstanceId']:22}{node['Name']:10}{node['PingStatus']:16}{node['LastPingDateTime']:%Y-%m-%d}   "
+              f"{node['ActivationId'][:8]}…     {in_flight.get(node['InstanceId'], '-')}")
+
+
+def write_inventory(stores):
+    """The two store servers to retire, each over the local connection with a throwaway `/`."""
+    shutil.rmtree(WORK / "hosts", ignore_errors=True)
+    hosts = {}
+    for name, instance_id in (("store-0", stores[0]), ("store-1", stores[1])):
+        root = make_host_root(WORK / "hosts" / name, instance_id)
+        hosts[name] = {"ansible_connection": "local", "decommission_hybrid_node_root": str(root)}
+    inventory = {"hybrid_nodes": {"hosts": hosts, "vars": {
+        "ansible_python_interpreter": str(BIN / "python"),
+        "decommission_hybrid_node_become": False,
+        "decommission_hybrid_node_command_poll_interval": 1,
+    }}}
+    path = WORK / "inventory.json"
+    path.write_text(json.dumps(inventory, indent=2))
+    return path
+
+
+def playbook_env(url):
+    return dict(
+        os.environ,
+        **CREDENTIALS,
+        AWS_URL=url,
+        ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build" / "collections"),
+        ANSIBLE_PYTHON_INTERPRETER=str(BIN / "python"),
+        ANSIBLE_LOCAL_TEMP=str(WORK / "tmp"),
+        ANSIBLE_LOCALHOST_WARNING="False",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
+        ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
+        ANSIBLE_DISPLAY_SKIPPED_HOSTS="False",
+    )
+
+
+def run_playbook(env, title, *args):
+    print(f"\n######## {title}: ansible-playbook {' '.join(args)}\n", flush=True)
+    return subprocess.call([str(BIN / "ansible-playbook"), *args], env=env)
 
 
 def main():
-    build = ROOT / "build"
-    build.mkdir(exist_ok=True)
-    process, url = start_endpoint(build / "demo-endpoint.url")
+    WORK.mkdir(parents=True, exist_ok=True)
+    process, url = start_endpoint(WORK / "endpoint.url")
     try:
-        control = EndpointControl(url)
-        online, _lost = seed(control)
-        print(f"Local SSM endpoint at {url}: 12 hybrid nodes over two activations, 8 online, 4 lost 45 days ago.\n")
-        env = dict(
-            os.environ,
-            AWS_ACCESS_KEY_ID="AKIDDEMO",
-            AWS_SECRET_ACCESS_KEY="demo-secret",
-            AWS_REGION="us-east-1",
-            ANSIBLE_COLLECTIONS_PATH=str(build / "collections"),
-            ANSIBLE_PYTHON_INTERPRETER=str(BIN / "python"),
-            ANSIBLE_LOCALHOST_WARNING="False",
-            ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
-            ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
-            ANSIBLE_DISPLAY_SKIPPED_HOSTS="False",
-        )
-        command = [str(BIN / "ansible-playbook"), str(ROOT / "tools" / "demo.yml"), "-e", json.dumps({"endpoint_url": url, "retire": online[:2]})]
-        for run in ("first run", "second run: nothing left to change"):
-            print(f"\n######## decommission job, {run}\n", flush=True)
-            if subprocess.call(command, env=env) != 0:
-                return 1
-        mutating = [e for e in control.log() if e["operation"] in ("DeregisterManagedInstance", "CancelCommand") and e["status"] == 200]
-        print(f"\nEndpoint log: {len(control.log())} SSM calls, {len(mutating)} deregistrations (2 retired + 4 stale), none on the second run.")
+        control, client = EndpointControl(url), ssm_client(url)
+        stores = seed(control, client)
+        inventory = write_inventory(stores)
+        print(f"Local SSM endpoint at {url} (a process; nothing here talks to AWS).")
+        show_fleet(client, "the fleet before")
+        env = playbook_env(url)
+        rounds = []
+        for round_name in ("first run", "second run: nothing left to change"):
+            since = len(control.log())
+            for title, args in (("retire store-0 and store-1", ("hybridops.ssm.decommission", "-i", str(inventory))),
+                                ("sweep nodes lost for more than 30 days", ("hybridops.ssm.sweep_stale",))):
+                if run_playbook(env, f"{round_name}, {title}", *args) != 0:
+                    return 1
+            calls = control.log(since)
+            rounds.append((round_name, len(calls), [c for c in calls if c["operation"] in MUTATING and c["status"] == 200]))
+            if not rounds[1:]:
+                show_fleet(client, "the fleet after")
+        print("\n-------- what the endpoint saw")
+        for round_name, calls, changes in rounds:
+            summary = ", ".join(f"{sum(1 for c in changes if c['operation'] == op)} {op}" for op in MUTATING)
+            print(f"  {round_name}: {calls} SSM calls, of which changes: {summary}")
+        for name in ("store-0", "store-1"):
+            root = WORK / "hosts" / name
+            print(f"  {name}: registration file {'still there' if (root / REGISTRATION).exists() else 'removed'}, "
+                  f"agent called with: {(root / AGENT_CALLS).read_text().strip() if (root / AGENT_CALLS).exists() else 'nothing'}")
         return 0
     finally:
         process.send_signal(signal.SIGTERM)

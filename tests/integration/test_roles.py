@@ -7,41 +7,14 @@ Every claim about calls is read from the endpoint's request log.
 """
 
 import json
-import stat
 
 import boto3
 import pytest
 
-from conftest import BIN, run_cli
+from conftest import BIN, run_cli  # conftest also puts tests/ on sys.path, for hostroot
+from hostroot import AGENT_CALLS, KEY_FILES, REGISTRATION, USER_PROFILE, USER_PROFILE_TEXT, make_host_root
 
 MUTATING = {"DeregisterManagedInstance", "CancelCommand", "DeleteActivation", "UpdateManagedInstanceRole", "AddTagsToResource", "RemoveTagsFromResource"}
-KEY_FILES = ("var/lib/amazon/ssm/Vault/Store/RegistrationKey", "var/lib/amazon/ssm/Vault/Store/InstanceFingerprint")
-REGISTRATION = "var/lib/amazon/ssm/registration"
-FAKE_AGENT = """#!/bin/sh
-# stands in for amazon-ssm-agent: records its arguments, and -register -clear clears the vault keys
-echo "$@" >> "{root}/agent-calls.log"
-if [ "$1 $2" = "-register -clear" ]; then rm -f "{root}/{key0}" "{root}/{key1}"; fi
-"""
-
-
-def make_host_root(root, instance_id=None, agent=True):
-    """A throwaway `/` for one host: registration file, vault keys, an agent, a user's own AWS profile."""
-    root.mkdir(parents=True)
-    if instance_id:
-        (root / REGISTRATION).parent.mkdir(parents=True)
-        (root / REGISTRATION).write_text(json.dumps({"ManagedInstanceID": instance_id, "Region": "us-east-1"}))
-        for key in KEY_FILES:
-            (root / key).parent.mkdir(parents=True, exist_ok=True)
-            (root / key).write_text("secret-key-material")
-    if agent:
-        binary = root / "usr/bin/amazon-ssm-agent"
-        binary.parent.mkdir(parents=True)
-        binary.write_text(FAKE_AGENT.format(root=root, key0=KEY_FILES[0], key1=KEY_FILES[1]))
-        binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
-    profile = root / "root/.aws/credentials"
-    profile.parent.mkdir(parents=True)
-    profile.write_text("[default]\naws_access_key_id = AKIDUSERSOWN\n")
-    return root
 
 
 def write_inventory(path, hosts, **group_vars):
@@ -140,7 +113,7 @@ def test_decommission_check_mode_then_real_then_again(control, endpoint, ansible
     assert check.returncode == 0, check.stdout + check.stderr
     assert not mutating(control.log()), "check mode sent a mutating call"
     assert (roots["node-a"] / REGISTRATION).exists() and (roots["node-a"] / KEY_FILES[0]).exists()
-    assert not (roots["node-a"] / "agent-calls.log").exists()
+    assert not (roots["node-a"] / AGENT_CALLS).exists()
 
     control.clear_log()
     real = playbook(ansible_env, "decommission", fleet["inventory"])
@@ -161,11 +134,11 @@ def test_decommission_check_mode_then_real_then_again(control, endpoint, ansible
     assert listed_before - listed(endpoint.url) == {ids["node-a"], ids["node-gone"]}
 
     # host side: the agent cleared its keys, the registration file is gone, the user's profile stays
-    assert (roots["node-a"] / "agent-calls.log").read_text().split("\n")[0] == "-register -clear"
+    assert (roots["node-a"] / AGENT_CALLS).read_text().split("\n")[0] == "-register -clear"
     for root in (roots["node-a"], roots["node-c"]):
         assert not (root / REGISTRATION).exists()
         assert not any((root / key).exists() for key in KEY_FILES)
-        assert (root / "root/.aws/credentials").read_text() == "[default]\naws_access_key_id = AKIDUSERSOWN\n"
+        assert (root / USER_PROFILE).read_text() == USER_PROFILE_TEXT
     assert "node-gone: host steps skipped: the host cannot be reached" in real.stdout
     assert "not a registered hybrid node, nothing to decommission" in real.stdout
     results = recap(real.stdout)
@@ -177,7 +150,7 @@ def test_decommission_check_mode_then_real_then_again(control, endpoint, ansible
         assert again.returncode == 0, again.stdout + again.stderr
         assert all(counts["changed"] == 0 for counts in recap(again.stdout).values()), again.stdout
         assert not mutating(control.log())
-    assert (roots["node-a"] / "agent-calls.log").read_text().count("-register -clear") == 1
+    assert (roots["node-a"] / AGENT_CALLS).read_text().count("-register -clear") == 1
 
 
 
@@ -204,7 +177,7 @@ def test_sweep_touches_only_stale_hybrid_nodes_and_guards_max_nodes(control, end
     control.clear_log()
     check = sweep(ansible_env, "--check", "-e", "sweep_stale_hybrid_nodes_max_nodes=4")
     assert check.returncode == 0, check.stdout
-    assert "CHECK MODE, nothing changed: 4 stale hybrid node(s)" in check.stdout and "4 would be deregistered" in check.stdout
+    assert "CHECK MODE, nothing changed: 4 stale hybrid node(s)" in check.stdout and "4 would be deregistered, 1 in-flight" in check.stdout
     assert not mutating(control.log())
 
     control.clear_log()

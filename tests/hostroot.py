@@ -1,0 +1,42 @@
+"""A throwaway directory that stands in for `/` on a hybrid node, for the role's host steps.
+
+It holds what a registered node holds (REFERENCE §2): the agent's registration file, its vault key and
+fingerprint, optionally an `amazon-ssm-agent` (a stand-in script that records its arguments and, on
+`-register -clear`, clears the keys like agent v3 does, leaving the registration file), and a user's own
+AWS profile that a decommission must never touch. Used by the role tests and `make demo`.
+"""
+
+import json
+import stat
+
+REGISTRATION = "var/lib/amazon/ssm/registration"
+KEY_FILES = ("var/lib/amazon/ssm/Vault/Store/RegistrationKey", "var/lib/amazon/ssm/Vault/Store/InstanceFingerprint")
+AGENT = "usr/bin/amazon-ssm-agent"
+AGENT_CALLS = "agent-calls.log"
+USER_PROFILE = "root/.aws/credentials"
+USER_PROFILE_TEXT = "[default]\naws_access_key_id = AKIDUSERSOWN\n"
+FAKE_AGENT = """#!/bin/sh
+# stands in for amazon-ssm-agent: records its arguments; -register -clear clears the vault keys
+echo "$@" >> "{root}/{calls}"
+if [ "$1 $2" = "-register -clear" ]; then rm -f "{root}/{key0}" "{root}/{key1}"; fi
+"""
+
+
+def make_host_root(root, instance_id=None, region="us-east-1", agent=True):
+    """Create the directory `root` as a node registered as `instance_id` (None: never registered)."""
+    root.mkdir(parents=True)
+    if instance_id:
+        (root / REGISTRATION).parent.mkdir(parents=True)
+        (root / REGISTRATION).write_text(json.dumps({"ManagedInstanceID": instance_id, "Region": region}))
+        for key in KEY_FILES:
+            (root / key).parent.mkdir(parents=True, exist_ok=True)
+            (root / key).write_text("key-material")
+    if agent:
+        binary = root / AGENT
+        binary.parent.mkdir(parents=True)
+        binary.write_text(FAKE_AGENT.format(root=root, calls=AGENT_CALLS, key0=KEY_FILES[0], key1=KEY_FILES[1]))
+        binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
+    profile = root / USER_PROFILE
+    profile.parent.mkdir(parents=True)
+    profile.write_text(USER_PROFILE_TEXT)
+    return root
