@@ -7,14 +7,19 @@
 
 The implementation lives in ``_ssm/`` (private, may change):
 ``constraints`` (the API's input constraints), ``errors`` (AWS error mapping),
-``client`` (retries, credentials), ``instances`` and ``commands`` (one
-function per API call).
+``client`` (retries, credentials), ``instances``, ``commands`` and
+``activations`` (one function per API call), ``activation_cleanup`` (deleting
+activations only when no node uses them).
 """
 
+from ._ssm.activation_cleanup import ensure_activations_absent
+from ._ssm.activations import delete_activation
+from ._ssm.activations import describe_activations
 from ._ssm.client import SSM_RETRY_CODES
 from ._ssm.client import security_token_fallback
 from ._ssm.client import ssm_client
 from ._ssm.client import ssm_retry
+from ._ssm.constraints import ACTIVATION_ID
 from ._ssm.constraints import COMMAND_ID
 from ._ssm.constraints import COMMAND_INSTANCE_ID
 from ._ssm.constraints import MANAGED_INSTANCE_ID
@@ -24,6 +29,7 @@ from ._ssm.constraints import check_string
 from ._ssm.constraints import check_tags
 from ._ssm.errors import ERROR_ADVICE
 from ._ssm.errors import AnsibleSSMError
+from ._ssm.errors import SSMActivationErrorHandler
 from ._ssm.errors import SSMCommandErrorHandler
 from ._ssm.errors import SSMInstanceErrorHandler
 from ._ssm.errors import SSMValidationError
@@ -45,4 +51,9 @@ __all__ = (
     "SSMCommandErrorHandler",
     "SSMInstanceErrorHandler",
     "SSMValidationError",
+    "ACTIVATION_ID",
+    "SSMActivationErrorHandler",
+    "describe_activations",
+    "delete_activation",
+    "ensure_activations_absent",
 )

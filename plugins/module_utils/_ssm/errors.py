@@ -31,8 +31,14 @@ ERROR_ADVICE = {
     "InvalidResourceType": "tags on nodes work only for hybrid nodes (mi-...), with resource type ManagedInstance",
     "TooManyTagsError": "a node can carry at most 50 tags; purge some or tag fewer",
     "TooManyUpdates": "another update to this resource is in progress; run again shortly",
-    "InvalidActivationId": "no activation with this ID exists in this account and region",
-    "InvalidActivation": "the activation is expired, deleted or used up",
+    "InvalidActivationId": (
+        "no activation with this ID exists in this account and region (already deleted, a typo, or another region);"
+        " list them with aws ssm describe-activations"
+    ),
+    "InvalidActivation": (
+        "the activation is not valid: it was deleted, or (when registering) the activation code does not match, it expired"
+        " or reached its registration limit; create a new activation for new registrations"
+    ),
     "InvalidFilterKey": "SSM does not accept this filter key for this call",
     "InvalidFilter": "SSM does not accept this filter for this call",
     "InvalidInstanceInformationFilterValue": "SSM rejected a filter value (tag filters cannot be combined with other filters)",
@@ -118,8 +124,14 @@ class SSMCommandErrorHandler(SSMErrorHandler):
 
 
 class SSMActivationErrorHandler(SSMErrorHandler):
-    """Activations: InvalidActivationId means the activation is gone."""
+    """Activations: InvalidActivationId or InvalidActivation means the activation is gone.
+
+    DeleteActivation declares both: the API reference words InvalidActivation
+    as "the activation might have been deleted", and a deleted or unknown ID
+    comes back as InvalidActivationId (so does the test endpoint). A deletion
+    call has no activation code, so neither can mean anything but "not there".
+    """
 
     @classmethod
     def _is_missing(cls):
-        return is_boto3_error_code("InvalidActivationId")
+        return is_boto3_error_code(["InvalidActivationId", "InvalidActivation"])

@@ -57,6 +57,7 @@ HANDLERS = [
     (SSMCommandErrorHandler, "InvalidCommandId"),
     (SSMTaggingErrorHandler, "InvalidResourceId"),
     (SSMActivationErrorHandler, "InvalidActivationId"),
+    (SSMActivationErrorHandler, "InvalidActivation"),  # DeleteActivation: "the activation might have been deleted"
 ]
 
 
