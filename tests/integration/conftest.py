@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -72,3 +73,70 @@ def adhoc(env, module, args, *extra):
     # one-line output: "localhost | CHANGED => {...}"
     line = next(line for line in result.stdout.splitlines() if line.startswith("localhost | "))
     return result, line.split(" | ")[1].split(" => ")[0], json.loads(line.split(" => ", 1)[1])
+
+
+# What AWX's Amazon Web Services credential injects for temporary (STS)
+# credentials: the key pair and AWS_SECURITY_TOKEN; no region, no
+# AWS_SESSION_TOKEN (REFERENCE §3). The values are dummies the endpoint accepts.
+AWX_CREDENTIAL = {
+    "AWS_ACCESS_KEY_ID": "ASIAHYBRIDOPSAWXTEST",
+    "AWS_SECRET_ACCESS_KEY": "awx-injected-secret-key-5f1c",
+    "AWS_SECURITY_TOKEN": "awx-injected-sts-token-9d2e",
+}
+
+LOCAL_INVENTORY = f"localhost ansible_connection=local ansible_python_interpreter={BIN / 'python'}"
+
+
+@pytest.fixture
+def runner_env(ansible_env):
+    """The environment a job starts in before AWX adds its credential: no AWS keys at all."""
+    env = dict(ansible_env)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_URL"):
+        env.pop(name)
+    return env
+
+
+def run_runner(tmp_path, env, *, envvars=None, extravars=None, ident="job", inventory=LOCAL_INVENTORY, timeout=600, **kwargs):
+    """Run one job through ansible_runner.run(), handed over the way AWX hands it: (runner, artifacts dir).
+
+    The private data dir is ``tmp_path/runner-IDENT``; it gets ``inventory/hosts``
+    (``localhost`` on the local connection and the venv's Python unless told
+    otherwise) and, when ``extravars`` is given (a job template's survey
+    answers), ``env/extravars``. ``envvars`` is what AWX's credentials inject:
+    it reaches the job's environment but, with ``suppress_env_files``, is never
+    written to ``env/``. ``env`` is the whole environment the job starts from
+    (``os.environ`` is replaced by it for the run, so nothing from the test
+    process leaks in): the ``runner_env`` fixture, which points
+    ANSIBLE_COLLECTIONS_PATH at build/collections and PATH at the venv.
+
+    ``kwargs`` go to ansible_runner.run(): ``module=``/``module_args=``/
+    ``host_pattern=`` for an ad-hoc command, or ``playbook=`` (a path or a
+    collection playbook such as ``hybridops.ssm.decommission``) for a job
+    template, plus e.g. ``limit=``, ``verbosity=``, ``forks=``.
+    """
+    import ansible_runner  # pylint: disable=import-outside-toplevel
+
+    private = tmp_path / f"runner-{ident}"
+    (private / "env").mkdir(parents=True, exist_ok=True)
+    if extravars is not None:
+        (private / "env" / "extravars").write_text(json.dumps(extravars), encoding="utf-8")
+    with mock.patch.dict(os.environ, env, clear=True):
+        runner = ansible_runner.run(
+            private_data_dir=str(private),
+            ident=ident,
+            inventory=inventory,
+            envvars=dict(envvars or {}),
+            suppress_env_files=True,
+            quiet=True,
+            timeout=timeout,
+            **kwargs,
+        )
+    return runner, private / "artifacts" / ident
+
+
+def runner_events(runner, event=None, host=None):
+    """The runner's events, optionally only those of one event type and host."""
+    return [
+        e for e in runner.events
+        if (event is None or e["event"] == event) and (host is None or e.get("event_data", {}).get("host") == host)
+    ]

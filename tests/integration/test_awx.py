@@ -1,0 +1,206 @@
+"""AWX / Tower / AAP plumbing: the execution environment ansible-builder makes, and jobs run through ansible-runner.
+
+No container runtime is needed: `ansible-builder create` writes the build
+context only, and `ansible-builder introspect` reads installed collections.
+Jobs run through ansible_runner.run() in process mode, as they would inside
+an execution environment, against the local SSM endpoint.
+"""
+
+import json
+import os
+import stat
+import tarfile
+
+import pytest
+import yaml
+
+from conftest import AWX_CREDENTIAL
+from conftest import ROOT
+from conftest import run_cli
+from conftest import run_runner
+from conftest import runner_events
+
+TREE = ROOT / "build" / "collections" / "ansible_collections" / "hybridops" / "ssm"
+EXAMPLE_EE = ROOT / "docs" / "execution-environment.yml"
+PINS = dict(line.strip().split("==", 1) for line in (ROOT / "tests" / "constraints.txt").read_text(encoding="utf-8").splitlines() if "==" in line)
+
+
+@pytest.fixture(scope="module")
+def collection_tarball(tmp_path_factory):
+    """The collection as Galaxy would ship it, built from the bootstrapped tree."""
+    out = tmp_path_factory.mktemp("dist")
+    result = run_cli(["ansible-galaxy", "collection", "build", "--output-path", str(out), str(TREE)], dict(os.environ))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return next(out.glob("hybridops-ssm-*.tar.gz"))
+
+
+def _introspect(collections_dir):
+    result = run_cli(["ansible-builder", "introspect", str(collections_dir)], dict(os.environ))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def test_tarball_ships_the_execution_environment_metadata(collection_tarball):
+    with tarfile.open(collection_tarball) as tar:
+        names = set(tar.getnames())
+        meta = yaml.safe_load(tar.extractfile("meta/execution-environment.yml"))
+        requirements = tar.extractfile("requirements.txt").read().decode()
+    assert {"meta/execution-environment.yml", "requirements.txt", "docs/execution-environment.yml"} <= names
+    assert meta == {"version": 1, "dependencies": {"python": "requirements.txt"}}
+    assert "boto3>=" in requirements and "botocore>=" in requirements
+
+
+def test_example_definition_pins_what_the_tests_run(collection_tarball):
+    """docs/execution-environment.yml: schema v3, our collection and amazon.aws, and the versions tested here."""
+    definition = yaml.safe_load(EXAMPLE_EE.read_text(encoding="utf-8"))
+    assert definition["version"] == 3
+    deps = definition["dependencies"]
+    assert deps["ansible_core"]["package_pip"] == f"ansible-core=={PINS['ansible-core']}"
+    assert deps["ansible_runner"]["package_pip"] == f"ansible-runner=={PINS['ansible-runner']}"
+    collections = {c["name"]: c.get("version") for c in deps["galaxy"]["collections"]}
+    assert collections == {"hybridops.ssm": None, "amazon.aws": ">=10.0.0"}
+    assert collection_tarball.name.startswith("hybridops-ssm-")
+
+
+def test_builder_create_makes_a_build_context(collection_tarball, tmp_path):
+    """`ansible-builder create` on the example definition, our collection given as the local tarball: nothing is fetched."""
+    definition = yaml.safe_load(EXAMPLE_EE.read_text(encoding="utf-8"))
+    local = f"collections/{collection_tarball.name}"  # relative to /build, where the galaxy stage installs from
+    definition["dependencies"]["galaxy"]["collections"] = [
+        {"name": local, "type": "file"} if c["name"] == "hybridops.ssm" else c for c in definition["dependencies"]["galaxy"]["collections"]
+    ]
+    definition["additional_build_files"] = [{"src": str(collection_tarball), "dest": "collections"}]
+    ee_file = tmp_path / "execution-environment.yml"
+    ee_file.write_text(yaml.safe_dump(definition), encoding="utf-8")
+    context = tmp_path / "context"
+
+    result = run_cli(["ansible-builder", "create", "-f", str(ee_file), "-c", str(context), "--output-filename", "Containerfile"], dict(os.environ))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    containerfile = (context / "Containerfile").read_text(encoding="utf-8")
+    base_image = definition["images"]["base_image"]["name"]
+    assert f'ARG EE_BASE_IMAGE="{base_image}"' in containerfile
+    assert "ansible-galaxy collection install" in containerfile and "introspect" in containerfile
+    pip_refs = [definition["dependencies"][k]["package_pip"] for k in ("ansible_core", "ansible_runner")]
+    assert f'ARG ANSIBLE_INSTALL_REFS="{" ".join(pip_refs)}"' in containerfile
+
+    build = context / "_build"
+    galaxy = yaml.safe_load((build / "requirements.yml").read_text(encoding="utf-8"))
+    assert {"name": local, "type": "file"} in galaxy["collections"]
+    assert {"name": "amazon.aws", "version": ">=10.0.0"} in galaxy["collections"]
+    assert (build / local).read_bytes() == collection_tarball.read_bytes()
+    python = (build / "requirements.txt").read_text(encoding="utf-8").split()
+    assert python == definition["dependencies"]["python"]
+    assert (build / "scripts" / "introspect.py").is_file()
+
+
+def test_introspect_reads_our_metadata_in_the_build_tree():
+    """What ansible-builder's introspection finds in build/collections (the tree the tests and ansible-test use)."""
+    data = _introspect(ROOT / "build" / "collections")
+    ours = [line for line in data["python"] if line.endswith("# from collection hybridops.ssm")]
+    assert sorted(line.split()[0] for line in ours) == ["boto3>=1.34.0", "botocore>=1.34.0"]
+    assert not [line for line in data["system"] if "hybridops.ssm" in line]
+
+
+def test_introspect_reads_our_metadata_after_galaxy_install(collection_tarball, tmp_path):
+    """The same from the collection as an EE build installs it: from the tarball, so only packaged files count."""
+    target = tmp_path / "collections"
+    result = run_cli(["ansible-galaxy", "collection", "install", "--no-deps", "--force", "-p", str(target), str(collection_tarball)], dict(os.environ))
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = _introspect(target)
+    assert data["python"] == ["boto3>=1.34.0  # from collection hybridops.ssm", "botocore>=1.34.0  # from collection hybridops.ssm"]
+    assert data["system"] == []
+
+
+def _files_holding(directory, secrets):
+    found = []
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", "replace")
+        found.extend((str(path.relative_to(directory)), s) for s in secrets if s in text)
+    return found
+
+
+def test_adhoc_deregister_through_runner_with_awx_credentials(control, runner_env, endpoint, tmp_path):
+    """An ad-hoc command as AWX launches it: the credential's AWS_SECURITY_TOKEN is honoured and never shown."""
+    nodes = control.seed_nodes(count=3)["instance_ids"]
+    # AWX's credential injects no region; the job supplies it (here as an environment variable) with our endpoint.
+    envvars = dict(AWX_CREDENTIAL, AWS_REGION="us-east-1", AWS_URL=endpoint.url)
+
+    runner, artifacts = run_runner(
+        tmp_path, runner_env, envvars=envvars, ident="adhoc",
+        host_pattern="localhost", module="hybridops.ssm.ssm_managed_instance", module_args=f"instance_ids={','.join(nodes)} state=absent",
+    )
+    stdout = runner.stdout.read()
+    assert (runner.status, runner.rc) == ("successful", 0), stdout
+
+    ok = runner_events(runner, "runner_on_ok", "localhost")
+    assert len(ok) == 1 and not runner_events(runner, "runner_on_failed")
+    res = ok[0]["event_data"]["res"]
+    assert res["changed"] is True
+    assert sorted(res["outcomes"], key=lambda o: o["instance_id"]) == [{"instance_id": n, "outcome": "deregistered"} for n in sorted(nodes)]
+    assert ok[0]["event_data"]["task_action"] == "hybridops.ssm.ssm_managed_instance"
+
+    assert (artifacts / "status").read_text(encoding="utf-8") == "successful"
+    assert (artifacts / "rc").read_text(encoding="utf-8") == "0"
+    on_disk = [json.loads(f.read_text(encoding="utf-8")) for f in (artifacts / "job_events").glob("*.json")]
+    assert sorted(e["uuid"] for e in on_disk) == sorted(e["uuid"] for e in runner.events)
+    assert [e["event_data"]["res"]["outcomes"] for e in on_disk if e["event"] == "runner_on_ok"] == [res["outcomes"]]
+
+    log = control.log()
+    assert sorted(e["params"]["InstanceId"] for e in log if e["operation"] == "DeregisterManagedInstance") == sorted(nodes)
+    assert log and all(e["session_token_sent"] for e in log), [(e["operation"], e["session_token_sent"]) for e in log]
+    assert all(e["region"] == "us-east-1" for e in log)
+
+    secrets = [AWX_CREDENTIAL["AWS_SECRET_ACCESS_KEY"], AWX_CREDENTIAL["AWS_SECURITY_TOKEN"]]
+    assert not [s for s in secrets if s in stdout]
+    assert not [s for s in secrets if s in str(list(runner.events))]
+    # ansible-runner itself records the launch environment in artifacts/IDENT/command
+    # (owner-only, by design; AWX deletes the private data dir after the job). No
+    # other file - env/, events, stdout, stderr, status - may hold a secret.
+    command = artifacts / "command"
+    assert stat.S_IMODE(command.stat().st_mode) == 0o600
+    assert not (tmp_path / "runner-adhoc" / "env" / "envvars").exists()
+    found = _files_holding(tmp_path / "runner-adhoc", secrets)
+    assert [(f, s) for f, s in found if f != "artifacts/adhoc/command"] == []
+    assert found == [("artifacts/adhoc/command", s) for s in secrets]  # the scan does read every file
+
+
+SURVEY_PLAYBOOK = """\
+- name: A job template's playbook, its inputs from a survey
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/hybridops.ssm.aws:
+      region: "{{ aws_region }}"
+  tasks:
+    - name: Nodes that lost their connection
+      hybridops.ssm.ssm_managed_instance_info:
+        ping_status: "{{ ping_status }}"
+      register: found
+
+    - name: Deregister them
+      hybridops.ssm.ssm_managed_instance:
+        instance_ids: "{{ found.instances | map(attribute='instance_id') | list }}"
+        state: absent
+"""
+
+
+def test_playbook_through_runner_takes_survey_extravars(control, runner_env, endpoint, tmp_path):
+    """A job template: a playbook, survey answers as extra vars in env/extravars, region only from the survey."""
+    lost = control.seed_nodes(count=2, ping_status="ConnectionLost", last_ping_days_ago=40)["instance_ids"]
+    online = control.seed_nodes(count=2)["instance_ids"]
+    playbook = tmp_path / "job.yml"
+    playbook.write_text(SURVEY_PLAYBOOK, encoding="utf-8")
+
+    runner, artifacts = run_runner(
+        tmp_path, runner_env, envvars=dict(AWX_CREDENTIAL, AWS_URL=endpoint.url), ident="job",
+        playbook=str(playbook), extravars={"aws_region": "us-east-1", "ping_status": "ConnectionLost"},
+    )
+    assert (runner.status, runner.rc) == ("successful", 0), runner.stdout.read()
+    assert runner.stats["changed"] == {"localhost": 1} and not runner.stats["failures"]
+    deregistered = sorted(e["params"]["InstanceId"] for e in control.log() if e["operation"] == "DeregisterManagedInstance")
+    assert deregistered == sorted(lost) and not set(online) & set(deregistered)
+    assert all(e["session_token_sent"] for e in control.log())
+    assert '"ping_status": "ConnectionLost"' in (artifacts.parent.parent / "env" / "extravars").read_text(encoding="utf-8")
+    starts = [e["event_data"]["task"] for e in runner_events(runner, "playbook_on_task_start")]
+    assert starts == ["Nodes that lost their connection", "Deregister them"]
