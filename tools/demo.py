@@ -65,6 +65,8 @@ def seed(control, client):
     control.seed_nodes(count=4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "kiosks"})
     command = client.send_command(InstanceIds=stores, DocumentName="AWS-RunShellScript", Parameters={"commands": ["/opt/pos/sync --forever"]})
     control.set_invocation(command["Command"]["CommandId"], outcome="Success", duration_steps=100000)
+    # reset() stopped the clock: invocations advance a step a second again, so cancels reach Cancelled.
+    control.set_clock(mode="realtime", step_interval=1)
     return stores
 
 
@@ -93,6 +95,7 @@ def write_inventory(stores):
         "ansible_python_interpreter": str(BIN / "python"),
         "decommission_hybrid_node_become": False,
         "decommission_hybrid_node_command_poll_interval": 1,
+        "decommission_hybrid_node_command_wait_timeout": 60,
     }}}
     path = WORK / "inventory.json"
     path.write_text(json.dumps(inventory, indent=2))

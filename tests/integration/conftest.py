@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from unittest import mock
 
+import boto3
 import pytest
 
 HERE = Path(__file__).resolve().parent
@@ -140,3 +141,14 @@ def runner_events(runner, event=None, host=None):
         e for e in runner.events
         if (event is None or e["event"] == event) and (host is None or e.get("event_data", {}).get("host") == host)
     ]
+
+
+def ssm_client(url):
+    """A boto3 SSM client for the endpoint, to set scenes and read state outside the code under test."""
+    return boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDHYBRIDOPSTEST", aws_secret_access_key="x")
+
+
+def send_long_command(url, instance_ids):
+    """SendCommand to the nodes; returns the command ID."""
+    command = ssm_client(url).send_command(InstanceIds=instance_ids, DocumentName="AWS-RunShellScript", Parameters={"commands": ["sleep 600"]})
+    return command["Command"]["CommandId"]

@@ -15,10 +15,14 @@ import pytest
 import yaml
 
 from conftest import AWX_CREDENTIAL
+from conftest import BIN
 from conftest import ROOT
 from conftest import run_cli
 from conftest import run_runner
 from conftest import runner_events
+from conftest import send_long_command
+from hostroot import REGISTRATION
+from hostroot import make_host_root
 
 TREE = ROOT / "build" / "collections" / "ansible_collections" / "hybridops" / "ssm"
 EXAMPLE_EE = ROOT / "docs" / "execution-environment.yml"
@@ -165,42 +169,53 @@ def test_adhoc_deregister_through_runner_with_awx_credentials(control, runner_en
     assert found == [("artifacts/adhoc/command", s) for s in secrets]  # the scan does read every file
 
 
-SURVEY_PLAYBOOK = """\
-- name: A job template's playbook, its inputs from a survey
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/hybridops.ssm.aws:
-      region: "{{ aws_region }}"
-  tasks:
-    - name: Nodes that lost their connection
-      hybridops.ssm.ssm_managed_instance_info:
-        ping_status: "{{ ping_status }}"
-      register: found
-
-    - name: Deregister them
-      hybridops.ssm.ssm_managed_instance:
-        instance_ids: "{{ found.instances | map(attribute='instance_id') | list }}"
-        state: absent
-"""
-
-
-def test_playbook_through_runner_takes_survey_extravars(control, runner_env, endpoint, tmp_path):
-    """A job template: a playbook, survey answers as extra vars in env/extravars, region only from the survey."""
-    lost = control.seed_nodes(count=2, ping_status="ConnectionLost", last_ping_days_ago=40)["instance_ids"]
-    online = control.seed_nodes(count=2)["instance_ids"]
-    playbook = tmp_path / "job.yml"
-    playbook.write_text(SURVEY_PLAYBOOK, encoding="utf-8")
-
+def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, tmp_path):
+    """hybridops.ssm.decommission as AWX runs it: AWX's credential (with a session token), survey answers as
+    extra vars, one reachable host and one gone; the activation goes once both of its nodes are gone."""
+    seeded = control.seed_nodes(count=2, name_prefix="store")
+    reachable_id, gone_id = seeded["instance_ids"]
+    command = send_long_command(endpoint.url, seeded["instance_ids"])
+    control.set_invocation(command, outcome="Success", duration_steps=1000)
+    control.set_clock(mode="realtime", step_interval=0.1)
+    root = make_host_root(tmp_path / "node-a", reachable_id)
+    inventory = "\n".join([
+        "[hybrid_nodes]",
+        f"node-a ansible_connection=local decommission_hybrid_node_root={root}",
+        f"node-b ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1 decommission_hybrid_node_instance_id={gone_id}",
+        "[all:vars]",
+        f"ansible_python_interpreter={BIN / 'python'}",
+    ])
+    survey = {
+        "decommission_hosts": "hybrid_nodes",
+        "decommission_hybrid_node_region": "us-east-1",  # AWX's credential injects no region
+        "decommission_hybrid_node_become": False,
+        "decommission_hybrid_node_delete_activation": True,
+        "decommission_hybrid_node_command_poll_interval": 0.3,
+    }
+    control.clear_log()
     runner, artifacts = run_runner(
-        tmp_path, runner_env, envvars=dict(AWX_CREDENTIAL, AWS_URL=endpoint.url), ident="job",
-        playbook=str(playbook), extravars={"aws_region": "us-east-1", "ping_status": "ConnectionLost"},
+        tmp_path, runner_env, envvars=dict(AWX_CREDENTIAL, AWS_URL=endpoint.url), ident="decommission",
+        inventory=inventory, playbook="hybridops.ssm.decommission", extravars=survey,
     )
-    assert (runner.status, runner.rc) == ("successful", 0), runner.stdout.read()
-    assert runner.stats["changed"] == {"localhost": 1} and not runner.stats["failures"]
-    deregistered = sorted(e["params"]["InstanceId"] for e in control.log() if e["operation"] == "DeregisterManagedInstance")
-    assert deregistered == sorted(lost) and not set(online) & set(deregistered)
-    assert all(e["session_token_sent"] for e in control.log())
-    assert '"ping_status": "ConnectionLost"' in (artifacts.parent.parent / "env" / "extravars").read_text(encoding="utf-8")
-    starts = [e["event_data"]["task"] for e in runner_events(runner, "playbook_on_task_start")]
-    assert starts == ["Nodes that lost their connection", "Deregister them"]
+    stdout = runner.stdout.read()
+    assert (runner.status, runner.rc) == ("successful", 0), stdout
+    assert set(runner.stats["changed"]) == {"node-a", "node-b"} and not runner.stats["failures"]
+
+    deregistered = {
+        e["event_data"]["host"]: e["event_data"]["res"]["outcomes"]
+        for e in runner_events(runner, "runner_on_ok") if e["event_data"]["task"] == "Deregister the node and wait until it no longer lists"
+    }
+    assert deregistered == {"node-a": [{"instance_id": reachable_id, "outcome": "deregistered"}],
+                            "node-b": [{"instance_id": gone_id, "outcome": "deregistered"}]}
+    log = control.log()
+    ok_calls = [e for e in log if e["status"] == 200]
+    assert sorted(e["params"]["InstanceId"] for e in ok_calls if e["operation"] == "DeregisterManagedInstance") == sorted([reachable_id, gone_id])
+    assert [e["params"]["ActivationId"] for e in ok_calls if e["operation"] == "DeleteActivation"] == [seeded["activation_id"]]
+    assert log and all(e["session_token_sent"] for e in log)
+    assert not (root / REGISTRATION).exists()
+    assert (artifacts / "status").read_text(encoding="utf-8") == "successful"
+
+    secrets = [AWX_CREDENTIAL["AWS_SECRET_ACCESS_KEY"], AWX_CREDENTIAL["AWS_SECURITY_TOKEN"]]
+    assert not [s for s in secrets if s in stdout or s in str(list(runner.events))]
+    assert [f for f, s in _files_holding(tmp_path / "runner-decommission", secrets) if f != "artifacts/decommission/command"] == []
+

@@ -8,10 +8,9 @@ Every claim about calls is read from the endpoint's request log.
 
 import json
 
-import boto3
 import pytest
 
-from conftest import BIN, run_cli  # conftest also puts tests/ on sys.path, for hostroot
+from conftest import BIN, run_cli, send_long_command, ssm_client  # conftest also puts tests/ on sys.path, for hostroot
 from hostroot import AGENT_CALLS, KEY_FILES, REGISTRATION, USER_PROFILE, USER_PROFILE_TEXT, make_host_root
 
 MUTATING = {"DeregisterManagedInstance", "CancelCommand", "DeleteActivation", "UpdateManagedInstanceRole", "AddTagsToResource", "RemoveTagsFromResource"}
@@ -59,24 +58,15 @@ def mutating(log):
     return [entry for entry in log if entry["operation"] in MUTATING and entry["status"] == 200]
 
 
-def ssm(url):
-    return boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDHYBRIDOPSTEST", aws_secret_access_key="x")
-
-
 def listed(url):
     """The IDs of every node the endpoint lists."""
-    pages = ssm(url).get_paginator("describe_instance_information").paginate()
+    pages = ssm_client(url).get_paginator("describe_instance_information").paginate()
     return {node["InstanceId"] for page in pages for node in page["InstanceInformationList"]}
 
 
 def invocation_statuses(url, command_id):
-    pages = ssm(url).get_paginator("list_command_invocations").paginate(CommandId=command_id)
+    pages = ssm_client(url).get_paginator("list_command_invocations").paginate(CommandId=command_id)
     return {invocation["InstanceId"]: invocation["Status"] for page in pages for invocation in page["CommandInvocations"]}
-
-
-def send_long_command(url, instance_ids):
-    command = ssm(url).send_command(InstanceIds=instance_ids, DocumentName="AWS-RunShellScript", Parameters={"commands": ["sleep 600"]})
-    return command["Command"]["CommandId"]
 
 
 @pytest.fixture
