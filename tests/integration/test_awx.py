@@ -218,4 +218,3 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     secrets = [AWX_CREDENTIAL["AWS_SECRET_ACCESS_KEY"], AWX_CREDENTIAL["AWS_SECURITY_TOKEN"]]
     assert not [s for s in secrets if s in stdout or s in str(list(runner.events))]
     assert [f for f, s in _files_holding(tmp_path / "runner-decommission", secrets) if f != "artifacts/decommission/command"] == []
-

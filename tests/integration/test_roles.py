@@ -143,7 +143,6 @@ def test_decommission_check_mode_then_real_then_again(control, endpoint, ansible
     assert (roots["node-a"] / AGENT_CALLS).read_text().count("-register -clear") == 1
 
 
-
 def sweep(env, *extra):
     return playbook(env, "sweep_stale", "localhost,", *extra)
 
