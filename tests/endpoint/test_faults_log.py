@@ -180,3 +180,75 @@ def test_count_only_ok(endpoint, control):
     control.set_faults(throttle_next=1)
     client_error(client.describe_activations)
     assert control.count("DescribeActivations", only_ok=False) == 1 and control.count("DescribeActivations") == 0
+
+
+def test_drop_after_serves_the_call_then_loses_the_answer(endpoint, ssm, control):
+    first, second = control.seed_nodes(2)["instance_ids"]
+    control.set_faults(operation="DeregisterManagedInstance", drop_after_next=1)
+    single = make_client(endpoint, retries={"total_max_attempts": 1})
+    with pytest.raises(botocore.exceptions.ConnectionClosedError):
+        single.deregister_managed_instance(InstanceId=first)
+    assert [n["InstanceId"] for n in nodes(ssm)] == [second]  # served all the same
+    assert client_error(ssm.deregister_managed_instance, InstanceId=first)[0] == "InvalidInstanceId"  # what a retry sees
+    assert [(e["status"], e["error"], e["fault"]) for e in control.log()[:1] + control.log()[2:]] == [(200, None, "drop_after"), (400, "InvalidInstanceId", None)]
+
+
+def test_drop_before_changes_nothing(endpoint, ssm, control):
+    instance_id = control.seed_nodes(1)["instance_ids"][0]
+    control.set_faults(operation="DeregisterManagedInstance", drop_next=1)
+    single = make_client(endpoint, retries={"total_max_attempts": 1})
+    with pytest.raises(botocore.exceptions.ConnectionClosedError):
+        single.deregister_managed_instance(InstanceId=instance_id)
+    assert [n["InstanceId"] for n in nodes(ssm)] == [instance_id]
+    assert (control.log()[0]["status"], control.log()[0]["fault"]) == (0, "drop")
+
+
+def test_rule_naming_nodes_covers_only_calls_naming_them(ssm, control):
+    stuck, *others = control.seed_nodes(4)["instance_ids"]
+    control.set_faults(operation="DeregisterManagedInstance", instance_ids=[stuck], throttle_rate=1.0)
+    for _unused in range(3):
+        assert client_error(ssm.deregister_managed_instance, InstanceId=stuck)[0] == "ThrottlingException"
+    for instance_id in others:
+        ssm.deregister_managed_instance(InstanceId=instance_id)
+    ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": [stuck]}])  # another operation: not covered
+    assert [n["InstanceId"] for n in nodes(ssm)] == [stuck]
+    assert [e["fault"] for e in control.log() if e["params"].get("InstanceId") == stuck] == ["throttle"] * 3
+
+
+def test_rule_naming_nodes_matches_lists_filters_and_resource_ids(endpoint, ssm, control):
+    stuck, other = control.seed_nodes(2)["instance_ids"]
+    control.set_faults(instance_ids=[stuck], server_error_rate=1.0)
+    assert client_error(ssm.describe_instance_information, Filters=[{"Key": "InstanceIds", "Values": [other, stuck]}])[0] == "InternalServerError"
+    assert client_error(ssm.list_tags_for_resource, ResourceType="ManagedInstance", ResourceId=stuck)[0] == "InternalServerError"
+    command_id = ssm.send_command(InstanceIds=[other], DocumentName="AWS-RunShellScript")["Command"]["CommandId"]
+    assert client_error(ssm.cancel_command, CommandId=command_id, InstanceIds=[stuck])[0] == "InternalServerError"
+    ssm.cancel_command(CommandId=command_id, InstanceIds=[other])
+    ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": [other]}])
+    ssm.describe_activations()  # names no node
+    assert control.log()[-1]["fault"] is None
+
+
+def test_most_specific_rule_decides(ssm, control):
+    stuck, other = control.seed_nodes(2)["instance_ids"]
+    control.set_faults(throttle_rate=1.0)  # everything, except what a more specific rule covers
+    control.set_faults(operation="DeregisterManagedInstance", server_error_rate=1.0)
+    control.set_faults(operation="*", instance_ids=[stuck], drop_after_rate=0.0)  # named nodes: no fault at all
+    assert client_error(ssm.describe_activations)[0] == "ThrottlingException"
+    assert client_error(ssm.deregister_managed_instance, InstanceId=other)[0] == "InternalServerError"
+    ssm.deregister_managed_instance(InstanceId=stuck)
+    assert [e["fault"] for e in control.log()] == ["throttle", "server_error", None]
+
+
+def test_rule_replaced_per_operation_and_node_set(ssm, control):
+    stuck = control.seed_nodes(1)["instance_ids"][0]
+    control.set_faults(operation="DeregisterManagedInstance", instance_ids=[stuck], throttle_rate=1.0)
+    control.set_faults(operation="DeregisterManagedInstance", instance_ids=[stuck], throttle_next=1)
+    assert client_error(ssm.deregister_managed_instance, InstanceId=stuck)[0] == "ThrottlingException"
+    ssm.deregister_managed_instance(InstanceId=stuck)
+
+
+@pytest.mark.parametrize("instance_ids", [[], "mi-0123456789abcdef0", [""], [3]])
+def test_bad_instance_ids_rejected(control, instance_ids):
+    with pytest.raises(ControlError) as info:
+        control.set_faults(instance_ids=instance_ids, throttle_rate=1.0)
+    assert info.value.code == "BadRequest"

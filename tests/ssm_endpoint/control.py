@@ -64,7 +64,7 @@ class EndpointControl:
         return sum(1 for e in self.log() if e["operation"] == operation and (not only_ok or e["status"] == 200))
 
     def set_faults(self, **kwargs: Any) -> None:
-        """Add/replace a fault rule (operation, throttle_next, throttle_rate, server_error_next, ...)."""
+        """Add/replace a fault rule (operation, instance_ids, throttle_next, throttle_rate, server_error_next, ..., drop_after_rate, seed)."""
         self._call("POST", "faults", self._body(**kwargs))
 
     def clear_faults(self) -> None:

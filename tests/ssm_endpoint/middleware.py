@@ -1,6 +1,7 @@
 """WSGI middleware in front of moto: control routes, fault injection and the request log.
 
-Faulted calls never reach moto, so they change no state, exactly like a throttled call on AWS.
+Faulted calls never reach moto, so they change no state, exactly like a throttled call on AWS; the one
+exception is ``drop_after`` (a lost answer): the call is served, then the connection is dropped.
 """
 import io
 import json
@@ -57,6 +58,14 @@ def _drop(environ: dict[str, Any]) -> None:
         pass
 
 
+def _dropped(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Shut the connection down and answer nothing."""
+    _drop(environ)
+    # werkzeug's attempt to send these headers hits the closed socket and is treated as a dropped connection.
+    start_response("500 Internal Server Error", [("Content-Length", "0")])
+    return []
+
+
 def _error_code(body: bytes) -> str | None:
     try:
         kind = json.loads(body or b"{}").get("__type")
@@ -109,15 +118,25 @@ class EndpointMiddleware:
         region, account = _identity(environ)
         entry = {"operation": operation, "region": region, "account": account, "params": params,
                  "session_token_sent": bool(environ.get("HTTP_X_AMZ_SECURITY_TOKEN"))}
-        latency, fault = self.faults.decide(operation)
+        latency, fault = self.faults.decide(operation, params)
         if latency:
             time.sleep(latency)
         if fault == "drop":
             self.log.add(**entry, status=0, error=None, fault=fault)
-            _drop(environ)
-            # werkzeug's attempt to send these headers hits the closed socket and is treated as a dropped connection.
-            start_response("500 Internal Server Error", [("Content-Length", "0")])
-            return []
+            return _dropped(environ, start_response)
+        if fault == "drop_after":
+            # The call is served (state changes, the log shows its real status), then the answer is lost.
+            captured_after: dict[str, Any] = {}
+
+            def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], Any]:
+                del headers, exc_info
+                captured_after["status"] = int(status.split()[0])
+                return lambda data: None
+
+            body = b"".join(self.app(environ, keep))
+            status = captured_after.get("status", 500)
+            self.log.add(**entry, status=status, error=_error_code(body) if status >= 400 else None, fault=fault)
+            return _dropped(environ, start_response)
         if fault:
             status, payload = _FAULT_BODIES[fault]
             self.log.add(**entry, status=int(status.split()[0]), error=payload["__type"], fault=fault)
