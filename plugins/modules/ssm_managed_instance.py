@@ -170,9 +170,12 @@ outcomes:
       type: str
       returned: when outcome is failed
     msg:
-      description: What went wrong for a failed node and what to do.
+      description:
+        - What went wrong for a failed node and what to do.
+        - For a V(deregistered) node, that the answer to its deregister request was lost (connection closed
+          or server error) and the retry found it no longer registered; it was registered when the task began.
       type: str
-      returned: when outcome is failed
+      returned: when outcome is failed, or deregistered after a lost answer
 timed_out:
   description: Deregistered nodes still listed when O(wait_timeout) ran out.
   returned: with O(state=absent)

@@ -5,20 +5,110 @@
 
 """The SSM client: retries that know SSM's own error codes, and controller credentials."""
 
+import functools
 import os
+import threading
+
+try:
+    from botocore.exceptions import ClientError
+    from botocore.exceptions import ConnectionClosedError
+    from botocore.exceptions import EndpointConnectionError
+
+    _RETRYABLE_EXCEPTIONS = (ClientError, ConnectionClosedError)
+except ImportError:
+    _RETRYABLE_EXCEPTIONS = type(None)  # AnsibleAWSModule reports the missing botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from .bulk import MAX_CONCURRENCY
+from .errors import error_code
 
 # AWSRetry retries Throttling and the EC2-style codes but not SSM's own
 # ThrottlingException nor InternalServerError (HTTP 500): add them.
 SSM_RETRY_CODES = ("ThrottlingException", "InternalServerError")
 
+# A connection closed before the answer came back. botocore retries it only a
+# few times, and not at all once its retry quota (standard mode, shared by every
+# thread of a client) is spent, which a bulk run under throttling does. Every
+# call this collection makes is safe to repeat: reads, and deregister, cancel,
+# role and tag calls whose repetition changes nothing more. A repeated
+# deregister that finds the node gone is told apart by unanswered_attempts().
+SSM_RETRY_CONNECTION_ERRORS = ("ConnectionClosedError",)
+
 # Jittered exponential backoff: sleep a random 0..min(max_delay, delay * 2**attempt)
-# seconds. botocore already retries each call a few times before this layer
-# sees an error, so these retries are for sustained throttling.
-ssm_retry = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20, catch_extra_error_codes=list(SSM_RETRY_CODES))
+# seconds, at most RETRY_ATTEMPTS attempts (7 sleeps, about 35 s on average,
+# 71 s at most). botocore already retries each attempt a few times before this
+# layer sees an error, so these retries are for sustained throttling.
+RETRY_ATTEMPTS = 8
+RETRY_DELAY = 1
+RETRY_MAX_DELAY = 20
+
+
+class SSMRetry(AWSRetry):
+    """AWSRetry that also retries a connection closed before the answer (SSM_RETRY_CONNECTION_ERRORS)."""
+
+    base_class = _RETRYABLE_EXCEPTIONS
+
+    @staticmethod
+    def status_code_from_exception(error):
+        return error_code(error)
+
+
+def ssm_retry(func):
+    """Retry ``func`` on throttling, server errors and closed connections, with jittered exponential backoff.
+
+    The backoff schedule is made afresh for every call: CloudRetry keeps it in
+    one iterator per decorator, which concurrent calls (the threads of
+    run_per_item) would share, each call restarting it for every other.
+    """
+
+    @functools.wraps(func)
+    def per_call(*args, **kwargs):
+        retrying = SSMRetry.jittered_backoff(
+            retries=RETRY_ATTEMPTS,
+            delay=RETRY_DELAY,
+            max_delay=RETRY_MAX_DELAY,
+            catch_extra_error_codes=list(SSM_RETRY_CODES + SSM_RETRY_CONNECTION_ERRORS),
+        )
+        return retrying(func)(*args, **kwargs)
+
+    return per_call
+
+
+class _Attempts(threading.local):
+    """Per thread: HTTP attempts since reset_attempts() that may have been served while their answer was lost."""
+
+    def __init__(self):
+        super().__init__()
+        self.unanswered = 0
+
+
+_ATTEMPTS = _Attempts()
+
+
+def note_attempt(response=None, caught_exception=None, **kwargs):
+    """botocore ``needs-retry`` handler, run after every HTTP attempt: count the attempts SSM may have served
+    although no answer came back (connection closed or timed out after the request was sent, or HTTP 5xx).
+
+    A connection that was never made (EndpointConnectionError) sent nothing. Returns None: it never decides
+    whether botocore retries.
+    """
+    del kwargs
+    if caught_exception is not None:
+        if not isinstance(caught_exception, EndpointConnectionError):
+            _ATTEMPTS.unanswered += 1
+    elif response is not None and response[0].status_code >= 500:
+        _ATTEMPTS.unanswered += 1
+
+
+def reset_attempts():
+    """Start counting for a new call on this thread."""
+    _ATTEMPTS.unanswered = 0
+
+
+def unanswered_attempts():
+    """How many attempts on this thread since reset_attempts() may have been served without an answer."""
+    return _ATTEMPTS.unanswered
 
 
 def security_token_fallback(params, environ):
@@ -48,4 +138,6 @@ def ssm_client(module):
         # known to the masking: register it so it never reaches output.
         module.no_log_values.add(token)
     # One pooled connection per concurrent per-node call (botocore's default pool is 10).
-    return module.client("ssm", config={"max_pool_connections": MAX_CONCURRENCY})
+    client = module.client("ssm", config={"max_pool_connections": MAX_CONCURRENCY})
+    client.meta.events.register("needs-retry.ssm", note_attempt, unique_id="hybridops.ssm.note_attempt")
+    return client

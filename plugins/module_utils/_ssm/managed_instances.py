@@ -18,6 +18,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import b
 
 from .bulk import failure_record
 from .bulk import run_per_item
+from .client import reset_attempts
+from .client import unanswered_attempts
 from .instances import add_instance_tags
 from .instances import deregister_managed_instance
 from .instances import describe_instances_by_id
@@ -32,6 +34,11 @@ UPDATED = "updated"
 UNCHANGED = "unchanged"
 FAILED = "failed"
 
+ANSWER_LOST_NOTE = (
+    "the answer to a deregister request was lost (connection closed or server error) and the retry found the node"
+    " no longer registered: it was registered when this task began, so this task's request deregistered it"
+)
+
 NOT_REGISTERED_ADVICE = (
     "the node is not registered in this account and region; registration is done on the host by the SSM agent"
     " with an activation code and ID (amazon-ssm-agent -register), not by this module"
@@ -44,6 +51,23 @@ def node_to_ansible(node, tags=None):
     if tags is not None:
         result["tags"] = tags
     return result
+
+
+def deregister_outcome(client, instance_id):
+    """Deregister one node that was listed; its outcome record.
+
+    ``already_absent`` only when SSM answered every attempt and the node was
+    not registered any more (it vanished between the describe and the
+    deregister). When an earlier attempt may have been served but its answer
+    was lost, the node is gone because of this task: ``deregistered``, with a
+    ``msg`` saying so. Raises AnsibleSSMError when every attempt failed.
+    """
+    reset_attempts()
+    if deregister_managed_instance(client, instance_id):
+        return {"instance_id": instance_id, "outcome": DEREGISTERED}
+    if unanswered_attempts():
+        return {"instance_id": instance_id, "outcome": DEREGISTERED, "msg": ANSWER_LOST_NOTE}
+    return {"instance_id": instance_id, "outcome": ALREADY_ABSENT}
 
 
 def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wait_timeout=300, poll_interval=2):
@@ -61,12 +85,8 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
         for instance_id in to_deregister:
             outcomes[instance_id] = {"instance_id": instance_id, "outcome": DEREGISTERED}
     else:
-        for instance_id, (deregistered, error) in run_per_item(to_deregister, lambda i: deregister_managed_instance(client, i), concurrency).items():
-            if error is not None:
-                outcomes[instance_id] = failure_record(instance_id, error)
-            else:
-                # False: it vanished between describe and deregister - gone all the same.
-                outcomes[instance_id] = {"instance_id": instance_id, "outcome": DEREGISTERED if deregistered else ALREADY_ABSENT}
+        for instance_id, (record, error) in run_per_item(to_deregister, lambda i: deregister_outcome(client, i), concurrency).items():
+            outcomes[instance_id] = failure_record(instance_id, error) if error is not None else record
 
     done = [i for i in to_deregister if outcomes[i]["outcome"] == DEREGISTERED]
     timed_out = []

@@ -5,11 +5,23 @@
 
 """Test doubles: a scripted SSM client and ClientError builders."""
 
+import types
+
 from botocore.exceptions import ClientError
 
 
 def client_error(code, operation="DeregisterManagedInstance", message="boom", status=400):
     return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+
+
+class RecordingEvents:
+    """A client's ``meta.events``: records what was registered."""
+
+    def __init__(self):
+        self.registered = []
+
+    def register(self, event, handler, unique_id=None):
+        self.registered.append((event, handler, unique_id))
 
 
 class ScriptedClient:
@@ -21,6 +33,7 @@ class ScriptedClient:
     def __init__(self, **scripts):
         self._scripts = {name: list(outcomes) for name, outcomes in scripts.items()}
         self.calls = []
+        self.meta = types.SimpleNamespace(events=RecordingEvents())
 
     def __getattr__(self, name):
         if name.startswith("_"):

@@ -10,6 +10,8 @@ import pytest
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import security_token_fallback
 
+from .doubles import ScriptedClient
+
 KEYS = {"access_key": "AKIDEXAMPLE", "secret_key": "secret", "session_token": None, "profile": None}
 
 
@@ -37,17 +39,18 @@ class FakeModule:
         self.params = params
         self.no_log_values = set()
         self.client_calls = []
+        self.made = ScriptedClient()
 
     def client(self, service, **kwargs):
         self.client_calls.append((service, kwargs, dict(self.params)))
-        return "client"
+        return self.made
 
 
 def test_ssm_client_passes_the_token_and_masks_it(monkeypatch):
     monkeypatch.setenv("AWS_SECURITY_TOKEN", "tok-123")
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     module = FakeModule(dict(KEYS))
-    assert ssm_client_module.ssm_client(module) == "client"
+    assert ssm_client_module.ssm_client(module) is module.made
     service, kwargs, params_at_call = module.client_calls[0]
     assert service == "ssm"
     assert kwargs == {"config": {"max_pool_connections": 20}}
@@ -65,3 +68,14 @@ def test_ssm_client_leaves_params_alone_without_awx_token(monkeypatch):
 
 def test_retry_codes_cover_ssm_throttling_and_server_errors():
     assert set(ssm_client_module.SSM_RETRY_CODES) == {"ThrottlingException", "InternalServerError"}
+
+
+def test_ssm_client_notes_every_attempt_for_lost_answers(monkeypatch):
+    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
+    module = FakeModule(dict(KEYS))
+    client = ssm_client_module.ssm_client(module)
+    assert ("needs-retry.ssm", ssm_client_module.note_attempt, "hybridops.ssm.note_attempt") in client.meta.events.registered
+
+
+def test_connection_closed_is_retried_too():
+    assert ssm_client_module.SSM_RETRY_CONNECTION_ERRORS == ("ConnectionClosedError",)

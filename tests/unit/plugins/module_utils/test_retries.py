@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Retries under faults: closed connections, a backoff schedule per call, and answers lost after SSM served the call."""
+
+import json
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import EndpointConnectionError
+
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+
+from .doubles import ScriptedClient
+from .doubles import client_error
+
+URL = "https://ssm.us-east-1.amazonaws.com/"
+A, B = "mi-0000000000000000a", "mi-0000000000000000b"
+
+
+def closed():
+    return ConnectionClosedError(endpoint_url=URL)
+
+
+def test_a_closed_connection_is_retried():
+    client = ScriptedClient(deregister_managed_instance=[closed(), client_error("ThrottlingException"), {}])
+    assert instances.deregister_managed_instance(client, A) is True
+    assert client.names() == ["deregister_managed_instance"] * 3
+
+
+def test_closed_connections_run_out_into_a_mapped_error():
+    client = ScriptedClient(deregister_managed_instance=[closed()])
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, A)
+    assert raised.value.code == "ConnectionClosedError"
+    assert len(client.calls) == ssm_client_module.RETRY_ATTEMPTS
+
+
+def test_an_endpoint_that_cannot_be_reached_is_not_retried_here():
+    # botocore already retried the connect; a wrong endpoint_url should fail fast, not after minutes.
+    client = ScriptedClient(deregister_managed_instance=[EndpointConnectionError(endpoint_url=URL), {}])
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, A)
+    assert raised.value.code == "EndpointConnectionError" and len(client.calls) == 1
+
+
+def test_every_call_gets_its_own_backoff_schedule(monkeypatch):
+    """CloudRetry shares one backoff iterator per decorator: a call started meanwhile (another thread) restarted it."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    monkeypatch.setattr(cloud.random, "uniform", lambda low, high: high)  # no jitter: the schedule's upper bounds
+    script = {"inner": [client_error("ThrottlingException")] * 3, "outer": [client_error("ThrottlingException")] * 2}
+
+    @ssm_client_module.ssm_retry
+    def inner():
+        if script["inner"]:
+            raise script["inner"].pop(0)
+        return "inner done"
+
+    @ssm_client_module.ssm_retry
+    def outer():
+        if script["outer"]:
+            if len(script["outer"]) == 2:
+                assert inner() == "inner done"  # a whole retried call in the middle of this one's retries
+            raise script["outer"].pop(0)
+        return "outer done"
+
+    assert outer() == "outer done"
+    # inner: 1, 2, 4; outer: 1 then 2 (with one shared iterator, outer's second sleep was 16)
+    assert sleeps == [1, 2, 4, 1, 2]
+
+
+def test_note_attempt_counts_only_attempts_that_may_have_been_served():
+    ssm_client_module.reset_attempts()
+    answered = (AWSResponse(URL, 400, {}, None), {})
+    ssm_client_module.note_attempt(response=answered, caught_exception=None)
+    ssm_client_module.note_attempt(response=None, caught_exception=EndpointConnectionError(endpoint_url=URL))
+    assert ssm_client_module.unanswered_attempts() == 0
+    ssm_client_module.note_attempt(response=None, caught_exception=closed())
+    ssm_client_module.note_attempt(response=(AWSResponse(URL, 500, {}, None), {}), caught_exception=None)
+    assert ssm_client_module.unanswered_attempts() == 2
+    ssm_client_module.reset_attempts()
+    assert ssm_client_module.unanswered_attempts() == 0
+
+
+class _Raw:
+    def __init__(self, body):
+        self.body = body
+
+    def stream(self, **kwargs):
+        del kwargs
+        yield self.body
+
+
+def _answer(status, payload):
+    return AWSResponse(URL, status, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(json.dumps(payload).encode()))
+
+
+class FakeSSMService:
+    """SSM behind a real botocore client (before-send answers instead of HTTP): describe lists ``registered``,
+    a deregister removes the node; ``faults[instance_id]`` scripts each attempt's fault first."""
+
+    def __init__(self, registered, faults):
+        self.registered = list(registered)
+        self.faults = {k: list(v) for k, v in faults.items()}
+        self.attempts = []
+
+    def __call__(self, request, **kwargs):
+        del kwargs
+        operation = request.headers["X-Amz-Target"].decode().split(".")[1]
+        params = json.loads(request.body)
+        if operation == "DescribeInstanceInformation":
+            wanted = params["Filters"][0]["Values"]
+            return _answer(200, {"InstanceInformationList": [{"InstanceId": i} for i in self.registered if i in wanted]})
+        instance_id = params["InstanceId"]
+        fault = self.faults.get(instance_id, []).pop(0) if self.faults.get(instance_id) else None
+        self.attempts.append((instance_id, fault))
+        if fault == "throttle":
+            return _answer(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+        if fault == "vanish":  # someone else deregisters it just before our call
+            self.registered.remove(instance_id)
+        elif fault in ("drop_after", "server_error_after"):  # served, then the answer is lost
+            self.registered.remove(instance_id)
+            if fault == "drop_after":
+                raise closed()
+            return _answer(500, {"__type": "InternalServerError", "message": "boom"})
+        if instance_id not in self.registered:
+            return _answer(400, {"__type": "InvalidInstanceId", "message": "not registered"})
+        self.registered.remove(instance_id)
+        return _answer(200, {})
+
+
+def real_client(service, botocore_attempts):
+    client = boto3.client(
+        "ssm", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+        config=Config(retries={"total_max_attempts": botocore_attempts, "mode": "standard"}),
+    )
+    client.meta.events.register("before-send.ssm", service)
+    client.meta.events.register("needs-retry.ssm", ssm_client_module.note_attempt, unique_id="hybridops.ssm.note_attempt")
+    return client
+
+
+@pytest.mark.parametrize("botocore_attempts", [1, 3], ids=["retried-here", "retried-by-botocore"])
+def test_a_lost_answer_is_reported_as_deregistered_not_already_absent(monkeypatch, botocore_attempts):
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    service = FakeSSMService([A, B], {A: ["drop_after"], B: ["server_error_after"]})
+    changed, result = mi.ensure_absent(real_client(service, botocore_attempts), [A, B], check_mode=False, concurrency=1)
+    assert changed is True
+    assert [o["outcome"] for o in result["outcomes"]] == ["deregistered", "deregistered"]
+    assert all(o["msg"] == mi.ANSWER_LOST_NOTE for o in result["outcomes"])
+    assert service.attempts == [(A, "drop_after"), (A, None), (B, "server_error_after"), (B, None)]
+    assert service.registered == []
+
+
+def test_a_node_that_vanished_on_an_answered_attempt_is_already_absent(monkeypatch):
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    service = FakeSSMService([A, B], {A: ["throttle", "vanish"], B: ["throttle"]})
+    changed, result = mi.ensure_absent(real_client(service, 3), [A, B], check_mode=False, concurrency=2)
+    assert changed is True  # B
+    assert {o["instance_id"]: o for o in result["outcomes"]} == {
+        A: {"instance_id": A, "outcome": "already_absent"},
+        B: {"instance_id": B, "outcome": "deregistered"},
+    }
+
+
+def test_only_a_vanished_node_changes_nothing(monkeypatch):
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    service = FakeSSMService([A], {A: ["vanish"]})
+    changed, result = mi.ensure_absent(real_client(service, 3), [A], check_mode=False, concurrency=1)
+    assert changed is False and result["outcomes"] == [{"instance_id": A, "outcome": "already_absent"}]
