@@ -31,6 +31,9 @@ GONE = (400, "InvalidInstanceId")
 ATTEMPTS_PER_STUCK_NODE = 8 * 3
 # What the module says about a node whose deregister answer was lost (managed_instances.ANSWER_LOST_NOTE).
 ANSWER_LOST = "the answer to a deregister request was lost"
+# The cancel task calls SSM one call at a time, so one seed gives the same faults every run: with 223
+# the CancelCommand calls meet a throttle, a dropped connection and a lost answer (drop_after).
+CANCEL_SEED = 223
 
 
 def run_task(env, tmp_path, name, module, args, variables):
@@ -131,7 +134,7 @@ def test_bulk_deregister_of_1000_nodes_under_faults(control, endpoint, ansible_e
             answer_lost.add(instance_id)
         else:
             assert last["status"] == 200 and not served_earlier, (instance_id, entries)
-    assert answer_lost, "no lost answer was injected on a deregistration; pick another seed"
+    assert answer_lost, "no lost answer on a deregistration (about 8 expected)"
 
     # The module reported every node once: deregistered, the lost answers said as such; nothing else.
     assert result.get("failed") is not True and result["changed"] is True, result.get("msg")
@@ -147,6 +150,62 @@ def test_bulk_deregister_of_1000_nodes_under_faults(control, endpoint, ansible_e
     line = figures(
         "deregister-1000", log, seconds, nodes=1000, deregistered=len(served), handled_twice=0, lost=0,
         retries=sum(faults.values()), answers_lost_then_gone=len(answer_lost),
+    )
+    with capsys.disabled():
+        print(f"\nsoak: {json.dumps(line)}")
+
+
+def test_cancel_on_500_nodes_under_faults(control, endpoint, ansible_env, tmp_path, capsys):
+    nodes = control.seed_nodes(500, tags={"Soak": "cancel"})["instance_ids"]
+    # SendCommand names at most 50 nodes; 500 are reached by a tag, as a fleet-wide command would be.
+    command_id = ssm_client(endpoint.url).send_command(
+        Targets=[{"Key": "tag:Soak", "Values": ["cancel"]}], DocumentName="AWS-RunShellScript", Parameters={"commands": ["sleep 600"]}
+    )["Command"]["CommandId"]
+    control.set_invocation(command_id, outcome="Success", duration_steps=100000)  # runs until cancelled
+    control.set_clock(mode="realtime", step_interval=0.1)  # Pending -> InProgress, Cancelling -> Cancelled, on their own
+    control.clear_log()
+    control.set_faults(operation="*", seed=CANCEL_SEED, **FAULT_MIX)
+    result, seconds = run_task(
+        ansible_env, tmp_path, "soak-cancel", "hybridops.ssm.ssm_command",
+        {"command_id": command_id, "instance_ids": "{{ soak_instance_ids }}", "wait": True, "poll_interval": 0.5, "wait_timeout": 300},
+        {"soak_instance_ids": nodes},
+    )
+    log = control.log()
+    control.clear_faults()
+    control.set_clock(mode="manual")
+
+    # Every node has exactly one outcome, cancelled.
+    assert result.get("failed") is not True and result["changed"] is True, result.get("msg")
+    outcomes = result["outcomes"]
+    assert sorted(o["instance_id"] for o in outcomes) == sorted(nodes)
+    assert {(o["outcome"], o["status"], o["cancel_sent"]) for o in outcomes} == {("cancelled", "Cancelled", True)}
+    assert result["timed_out"] == []
+
+    # CancelCommand: at most 50 nodes a call; each node in exactly one call whose answer reached the module.
+    # A call the endpoint served but whose answer was lost (drop_after) is retried with the same nodes.
+    cancels = [e for e in log if e["operation"] == "CancelCommand"]
+    assert all(e["params"]["CommandId"] == command_id and 1 <= len(e["params"]["InstanceIds"]) <= 50 for e in cancels)
+    answered = [e for e in cancels if e["status"] == 200 and e["fault"] is None]
+    per_node = collections.Counter(i for e in answered for i in e["params"]["InstanceIds"])
+    assert set(per_node) == set(nodes) and set(per_node.values()) == {1}
+    assert len(answered) == 10
+    served_unanswered = [e for e in cancels if e["status"] == 200 and e["fault"] is not None]
+    assert all(e["fault"] == "drop_after" for e in served_unanswered)
+    for lost in served_unanswered:
+        assert any(e["seq"] > lost["seq"] and e["params"]["InstanceIds"] == lost["params"]["InstanceIds"] for e in answered)
+    assert not [e for e in log if e["operation"] in MUTATING - {"CancelCommand"}]
+
+    faults = fault_counts(log)
+    assert faults["throttle"] > 0 and faults["server_error"] > 0, faults
+    assert {"throttle", "drop", "drop_after"} <= {e["fault"] for e in cancels}, "CANCEL_SEED no longer puts these faults on CancelCommand"
+    assert served_unanswered
+
+    # Every invocation ended Cancelled.
+    assert set(invocation_statuses(endpoint.url, command_id).values()) == {"Cancelled"}
+
+    line = figures(
+        "cancel-500", log, seconds, nodes=500, cancel_calls_answered=len(answered), cancel_answers_lost=len(served_unanswered),
+        handled_twice=0, lost=0, retries=sum(faults.values()),
     )
     with capsys.disabled():
         print(f"\nsoak: {json.dumps(line)}")
