@@ -14,6 +14,7 @@ docs/reliability.md.
 
 import collections
 import json
+import re
 import time
 
 import pytest
@@ -206,6 +207,55 @@ def test_cancel_on_500_nodes_under_faults(control, endpoint, ansible_env, tmp_pa
     line = figures(
         "cancel-500", log, seconds, nodes=500, cancel_calls_answered=len(answered), cancel_answers_lost=len(served_unanswered),
         handled_twice=0, lost=0, retries=sum(faults.values()),
+    )
+    with capsys.disabled():
+        print(f"\nsoak: {json.dumps(line)}")
+
+
+def test_retries_run_out_then_a_rerun_finishes_the_nodes_left(control, endpoint, ansible_env, tmp_path, capsys):
+    nodes = control.seed_nodes(30)["instance_ids"]
+    stuck = [nodes[2], nodes[11], nodes[23]]
+    # These three are throttled on every attempt, whatever the retries; the other 27 are served.
+    control.set_faults(operation="DeregisterManagedInstance", instance_ids=stuck, throttle_rate=1.0)
+    task = {"instance_ids": "{{ soak_instance_ids }}", "state": "absent"}  # the default concurrency, 4
+    variables = {"soak_instance_ids": nodes}
+
+    first, first_seconds = run_task(ansible_env, tmp_path, "soak-exhausted", "hybridops.ssm.ssm_managed_instance", task, variables)
+    log = control.log()
+    assert first["failed"] is True and first["changed"] is True
+    assert first["msg"].startswith("3 of 30 node(s) failed, every other node was handled: ")
+    assert set(re.findall(r"mi-[0-9a-f]{17}", first["msg"])) == set(stuck)
+    failed = [o for o in first["outcomes"] if o["outcome"] == "failed"]
+    assert [o["instance_id"] for o in failed] == stuck
+    assert {o["error_code"] for o in failed} == {"ThrottlingException"}
+    assert [o["instance_id"] for o in first["outcomes"]] == nodes
+    assert {o["instance_id"] for o in first["outcomes"] if o["outcome"] == "deregistered"} == set(nodes) - set(stuck)
+    attempts = deregister_attempts(log)
+    for instance_id in stuck:  # retries exhausted: every attempt made, every one throttled
+        assert [(e["status"], e["fault"]) for e in attempts[instance_id]] == [(400, "throttle")] * ATTEMPTS_PER_STUCK_NODE
+    for instance_id in set(nodes) - set(stuck):
+        assert [(e["status"], e["fault"]) for e in attempts[instance_id]] == [(200, None)]
+    assert listed(endpoint.url) == set(stuck)
+
+    control.clear_faults()
+    control.clear_log()
+    second, second_seconds = run_task(ansible_env, tmp_path, "soak-rerun", "hybridops.ssm.ssm_managed_instance", task, variables)
+    assert second.get("failed") is not True and second["changed"] is True, second.get("msg")
+    assert {o["instance_id"] for o in second["outcomes"] if o["outcome"] == "deregistered"} == set(stuck)
+    assert {o["instance_id"] for o in second["outcomes"] if o["outcome"] == "already_absent"} == set(nodes) - set(stuck)
+    assert sorted(e["params"]["InstanceId"] for e in control.log() if e["operation"] in MUTATING) == sorted(stuck)
+    assert all(e["status"] == 200 for e in control.log())
+    assert listed(endpoint.url) == set()
+
+    control.clear_log()
+    third, third_seconds = run_task(ansible_env, tmp_path, "soak-third", "hybridops.ssm.ssm_managed_instance", task, variables)
+    assert third.get("failed") is not True and third["changed"] is False
+    assert {o["outcome"] for o in third["outcomes"]} == {"already_absent"}
+    assert not [e for e in control.log() if e["operation"] in MUTATING]
+
+    line = figures(
+        "exhausted-30", log, first_seconds, nodes=30, stuck=3, attempts_per_stuck_node=ATTEMPTS_PER_STUCK_NODE,
+        rerun_wall_seconds=round(second_seconds, 1), third_run_wall_seconds=round(third_seconds, 1),
     )
     with capsys.disabled():
         print(f"\nsoak: {json.dumps(line)}")
