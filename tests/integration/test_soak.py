@@ -17,8 +17,6 @@ import json
 import re
 import time
 
-import pytest
-
 from conftest import ROOT, run_cli, ssm_client
 
 # The mix; drop_rate + drop_after_rate is the 1% of dropped connections.
