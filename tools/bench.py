@@ -27,7 +27,11 @@ the medians are reported. Prints a table with the targets of issue #6 and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
 
-Usage: bench.py [--runs N] [--loop-runs N] [--bulk N] [--loop N] [--cancel N] [--output FILE]
+``--latency-ms MS`` (off by default) makes the endpoint hold every SSM call that
+long before answering (its fault-injection latency), to see the same cases at
+something like AWS's own per-call latency instead of a loopback's.
+
+Usage: bench.py [--runs N] [--loop-runs N] [--bulk N] [--loop N] [--cancel N] [--latency-ms MS] [--output FILE]
 """
 
 import argparse
@@ -81,6 +85,7 @@ def parse_args(argv):
     parser.add_argument("--bulk", type=int, default=1000, help="nodes in the bulk and no-op cases")
     parser.add_argument("--loop", type=int, default=100, help="nodes in each per-node loop")
     parser.add_argument("--cancel", type=int, default=500, help="nodes the cancelled command runs on")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="hold every SSM call this long in the endpoint (0: off)")
     parser.add_argument("--output", type=Path, default=WORK / "results.json")
     return parser.parse_args(argv)
 
@@ -118,8 +123,9 @@ def process_cpu(pid):
 class Runner:
     """Runs commands against the endpoint and measures each: wall time, CPU on both sides, API calls."""
 
-    def __init__(self, url, endpoint_pid):
+    def __init__(self, url, endpoint_pid, latency_ms=0.0):
         self.url = url
+        self.latency_ms = latency_ms
         self.endpoint_pid = endpoint_pid
         self.control = EndpointControl(url)
         self.env = self._environment()
@@ -150,6 +156,8 @@ class Runner:
         self.control.reset()
         if clock:
             self.control.set_clock(*clock)
+        if self.latency_ms:
+            self.control.set_faults(operation="*", latency_ms=self.latency_ms)
 
     def seed(self, count, **kwargs):
         return self.control.seed_nodes(count, **kwargs)["instance_ids"]
@@ -416,11 +424,13 @@ def machine():
 
 
 def print_table(results):
+    latency = results["settings"]["latency_ms"]
+    latency = f"; the endpoint holds every call {latency:g} ms" if latency else ""
     print()
     print(f"hybridops.ssm bench, {results['started']}: {results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}),"
           f" load average {results['load_before'][0]:.1f} before, {results['load_after'][0]:.1f} after")
     print(f"medians of {results['settings']['runs']} runs ({results['settings']['loop_runs']} for the loops), warm-up excluded;"
-          f" wall seconds; calls from the endpoint's log\n")
+          f" wall seconds; calls from the endpoint's log{latency}\n")
     header = f"{'case':<38} {'nodes':>6} {'median s':>9} {'min-max s':>13} {'ms/node':>9} {'calls/node':>10}  calls"
     print(header)
     print("-" * len(header))
@@ -451,7 +461,8 @@ def main(argv):
         "machine": machine(),
         "settings": {
             "runs": args.runs, "loop_runs": args.loop_runs, "bulk_nodes": args.bulk, "loop_nodes": args.loop, "cancel_nodes": args.cancel,
-            "concurrency": CONCURRENCY, "cancel_step_interval": CANCEL_STEP_INTERVAL, "cancel_poll_interval": CANCEL_POLL_INTERVAL,
+            "concurrency": CONCURRENCY, "latency_ms": args.latency_ms,
+            "cancel_step_interval": CANCEL_STEP_INTERVAL, "cancel_poll_interval": CANCEL_POLL_INTERVAL,
             "warm_up": "one run of every command before the measured ones (3 nodes for the loops), not counted",
         },
         "load_before": list(os.getloadavg()),
@@ -459,7 +470,7 @@ def main(argv):
     }
     process, url = start_endpoint(WORK / "endpoint.url")
     try:
-        runner = Runner(url, process.pid)
+        runner = Runner(url, process.pid, args.latency_ms)
         print(f"endpoint {url} (pid {process.pid}); one-node case ...", flush=True)
         one = one_node(runner, args.runs)
         print(f"bulk and no-op rerun, {args.bulk} nodes ...", flush=True)
