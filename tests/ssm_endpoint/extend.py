@@ -125,8 +125,8 @@ def step_all(steps: int = 1) -> None:
 
 def _list_moto_modules_once() -> None:
     """moto's server looks up the backend of every request in a fresh listing of its own package directory
-    (a listdir plus a stat per entry, under a global lock): more than half of what a DeregisterManagedInstance
-    cost here. The listing cannot change while the server runs, so take it once. Nothing else changes."""
+    (a listdir plus a stat per entry, under a global lock): about 40% of a DeregisterManagedInstance's CPU
+    here (docs/performance.md). The listing cannot change while the server runs, so take it once. Nothing else changes."""
     modules = tuple(moto_backends.list_of_moto_modules())
     moto_backends.list_of_moto_modules = lambda: modules
 
