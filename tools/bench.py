@@ -81,7 +81,7 @@ class BenchError(RuntimeError):
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="tools/bench.py", description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs of the bulk, no-op, one-node and cancel cases (after one warm-up)")
-    parser.add_argument("--loop-runs", type=int, default=3, help="measured runs of the two per-node loops (after a 3-node warm-up)")
+    parser.add_argument("--loop-runs", type=int, default=2, help="measured runs of the two per-node loops (after a 3-node warm-up); each takes about a minute")
     parser.add_argument("--bulk", type=int, default=1000, help="nodes in the bulk and no-op cases")
     parser.add_argument("--loop", type=int, default=100, help="nodes in each per-node loop")
     parser.add_argument("--cancel", type=int, default=500, help="nodes the cancelled command runs on")
