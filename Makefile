@@ -1,5 +1,5 @@
 # hybridops.ssm: `make demo` shows it working, `make test` runs every check.
-# Both start from nothing but Python 3.11: tools/bootstrap.sh builds .venv.
+# Both start from nothing but Python 3.11: tools/bootstrap.sh builds .venv. `make bench` measures performance.
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -21,6 +21,10 @@ lint sanity units endpoint integration importer: bootstrap
 
 demo: bootstrap
 	@$(BIN)/python tools/demo.py
+
+# Fleet-sized decommission against the boto3 floor (issue #6): a table, and build/bench/results.json.
+bench: bootstrap
+	@$(BIN)/python tools/bench.py
 
 clean:
 	rm -rf build tests/output

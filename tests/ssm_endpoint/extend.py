@@ -11,6 +11,7 @@ import json
 import threading
 from typing import Any, Callable
 
+from moto import backends as moto_backends
 from moto.core.responses import ActionResult, EmptyResult
 from moto.ssm.models import SimpleSystemManagerBackend, ssm_backends
 from moto.ssm.responses import SimpleSystemManagerResponse
@@ -122,10 +123,19 @@ def step_all(steps: int = 1) -> None:
                 ssm.hybridops_commands.step()
 
 
+def _list_moto_modules_once() -> None:
+    """moto's server looks up the backend of every request in a fresh listing of its own package directory
+    (a listdir plus a stat per entry, under a global lock): about 40% of a DeregisterManagedInstance's CPU
+    here (docs/performance.md). The listing cannot change while the server runs, so take it once. Nothing else changes."""
+    modules = tuple(moto_backends.list_of_moto_modules())
+    moto_backends.list_of_moto_modules = lambda: modules
+
+
 def install() -> None:
     """Patch moto once per process; safe to call repeatedly."""
     if _ORIGINALS:
         return
+    _list_moto_modules_once()
     for name in HANDLERS:
         original = getattr(SimpleSystemManagerResponse, name, None)
         if original is not None:

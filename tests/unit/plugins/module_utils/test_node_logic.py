@@ -132,3 +132,36 @@ def test_present_on_an_unregistered_node_fails_with_registration_advice():
     assert changed is False
     assert result["outcomes"][0]["error_code"] == "NotRegistered"
     assert "activation" in result["outcomes"][0]["msg"]
+
+
+FLAT_NODE = {
+    "InstanceId": A, "PingStatus": "ConnectionLost", "LastPingDateTime": NOW, "RegistrationDate": NOW - datetime.timedelta(days=90),
+    "AgentVersion": "3.3.1142.0", "IsLatestVersion": False, "PlatformType": "Linux", "ResourceType": "ManagedInstance",
+    "IPAddress": "10.0.0.1", "IamRole": "SSMServiceRole", "ActivationId": "0a1b2c3d-0000-4000-8000-000000000000",
+    "SourceId": A, "SourceType": "AWS::SSM::ManagedInstance", "ComputerName": "store-1.local", "Name": "store-1",
+}
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        FLAT_NODE,
+        dict(FLAT_NODE, AssociationOverview={"DetailedStatus": "Failed", "InstanceAssociationStatusAggregatedCount": {"Failed": 1}}),
+        dict(FLAT_NODE, Tags=[{"Key": "Site", "Value": "stores"}]),
+        {},
+    ],
+    ids=["flat", "nested", "tag-list", "empty"],
+)
+def test_node_to_ansible_matches_the_generic_conversion(node):
+    from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
+
+    assert mi.node_to_ansible(node) == boto3_resource_to_ansible_dict(node, force_tags=False)
+    assert mi.node_to_ansible(node, {"Site": "stores"})["tags"] == {"Site": "stores"}
+
+
+def test_node_to_ansible_keys_and_dates():
+    result = mi.node_to_ansible(FLAT_NODE)
+    assert result["ip_address"] == "10.0.0.1"
+    assert result["last_ping_date_time"] == "2026-11-21T12:00:00+00:00"
+    assert result["is_latest_version"] is False
+    assert FLAT_NODE["LastPingDateTime"] is NOW  # the described node is left alone
