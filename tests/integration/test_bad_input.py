@@ -185,7 +185,8 @@ COMMAND_INFO = rows("ssm_command_info", {}, [
     ("include_invocations not a boolean", {"include_invocations": "maybe"}, bad_bool("include_invocations")),
     ("details not a boolean", {"details": "maybe"}, bad_bool("details")),
     ("unknown option", {"command": CMD}, unknown("ssm_command_info", "command")),
-    ("endpoint URL without a scheme", {"endpoint_url": "127.0.0.1:4566"}, ["endpoint_url: '127.0.0.1:4566' is not a valid endpoint URL", "http:// or https://"]),
+    ("endpoint URL without a scheme", {"endpoint_url": "127.0.0.1:4566"},
+     ["endpoint_url: '127.0.0.1:4566' is not a valid endpoint URL", "http:// or https://"]),
     ("secret key without access key", {"access_key": "", "secret_key": "s3cr3t-not-shown"}, ["secret_key: given without access_key", "together"]),
     ("botocore configuration not a dictionary", {"aws_config": "retries"}, bad_type("aws_config", "str", "dict")),
 ])
@@ -229,7 +230,8 @@ def role_bool(variable):
 DECOMMISSION_ROWS = rows(DECOMMISSION, {}, [
     ("instance ID too short", {D + "instance_id": "mi-123"}, [D + "instance_id: 'mi-123' is not a hybrid managed node ID", "17 lower-case hex digits"]),
     ("instance ID with upper-case hex", {D + "instance_id": "mi-0123456789ABCDEF0"}, [D + "instance_id: 'mi-0123456789ABCDEF0'", "lower-case hex"]),
-    ("an EC2 instance ID", {D + "instance_id": EC2}, [D + f"instance_id: '{EC2}' is not a hybrid managed node ID", "EC2 instances (i-...) cannot be deregistered"]),
+    ("an EC2 instance ID", {D + "instance_id": EC2},
+     [D + f"instance_id: '{EC2}' is not a hybrid managed node ID", "EC2 instances (i-...) cannot be deregistered"]),
     ("region that is no region name", {D + "region": "eu west 1"}, [D + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
     ("region in capitals", {D + "region": "EU-WEST-1"}, [D + "region: 'EU-WEST-1' is not an AWS region name"]),
     ("host_steps not a boolean", {D + "host_steps": "maybe"}, role_bool(D + "host_steps")),
@@ -484,4 +486,3 @@ def test_every_option_and_argument_has_a_row(ansible_env):
         missing.extend(f"{role}: {name}" for name in spec["argument_specs"]["main"]["options"] if name not in given[role])
     assert not missing
     assert {option for module in MODULES for option in docs[f"hybridops.ssm.{module}"]["doc"]["options"]} >= set(COMMON_OPTIONS)
-

@@ -66,7 +66,8 @@ def cut(index, endpoint_url):
     """
     log = f"lookup('ansible.builtin.url', '{endpoint_url}/_hybridops/log', split_lines=False) | from_json"
     return module_play(f"Cut the request log after scenario {index}", [
-        {"name": "Print the last sequence number", "ansible.builtin.debug": {"msg": f"least-privilege cut {index} {{{{ ([0] + ({log}).entries | map(attribute='seq')) | max }}}}"}},
+        {"name": "Print the last sequence number",
+         "ansible.builtin.debug": {"msg": f"least-privilege cut {index} {{{{ ([0] + ({log}).entries | map(attribute='seq')) | max }}}}"}},
     ])
 
 

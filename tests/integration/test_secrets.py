@@ -97,7 +97,8 @@ def module_tour(scene, credentials, endpoint_url, results_file):
         play_tasks.append(task)
     play_tasks.append({
         "name": "Write every registered result",
-        "ansible.builtin.copy": {"dest": str(results_file), "mode": "0600", "content": "{{ {" + ", ".join(f"'{n}': {n}" for n, _m, _a in tasks) + "} | to_json }}"},
+        "ansible.builtin.copy": {"dest": str(results_file), "mode": "0600",
+                                 "content": "{{ {" + ", ".join(f"'{n}': {n}" for n, _m, _a in tasks) + "} | to_json }}"},
     })
     return [{"name": "Every module, with credentials", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": play_tasks}]
 
