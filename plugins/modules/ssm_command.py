@@ -253,8 +253,10 @@ def validate(params):
     if not params["wait"]:
         given = [name for name in ("wait_timeout", "poll_interval") if params[name] is not None]
         if given:
+            values = ", ".join(f"{name}={params[name]!r}" for name in given)
             raise SSMValidationError(
-                f"{' and '.join(given)}: only apply with wait=true; without wait the task returns as soon as the cancel is accepted.",
+                f"{' and '.join(given)}: only apply with wait=true, not without it (given: {values});"
+                " without wait the task returns as soon as the cancel is accepted.",
                 parameter=given[0],
                 value=params[given[0]],
             )

@@ -40,7 +40,7 @@ options:
         (V(2026-10-01T00:00:00Z)).
     type: str
   invoked_before:
-    description: Only commands sent at or before this time; the same forms as O(invoked_after).
+    description: Only commands sent at or before this time; the same forms as O(invoked_after), not earlier than O(invoked_after).
     type: str
   include_invocations:
     description: Return each command's invocations in C(invocations).
@@ -160,6 +160,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import Constraint
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
 
 # A ListCommands filter value (shape CommandFilterValue).
@@ -176,8 +177,16 @@ def filters_from(params):
     if params["document_name"] is not None:
         check_string("document_name", params["document_name"], DOCUMENT_NAME_FILTER)
     filters = []
+    moments = {name: parse_point_in_time(name, params[name]) for name in ("invoked_after", "invoked_before")}
+    if None not in moments.values() and moments["invoked_after"] > moments["invoked_before"]:
+        raise SSMValidationError(
+            f"invoked_after: {params['invoked_after']!r} ({moments['invoked_after']:%Y-%m-%dT%H:%M:%SZ}) is later than invoked_before:"
+            f" {params['invoked_before']!r} ({moments['invoked_before']:%Y-%m-%dT%H:%M:%SZ}); it must be earlier, or no command could match.",
+            parameter="invoked_after",
+            value=params["invoked_after"],
+        )
     for name, key in (("invoked_after", "InvokedAfter"), ("invoked_before", "InvokedBefore")):
-        moment = parse_point_in_time(name, params[name])
+        moment = moments[name]
         if moment is not None:
             filters.append({"key": key, "value": moment.strftime("%Y-%m-%dT%H:%M:%SZ")})
     if params["status"]:

@@ -48,7 +48,7 @@ options:
     type: str
   wait:
     description:
-      - With O(state=absent), wait until the deregistered nodes no longer list.
+      - With O(state=absent), wait until the deregistered nodes no longer list. Only with O(state=absent).
     type: bool
     default: false
   wait_timeout:
@@ -69,6 +69,7 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - O(tags) and O(purge_tags) apply only with O(state=present); O(purge_tags) keeps tags starting with C(aws:).
+    A node carries at most 50 tags, so more than 50 in O(tags) are refused before any request.
   - Supports check mode (no mutating call is made) and diff mode.
 """
 
@@ -189,6 +190,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAGS_PER_NODE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
@@ -218,12 +220,21 @@ def validate(params):
     if params["state"] == "absent":
         given = [name for name in ("iam_role", "tags") if params[name] is not None]
         if given:
+            values = ", ".join(f"{name}={params[name]!r}" for name in given)
             raise SSMValidationError(
-                f"{' and '.join(given)}: only apply with state=present; state=absent deregisters the nodes.", parameter=given[0], value=params[given[0]]
+                f"{' and '.join(given)}: only apply with state=present, not with state=absent (given: {values}); state=absent deregisters the nodes.",
+                parameter=given[0],
+                value=params[given[0]],
             )
+    elif params["wait"]:
+        raise SSMValidationError(
+            "wait: true only applies with state=absent (it waits until deregistered nodes no longer list); state=present does not wait.",
+            parameter="wait",
+            value=True,
+        )
     if params["iam_role"] is not None:
         check_string("iam_role", params["iam_role"], IAM_ROLE)
-    check_tags("tags", params["tags"])
+    check_tags("tags", params["tags"], max_items=TAGS_PER_NODE_MAX)
     check_range("concurrency", params["concurrency"], (1, MAX_CONCURRENCY))
     check_range("wait_timeout", params["wait_timeout"], (1, 86400))
 

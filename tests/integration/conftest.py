@@ -42,6 +42,11 @@ def control(endpoint):
 @pytest.fixture
 def ansible_env(endpoint, tmp_path):
     """Environment of a controller: dummy keys, region, our endpoint, the collection tree."""
+    return controller_env(endpoint.url, tmp_path)
+
+
+def controller_env(endpoint_url, tmp_path):
+    """What the ansible_env fixture gives, for fixtures of a wider scope (``tmp_path``: a scratch directory)."""
     env = dict(os.environ)
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         env.pop(name, None)
@@ -50,7 +55,7 @@ def ansible_env(endpoint, tmp_path):
         AWS_SECRET_ACCESS_KEY="hybridops-test-secret",
         AWS_REGION="us-east-1",
         AWS_DEFAULT_REGION="us-east-1",
-        AWS_URL=endpoint.url,
+        AWS_URL=endpoint_url,
         ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build" / "collections"),
         ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
         ANSIBLE_NOCOLOR="1",

@@ -8,19 +8,26 @@
 import functools
 import os
 import threading
+from urllib.parse import urlsplit
 
 try:
+    from botocore.config import Config
     from botocore.exceptions import ClientError
     from botocore.exceptions import ConnectionClosedError
     from botocore.exceptions import EndpointConnectionError
 
     _RETRYABLE_EXCEPTIONS = (ClientError, ConnectionClosedError)
 except ImportError:
-    _RETRYABLE_EXCEPTIONS = type(None)  # AnsibleAWSModule reports the missing botocore
+    # AnsibleAWSModule reports the missing botocore
+    Config = None
+    _RETRYABLE_EXCEPTIONS = type(None)
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from .bulk import MAX_CONCURRENCY
+from .constraints import REGION
+from .constraints import check_string
+from .errors import SSMValidationError
 from .errors import error_code
 
 # AWSRetry retries Throttling and the EC2-style codes but not SSM's own
@@ -129,8 +136,67 @@ def security_token_fallback(params, environ):
     return environ.get("AWS_SECURITY_TOKEN") or None
 
 
+# Credentials given as options or through their environment variables (the options' fallbacks).
+_KEY_OPTIONS = ("access_key", "secret_key", "session_token")
+
+
+def check_connection(params):
+    """Check the connection options (amazon.aws's common ones) before the client is made.
+
+    Without this, a bad region or endpoint URL fails as "Couldn't connect to
+    AWS: ..." without the option's name, a missing CA bundle only when a
+    request is sent over HTTPS, and a profile given with keys as "Passing both
+    a profile and access tokens is not supported." Credential values are never
+    put into a message.
+    """
+    if params.get("region"):
+        check_string("region", params["region"], REGION)
+    endpoint_url = params.get("endpoint_url")
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SSMValidationError(
+                f"endpoint_url: {endpoint_url!r} is not a valid endpoint URL: it must be http:// or https:// followed by a host name"
+                " (also read from AWS_URL).",
+                parameter="endpoint_url",
+                value=endpoint_url,
+            )
+    keys = [name for name in _KEY_OPTIONS if params.get(name)]
+    if params.get("profile") and keys:
+        raise SSMValidationError(
+            f"profile: {params['profile']!r} cannot be combined with {', '.join(keys)} (given as options or through AWS_ACCESS_KEY_ID,"
+            " AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN): use either the profile or the keys; set the keys to '' to ignore the environment.",
+            parameter="profile",
+            value=params["profile"],
+        )
+    if bool(params.get("access_key")) != bool(params.get("secret_key")):
+        # The access key ID is no secret (amazon.aws does not mask it); the secret key is never shown.
+        given = f"access_key: {params['access_key']!r} is given without secret_key" if params.get("access_key") else "secret_key: given without access_key"
+        raise SSMValidationError(
+            f"{given}: the two must be given together (as options, or as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).",
+            parameter="access_key" if params.get("access_key") else "secret_key",
+            value=params.get("access_key"),
+        )
+    ca_bundle = params.get("aws_ca_bundle")
+    if ca_bundle and params.get("validate_certs", True) and not os.path.isfile(ca_bundle):
+        raise SSMValidationError(
+            f"aws_ca_bundle: {ca_bundle!r} is not a file: it must be the path of a PEM bundle of CA certificates (also read from AWS_CA_BUNDLE).",
+            parameter="aws_ca_bundle",
+            value=ca_bundle,
+        )
+    config = params.get("aws_config")
+    if config and Config is not None:
+        try:
+            Config(**config)
+        except (TypeError, ValueError, AttributeError, LookupError) as error:
+            raise SSMValidationError(
+                f"aws_config: {config!r} is not a valid botocore configuration: {type(error).__name__}: {error}.", parameter="aws_config", value=config
+            ) from None
+
+
 def ssm_client(module):
     """An SSM client for ``module`` (an AnsibleAWSModule), controller credentials honoured."""
+    check_connection(module.params)
     token = security_token_fallback(module.params, os.environ)
     if token:
         module.params["session_token"] = token

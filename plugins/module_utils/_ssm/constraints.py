@@ -92,6 +92,16 @@ ACTIVATION_ID = Constraint(
     hint="a lower-case UUID",
 )
 
+# The region (a client setting, no API shape): botocore's own check (botocore.utils.validate_region_name),
+# made before the client is built so that the message names the option.
+REGION = Constraint(
+    name="AWS region name",
+    min_len=1,
+    max_len=63,
+    pattern=r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$",
+    hint="a region such as eu-west-1",
+)
+
 # GetCommandInvocation PluginName (shape CommandPluginName).
 PLUGIN_NAME = Constraint(name="plugin name", min_len=4, max_len=None, pattern=None, hint="a plugin name such as aws:runShellScript")
 
@@ -104,6 +114,7 @@ _TAG_EXTRA_CHARACTERS = frozenset("_.:/=+-@")
 _TAG_RESERVED_PREFIX = "aws:"
 
 # List counts.
+TAGS_PER_NODE_MAX = 50  # AddTagsToResource: a resource carries at most 50 tags (TooManyTagsError)
 CANCEL_INSTANCE_IDS_MAX = 50  # CancelCommand InstanceIds, shape InstanceIdList
 DESCRIBE_FILTER_VALUES_MAX = 100  # DescribeInstanceInformation Filters[].Values
 DESCRIBE_MAX_RESULTS = (5, 50)  # DescribeInstanceInformation MaxResults
@@ -223,12 +234,18 @@ def _tag_text_problem(text, constraint):
     return None
 
 
-def check_tags(parameter, tags):
-    """Check a tags dict: key and value lengths and characters, reserved prefix."""
+def check_tags(parameter, tags, max_items=None):
+    """Check a tags dict: count, key and value lengths and characters, reserved prefix."""
     if tags is None:
         return None
     if not isinstance(tags, dict):
         raise SSMValidationError(f"{parameter}: {_describe(tags)} must be a dictionary of tag keys to values.", parameter=parameter, value=tags)
+    if max_items is not None and len(tags) > max_items:
+        raise SSMValidationError(
+            f"{parameter}: {len(tags)} tags given ({', '.join(repr(k) for k in list(tags)[:3])}, ...), a node can carry at most {max_items}.",
+            parameter=parameter,
+            value=tags,
+        )
     problems = []
     for key, value in tags.items():
         key_problem = _tag_text_problem(key, TAG_KEY)
