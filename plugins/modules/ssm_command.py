@@ -230,7 +230,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import describe_nodes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import ensure_cancelled
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import ensure_node_commands_cancelled
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list

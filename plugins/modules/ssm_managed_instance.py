@@ -200,7 +200,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import A
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_present
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import failure_summary
 
 

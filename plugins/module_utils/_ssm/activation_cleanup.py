@@ -17,6 +17,8 @@ others.
 """
 
 from .activations import delete_activation
+from .bulk import FAILED
+from .bulk import failure_summary as _failure_summary
 from .activations import describe_activations
 from .constraints import ACTIVATION_ID
 from .constraints import check_list
@@ -27,7 +29,6 @@ from .instances import describe_instance_information
 DELETED = "deleted"  # deleted by this run (predicted in check mode)
 ALREADY_ABSENT = "already_absent"  # did not exist, or vanished before the delete
 KEPT_IN_USE = "kept_in_use"  # only_if_unused and nodes are still registered with it: nothing was sent
-FAILED = "failed"  # a call for this activation failed
 
 # How many of the still-registered node IDs an outcome names.
 NODE_IDS_SHOWN = 5
@@ -97,12 +98,6 @@ def present_before_after(outcomes):
     return before, after
 
 
-def failed_outcomes(outcomes):
-    return [o for o in outcomes if o["outcome"] == FAILED]
-
-
 def failure_summary(outcomes):
     """One sentence naming every failed activation and why, for the task's msg."""
-    failed = failed_outcomes(outcomes)
-    detail = "; ".join(f"{o['activation_id']} ({o.get('error_code')}: {o.get('error')})" for o in failed)
-    return f"{len(failed)} of {len(outcomes)} activation(s) failed, every other activation was handled: {detail}"
+    return _failure_summary(outcomes, "activation_id", "activation", "error")

@@ -14,6 +14,9 @@ from .errors import AnsibleSSMError
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 20
 
+# The outcome of an item whose call failed, in every module's per-item outcomes.
+FAILED = "failed"
+
 
 def run_per_item(items, call, concurrency=DEFAULT_CONCURRENCY):
     """Call ``call(item)`` for every item, at most ``concurrency`` at a time.
@@ -38,4 +41,16 @@ def run_per_item(items, call, concurrency=DEFAULT_CONCURRENCY):
 
 def failure_record(instance_id, error):
     """An outcome entry for a node whose call failed: the AWS code and the advice, never a traceback."""
-    return {"instance_id": instance_id, "outcome": "failed", "error_code": error.code, "msg": str(error.message or error)}
+    return {"instance_id": instance_id, "outcome": FAILED, "error_code": error.code, "msg": str(error.message or error)}
+
+
+def failed_outcomes(outcomes):
+    """The outcome entries whose call failed."""
+    return [o for o in outcomes if o["outcome"] == FAILED]
+
+
+def failure_summary(outcomes, id_key, noun, message_key):
+    """One sentence naming every failed item (by ``id_key``) and why (its ``message_key``), for the task's msg."""
+    failed = failed_outcomes(outcomes)
+    detail = "; ".join(f"{o[id_key]} ({o.get('error_code')}: {o.get(message_key)})" for o in failed)
+    return f"{len(failed)} of {len(outcomes)} {noun}(s) failed, every other {noun} was handled: {detail}"

@@ -35,7 +35,6 @@ CANCEL_REQUESTED = "cancel_requested"  # asked to cancel (now or by an earlier r
 ALREADY_TERMINAL = "already_terminal"  # finished before this run; nothing was sent
 COMPLETED_BEFORE_CANCEL = "completed_before_cancel"  # was in flight, then finished Success/Failed/TimedOut anyway
 NONE_IN_FLIGHT = "none_in_flight"  # instance_ids mode: the node has no command left to cancel
-FAILED = "failed"  # the CancelCommand for this node failed
 
 
 def command_to_ansible(command):
@@ -270,10 +269,6 @@ def ensure_node_commands_cancelled(client, instance_ids, check_mode, wait=False,
 
 def completed_before_cancel(outcomes):
     return [o for o in outcomes if o["outcome"] == COMPLETED_BEFORE_CANCEL]
-
-
-def failed_outcomes(outcomes):
-    return [o for o in outcomes if o["outcome"] == FAILED]
 
 
 def describe_nodes(records):

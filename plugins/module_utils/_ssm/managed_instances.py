@@ -18,7 +18,9 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
 
+from .bulk import FAILED
 from .bulk import failure_record
+from .bulk import failure_summary as _failure_summary
 from .bulk import run_per_item
 from .client import reset_attempts
 from .client import unanswered_attempts
@@ -34,7 +36,6 @@ DEREGISTERED = "deregistered"
 ALREADY_ABSENT = "already_absent"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
-FAILED = "failed"
 
 ANSWER_LOST_NOTE = (
     "the answer to a deregister request was lost (connection closed or server error) and the retry found the node"
@@ -204,12 +205,6 @@ def ensure_present(client, instance_ids, iam_role, tags, purge_tags, check_mode,
     return changed, result
 
 
-def failed_outcomes(outcomes):
-    return [o for o in outcomes if o["outcome"] == FAILED]
-
-
 def failure_summary(outcomes):
     """One sentence naming every failed node and why, for the task's msg."""
-    failed = failed_outcomes(outcomes)
-    detail = "; ".join(f"{o['instance_id']} ({o.get('error_code')}: {o.get('msg')})" for o in failed)
-    return f"{len(failed)} of {len(outcomes)} node(s) failed, every other node was handled: {detail}"
+    return _failure_summary(outcomes, "instance_id", "node", "msg")

@@ -8,6 +8,7 @@
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import command_cancel as cc
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
 from .doubles import ScriptedClient
@@ -129,7 +130,7 @@ def test_one_failed_chunk_does_not_stop_the_next():
     changed, result = cc.ensure_cancelled(client, CMD, nodes, check_mode=False)
     assert changed is True
     assert len(_cancels(client)) == 2
-    failed = cc.failed_outcomes(result["outcomes"])
+    failed = failed_outcomes(result["outcomes"])
     assert [o["instance_id"] for o in failed] == nodes[:50]
     assert failed[0]["error_code"] == "AccessDeniedException" and "IAM permission" in failed[0]["msg"]
     assert {o["outcome"] for o in result["outcomes"][50:]} == {"cancel_requested"}
