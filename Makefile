@@ -22,7 +22,7 @@ lint sanity units endpoint integration importer: bootstrap
 demo: bootstrap
 	@$(BIN)/python tools/demo.py
 
-# Fleet-sized decommission against the boto3 floor (issue #6): a table, and build/bench/results.json.
+# Fleet-sized decommission against the boto3 floor: a table, and build/bench/results.json.
 bench: bootstrap
 	@$(BIN)/python tools/bench.py
 

@@ -23,7 +23,7 @@ client, calls). The ratio of the playbook to the script alone is reported
 too; docs/performance.md explains both.
 
 Every command runs once as a warm-up that is not counted, then several times;
-the medians are reported. Prints a table with the targets of issue #6 and
+the medians are reported. Prints a table with the performance targets and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
 
@@ -439,7 +439,7 @@ def print_table(results):
         per_node = "" if item["note"].startswith("per-node") else f"{item['per_node_ms']:.2f}"
         calls = ", ".join(f"{op} {n}" for op, n in sorted(item["calls"].items()))
         print(f"{item['case']:<38} {item['nodes']:>6} {item['median_s']:>9.2f} {spread:>13} {per_node:>9} {item['calls_per_node']:>10.3f}  {calls}")
-    print("\ntargets (issue #6)")
+    print("\ntargets")
     for target in results["targets"]:
         value = target["value"]
         shown = value if isinstance(value, dict) else f"{value}"

@@ -21,7 +21,7 @@ fi
 
 # ansible-test bootstraps pip in its virtual environments with a get-pip.py
 # that it downloads from a host this network does not reach; this stand-in
-# uses the standard library's ensurepip instead (REFERENCE §4).
+# uses the standard library's ensurepip instead.
 cache=$HOME/.ansible/test/cache
 mkdir -p "$cache"
 for version in 24_2 25_1; do

@@ -11,14 +11,16 @@ short_description: Deregister hybrid managed nodes, or manage their IAM role and
 version_added: 0.1.0
 description:
   - Manages AWS Systems Manager hybrid managed nodes (on-premises servers, VMs and edge devices
-    registered with an activation, C(mi-...) IDs, and EKS hybrid nodes, C(eks_c:...) IDs).
+    registered with an activation, C(mi-...) IDs, EKS Hybrid Nodes among them, and EKS Connector
+    agents, C(eks_c:...) IDs).
   - O(state=absent) deregisters the nodes (DeregisterManagedInstance). Nodes that are not registered
     are reported as already absent, not as errors.
   - O(state=present) sets the IAM role (UpdateManagedInstanceRole) and tags of registered nodes where they
     differ. Registering a node is done on the host by the SSM agent with an activation, not by this module.
   - Takes one node or many. Nodes are looked up first with one DescribeInstanceInformation call per
-    50 IDs; a mutating call is made only for a node that differs from what was asked, so a second
-    run reports RV(ignore:changed=false) and makes no mutating call.
+    50 IDs (a call SSM rejects as a whole is split until the IDs it objects to are found; each of those
+    fails on its own with SSM's error, never read as not registered); a mutating call is made only for a
+    node that differs from what was asked, so a second run reports RV(ignore:changed=false) and makes no mutating call.
   - Every node gets an outcome in RV(outcomes). The task fails only after every node was tried,
     naming the nodes that failed.
   - Deregistering changes nothing on the host; the agent keeps its registration files until they are

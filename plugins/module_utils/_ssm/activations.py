@@ -14,6 +14,7 @@ from .constraints import ACTIVATION_ID
 from .constraints import check_list
 from .constraints import check_string
 from .errors import SSMActivationErrorHandler
+from .paging import all_pages
 
 DESCRIBE_ACTIVATIONS_MAX_RESULTS = 50  # DescribeActivations MaxResults, 1-50
 
@@ -27,20 +28,11 @@ def _describe_activations_page(client, **kwargs):
 def describe_activations(client, activation_ids, page_size=DESCRIBE_ACTIVATIONS_MAX_RESULTS):
     """The activations among ``activation_ids`` that exist, all pages (filter key ActivationIds).
 
-    An unknown or deleted activation is simply not in the result. Each page
-    is retried on its own, so throttling on a later page does not restart
-    the listing.
+    An unknown or deleted activation is simply not in the result.
     """
     check_list("ActivationIds", activation_ids, ACTIVATION_ID, min_items=1)
     kwargs = {"MaxResults": page_size, "Filters": [{"FilterKey": "ActivationIds", "FilterValues": list(activation_ids)}]}
-    activations = []
-    while True:
-        page = _describe_activations_page(client, **kwargs)
-        activations.extend(page.get("ActivationList", []))
-        token = page.get("NextToken")
-        if not token:
-            return activations
-        kwargs["NextToken"] = token
+    return all_pages(lambda **kw: _describe_activations_page(client, **kw), "ActivationList", kwargs)
 
 
 @SSMActivationErrorHandler.deletion_error_handler("delete activation")

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .errors import AnsibleSSMError
 
 # SSM publishes no per-operation rate limits; assume low single- or
-# double-digit TPS (REFERENCE §1) and keep the default well below it.
+# double-digit TPS and keep the default well below it.
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 20
 

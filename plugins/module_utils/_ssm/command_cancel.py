@@ -9,7 +9,7 @@ Everything is read first (the command and its invocations); a CancelCommand is
 sent only for nodes whose invocation is still in flight (Pending, InProgress,
 Delayed), at most 50 nodes per call. An invocation that is already Cancelling
 was asked to cancel before: it gets no new CancelCommand. CancelCommand is
-asynchronous and not guaranteed (REFERENCE §1): the invocations are read again
+asynchronous and not guaranteed (AWS API reference, CancelCommand): the invocations are read again
 after the cancel, so a node whose script finished before the cancel landed is
 reported as ``completed_before_cancel``, never hidden.
 """
@@ -23,11 +23,14 @@ from .commands import cancel_command
 from .commands import list_command_invocations
 from .commands import list_commands
 from .constraints import CANCEL_INSTANCE_IDS_MAX
+from .constraints import COMMAND_INSTANCE_ID
 from .constraints import IN_FLIGHT_COMMAND_STATUSES
 from .constraints import TERMINAL_COMMAND_STATUSES
 from .errors import AnsibleSSMError
+from .instances import describe_instances_by_id
 
 CANCELLING = "Cancelling"
+ONLINE = "Online"
 
 # Outcomes, one per (command, node).
 CANCELLED = "cancelled"  # ended Cancelled during this run
@@ -64,9 +67,31 @@ def read_command(client, command_id):
     return found[0], node_statuses(found[0], list_command_invocations(client, command_id=command_id))
 
 
+# SSM lists a command, and its invocations, only a moment after SendCommand
+# returned (ListCommandInvocations is eventually consistent: aws-cli#3546,
+# aws/aws-sdk#190). A command ID that is not listed yet is read again for up
+# to this many seconds before it is called unknown.
+COMMAND_VISIBILITY_WAIT = 6.0
+COMMAND_VISIBILITY_POLL = 1.0
+
+
+def read_command_eventually(client, command_id, settle=COMMAND_VISIBILITY_WAIT, clock=time.monotonic, sleep=time.sleep):
+    """read_command, read again for up to ``settle`` seconds while the command is not listed."""
+    deadline = clock() + settle
+    while True:
+        command, statuses = read_command(client, command_id)
+        if command is not None or clock() >= deadline:
+            return command, statuses
+        sleep(min(COMMAND_VISIBILITY_POLL, max(0.0, deadline - clock())))
+
+
 def unknown_command_error(command_id, region):
     return AnsibleSSMError(
-        message=f"command_id: no command {command_id!r} in region {region or '(default)'}; nothing was cancelled", code="InvalidCommandId"
+        message=(
+            f"command_id: no command {command_id!r} in region {region or '(default)'} (read again for {COMMAND_VISIBILITY_WAIT:g}s in case it was"
+            " just sent); nothing was cancelled"
+        ),
+        code="InvalidCommandId",
     )
 
 
@@ -107,8 +132,21 @@ def plan(statuses, targets):
     return [i for i in targets if statuses.get(i) in IN_FLIGHT_COMMAND_STATUSES]
 
 
-def outcome_record(command_id, instance_id, before, after, sent, error=None):
-    """One node's outcome; ``after`` is its status now (predicted in check mode)."""
+def unreachable_note(ping_status):
+    """Why the task did not wait for a node, in a sentence."""
+    state = f"is {ping_status}" if ping_status else "is not registered (any more)"
+    return (
+        f"the node {state}: a cancel travels through the node's SSM agent, which cannot acknowledge it now, so this task"
+        " did not wait for it; SSM ends the invocation when the agent reconnects, or when the command's own timeout passes"
+    )
+
+
+def outcome_record(command_id, instance_id, before, after, sent, error=None, unreachable=False, ping_status=None):
+    """One node's outcome; ``after`` is its status now (predicted in check mode).
+
+    ``unreachable``: the task stopped waiting for this node because it is
+    not Online (``ping_status``, None when it is not registered).
+    """
     if error is not None:
         record = failure_record(instance_id, error)
         record.update(command_id=command_id, status_before=before, status=after, cancel_sent=False)
@@ -121,7 +159,10 @@ def outcome_record(command_id, instance_id, before, after, sent, error=None):
         outcome = COMPLETED_BEFORE_CANCEL
     else:
         outcome = CANCEL_REQUESTED
-    return {"instance_id": instance_id, "command_id": command_id, "status_before": before, "status": after, "outcome": outcome, "cancel_sent": sent}
+    record = {"instance_id": instance_id, "command_id": command_id, "status_before": before, "status": after, "outcome": outcome, "cancel_sent": sent}
+    if unreachable and outcome == CANCEL_REQUESTED:
+        record.update(ping_status=ping_status, msg=unreachable_note(ping_status))
+    return record
 
 
 class CancelJob:
@@ -138,6 +179,8 @@ class CancelJob:
         # A command sent by Targets that has not reached any node yet has no invocations to name.
         self.undelivered = whole_command and not self.targets and command.get("Status") in IN_FLIGHT_COMMAND_STATUSES
         self.errors = {}
+        # Nodes not waited for because they are not Online: {instance_id: PingStatus or None}.
+        self.unreachable = {}
 
     def needs_cancel(self):
         return bool(self.to_cancel) or self.undelivered
@@ -163,12 +206,18 @@ class CancelJob:
             self.now.update(statuses)
 
     def unfinished(self):
-        return [i for i in self.targets if i not in self.errors and self.now.get(i) not in TERMINAL_COMMAND_STATUSES]
+        """Targeted nodes not terminal yet that the task still waits for."""
+        return [
+            i for i in self.targets if i not in self.errors and i not in self.unreachable and self.now.get(i) not in TERMINAL_COMMAND_STATUSES
+        ]
 
     def outcomes(self):
         sent = set(self.to_cancel) - set(self.errors)
         return [
-            outcome_record(self.command_id, i, self.before.get(i), self.now.get(i), i in sent, self.errors.get(i))
+            outcome_record(
+                self.command_id, i, self.before.get(i), self.now.get(i), i in sent, self.errors.get(i),
+                unreachable=i in self.unreachable, ping_status=self.unreachable.get(i),
+            )
             for i in self.targets
         ]
 
@@ -176,10 +225,34 @@ class CancelJob:
         return {"before": {i: self.before.get(i) for i in self.targets}, "after": {i: self.now.get(i) for i in self.targets}}
 
 
+def set_aside_unreachable(client, jobs):
+    """Stop waiting for the unfinished nodes that are not Online (one describe per 50 nodes).
+
+    An invocation on a node whose agent is offline does not move until the
+    agent returns or the command's timeout passes, hours by default (AWS user
+    guide, "Understanding command statuses"): waiting for it would only spend
+    the whole wait_timeout. A node whose describe SSM rejects is waited for.
+    """
+    waiting = list(dict.fromkeys(i for job in jobs for i in job.unfinished()))
+    if not waiting:
+        return
+    listed, unreadable = describe_instances_by_id(client, waiting, id_rule=COMMAND_INSTANCE_ID)
+    for job in jobs:
+        for instance_id in job.unfinished():
+            node = listed.get(instance_id)
+            if instance_id not in unreadable and (node is None or node.get("PingStatus") != ONLINE):
+                job.unreachable[instance_id] = node.get("PingStatus") if node else None
+
+
 def wait_until_terminal(client, jobs, wait_timeout, poll_interval, clock=time.monotonic, sleep=time.sleep):
-    """Poll ListCommandInvocations until every targeted node is terminal; return the jobs' still-unfinished nodes."""
+    """Poll ListCommandInvocations until every targeted node is terminal or not Online; return the still-unfinished nodes.
+
+    The nodes' ping status is read before each wait, so a node that is
+    offline, or goes offline while waited on, is set aside at once.
+    """
     deadline = clock() + wait_timeout
     while True:
+        set_aside_unreachable(client, jobs)
         pending = [job for job in jobs if job.unfinished()]
         if not pending or clock() >= deadline:
             break
@@ -204,7 +277,9 @@ def _finish(client, jobs, check_mode, wait, wait_timeout, poll_interval):
     return changed, [o for job in jobs for o in job.outcomes()], timed_out, diff
 
 
-def ensure_cancelled(client, command_id, instance_ids, check_mode, wait=False, wait_timeout=300, poll_interval=5, region=None):
+def ensure_cancelled(
+    client, command_id, instance_ids, check_mode, wait=False, wait_timeout=300, poll_interval=5, region=None, visibility_wait=COMMAND_VISIBILITY_WAIT
+):
     """Cancel one command, on ``instance_ids`` or (None) on every node it targeted.
 
     Returns (changed, result) with ``command`` (snake_case, as last read),
@@ -212,7 +287,7 @@ def ensure_cancelled(client, command_id, instance_ids, check_mode, wait=False, w
     before any mutating call for an unknown command or a node the command
     never targeted.
     """
-    command, statuses = read_command(client, command_id)
+    command, statuses = read_command_eventually(client, command_id, settle=visibility_wait)
     if command is None:
         raise unknown_command_error(command_id, region)
     if instance_ids:

@@ -12,17 +12,7 @@ from .constraints import COMMAND_INSTANCE_ID
 from .constraints import check_list
 from .constraints import check_string
 from .errors import SSMCommandErrorHandler
-
-
-def _all_pages(page_call, result_key, kwargs):
-    items = []
-    while True:
-        page = page_call(**kwargs)
-        items.extend(page.get(result_key, []))
-        token = page.get("NextToken")
-        if not token:
-            return items
-        kwargs["NextToken"] = token
+from .paging import all_pages
 
 
 @ssm_retry
@@ -45,7 +35,7 @@ def list_commands(client, command_id=None, instance_id=None, filters=None, page_
         kwargs["InstanceId"] = check_string("InstanceId", instance_id, COMMAND_INSTANCE_ID)
     if filters:
         kwargs["Filters"] = filters
-    return _all_pages(lambda **kw: _list_commands_page(client, **kw), "Commands", kwargs)
+    return all_pages(lambda **kw: _list_commands_page(client, **kw), "Commands", kwargs)
 
 
 @SSMCommandErrorHandler.list_error_handler("list command invocations", default_value=[])
@@ -58,7 +48,7 @@ def list_command_invocations(client, command_id=None, instance_id=None, filters=
         kwargs["InstanceId"] = check_string("InstanceId", instance_id, COMMAND_INSTANCE_ID)
     if filters:
         kwargs["Filters"] = filters
-    return _all_pages(lambda **kw: _list_command_invocations_page(client, **kw), "CommandInvocations", kwargs)
+    return all_pages(lambda **kw: _list_command_invocations_page(client, **kw), "CommandInvocations", kwargs)
 
 
 @SSMCommandErrorHandler.deletion_error_handler("cancel command")

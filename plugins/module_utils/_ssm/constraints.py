@@ -42,7 +42,7 @@ MANAGED_INSTANCE_ID = Constraint(
     min_len=20,
     max_len=124,
     pattern=r"(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)",
-    hint="'mi-' followed by 17 lower-case hex digits, or an 'eks_c:' EKS hybrid node ID",
+    hint="'mi-' followed by 17 lower-case hex digits, or an 'eks_c:' EKS Connector agent ID",
 )
 
 # CancelCommand InstanceIds members, ListCommands / ListCommandInvocations /
@@ -62,7 +62,7 @@ ANY_INSTANCE_ID = Constraint(
     min_len=None,
     max_len=124,
     pattern=MANAGED_INSTANCE_ID.pattern + "|" + COMMAND_INSTANCE_ID.pattern,
-    hint="'mi-' followed by 17 hex digits, an 'eks_c:' EKS hybrid node ID, or an EC2 ID 'i-...'",
+    hint="'mi-' followed by 17 hex digits, an 'eks_c:' EKS Connector agent ID, or an EC2 ID 'i-...'",
 )
 
 # CommandId (shape CommandId): a UUID, fixed length.

@@ -15,8 +15,10 @@ from .constraints import MANAGED_INSTANCE_ID
 from .constraints import check_list
 from .constraints import check_string
 from .constraints import check_tags
+from .errors import AnsibleSSMError
 from .errors import SSMInstanceErrorHandler
 from .errors import SSMTaggingErrorHandler
+from .paging import all_pages
 
 MANAGED_INSTANCE = "ManagedInstance"
 
@@ -26,39 +28,59 @@ def _describe_instance_information_page(client, **kwargs):
     return client.describe_instance_information(**kwargs)
 
 
-@SSMInstanceErrorHandler.list_error_handler("describe managed nodes", default_value=[])
+@SSMInstanceErrorHandler.common_error_handler("describe managed nodes")
 def describe_instance_information(client, filters=None, page_size=50):
     """Every node matching ``filters`` (a list of {Key, Values}), all pages.
 
-    Each page is retried on its own, so throttling on page 9 does not restart
-    the listing from page 1.
+    Any error is raised: a listing that failed never reads as "no nodes".
     """
     kwargs = {"MaxResults": page_size}
     if filters:
         kwargs["Filters"] = filters
-    nodes = []
-    while True:
-        page = _describe_instance_information_page(client, **kwargs)
-        nodes.extend(page.get("InstanceInformationList", []))
-        token = page.get("NextToken")
-        if not token:
-            return nodes
-        kwargs["NextToken"] = token
+    return all_pages(lambda **kw: _describe_instance_information_page(client, **kw), "InstanceInformationList", kwargs)
 
 
-def describe_instances_by_id(client, instance_ids):
-    """The registered nodes among ``instance_ids``, keyed by ID: ceil(n/50) calls for n IDs.
+# Error codes with which SSM may reject a whole describe because of one value
+# in it: such a batch is split until the IDs it objects to are found. Any
+# other error (credentials, permissions, throttling after every retry, the
+# network) says nothing about the IDs and fails the whole call.
+ID_SPECIFIC_ERRORS = ("InvalidInstanceId", "ValidationException", "InvalidInstanceInformationFilterValue", "InvalidParameters")
 
-    A node that is not registered is simply absent from the result.
+
+def describe_instances_by_id(client, instance_ids, filters=(), id_rule=MANAGED_INSTANCE_ID):
+    """The registered nodes among ``instance_ids``: ({instance_id: node}, {instance_id: AnsibleSSMError}).
+
+    ceil(n/50) calls for n IDs. A node that is not registered is simply
+    absent from the first dict: SSM leaves unknown IDs out of an InstanceIds
+    filter. When SSM rejects a call as a whole, the batch is halved until
+    the IDs it objects to stand alone: each of those gets its error in the
+    second dict (never read as "not registered"), except InvalidInstanceId
+    on a call naming that one ID alone, which is what SSM answers for a node
+    it does not know. ``filters`` are sent with every batch; ``id_rule`` is
+    the rule the IDs are checked against first (EC2 IDs too, for Run Command).
     """
-    check_list("InstanceIds", instance_ids, MANAGED_INSTANCE_ID)
-    found = {}
+    check_list("InstanceIds", instance_ids, id_rule)
+    found, errors = {}, {}
     batch_size = min(DESCRIBE_FILTER_VALUES_MAX, 50)  # one page of at most 50 results per batch
     for start in range(0, len(instance_ids), batch_size):
-        batch = list(instance_ids[start:start + batch_size])
-        for node in describe_instance_information(client, [{"Key": "InstanceIds", "Values": batch}]):
-            found[node["InstanceId"]] = node
-    return found
+        _describe_or_split(client, list(instance_ids[start:start + batch_size]), list(filters), found, errors)
+    return found, errors
+
+
+def _describe_or_split(client, batch, filters, found, errors):
+    try:
+        nodes = describe_instance_information(client, filters + [{"Key": "InstanceIds", "Values": batch}])
+    except AnsibleSSMError as error:
+        if error.code not in ID_SPECIFIC_ERRORS:
+            raise
+        if len(batch) > 1:
+            middle = len(batch) // 2
+            _describe_or_split(client, batch[:middle], filters, found, errors)
+            _describe_or_split(client, batch[middle:], filters, found, errors)
+        elif error.code != "InvalidInstanceId":
+            errors[batch[0]] = AnsibleSSMError(message=f"SSM rejects every describe call naming {batch[0]} ({error.exception})", code=error.code)
+        return
+    found.update((node["InstanceId"], node) for node in nodes)
 
 
 @SSMInstanceErrorHandler.deletion_error_handler("deregister managed node")

@@ -102,9 +102,10 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
     nodes as they were), ``outcomes`` (one per ID, in the order given) and
     ``timed_out`` (IDs still listed when ``wait`` ran out).
     """
-    registered = describe_instances_by_id(client, instance_ids)
+    registered, unreadable = describe_instances_by_id(client, instance_ids)
     to_deregister = [i for i in instance_ids if i in registered]
-    outcomes = {i: {"instance_id": i, "outcome": ALREADY_ABSENT} for i in instance_ids if i not in registered}
+    outcomes = {i: failure_record(i, error) for i, error in unreadable.items()}
+    outcomes.update((i, {"instance_id": i, "outcome": ALREADY_ABSENT}) for i in instance_ids if i not in registered and i not in unreadable)
 
     if check_mode:
         for instance_id in to_deregister:
@@ -127,11 +128,17 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
 
 
 def wait_until_unlisted(client, instance_ids, timeout, poll_interval):
-    """Poll until no node of ``instance_ids`` lists any more; return those still listed at the deadline."""
+    """Poll until no node of ``instance_ids`` lists any more; return those still listed at the deadline.
+
+    SSM keeps listing a deregistered node for a while (minutes, at times). A
+    node whose describe is rejected counts as still listed: it is not known
+    to be gone.
+    """
     deadline = time.monotonic() + timeout
     remaining = list(instance_ids)
     while remaining:
-        remaining = [i for i in remaining if i in describe_instances_by_id(client, remaining)]
+        listed, unreadable = describe_instances_by_id(client, remaining)
+        remaining = [i for i in remaining if i in listed or i in unreadable]
         if not remaining or time.monotonic() >= deadline:
             break
         time.sleep(min(poll_interval, max(0.0, deadline - time.monotonic())))
@@ -177,10 +184,10 @@ def ensure_present(client, instance_ids, iam_role, tags, purge_tags, check_mode,
     Returns (changed, result) with ``instances`` (as they were), ``outcomes``
     and ``diff`` ({before, after}: role and tags per node).
     """
-    registered = describe_instances_by_id(client, instance_ids)
-    outcomes = {}
+    registered, unreadable = describe_instances_by_id(client, instance_ids)
+    outcomes = {i: failure_record(i, error) for i, error in unreadable.items()}
     for instance_id in instance_ids:
-        if instance_id not in registered:
+        if instance_id not in registered and instance_id not in unreadable:
             outcomes[instance_id] = {"instance_id": instance_id, "outcome": FAILED, "error_code": "NotRegistered", "msg": NOT_REGISTERED_ADVICE}
 
     found = [i for i in instance_ids if i in registered]

@@ -12,8 +12,10 @@ every other criterion is applied here to what comes back.
 
 import fnmatch
 
-from .constraints import DESCRIBE_FILTER_VALUES_MAX
+from .constraints import ANY_INSTANCE_ID
+from .errors import AnsibleSSMError
 from .instances import describe_instance_information
+from .instances import describe_instances_by_id
 from .timeparse import as_utc
 
 # option name -> (DescribeInstanceInformation filter key, field of the returned node)
@@ -56,19 +58,32 @@ def build_selection(criteria):
 
 
 def select_nodes(client, criteria, instance_ids=None):
-    """The nodes matching ``criteria``, every page; ``instance_ids`` narrows to those IDs (batched)."""
+    """The nodes matching ``criteria``, every page; ``instance_ids`` narrows to those IDs (batched).
+
+    Raises when SSM rejects the describe of some of ``instance_ids`` (after
+    splitting the batch down to them): an answer that may hide registered
+    nodes is never returned as a shorter list.
+    """
     server, predicates = build_selection(criteria)
+    if instance_ids and not criteria.get("tags"):
+        listed, unreadable = describe_instances_by_id(client, instance_ids, filters=server, id_rule=ANY_INSTANCE_ID)
+        if unreadable:
+            raise unreadable_error(unreadable)
+        return [listed[i] for i in dict.fromkeys(instance_ids) if i in listed and all(p(listed[i]) for p in predicates)]
     if instance_ids:
-        if criteria.get("tags"):
-            wanted = set(instance_ids)
-            predicates.append(lambda node: node["InstanceId"] in wanted)
-            batches = [server]
-        else:
-            step = min(DESCRIBE_FILTER_VALUES_MAX, 50)
-            batches = [server + [{"Key": "InstanceIds", "Values": instance_ids[i:i + step]}] for i in range(0, len(instance_ids), step)]
-    else:
-        batches = [server]
-    nodes = []
-    for filters in batches:
-        nodes.extend(n for n in describe_instance_information(client, filters) if all(p(n) for p in predicates))
-    return nodes
+        wanted = set(instance_ids)
+        predicates.append(lambda node: node["InstanceId"] in wanted)
+    return [n for n in describe_instance_information(client, server) if all(p(n) for p in predicates)]
+
+
+def unreadable_error(unreadable):
+    """One error naming every node whose describe SSM rejected, and why (the first few in full)."""
+    ids = list(unreadable)
+    first = unreadable[ids[0]]
+    return AnsibleSSMError(
+        message=(
+            f"instance_ids: SSM rejected the describe of {len(ids)} node(s): {', '.join(ids[:20])}{', ...' if len(ids) > 20 else ''};"
+            f" whether they are registered is unknown ({ids[0]}: {first.message})"
+        ),
+        code=first.code,
+    )

@@ -89,7 +89,8 @@ def test_describe_by_id_batches_fifty_per_call():
 
     ids = _ids(120)
     client = ScriptedClient(describe_instance_information=[answer])
-    found = instances.describe_instances_by_id(client, ids)
+    found, unreadable = instances.describe_instances_by_id(client, ids)
+    assert unreadable == {}
     assert [len(kw["Filters"][0]["Values"]) for _name, kw in client.calls] == [50, 50, 20]
     assert all(kw["MaxResults"] == 50 for _name, kw in client.calls)
     assert set(found) == {i for i in ids if not i.endswith("7")}

@@ -63,7 +63,7 @@ def test_cancelling_is_already_being_cancelled():
 def test_unknown_command_names_id_and_region_before_any_cancel():
     client = ScriptedClient(list_commands=[client_error("InvalidCommandId", "ListCommands")])
     with pytest.raises(AnsibleSSMError) as raised:
-        cc.ensure_cancelled(client, CMD, None, check_mode=False, region="eu-west-1")
+        cc.ensure_cancelled(client, CMD, None, check_mode=False, region="eu-west-1", visibility_wait=0)
     assert CMD in raised.value.message and "eu-west-1" in raised.value.message
     assert raised.value.code == "InvalidCommandId"
     assert client.names() == ["list_commands"]
@@ -172,8 +172,14 @@ def _job(client, targets):
     return cc.CancelJob(command, statuses, targets, whole_command=False)
 
 
+def _pings(**statuses):
+    """DescribeInstanceInformation of nodes by ping status ({instance_id: PingStatus}; a missing ID is not registered)."""
+    return lambda **kw: {"InstanceInformationList": [{"InstanceId": i, "PingStatus": statuses[i]} for i in kw["Filters"][0]["Values"] if i in statuses]}
+
+
 def test_wait_polls_until_every_node_is_terminal():
     client = _client({A: "Cancelling", B: "Cancelling"}, {A: "Cancelled", B: "Cancelling"}, {A: "Cancelled", B: "Cancelled"})
+    client._scripts["describe_instance_information"] = [_pings(**{A: "Online", B: "Online"})]
     job = _job(client, [A, B])
     fake = FakeClock()
     assert cc.wait_until_terminal(client, [job], wait_timeout=30, poll_interval=2, clock=fake.clock, sleep=fake.sleep) == []
@@ -183,6 +189,7 @@ def test_wait_polls_until_every_node_is_terminal():
 
 def test_wait_timeout_names_each_unfinished_node_and_its_state():
     client = _client({A: "Cancelling", B: "Cancelling"}, {A: "Cancelled", B: "Cancelling"})
+    client._scripts["describe_instance_information"] = [_pings(**{A: "Online", B: "Online"})]
     job = _job(client, [A, B])
     fake = FakeClock()
     timed_out = cc.wait_until_terminal(client, [job], wait_timeout=5, poll_interval=2, clock=fake.clock, sleep=fake.sleep)
@@ -226,3 +233,62 @@ def test_node_mode_reports_a_node_with_nothing_in_flight():
     expected = {"instance_id": A, "command_id": None, "status_before": None, "status": None, "outcome": "none_in_flight", "cancel_sent": False}
     assert result["outcomes"] == [expected]
     assert result["commands"] == []
+
+
+def test_wait_does_not_wait_for_a_node_that_is_not_online():
+    # A is lost, B is Online and settles after one poll, C is not registered at all: only B is waited for.
+    client = _client({A: "Cancelling", B: "Cancelling", C: "Cancelling"}, {A: "Cancelling", B: "Cancelled", C: "Cancelling"})
+    client._scripts["describe_instance_information"] = [_pings(**{A: "ConnectionLost", B: "Online"})]
+    job = _job(client, [A, B, C])
+    fake = FakeClock()
+    assert cc.wait_until_terminal(client, [job], wait_timeout=300, poll_interval=2, clock=fake.clock, sleep=fake.sleep) == []
+    assert fake.sleeps == [2]
+    outcomes = {o["instance_id"]: o for o in job.outcomes()}
+    assert outcomes[B]["outcome"] == "cancelled" and "ping_status" not in outcomes[B]
+    assert (outcomes[A]["outcome"], outcomes[A]["status"], outcomes[A]["ping_status"]) == ("cancel_requested", "Cancelling", "ConnectionLost")
+    assert "is ConnectionLost" in outcomes[A]["msg"] and "did not wait" in outcomes[A]["msg"]
+    assert (outcomes[C]["outcome"], outcomes[C]["ping_status"]) == ("cancel_requested", None)
+    assert "not registered" in outcomes[C]["msg"]
+    assert failed_outcomes(job.outcomes()) == []
+    # the ping status was read before the first wait; B had settled by the next round, so none was read again
+    described = [kw["Filters"][0]["Values"] for name, kw in client.calls if name == "describe_instance_information"]
+    assert described == [[A, B, C]]
+
+
+def test_a_node_that_goes_offline_while_waited_on_is_set_aside():
+    pings = iter([{A: "Online"}, {A: "ConnectionLost"}])
+    client = _client({A: "Cancelling"}, {A: "Cancelling"})
+    client._scripts["describe_instance_information"] = [lambda **kw: _pings(**next(pings))(**kw)]
+    job = _job(client, [A])
+    fake = FakeClock()
+    assert cc.wait_until_terminal(client, [job], wait_timeout=300, poll_interval=5, clock=fake.clock, sleep=fake.sleep) == []
+    assert fake.sleeps == [5]
+    assert job.outcomes()[0]["outcome"] == "cancel_requested" and job.outcomes()[0]["ping_status"] == "ConnectionLost"
+
+
+def test_a_node_whose_describe_is_rejected_is_still_waited_for():
+    def describe(**kw):
+        raise client_error("ValidationException", "DescribeInstanceInformation")
+
+    client = _client({A: "Cancelling"}, {A: "Cancelling"})
+    client._scripts["describe_instance_information"] = [describe]
+    job = _job(client, [A])
+    fake = FakeClock()
+    timed_out = cc.wait_until_terminal(client, [job], wait_timeout=4, poll_interval=2, clock=fake.clock, sleep=fake.sleep)
+    assert timed_out == [{"command_id": CMD, "instance_id": A, "status": "Cancelling"}]
+
+
+def test_a_command_not_listed_yet_is_read_again_before_it_is_unknown():
+    listings = iter([{"Commands": []}, {"Commands": []}, {"Commands": [_command(instance_ids=[A])]}])
+    client = ScriptedClient(list_commands=[lambda **kw: next(listings)], list_command_invocations=[_invocations({A: "InProgress"})])
+    fake = FakeClock()
+    command, statuses = cc.read_command_eventually(client, CMD, settle=6, clock=fake.clock, sleep=fake.sleep)
+    assert command["CommandId"] == CMD and statuses == {A: "InProgress"}
+    assert fake.sleeps == [1.0, 1.0]
+
+
+def test_a_command_never_listed_is_unknown_after_the_settle_time():
+    client = ScriptedClient(list_commands=[{"Commands": []}])
+    fake = FakeClock()
+    assert cc.read_command_eventually(client, CMD, settle=2.5, clock=fake.clock, sleep=fake.sleep) == (None, {})
+    assert fake.sleeps == [1.0, 1.0, 0.5]

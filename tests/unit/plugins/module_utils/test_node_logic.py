@@ -14,6 +14,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
 
 from .doubles import ScriptedClient
@@ -165,3 +166,49 @@ def test_node_to_ansible_keys_and_dates():
     assert result["last_ping_date_time"] == "2026-11-21T12:00:00+00:00"
     assert result["is_latest_version"] is False
     assert FLAT_NODE["LastPingDateTime"] is NOW  # the described node is left alone
+
+
+def _rejects(bad, registered):
+    def describe(**kwargs):
+        values = kwargs["Filters"][-1]["Values"]
+        if bad in values:
+            raise client_error("ValidationException", "DescribeInstanceInformation", message="1 validation error detected")
+        return {"InstanceInformationList": [{"InstanceId": i, "IamRole": "Old"} for i in values if i in registered]}
+
+    return describe
+
+
+def test_absent_with_a_rejected_batch_fails_only_the_offending_node():
+    ids = ["mi-" + format(n, "017x") for n in range(50)]
+    bad = ids[20]
+    client = ScriptedClient(describe_instance_information=[_rejects(bad, set(ids[:40]))], deregister_managed_instance=[{}])
+    changed, result = mi.ensure_absent(client, ids, check_mode=False, concurrency=4)
+    assert changed is True
+    outcomes = {o["instance_id"]: o for o in result["outcomes"]}
+    assert (outcomes[bad]["outcome"], outcomes[bad]["error_code"]) == ("failed", "ValidationException")
+    assert [o["outcome"] for i, o in outcomes.items() if i != bad].count("deregistered") == 39
+    assert [o["outcome"] for o in outcomes.values()].count("already_absent") == 10
+    assert bad not in [kw["InstanceId"] for name, kw in client.calls if name == "deregister_managed_instance"]
+
+
+def test_present_with_a_rejected_batch_never_calls_the_node_not_registered():
+    client = ScriptedClient(describe_instance_information=[_rejects(B, {A, B})], update_managed_instance_role=[{}])
+    changed, result = mi.ensure_present(client, [A, B], "New", None, True, False, 1)
+    assert changed is True
+    outcomes = {o["instance_id"]: o for o in result["outcomes"]}
+    assert outcomes[A]["outcome"] == "updated"
+    assert outcomes[B]["error_code"] == "ValidationException"
+
+
+def test_info_by_id_fails_naming_the_rejected_ids():
+    client = ScriptedClient(describe_instance_information=[_rejects(B, {A, B, C})])
+    with pytest.raises(AnsibleSSMError) as raised:
+        select_nodes(client, {}, [A, B, C])
+    assert B in raised.value.message and raised.value.code == "ValidationException"
+
+
+def test_info_by_id_keeps_the_order_and_the_other_criteria():
+    client = ScriptedClient(describe_instance_information=[_rejects("none", {A, C})])
+    nodes = select_nodes(client, {"name": None, "iam_role": "Old"}, [C, B, A])
+    assert [n["InstanceId"] for n in nodes] == [C, A]
+    assert client.calls[0][1]["Filters"] == [{"Key": "IamRole", "Values": ["Old"]}, {"Key": "InstanceIds", "Values": [C, B, A]}]

@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one paging loop: follow NextToken to the end.
+
+SSM's filtered listings may return a page that is short, or empty, and still
+carries a NextToken (DescribeInstanceInformation filters after it reads a
+window of nodes): only a missing token ends a listing, never a short page.
+Each page is its own call, retried on its own by the caller's ``page_call``,
+so throttling on page 9 does not restart the listing from page 1.
+"""
+
+
+def all_pages(page_call, result_key, kwargs):
+    """Every item under ``result_key`` of every page of ``page_call(**kwargs)``."""
+    kwargs = dict(kwargs)
+    items = []
+    while True:
+        page = page_call(**kwargs)
+        items.extend(page.get(result_key) or [])
+        token = page.get("NextToken")
+        if not token:
+            return items
+        kwargs["NextToken"] = token
