@@ -40,6 +40,8 @@ options:
     description:
       - The ID of the command, the 36-character ID that SendCommand returned.
       - O(command_id) or O(instance_ids) (or both) is required.
+      - SSM lists a command only a moment after SendCommand returned; a command ID not listed yet is read
+        again for a few seconds before the task fails naming it as unknown.
     type: str
   instance_ids:
     description:
@@ -53,6 +55,12 @@ options:
     description:
       - Wait until every targeted invocation has finished (V(Cancelled), or V(Success), V(Failed),
         V(TimedOut) when it finished before the cancel landed), polling ListCommandInvocations.
+      - A cancel travels through the node's SSM agent. A node that is not V(Online) (its agent is gone) cannot
+        acknowledge it: its invocation stays V(Cancelling) until the agent reconnects or the command's own timeout
+        passes, hours by default. So before each poll the nodes' ping status is read (DescribeInstanceInformation,
+        one call per 50 nodes) and a node that is not V(Online), or not registered, is not waited for: its outcome is
+        V(cancel_requested) with RV(outcomes[].ping_status) and a RV(outcomes[].msg) saying why, and it does not fail
+        the task. A node that goes offline while waited on is set aside the same way.
     type: bool
     default: false
   wait_timeout:
@@ -185,6 +193,13 @@ outcomes:
     cancel_sent:
       description: Whether this task sent (in check mode, would send) a CancelCommand for this node.
       type: bool
+    ping_status:
+      description:
+        - The node's ping status when the task stopped waiting for it because it is not V(Online)
+          (V(ConnectionLost), V(Inactive)); null when the node is not registered.
+      type: str
+      returned: with O(wait=true), when the task did not wait for the node
+      sample: ConnectionLost
     outcome:
       description:
         - V(cancelled) the invocation ended Cancelled.
@@ -200,9 +215,10 @@ outcomes:
       type: str
       returned: when outcome is failed
     msg:
-      description: What went wrong for a failed node and what to do.
+      description:
+        - What went wrong for a failed node and what to do; for a node not waited for, why.
       type: str
-      returned: when outcome is failed
+      returned: when outcome is failed, or the task did not wait for the node
 timed_out:
   description: The nodes still unfinished when O(wait_timeout) ran out (the task then fails).
   returned: always
