@@ -1,10 +1,20 @@
 """Eventual consistency (consistency.py and its users): deregistration, command visibility and tag lags."""
 import json
 
+import pytest
+
 from conftest import client_error, nodes
 from test_cli import CLIENT_ERROR_RC, aws, fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
 
 DOC = "AWS-RunShellScript"
+LAG = 30.0  # seconds of endpoint time; long enough that a slow machine (or the AWS CLI's start-up) cannot outrun it
+
+
+@pytest.fixture(autouse=True)
+def long_lags(control):
+    """The realistic profile with longer lags, so the windows are tested on the endpoint clock, not on wall time."""
+    settings = control.set_realism("realistic", deregister_lag_s=LAG, command_visibility_lag_s=LAG, tag_lag_s=LAG)
+    assert settings["sparse_pages"] and settings["offline_agents"]
 
 
 def listed_ids(ssm, **kwargs):
@@ -25,8 +35,16 @@ def test_deregistered_node_keeps_listing_for_the_lag(ssm, control):
         "InvalidResourceId"
     assert client_error(ssm.list_tags_for_resource, ResourceType="ManagedInstance", ResourceId=gone)[0] == "InvalidResourceId"
     assert client_error(ssm.send_command, InstanceIds=[gone], DocumentName=DOC)[0] == "InvalidInstanceId"
-    control.advance(3)
+    control.advance(LAG)
     assert listed_ids(ssm) == [kept]
+
+
+def test_realistic_defaults_pass_on_the_endpoint_clock(ssm, control):
+    control.reset()
+    gone = control.seed_nodes(1)["instance_ids"][0]
+    ssm.deregister_managed_instance(InstanceId=gone)
+    control.advance(3)
+    assert listed_ids(ssm) == []
 
 
 def test_tidy_deregistration_is_immediate(ssm, control):
@@ -45,7 +63,7 @@ def test_new_command_is_invisible_for_the_lag(ssm, control):
     assert ssm.list_command_invocations(InstanceId=instance_id)["CommandInvocations"] == []
     assert client_error(ssm.get_command_invocation, CommandId=command_id, InstanceId=instance_id)[0] == "InvocationDoesNotExist"
     ssm.cancel_command(CommandId=command_id)  # accepted although the command cannot be listed yet
-    control.advance(1.5)
+    control.advance(LAG)
     assert [c["Status"] for c in ssm.list_commands(CommandId=command_id)["Commands"]] == ["Cancelling"]
     assert [i["InstanceId"] for i in ssm.list_command_invocations(CommandId=command_id)["CommandInvocations"]] == [instance_id]
 
@@ -67,12 +85,12 @@ def test_tag_changes_reach_reads_after_the_lag(ssm, control):
 
     assert tags() == [{"Key": "env", "Value": "lab"}]
     assert listed_ids(ssm, Filters=[{"Key": "tag:env", "Values": ["prod"]}]) == []
-    control.advance(1)
+    control.advance(LAG)
     assert tags() == [{"Key": "env", "Value": "prod"}]
     assert listed_ids(ssm, Filters=[{"Key": "tag:env", "Values": ["prod"]}]) == [instance_id]
     ssm.remove_tags_from_resource(ResourceType="ManagedInstance", ResourceId=instance_id, TagKeys=["env"])
     assert tags() == [{"Key": "env", "Value": "prod"}]
-    control.advance(1)
+    control.advance(LAG)
     assert tags() == []
 
 
@@ -89,6 +107,6 @@ def test_cli_deregister_lag_and_command_visibility(aws_cli, endpoint, control):
     command_id = json.loads(sent.stdout)["Command"]["CommandId"]
     empty = aws(endpoint, "list-command-invocations", "--command-id", command_id)
     assert empty.returncode == 0 and json.loads(empty.stdout)["CommandInvocations"] == []
-    control.advance(1.5)
+    control.advance(LAG)
     seen = aws(endpoint, "list-command-invocations", "--command-id", command_id)
     assert [i["InstanceId"] for i in json.loads(seen.stdout)["CommandInvocations"]] == [node]
