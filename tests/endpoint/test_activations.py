@@ -78,7 +78,7 @@ def test_delete_activation_keeps_nodes(ssm, control, activation):
     ssm.delete_activation(ActivationId=activation["ActivationId"])
     assert ssm.describe_activations()["ActivationList"] == []
     assert [n["InstanceId"] for n in nodes(ssm)] == [instance_id]
-    assert client_error(ssm.delete_activation, ActivationId=activation["ActivationId"])[0] == "InvalidActivationId"
+    assert client_error(ssm.delete_activation, ActivationId=activation["ActivationId"])[0] == "InvalidActivation"  # deleted, not unknown
 
 
 def test_register_node_attributes(ssm, control, activation):
@@ -94,10 +94,15 @@ def test_register_node_attributes(ssm, control, activation):
     assert ssm.describe_activations()["ActivationList"][0]["RegistrationsCount"] == 1
 
 
-def test_register_eks_node_id(control, ssm, activation):
-    instance_id = control.register(activation["ActivationId"], activation["ActivationCode"], eks_cluster="mycluster")
+def test_register_eks_connector_node_id(control, ssm, activation):
+    # eks_c: IDs are EKS Connector agents (EKS Connector troubleshooting page); EKS Hybrid Nodes are plain mi- nodes.
+    instance_id = control.register(activation["ActivationId"], activation["ActivationCode"], eks_connector_cluster="mycluster")
     assert re.fullmatch(r"eks_c:mycluster_\w{17}", instance_id)
+    with pytest.raises(ControlError) as removed:
+        control.register(activation["ActivationId"], activation["ActivationCode"], eks_cluster="mycluster")
+    assert removed.value.code == "BadRequest" and "EKS Connector" in str(removed.value)
     ssm.deregister_managed_instance(InstanceId=instance_id)
+    control.advance(3)  # past the realistic profile's deregistration lag
     assert nodes(ssm) == []
 
 

@@ -24,6 +24,13 @@ def cmd(ssm, command_id):
     return ssm.list_commands(CommandId=command_id)["Commands"][0]
 
 
+@pytest.fixture(autouse=True)
+def tidy(control):
+    """Tidy profile: these tests pin the status model step by step and read a command right after sending it.
+    The realistic profile's visibility lag and offline agents are covered in test_consistency.py and test_realism.py."""
+    control.set_realism("tidy")
+
+
 @pytest.fixture(name="fleet")
 def fixture_fleet(control):
     """Three registered nodes."""

@@ -6,6 +6,7 @@ import urllib.request
 import pytest
 
 from conftest import client_error, make_client
+from test_cli import invocation_status
 from ssm_endpoint.control import ControlError
 from ssm_endpoint.validation import validation_errors
 
@@ -15,7 +16,7 @@ def test_realtime_clock_advances_commands(ssm, control):
     command_id = ssm.send_command(InstanceIds=[instance_id], DocumentName="AWS-RunShellScript")["Command"]["CommandId"]
     assert control.set_clock("realtime", step_interval=0.1) == {"mode": "realtime", "step_interval": 0.1}
     deadline = time.time() + 5
-    while ssm.get_command_invocation(CommandId=command_id, InstanceId=instance_id)["Status"] != "Success":
+    while invocation_status(ssm, command_id, instance_id) != "Success":
         assert time.time() < deadline
         time.sleep(0.05)
     control.set_clock("manual")

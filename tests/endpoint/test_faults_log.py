@@ -188,6 +188,7 @@ def test_drop_after_serves_the_call_then_loses_the_answer(endpoint, ssm, control
     single = make_client(endpoint, retries={"total_max_attempts": 1})
     with pytest.raises(botocore.exceptions.ConnectionClosedError):
         single.deregister_managed_instance(InstanceId=first)
+    control.advance(3)  # past the realistic profile's deregistration lag
     assert [n["InstanceId"] for n in nodes(ssm)] == [second]  # served all the same
     assert client_error(ssm.deregister_managed_instance, InstanceId=first)[0] == "InvalidInstanceId"  # what a retry sees
     deregisters = [e for e in control.log() if e["operation"] == "DeregisterManagedInstance"]
@@ -212,6 +213,7 @@ def test_rule_naming_nodes_covers_only_calls_naming_them(ssm, control):
     for instance_id in others:
         ssm.deregister_managed_instance(InstanceId=instance_id)
     ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": [stuck]}])  # another operation: not covered
+    control.advance(3)  # past the realistic profile's deregistration lag
     assert [n["InstanceId"] for n in nodes(ssm)] == [stuck]
     assert [e["fault"] for e in control.log() if e["params"].get("InstanceId") == stuck] == ["throttle"] * 3
 

@@ -22,7 +22,7 @@ def test_seed_is_fast_and_pages_over_50(ssm, control):
     seeded = control.seed_nodes(1000)
     assert time.perf_counter() - started < 1.0
     assert len(seeded["instance_ids"]) == 1000 and len(set(seeded["instance_ids"])) == 1000
-    first = ssm.describe_instance_information()
+    first = ssm.describe_instance_information(MaxResults=50)
     assert len(first["InstanceInformationList"]) == 50 and first["NextToken"]
     listed = [n["InstanceId"] for n in nodes(ssm)]
     assert listed == seeded["instance_ids"]  # stable registration order across pages
@@ -86,7 +86,7 @@ def test_filter_errors(ssm):
     assert client_error(ssm.describe_instance_information, Filters=[{"Key": "Bogus", "Values": ["x"]}])[0] == "InvalidFilterKey"
     mixed = [{"Key": "tag:env", "Values": ["x"]}, {"Key": "PingStatus", "Values": ["Online"]}]
     code, _status, message = client_error(ssm.describe_instance_information, Filters=mixed)
-    assert code == "InvalidFilterKey" and "Tag filters" in message
+    assert code == "ValidationException" and message == "Cannot mix tag or inventory filter with any other filter."
     assert client_error(ssm.describe_instance_information, Filters=[{"Key": "InstanceIds", "Values": ["not-an-id"]}])[0] == "InvalidInstanceId"
     assert client_error(ssm.describe_instance_information, Filters=[{"Key": "PingStatus", "Values": ["Sleepy"]}])[0] == \
         "InvalidInstanceInformationFilterValue"
@@ -100,6 +100,7 @@ def test_unknown_wellformed_id_is_just_not_returned(ssm):
 def test_deregister(ssm, control):
     first, second = control.seed_nodes(2, tags={"a": "b"})["instance_ids"]
     ssm.deregister_managed_instance(InstanceId=first)
+    control.advance(3)  # past the realistic profile's deregistration lag (test_consistency.py covers the window)
     assert [n["InstanceId"] for n in nodes(ssm)] == [second]
     assert nodes(ssm, Filters=[{"Key": "InstanceIds", "Values": [first]}]) == []
     assert client_error(ssm.deregister_managed_instance, InstanceId=first)[:2] == ("InvalidInstanceId", 400)
@@ -150,6 +151,7 @@ def test_managed_instance_tags(ssm, control):
     instance_id = control.seed_nodes(1)["instance_ids"][0]
     ssm.add_tags_to_resource(ResourceType="ManagedInstance", ResourceId=instance_id, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
     ssm.remove_tags_from_resource(ResourceType="ManagedInstance", ResourceId=instance_id, TagKeys=["a"])
+    control.advance(1)  # past the realistic profile's tag lag (test_consistency.py covers the window)
     assert ssm.list_tags_for_resource(ResourceType="ManagedInstance", ResourceId=instance_id)["TagList"] == [{"Key": "b", "Value": "2"}]
     assert [n["InstanceId"] for n in nodes(ssm, Filters=[{"Key": "tag:b", "Values": ["2"]}])] == [instance_id]
 
@@ -163,6 +165,7 @@ def test_tag_errors(ssm, control):
     ssm.add_tags_to_resource(ResourceType="ManagedInstance", ResourceId=instance_id, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
     assert client_error(ssm.add_tags_to_resource, ResourceType="ManagedInstance", ResourceId=instance_id,
                         Tags=[{"Key": "one-too-many", "Value": "v"}])[0] == "TooManyTagsError"
+    control.advance(1)  # past the realistic profile's tag lag
     assert len(ssm.list_tags_for_resource(ResourceType="ManagedInstance", ResourceId=instance_id)["TagList"]) == 50
 
 

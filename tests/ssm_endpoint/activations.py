@@ -70,6 +70,7 @@ class Activations:
 
     def __init__(self) -> None:
         self.items: dict[str, Activation] = {}
+        self.deleted: set[str] = set()
 
     def create(self, params: dict[str, Any]) -> Activation:
         """CreateActivation semantics: limit default 1, expiry default 24 h and at most 30 days."""
@@ -109,9 +110,17 @@ class Activations:
         return [a.to_api() for a in chunk], token
 
     def delete(self, activation_id: str) -> None:
-        """DeleteActivation: nodes registered with it stay registered."""
+        """DeleteActivation: nodes registered with it stay registered.
+
+        Deleting it again answers InvalidActivation (AWS API reference, DeleteActivation errors: "The activation
+        isn't valid. The activation might have been deleted"); an ID never seen answers InvalidActivationId.
+        """
         if self.items.pop(activation_id, None) is None:
+            if activation_id in self.deleted:
+                raise InvalidActivation("The activation isn't valid. The activation might have been deleted, or the ActivationId "
+                                        "and the ActivationCode don't match.")
             raise InvalidActivationId()
+        self.deleted.add(activation_id)
 
     def consume(self, activation_id: str, activation_code: str | None) -> Activation:
         """What registering an agent does to an activation; raises like the agent would see."""

@@ -43,6 +43,13 @@ class Clock:
                     self._offset += self.step_interval
                 self._stepper(1)
 
+    def advance(self, seconds: float) -> None:
+        """Move "now" forward by ``seconds`` without stepping commands (lags and timeouts pass)."""
+        if float(seconds) < 0:
+            raise ValueError("seconds must be >= 0")
+        with self._lock:
+            self._offset += float(seconds)
+
     def configure(self, mode: str | None = None, step_interval: float | None = None) -> None:
         """Switch mode and/or interval; (re)starts or stops the realtime thread."""
         if mode not in (None, "manual", "realtime"):

@@ -3,6 +3,17 @@
 moto's own commands never change status; here every invocation moves through
 Pending -> InProgress -> outcome on clock steps, and CancelCommand moves it to Cancelling ->
 Cancelled (or lets it finish first: the cancel race the collection must survive).
+
+With ``offline_agents`` (realism.py) an invocation whose node is not Online does not move: SSM delivers
+commands and cancels through the agent (AWS user guide, "Understanding command statuses": In Progress until
+the agent returns or the timeout passes). When the command expires (``ExpiresAfter`` = request time +
+TimeoutSeconds, default 3600 s, on the endpoint clock), Pending/Delayed/InProgress end TimedOut with
+StatusDetails DeliveryTimedOut (API reference, Command.ExpiresAfter: "If a command expires, it changes status
+to DeliveryTimedOut for all invocations that have the status InProgress, Pending, or Delayed"). What happens to
+a Cancelling one is not documented: we pick the messier legal outcome, DeliveryTimedOut too (the cancel
+never reached the agent). With ``command_visibility_lag_s`` a new command is invisible to the list calls and
+GetCommandInvocation for a moment (aws-cli#3546, aws/aws-sdk#190: ListCommandInvocations answers an empty
+list); CancelCommand in that window is accepted (not documented; the messier legal choice).
 """
 import dataclasses
 import datetime
@@ -10,15 +21,18 @@ import uuid
 from typing import Any, Callable
 
 from .clock import CLOCK
+from .consistency import after, due
 from .errors import (
     DuplicateInstanceId, InvalidCommandId, InvalidFilterKey, InvalidInstanceId, InvalidParameters,
     InvalidPluginName, InvocationDoesNotExist, ValidationException,
 )
 from .paging import page
+from .realism import REALISM
 
 TERMINAL = ("Success", "Cancelled", "Failed", "TimedOut")
 INVOCATION_STATUSES = ("Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling")
 DETAILS = {"TimedOut": "ExecutionTimedOut"}
+DELIVERY_TIMED_OUT = "DeliveryTimedOut"
 PENDING_WITH_INSTANCE = ("You can't specify a managed node ID in the same command that you specify Status = Pending. "
                          "This is because the command hasn't reached the managed node yet.")
 
@@ -48,14 +62,27 @@ class Invocation:
     steps_running: int = 0
     started: datetime.datetime | None = None
     ended: datetime.datetime | None = None
+    details: str | None = None
 
-    def finish(self, status: str) -> None:
+    @property
+    def status_details(self) -> str:
+        """StatusDetails: the status, or why it ended (ExecutionTimedOut / DeliveryTimedOut)."""
+        return self.details or DETAILS.get(self.status, self.status)
+
+    def finish(self, status: str, details: str | None = None) -> None:
         """Move to a terminal status now."""
         self.status = status
+        self.details = details
         self.ended = CLOCK.now()
 
-    def step(self) -> None:
-        """One clock step of the model."""
+    def step(self, online: bool = True, expired: bool = False) -> None:
+        """One clock step of the model; an offline agent (with offline_agents) moves nothing until expiry."""
+        if self.status in TERMINAL:
+            return
+        if REALISM.offline_agents and not online:
+            if expired:
+                self.finish("TimedOut", DELIVERY_TIMED_OUT)
+            return
         if self.status in ("Pending", "Delayed"):
             self.status, self.started = "InProgress", CLOCK.now()
         elif self.status == "InProgress":
@@ -79,6 +106,21 @@ class Command:
     requested: datetime.datetime
     params: dict[str, Any]
     invocations: dict[str, Invocation]
+    visible_at: datetime.datetime | None = None
+
+    @property
+    def timeout(self) -> int:
+        """TimeoutSeconds of the request (default 3600)."""
+        return int(self.params.get("TimeoutSeconds") or 3600)
+
+    @property
+    def expires(self) -> datetime.datetime:
+        """ExpiresAfter: request time plus TimeoutSeconds."""
+        return self.requested + datetime.timedelta(seconds=self.timeout)
+
+    def visible(self) -> bool:
+        """Whether reads see this command yet (command_visibility_lag_s)."""
+        return due(self.visible_at)
 
     @property
     def plugin(self) -> str:
@@ -93,17 +135,22 @@ class Command:
         """The Command structure of SendCommand / ListCommands."""
         statuses = [i.status for i in self.invocations.values()]
         status = self.status()
-        timeout = int(self.params.get("TimeoutSeconds") or 3600)
+        details = [i.status_details for i in self.invocations.values()]
+        delivery = sum(d == DELIVERY_TIMED_OUT for d in details)
+        status_details = DETAILS.get(status, status)
+        if status == "TimedOut" and "ExecutionTimedOut" not in details:
+            status_details = DELIVERY_TIMED_OUT
         return {
             "CommandId": self.command_id, "DocumentName": self.document_name, "DocumentVersion": "$DEFAULT",
             "Comment": self.params.get("Comment", ""), "Parameters": self.params.get("Parameters") or {},
             "InstanceIds": list(self.params.get("InstanceIds") or []), "Targets": list(self.params.get("Targets") or []),
-            "RequestedDateTime": self.requested, "ExpiresAfter": self.requested + datetime.timedelta(seconds=timeout),
-            "Status": status, "StatusDetails": DETAILS.get(status, status),
+            "RequestedDateTime": self.requested, "ExpiresAfter": self.expires,
+            "Status": status, "StatusDetails": status_details,
             "TargetCount": len(statuses), "CompletedCount": sum(s in TERMINAL for s in statuses),
-            "ErrorCount": sum(s in ("Failed", "TimedOut") for s in statuses), "DeliveryTimedOutCount": 0,
+            # Delivery timeouts do not count against MaxErrors (user guide, command statuses): not in ErrorCount.
+            "ErrorCount": sum(s in ("Failed", "TimedOut") for s in statuses) - delivery, "DeliveryTimedOutCount": delivery,
             "MaxConcurrency": self.params.get("MaxConcurrency", "50"), "MaxErrors": self.params.get("MaxErrors", "0"),
-            "TimeoutSeconds": timeout,
+            "TimeoutSeconds": self.timeout,
         }
 
     def invocation_to_api(self, inv: Invocation, details: bool) -> dict[str, Any]:
@@ -111,7 +158,7 @@ class Command:
         item: dict[str, Any] = {
             "CommandId": self.command_id, "InstanceId": inv.instance_id, "InstanceName": inv.instance_name,
             "Comment": self.params.get("Comment", ""), "DocumentName": self.document_name, "DocumentVersion": "$DEFAULT",
-            "RequestedDateTime": self.requested, "Status": inv.status, "StatusDetails": DETAILS.get(inv.status, inv.status),
+            "RequestedDateTime": self.requested, "Status": inv.status, "StatusDetails": inv.status_details,
             "TraceOutput": "", "StandardOutputUrl": "", "StandardErrorUrl": "", "CommandPlugins": [],
         }
         if details:
@@ -156,7 +203,8 @@ class CommandStore:
         for instance_id in dict.fromkeys(ids):
             name = fleet.nodes[instance_id].name or ""
             invocations[instance_id] = Invocation(instance_id, name, self.defaults["outcome"], int(self.defaults["duration_steps"]))
-        command = Command(str(uuid.uuid4()), params["DocumentName"], CLOCK.now(), params, invocations)
+        lag = REALISM.command_visibility_lag_s
+        command = Command(str(uuid.uuid4()), params["DocumentName"], CLOCK.now(), params, invocations, after(lag) if lag > 0 else None)
         self.commands[command.command_id] = command
         return command
 
@@ -166,9 +214,9 @@ class CommandStore:
         if key == "InstanceIds":
             return list(values)
         if key.startswith("tag:"):
-            return [n.instance_id for n in fleet.nodes.values() if n.tags.get(key[4:]) in values]
+            return [n.instance_id for n in fleet.nodes.values() if n.visible_tags().get(key[4:]) in values]
         if key == "tag-key":
-            return [n.instance_id for n in fleet.nodes.values() if values & set(n.tags)]
+            return [n.instance_id for n in fleet.nodes.values() if values & set(n.visible_tags())]
         raise InvalidParameters(f"Target key {key} is not supported by this endpoint.")
 
     def get(self, command_id: str) -> Command:
@@ -222,9 +270,12 @@ class CommandStore:
         return checks
 
     def _selected(self, params: dict[str, Any]) -> list[Command]:
+        # A command inside its visibility lag lists as nothing, also when asked for by ID: AWS answers 200 with
+        # an empty list there (aws-cli#3546), so a client must not read "empty" as "no such command".
         if params.get("CommandId"):
-            return [self.get(params["CommandId"])]
-        return list(reversed(self.commands.values()))  # insertion order is request order
+            command = self.get(params["CommandId"])
+            return [command] if command.visible() else []
+        return [c for c in reversed(self.commands.values()) if c.visible()]  # insertion order is request order
 
     def list_commands(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         """ListCommands, newest first."""
@@ -247,7 +298,7 @@ class CommandStore:
     def get_invocation(self, command_id: str, instance_id: str, plugin_name: str | None) -> dict[str, Any]:
         """GetCommandInvocation."""
         command = self.commands.get(command_id)
-        if command is None or instance_id not in command.invocations:
+        if command is None or not command.visible() or instance_id not in command.invocations:
             raise InvocationDoesNotExist()
         if plugin_name and plugin_name != command.plugin:
             raise InvalidPluginName()
@@ -256,18 +307,20 @@ class CommandStore:
         return {
             "CommandId": command_id, "InstanceId": instance_id, "Comment": command.params.get("Comment", ""),
             "DocumentName": command.document_name, "DocumentVersion": "$DEFAULT", "PluginName": command.plugin,
-            "ResponseCode": inv.response_code(), "Status": inv.status, "StatusDetails": DETAILS.get(inv.status, inv.status),
+            "ResponseCode": inv.response_code(), "Status": inv.status, "StatusDetails": inv.status_details,
             "ExecutionStartDateTime": inv.started.isoformat() if inv.started else "",
             "ExecutionEndDateTime": inv.ended.isoformat() if inv.ended else "",
             "ExecutionElapsedTime": f"PT{elapsed:.3f}S" if inv.ended else "",
             "StandardOutputContent": "", "StandardOutputUrl": "", "StandardErrorContent": "", "StandardErrorUrl": "",
         }
 
-    def step(self) -> None:
-        """Advance every invocation by one clock step."""
+    def step(self, fleet: Any = None) -> None:
+        """Advance every invocation by one clock step (agents of nodes that are not Online stay put)."""
+        now = CLOCK.now()
         for command in self.commands.values():
+            expired = now >= command.expires
             for inv in command.invocations.values():
-                inv.step()
+                inv.step(online=fleet is None or fleet.is_online(inv.instance_id), expired=expired)
 
     def set_invocation(self, params: dict[str, Any]) -> None:
         """Test-only: script outcome/duration/race of one or all invocations, or force a status now."""

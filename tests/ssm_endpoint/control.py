@@ -44,7 +44,7 @@ class EndpointControl:
         return bool(self._call("GET", "health").get("ok"))
 
     def reset(self) -> None:
-        """All moto state, our state, log, faults, clock."""
+        """All moto state, our state, log, faults, clock; realism back to the start profile (realistic by default)."""
         self._call("POST", "reset")
 
     def log(self, since: int = 0) -> list[dict[str, Any]]:
@@ -64,7 +64,8 @@ class EndpointControl:
         return sum(1 for e in self.log() if e["operation"] == operation and (not only_ok or e["status"] == 200))
 
     def set_faults(self, **kwargs: Any) -> None:
-        """Add/replace a fault rule (operation, instance_ids, throttle_next, throttle_rate, server_error_next, ..., drop_after_rate, seed)."""
+        """Add/replace a fault rule (operation, instance_ids, filter_values, throttle_*, server_error_*, drop_*, drop_after_*,
+        reject_next, reject_rate, reject_code, reject_message, reject_status, latency_ms, seed)."""
         self._call("POST", "faults", self._body(**kwargs))
 
     def clear_faults(self) -> None:
@@ -78,6 +79,18 @@ class EndpointControl:
     def step(self, steps: int = 1) -> None:
         """Advance every command invocation by ``steps``."""
         self._call("POST", "clock/step", {"steps": steps})
+
+    def advance(self, seconds: float) -> None:
+        """Move endpoint time forward by ``seconds`` without stepping commands (lags and command timeouts pass)."""
+        self._call("POST", "clock/advance", {"seconds": seconds})
+
+    def set_realism(self, profile: str | None = None, **knobs: Any) -> dict[str, Any]:
+        """Profile ("realistic"|"tidy": resets the knobs to its defaults first) and/or knobs; returns the settings."""
+        return self._call("POST", "realism", self._body(profile=profile, **knobs))
+
+    def realism(self) -> dict[str, Any]:
+        """Current profile and knobs."""
+        return self._call("GET", "realism")
 
     def register(self, activation_id: str, activation_code: str, **kwargs: Any) -> str:
         """Register a node with an activation like the agent does; returns its ID."""

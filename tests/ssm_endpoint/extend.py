@@ -120,7 +120,7 @@ def step_all(steps: int = 1) -> None:
     with STATE_LOCK:
         for _unused in range(steps):
             for ssm in all_backends():
-                ssm.hybridops_commands.step()
+                ssm.hybridops_commands.step(ssm.hybridops_fleet)
 
 
 def _list_moto_modules_once() -> None:

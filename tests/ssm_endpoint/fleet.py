@@ -1,20 +1,22 @@
 """Managed nodes of one account and region: registration, listing, deregistration, tags.
 
-Nodes are kept in registration order so DescribeInstanceInformation pages are stable.
+Nodes are kept in registration order so DescribeInstanceInformation pages are stable. Reads lag writes as
+on AWS (realism.py): a deregistered node keeps listing for ``deregister_lag_s`` while every other call
+already treats it as unknown, and tag changes reach ListTagsForResource and tag filters after ``tag_lag_s``.
 """
 import dataclasses
 import datetime
+import itertools
 import re
 import secrets
 from typing import Any
 
 from .activations import Activations
 from .clock import CLOCK
-from .errors import (
-    InvalidActivationId, InvalidFilterKey, InvalidInstanceId, InvalidInstanceInformationFilterValue,
-    InvalidResourceId, TooManyTagsError, ValidationException,
-)
-from .paging import page
+from .consistency import Lagged, after, due
+from .describe import describe
+from .errors import InvalidActivationId, InvalidInstanceId, InvalidResourceId, TooManyTagsError
+from .realism import REALISM
 
 MAX_TAGS = 50
 WELL_FORMED_ID = re.compile(r"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)")
@@ -23,24 +25,18 @@ PLATFORMS = {
     "Windows": ("Microsoft Windows Server 2022 Datacenter", "10.0.20348"),
     "MacOS": ("macOS", "14.5"),
 }
-FILTER_FIELDS = {
-    "InstanceIds": "instance_id", "PingStatus": "ping_status", "ResourceType": "resource_type",
-    "ActivationIds": "activation_id", "AgentVersion": "agent_version", "AssociationStatus": "association_status",
-    "IamRole": "iam_role", "PlatformType": "platform_type", "SourceIds": "source_id", "SourceTypes": "source_type",
-}
-ALLOWED_VALUES = {
-    "PingStatus": {"Online", "ConnectionLost", "Inactive"},
-    "ResourceType": {"ManagedInstance", "EC2Instance"},
-    "PlatformType": {"Windows", "Linux", "MacOS"},
-}
-LEGACY_KEYS = {"PlatformTypes": "PlatformType"}
+_ORDER = itertools.count()
 
 
-def new_node_id(resource_type: str = "ManagedInstance", eks_cluster: str | None = None) -> str:
-    """IDs shaped like the real ones: mi-/i- + 17 hex, or the EKS hybrid form."""
+def new_node_id(resource_type: str = "ManagedInstance", eks_connector_cluster: str | None = None) -> str:
+    """IDs shaped like the real ones: mi-/i- + 17 hex, or ``eks_c:<cluster>_<17>`` for an EKS Connector agent.
+
+    EKS Connector agents register with SSM as ``eks_c:`` IDs (EKS Connector troubleshooting page). EKS Hybrid
+    Nodes are ordinary ``mi-`` nodes: aws/eks-hybrid names the node after its managed instance ID.
+    """
     suffix = secrets.token_hex(9)[:17]
-    if eks_cluster:
-        return f"eks_c:{eks_cluster}_{suffix}"
+    if eks_connector_cluster:
+        return f"eks_c:{eks_connector_cluster}_{suffix}"
     return ("i-" if resource_type == "EC2Instance" else "mi-") + suffix
 
 
@@ -62,6 +58,15 @@ class Node:
     agent_version: str = "3.3.1142.0"
     association_status: str | None = None
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    order: int = dataclasses.field(default_factory=lambda: next(_ORDER))
+    tag_store: Lagged[dict[str, str]] = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tag_store = Lagged(dict(self.tags))
+
+    def visible_tags(self) -> dict[str, str]:
+        """Tags as reads see them now (writes reach reads after ``tag_lag_s``)."""
+        return self.tag_store.visible()
 
     @property
     def source_id(self) -> str:
@@ -93,14 +98,19 @@ class Fleet:
     def __init__(self) -> None:
         self.activations = Activations()
         self.nodes: dict[str, Node] = {}
+        # Deregistered nodes still listed by DescribeInstanceInformation, until the moment given.
+        self.ghosts: dict[str, tuple[Node, datetime.datetime]] = {}
 
     # --- test-side registration -------------------------------------------------------------
     def register(self, params: dict[str, Any]) -> Node:
         """What the agent's ``-register`` does: consume the activation and create a node."""
+        if "eks_cluster" in params:
+            raise ValueError("eks_cluster was removed: eks_c: IDs are EKS Connector agents (use eks_connector_cluster); "
+                             "EKS Hybrid Nodes register as ordinary mi- nodes")
         activation = self.activations.consume(params["activation_id"], params["activation_code"])
         now = CLOCK.now()
         node = Node(
-            instance_id=new_node_id(eks_cluster=params.get("eks_cluster")), registration_date=now, last_ping=now,
+            instance_id=new_node_id(eks_connector_cluster=params.get("eks_connector_cluster")), registration_date=now, last_ping=now,
             activation_id=activation.activation_id, iam_role=activation.iam_role,
             name=params.get("name") or activation.default_instance_name or None,
             computer_name=params.get("computer_name"), ip_address=params.get("ip_address"),
@@ -164,48 +174,39 @@ class Fleet:
             raise InvalidInstanceId()
         return node
 
+    def is_online(self, instance_id: str) -> bool:
+        """Whether the node's agent can act now (registered and PingStatus Online)."""
+        node = self.nodes.get(instance_id)
+        return node is not None and node.ping_status == "Online"
+
+    def listed(self) -> list[Node]:
+        """What DescribeInstanceInformation lists now: live nodes plus deregistered ones still in their lag."""
+        for instance_id in [i for i, (_node, until) in self.ghosts.items() if due(until)]:
+            del self.ghosts[instance_id]
+        if not self.ghosts:
+            return list(self.nodes.values())
+        return sorted([*self.nodes.values(), *(node for node, _until in self.ghosts.values())], key=lambda n: n.order)
+
     def deregister(self, instance_id: str) -> None:
-        """DeregisterManagedInstance: the node and its tags go; command history stays."""
-        if instance_id not in self.nodes:
+        """DeregisterManagedInstance: the node and its tags go; command history stays.
+
+        It keeps listing (as it was) for ``deregister_lag_s``; every other call already answers as for an
+        unknown node, so a second deregistration in that window is InvalidInstanceId.
+        """
+        node = self.nodes.pop(instance_id, None)
+        if node is None:
             raise InvalidInstanceId()
-        del self.nodes[instance_id]
+        if REALISM.deregister_lag_s > 0:
+            self.ghosts[instance_id] = (node, after(REALISM.deregister_lag_s))
 
     def update_role(self, instance_id: str, iam_role: str) -> None:
         """UpdateManagedInstanceRole."""
         self.get(instance_id).iam_role = iam_role
 
     def describe(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
-        """DescribeInstanceInformation with Filters (or the legacy filter list) and paging."""
-        if params.get("Filters") and params.get("InstanceInformationFilterList"):
-            raise ValidationException("Filters and InstanceInformationFilterList cannot be used together.")
-        filters = [(f["Key"], f.get("Values") or []) for f in params.get("Filters") or []]
-        filters += [(LEGACY_KEYS.get(f["key"], f["key"]), f.get("valueSet") or []) for f in params.get("InstanceInformationFilterList") or []]
-        predicates = [self._predicate(key, values) for key, values in filters]
-        kinds = {key.startswith("tag:") or key == "tag-key" for key, _values in filters}
-        if len(kinds) > 1:
-            raise InvalidFilterKey("Tag filters cannot be combined with other filter types.")
-        matches = [n for n in self.nodes.values() if all(p(n) for p in predicates)]
-        chunk, token = page("DescribeInstanceInformation", matches, params.get("MaxResults"), params.get("NextToken"))
+        """DescribeInstanceInformation with Filters (or the legacy filter list) and paging (describe.py)."""
+        chunk, token = describe(self.listed(), params, WELL_FORMED_ID)
         return [n.to_api() for n in chunk], token
-
-    @staticmethod
-    def _predicate(key: str, values: list[str]) -> Any:
-        wanted = set(values)
-        if key == "tag-key":
-            return lambda n: bool(wanted & set(n.tags))
-        if key.startswith("tag:"):
-            tag = key[4:]
-            return lambda n: n.tags.get(tag) in wanted
-        if key not in FILTER_FIELDS:
-            raise InvalidFilterKey(f"The filter key {key} is not valid.")
-        if key == "InstanceIds":
-            bad = [v for v in values if not WELL_FORMED_ID.match(v)]
-            if bad:
-                raise InvalidInstanceId(f"Invalid instance ids: {', '.join(bad)}")
-        if key in ALLOWED_VALUES and not wanted <= ALLOWED_VALUES[key]:
-            raise InvalidInstanceInformationFilterValue(f"The filter value is not valid for key {key}.")
-        field = FILTER_FIELDS[key]
-        return lambda n: getattr(n, field) in wanted
 
     # --- tags ------------------------------------------------------------------------------
     def _tagged(self, resource_id: str) -> Node:
@@ -217,18 +218,18 @@ class Fleet:
     def add_tags(self, resource_id: str, tags: list[dict[str, str]]) -> None:
         """AddTagsToResource for ResourceType=ManagedInstance (overwrites existing keys)."""
         node = self._tagged(resource_id)
-        merged = dict(node.tags)
+        merged = dict(node.tag_store.latest())
         merged.update({t["Key"]: t.get("Value", "") for t in tags})
         if len(merged) > MAX_TAGS:
             raise TooManyTagsError()
-        node.tags = merged
+        node.tag_store.write(merged, REALISM.tag_lag_s)
 
     def remove_tags(self, resource_id: str, keys: list[str]) -> None:
         """RemoveTagsFromResource for ResourceType=ManagedInstance."""
         node = self._tagged(resource_id)
-        for key in keys:
-            node.tags.pop(key, None)
+        kept = {k: v for k, v in node.tag_store.latest().items() if k not in keys}
+        node.tag_store.write(kept, REALISM.tag_lag_s)
 
     def list_tags(self, resource_id: str) -> list[dict[str, str]]:
         """ListTagsForResource for ResourceType=ManagedInstance."""
-        return [{"Key": k, "Value": v} for k, v in self._tagged(resource_id).tags.items()]
+        return [{"Key": k, "Value": v} for k, v in self._tagged(resource_id).visible_tags().items()]

@@ -3,6 +3,7 @@
 Faulted calls never reach moto, so they change no state, exactly like a throttled call on AWS; the one
 exception is ``drop_after`` (a lost answer): the call is served, then the connection is dropped.
 """
+import http
 import io
 import json
 import os
@@ -118,7 +119,7 @@ class EndpointMiddleware:
         region, account = _identity(environ)
         entry = {"operation": operation, "region": region, "account": account, "params": params,
                  "session_token_sent": bool(environ.get("HTTP_X_AMZ_SECURITY_TOKEN"))}
-        latency, fault = self.faults.decide(operation, params)
+        latency, fault, rule = self.faults.decide(operation, params)
         if latency:
             time.sleep(latency)
         if fault == "drop":
@@ -137,6 +138,12 @@ class EndpointMiddleware:
             status = captured_after.get("status", 500)
             self.log.add(**entry, status=status, error=_error_code(body) if status >= 400 else None, fault=fault)
             return _dropped(environ, start_response)
+        if fault == "reject" and rule is not None:
+            # The whole call is refused with one SSM error, as SSM does when it objects to one ID of a batch.
+            payload = {"__type": rule.reject_code, "message": rule.reject_message}
+            self.log.add(**entry, status=int(rule.reject_status), error=rule.reject_code, fault=fault)
+            code = int(rule.reject_status)
+            return _json_response(start_response, f"{code} {http.HTTPStatus(code).phrase}", payload)
         if fault:
             status, payload = _FAULT_BODIES[fault]
             self.log.add(**entry, status=int(status.split()[0]), error=payload["__type"], fault=fault)

@@ -5,7 +5,7 @@ this endpoint did not issue (or issued for another operation) is rejected as Inv
 """
 import base64
 import json
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .errors import InvalidNextToken
 
@@ -31,5 +31,15 @@ def page(scope: str, items: Sequence[Any], max_results: int | None, next_token: 
     start = _decode(scope, next_token) if next_token else 0
     size = max_results or default
     chunk = list(items[start:start + size])
+    following = start + size
+    return chunk, (_encode(scope, following) if following < len(items) else None)
+
+
+def window(scope: str, items: Sequence[Any], keep: Callable[[Any], bool], max_results: int | None, next_token: str | None,
+           default: int = 50) -> tuple[list[Any], str | None]:
+    """Filter one window of the UNFILTERED ``items``: the page may be short or empty and still have a token."""
+    start = _decode(scope, next_token) if next_token else 0
+    size = max_results or default
+    chunk = [item for item in items[start:start + size] if keep(item)]
     following = start + size
     return chunk, (_encode(scope, following) if following < len(items) else None)

@@ -11,6 +11,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from .clock import CLOCK
 from .extend import STATE_LOCK, backend
 from .faults import Faults
+from .realism import REALISM
 from .requestlog import RequestLog
 
 Handler = Callable[[dict[str, Any], dict[str, str]], dict[str, Any]]
@@ -35,6 +36,9 @@ class ControlRoutes:
             ("DELETE", "/_hybridops/faults"): lambda b, q: self.faults.clear() or {},
             ("POST", "/_hybridops/clock"): self.clock,
             ("POST", "/_hybridops/clock/step"): self.step,
+            ("POST", "/_hybridops/clock/advance"): self.advance,
+            ("GET", "/_hybridops/realism"): lambda b, q: REALISM.settings(),
+            ("POST", "/_hybridops/realism"): lambda b, q: REALISM.configure(b),
             ("POST", "/_hybridops/activations/register"): self.register,
             ("POST", "/_hybridops/nodes/seed"): self.seed,
             ("POST", "/_hybridops/nodes/ping"): self.ping,
@@ -47,9 +51,10 @@ class ControlRoutes:
         return self.table.get((method, path.rstrip("/")))
 
     def reset(self, body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
-        """Every moto backend (all services), our stores, the log, the faults and the clock."""
+        """Every moto backend (all services), our stores, the log, the faults, the clock and the realism profile."""
         del body, query
         CLOCK.reset()
+        REALISM.reset()
         with STATE_LOCK:
             moto_api_backend.reset()
         self.log.clear()
@@ -68,6 +73,13 @@ class ControlRoutes:
         """Advance every invocation in every backend by ``steps``."""
         del query
         CLOCK.step(int(body.get("steps", 1)))
+        return {}
+
+    @staticmethod
+    def advance(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Move endpoint time forward by ``seconds`` without stepping commands."""
+        del query
+        CLOCK.advance(float(body["seconds"]))
         return {}
 
     @staticmethod

@@ -14,6 +14,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .clock import CLOCK
 from .extend import install
 from .middleware import EndpointMiddleware
+from .realism import PROFILES, REALISM
 
 
 class QuietRequestHandler(MotoRequestHandler):
@@ -69,6 +70,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port-file", help="write the endpoint URL here once listening")
     parser.add_argument("--realtime", action="store_true", help="advance commands on a timer instead of /_hybridops/clock/step")
     parser.add_argument("--step-interval", type=float, default=2.0, help="seconds per clock step")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="realistic",
+                        help="realism profile at start and after every reset (tidy only for tests that need exact timing)")
     parser.add_argument("--verbose", action="store_true", help="print an access log line per request")
     return parser.parse_args(argv)
 
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     endpoint = build_server(args.host, args.port, args.verbose)
     CLOCK.configure("realtime" if args.realtime else "manual", args.step_interval)
+    REALISM.start_profile = args.profile
+    REALISM.reset()
     stopping = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:
