@@ -154,6 +154,24 @@ def _plan_present(node, current_tags, iam_role, tags, purge_tags):
     return role_change, tags_to_set, tags_to_unset
 
 
+# SSM's tag reads lag its tag writes (tagging is eventually consistent), so
+# a task run right after this one could read the old tags and change them
+# again. After changing a node's tags, read them back until SSM shows the
+# change, for at most this many seconds; past that the task goes on.
+TAG_SETTLE_WAIT = 10.0
+TAG_SETTLE_POLL = 0.5
+
+
+def wait_for_tags(client, instance_id, expected, settle=TAG_SETTLE_WAIT, clock=time.monotonic, sleep=time.sleep):
+    """Read the node's tags until they are ``expected`` or ``settle`` seconds passed; whether they were."""
+    deadline = clock() + settle
+    while list_instance_tags(client, instance_id) != expected:
+        if clock() >= deadline:
+            return False
+        sleep(min(TAG_SETTLE_POLL, max(0.0, deadline - clock())))
+    return True
+
+
 def _converge_node(client, node, iam_role, tags, purge_tags, check_mode):
     instance_id = node["InstanceId"]
     current_tags = list_instance_tags(client, instance_id) if tags is not None else None
@@ -170,6 +188,8 @@ def _converge_node(client, node, iam_role, tags, purge_tags, check_mode):
     if current_tags is not None:
         after_tags = {k: v for k, v in current_tags.items() if k not in tags_to_unset}
         after_tags.update(tags_to_set)
+    if (tags_to_set or tags_to_unset) and not check_mode:
+        wait_for_tags(client, instance_id, after_tags)
     return {
         "changed": changed,
         "before": node_to_ansible(node, current_tags),

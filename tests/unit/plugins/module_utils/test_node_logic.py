@@ -116,14 +116,18 @@ def test_absent_reports_a_failed_node_and_handles_the_rest():
 def test_present_changes_only_what_differs():
     client = ScriptedClient(
         describe_instance_information=[_describe_only(A)],
-        list_tags_for_resource=[{"TagList": [{"Key": "Env", "Value": "old"}, {"Key": "aws:x", "Value": "keep"}]}],
+        list_tags_for_resource=[
+            {"TagList": [{"Key": "Env", "Value": "old"}, {"Key": "aws:x", "Value": "keep"}]},
+            {"TagList": [{"Key": "Env", "Value": "new"}, {"Key": "aws:x", "Value": "keep"}]},  # read back: the change shows
+        ],
         update_managed_instance_role=[{}],
         add_tags_to_resource=[{}],
     )
     changed, result = mi.ensure_present(client, [A], "Old", {"Env": "new", "aws:x": "keep"}, True, False, 1)
     assert changed is True
     assert "update_managed_instance_role" not in client.names()  # the role already matches
-    assert client.calls[-1] == ("add_tags_to_resource", {"ResourceType": "ManagedInstance", "ResourceId": A, "Tags": [{"Key": "Env", "Value": "new"}]})
+    assert client.calls[-2] == ("add_tags_to_resource", {"ResourceType": "ManagedInstance", "ResourceId": A, "Tags": [{"Key": "Env", "Value": "new"}]})
+    assert client.names()[-1] == "list_tags_for_resource"
     assert result["diff"]["after"][A]["tags"] == {"Env": "new", "aws:x": "keep"}
 
 
@@ -212,3 +216,30 @@ def test_info_by_id_keeps_the_order_and_the_other_criteria():
     nodes = select_nodes(client, {"name": None, "iam_role": "Old"}, [C, B, A])
     assert [n["InstanceId"] for n in nodes] == [C, A]
     assert client.calls[0][1]["Filters"] == [{"Key": "IamRole", "Values": ["Old"]}, {"Key": "InstanceIds", "Values": [C, B, A]}]
+
+
+class _Clock:
+    def __init__(self):
+        self.now, self.sleeps = 0.0, []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_tags_are_read_back_until_ssm_shows_the_change():
+    stale, fresh = {"TagList": [{"Key": "Env", "Value": "old"}]}, {"TagList": [{"Key": "Env", "Value": "new"}]}
+    client = ScriptedClient(list_tags_for_resource=[stale, stale, fresh])
+    fake = _Clock()
+    assert mi.wait_for_tags(client, A, {"Env": "new"}, settle=10, clock=fake.clock, sleep=fake.sleep) is True
+    assert fake.sleeps == [0.5, 0.5]
+
+
+def test_tags_that_never_show_stop_the_read_back_at_the_settle_time():
+    client = ScriptedClient(list_tags_for_resource=[{"TagList": []}])
+    fake = _Clock()
+    assert mi.wait_for_tags(client, A, {"Env": "new"}, settle=1.2, clock=fake.clock, sleep=fake.sleep) is False
+    assert fake.sleeps == [0.5, 0.5, 0.2]
