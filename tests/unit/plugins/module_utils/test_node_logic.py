@@ -241,5 +241,5 @@ def test_tags_are_read_back_until_ssm_shows_the_change():
 def test_tags_that_never_show_stop_the_read_back_at_the_settle_time():
     client = ScriptedClient(list_tags_for_resource=[{"TagList": []}])
     fake = _Clock()
-    assert mi.wait_for_tags(client, A, {"Env": "new"}, settle=1.2, clock=fake.clock, sleep=fake.sleep) is False
-    assert fake.sleeps == [0.5, 0.5, 0.2]
+    assert mi.wait_for_tags(client, A, {"Env": "new"}, settle=1.25, clock=fake.clock, sleep=fake.sleep) is False
+    assert fake.sleeps == [0.5, 0.5, 0.25]
