@@ -106,23 +106,37 @@ def test_wait_does_not_wait_for_offline_nodes(control, endpoint, ansible_env, tm
 
 
 def test_a_batch_rejected_for_one_id_fails_only_that_node(control, endpoint, ansible_env, tmp_path):
-    """(d) 50 IDs, one of which makes every describe naming it fail: the other 49 are handled, the one fails by name."""
-    retire = control.seed_nodes(count=50, name_prefix="retire")["instance_ids"]
-    keep = control.seed_nodes(count=50, name_prefix="keep", iam_role="OldRole")["instance_ids"]
-    bad_retire, bad_keep = retire[17], keep[33]
+    """(d) 50 IDs, one of which makes every describe naming it fail: the other 49 are handled.
+
+    SSM's answer for the one ID alone decides its outcome: ValidationException fails that node by name;
+    InvalidInstanceId is what SSM answers for a node it does not know, so that one is not registered.
+    """
+    scenes = {}
+    for code in ("ValidationException", "InvalidInstanceId"):
+        retire = control.seed_nodes(count=50, name_prefix="retire")["instance_ids"]
+        keep = control.seed_nodes(count=50, name_prefix="keep", iam_role="OldRole")["instance_ids"]
+        scenes[code] = {"retire": retire, "keep": keep, "bad_retire": retire[17], "bad_keep": keep[33]}
     message = "1 validation error detected: Value at 'filters.1.member.values' failed to satisfy constraint"
-    control.set_faults(operation="DescribeInstanceInformation", instance_ids=[bad_retire, bad_keep], reject_rate=1.0,
-                       reject_code="ValidationException", reject_message=message)
+    for code, scene in scenes.items():
+        control.set_faults(operation="DescribeInstanceInformation", instance_ids=[scene["bad_retire"], scene["bad_keep"]], reject_rate=1.0,
+                           reject_code=code, reject_message=message)
     control.clear_log()
-    tasks = [
-        {"hybridops.ssm.ssm_managed_instance": {"instance_ids": retire, "state": "absent"}, "register": "absent", "ignore_errors": True},
-        {"hybridops.ssm.ssm_managed_instance": {"instance_ids": keep, "iam_role": "NewRole"}, "register": "present", "ignore_errors": True},
-        {"hybridops.ssm.ssm_managed_instance_info": {"instance_ids": keep}, "register": "info", "ignore_errors": True},
-    ]
+    tasks = []
+    for index, scene in enumerate(scenes.values()):
+        tasks += [
+            {"hybridops.ssm.ssm_managed_instance": {"instance_ids": scene["retire"], "state": "absent"}, "register": f"absent{index}", "ignore_errors": True},
+            {"hybridops.ssm.ssm_managed_instance": {"instance_ids": scene["keep"], "iam_role": "NewRole"}, "register": f"present{index}", "ignore_errors": True},
+            {"hybridops.ssm.ssm_managed_instance_info": {"instance_ids": scene["keep"]}, "register": f"info{index}", "ignore_errors": True},
+        ]
     result, results, _elapsed = run_tasks(ansible_env, tmp_path, tasks)
     assert result.returncode == 0, result.stdout[-6000:]
     log = control.log()
-    for name, ids, bad, done in (("absent", retire, bad_retire, "deregistered"), ("present", keep, bad_keep, "updated")):
+    deregistered = {e["params"]["InstanceId"] for e in mutating(log) if e["operation"] == "DeregisterManagedInstance"}
+    updated = {e["params"]["InstanceId"] for e in mutating(log) if e["operation"] == "UpdateManagedInstanceRole"}
+
+    # SSM rejects the ID on its own too: that node fails with SSM's code and message, the task fails naming it
+    scene = scenes["ValidationException"]
+    for name, ids, bad, done in (("absent0", scene["retire"], scene["bad_retire"], "deregistered"), ("present0", scene["keep"], scene["bad_keep"], "updated")):
         registered = results[name]
         assert registered["failed"] is True and bad in registered["msg"] and "ValidationException" in registered["msg"]
         outcomes = {o["instance_id"]: o for o in registered["outcomes"]}
@@ -130,11 +144,22 @@ def test_a_batch_rejected_for_one_id_fails_only_that_node(control, endpoint, ans
         assert (outcomes[bad]["outcome"], outcomes[bad]["error_code"]) == ("failed", "ValidationException")
         assert message in outcomes[bad]["msg"]
         assert all(o["outcome"] == done for i, o in outcomes.items() if i != bad)
-    assert sorted(e["params"]["InstanceId"] for e in mutating(log) if e["operation"] == "DeregisterManagedInstance") == sorted(set(retire) - {bad_retire})
-    assert sorted(e["params"]["InstanceId"] for e in mutating(log) if e["operation"] == "UpdateManagedInstanceRole") == sorted(set(keep) - {bad_keep})
+    assert set(scene["retire"]) & deregistered == set(scene["retire"]) - {scene["bad_retire"]}
+    assert set(scene["keep"]) & updated == set(scene["keep"]) - {scene["bad_keep"]}
     # _info never answers a shorter list: it fails naming the node whose describe was rejected
-    assert results["info"]["failed"] is True and bad_keep in results["info"]["msg"]
-    assert "instances" not in results["info"] or results["info"]["instances"] == []
+    assert results["info0"]["failed"] is True and scene["bad_keep"] in results["info0"]["msg"]
+    assert not results["info0"].get("instances")
+
+    # SSM does not know the ID on its own: that node is not registered, every other one is handled, nothing fails
+    scene = scenes["InvalidInstanceId"]
+    absent = {o["instance_id"]: o["outcome"] for o in results["absent1"]["outcomes"]}
+    assert results["absent1"]["changed"] is True and not results["absent1"].get("failed")
+    assert absent.pop(scene["bad_retire"]) == "already_absent" and set(absent.values()) == {"deregistered"}
+    assert set(scene["retire"]) & deregistered == set(scene["retire"]) - {scene["bad_retire"]}
+    present = {o["instance_id"]: o for o in results["present1"]["outcomes"]}
+    assert present.pop(scene["bad_keep"])["error_code"] == "NotRegistered"
+    assert {o["outcome"] for o in present.values()} == {"updated"}
+    assert sorted(n["instance_id"] for n in results["info1"]["instances"]) == sorted(set(scene["keep"]) - {scene["bad_keep"]})
 
 
 def test_a_rerun_inside_the_deregistration_lag_changes_nothing(control, endpoint, ansible_env, tmp_path):
