@@ -113,7 +113,8 @@ def _single(name, command, cwd, lock=None):
 
 
 def _pytest(name, path):
-    return _single(name, [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", PYTEST_WORKERS, path], ROOT)
+    # --dist loadgroup: tests that share a module-scoped fixture run on one worker (tests/conftest.py)
+    return _single(name, [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", PYTEST_WORKERS, "--dist", "loadgroup", path], ROOT)
 
 
 def lint():
@@ -133,8 +134,6 @@ def endpoint():
 
 
 def integration():
-    # --dist loadgroup: each test file is one group (tests/integration/conftest.py), so a file's
-    # module-scoped fixture runs once; a file may ask for its tests to be spread one by one.
     return _pytest("integration", "tests/integration")
 
 
