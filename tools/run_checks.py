@@ -1,16 +1,30 @@
-"""Run the project's checks in order, print each one's counts, and a summary.
+"""Run the project's checks, print each one's output whole, its counts, and a summary.
 
-Usage: run_checks.py all | lint | sanity | units | endpoint | integration | importer
+Usage: run_checks.py [--jobs N] all | lint | sanity | units | endpoint | integration | importer
 
-Every check runs even when an earlier one failed, so one run shows every
-problem; the exit status is non-zero if any check failed.
+Every check runs even when another one failed, so one run shows every
+problem; the exit status is non-zero if any check failed (pytest's "no tests
+ran", exit status 5, is a failure too).
+
+Checks run side by side (``--jobs``, default 2, or the CHECKS_JOBS variable):
+the integration tests spend much of their time waiting on the modules'
+backoff sleeps and on polls, which the CPU-bound checks (lint, sanity,
+units, importer) fill. Longest first, so the long integration run starts at
+once. The two ansible-test checks share one collection tree and its
+tests/output/, so they never run at the same time. Each check's output is
+kept and printed whole when it ends, so outputs never interleave; the
+summary gives every check's wall and CPU seconds (its processes' user plus
+system time, from wait4).
 """
 
+import argparse
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +32,11 @@ BIN = ROOT / ".venv" / "bin"
 TREE = ROOT / "build" / "collections" / "ansible_collections" / "hybridops" / "ssm"
 DIST = ROOT / "build" / "dist"
 PYTEST_SUMMARY = re.compile(r"=+ (.*\b(passed|failed|error|errors|skipped|no tests ran)\b.*) in [\d.]+s")
+# pytest-xdist: one worker per CPU; the tests wait on the endpoint a good deal, so never fewer than two.
+PYTEST_WORKERS = str(max(2, os.cpu_count() or 1))
+
+_print_lock = threading.Lock()
+_tree_lock = threading.Lock()  # sanity and units: one ansible-test at a time in TREE
 
 
 def _env():
@@ -33,18 +52,39 @@ def _env():
     return env
 
 
-def _run(name, command, cwd):
-    """Run one check with its output streamed; return (ok, counts text, seconds)."""
-    print(f"\n=== {name}: {' '.join(str(c) for c in command)}", flush=True)
-    started = time.monotonic()
-    lines = []
-    with subprocess.Popen(command, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
-        for line in process.stdout:
-            sys.stdout.write(line)
-            lines.append(line.rstrip("\n"))
-        code = process.wait()
-    seconds = time.monotonic() - started
-    return code == 0, _counts(name, lines), seconds
+class Step:
+    """One command of a check: its output lines, exit status, wall and CPU seconds."""
+
+    def __init__(self, command, cwd):
+        self.command = [str(c) for c in command]
+        self.cwd = cwd
+        self.lines = []
+        self.code = None
+        self.seconds = 0.0
+        self.cpu = 0.0
+
+    def run(self):
+        started = time.monotonic()
+        with subprocess.Popen(self.command, cwd=self.cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+            for line in process.stdout:
+                self.lines.append(line.rstrip("\n"))
+            # wait4, not wait(): it also gives the CPU time of the process and of the descendants it waited for
+            _pid, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            self.code = process.returncode
+        self.seconds = time.monotonic() - started
+        self.cpu = usage.ru_utime + usage.ru_stime
+        return self.code == 0
+
+
+class Result:
+    def __init__(self, name, ok, counts, steps):
+        self.name = name
+        self.ok = ok
+        self.counts = counts
+        self.seconds = sum(s.seconds for s in steps)
+        self.cpu = sum(s.cpu for s in steps)
+        self.steps = steps
 
 
 def _counts(name, lines):
@@ -53,8 +93,8 @@ def _counts(name, lines):
     if summaries:
         return " + ".join(summaries)
     if name == "sanity":
-        failed = [line for line in lines if line.startswith("Running sanity test")]
-        return f"{len(failed)} sanity tests run"
+        ran = [line for line in lines if line.startswith("Running sanity test")]
+        return f"{len(ran)} sanity tests run"
     if name == "lint":
         for line in reversed(lines):
             if "Passed:" in line or "Failed:" in line:
@@ -62,57 +102,100 @@ def _counts(name, lines):
     return ""
 
 
+def _single(name, command, cwd, lock=None):
+    step = Step(command, cwd)
+    if lock:
+        with lock:
+            ok = step.run()
+    else:
+        ok = step.run()
+    return Result(name, ok, _counts(name, step.lines), [step])
+
+
+def _pytest(name, path):
+    # --dist loadgroup: tests that share a module-scoped fixture run on one worker (tests/conftest.py)
+    return _single(name, [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", PYTEST_WORKERS, "--dist", "loadgroup", path], ROOT)
+
+
 def lint():
-    return _run("lint", [BIN / "ansible-lint", "--offline"], ROOT)
+    return _single("lint", [BIN / "ansible-lint", "--offline"], ROOT)
 
 
 def sanity():
-    return _run("sanity", [BIN / "ansible-test", "sanity", "--venv", "--python", "3.11", "--color", "no"], TREE)
+    return _single("sanity", [BIN / "ansible-test", "sanity", "--venv", "--python", "3.11", "--color", "no"], TREE, _tree_lock)
 
 
 def units():
-    return _run("units", [BIN / "ansible-test", "units", "--venv", "--python", "3.11", "--color", "no", "--requirements"], TREE)
+    return _single("units", [BIN / "ansible-test", "units", "--venv", "--python", "3.11", "--color", "no", "--requirements"], TREE, _tree_lock)
 
 
 def endpoint():
-    return _run("endpoint", [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests/endpoint"], ROOT)
+    return _pytest("endpoint", "tests/endpoint")
 
 
 def integration():
-    return _run("integration", [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "tests/integration"], ROOT)
+    return _pytest("integration", "tests/integration")
 
 
 def importer():
     DIST.mkdir(parents=True, exist_ok=True)
     for old in DIST.glob("*.tar.gz"):
         old.unlink()
-    ok, _counts_text, seconds = _run("build", [BIN / "ansible-galaxy", "collection", "build", "--force", "--output-path", DIST], TREE)
-    if not ok:
-        return ok, "build failed", seconds
+    build = Step([BIN / "ansible-galaxy", "collection", "build", "--force", "--output-path", DIST], TREE)
+    if not build.run():
+        return Result("importer", False, "build failed", [build])
     tarball = next(DIST.glob("hybridops-ssm-*.tar.gz"))
-    ok, _counts_text, more = _run("importer", [BIN / "python", "-m", "galaxy_importer.main", tarball], ROOT)
-    return ok, "", seconds + more
+    check = Step([BIN / "python", "-m", "galaxy_importer.main", tarball], ROOT)
+    return Result("importer", check.run(), "", [build, check])
 
 
-CHECKS = {"lint": lint, "sanity": sanity, "units": units, "endpoint": endpoint, "integration": integration, "importer": importer}
+# In the order they start: longest first.
+CHECKS = {"integration": integration, "sanity": sanity, "lint": lint, "endpoint": endpoint, "importer": importer, "units": units}
+# The order of the summary (and of the usage line).
+ORDER = ("lint", "sanity", "units", "endpoint", "integration", "importer")
+
+
+def _report(result):
+    with _print_lock:
+        for step in result.steps:
+            print(f"\n=== {result.name}: {' '.join(step.command)}")
+            print("\n".join(step.lines))
+        print(f"=== {result.name}: {'PASS' if result.ok else 'FAIL'} in {result.seconds:.1f}s (cpu {result.cpu:.1f}s)", flush=True)
+
+
+def _run_check(name):
+    try:
+        result = CHECKS[name]()
+    except Exception as error:  # pylint: disable=broad-exception-caught  # one broken check must not hide the others
+        result = Result(name, False, f"{type(error).__name__}: {error}", [])
+    _report(result)
+    return result
 
 
 def main(argv):
-    names = list(CHECKS) if argv[1:] in ([], ["all"]) else argv[1:]
+    parser = argparse.ArgumentParser(description="Run the project's checks.")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("CHECKS_JOBS", "2")), help="checks run side by side (default 2)")
+    parser.add_argument("checks", nargs="*", metavar="check", help=f"all (default), or some of: {', '.join(ORDER)}")
+    args = parser.parse_args(argv[1:])
+    names = list(CHECKS) if args.checks in ([], ["all"]) else args.checks
     unknown = [n for n in names if n not in CHECKS]
     if unknown:
-        print(f"unknown check(s): {', '.join(unknown)}; choose from all, {', '.join(CHECKS)}", file=sys.stderr)
+        print(f"unknown check(s): {', '.join(unknown)}; choose from all, {', '.join(ORDER)}", file=sys.stderr)
         return 2
-    results = []
-    for name in names:
-        ok, counts, seconds = CHECKS[name]()
-        results.append((name, ok, counts, seconds))
+    names = [n for n in CHECKS if n in names]  # longest first
+    print(f"checks: {', '.join(names)}; {max(1, args.jobs)} at a time, each one's output shown when it ends", flush=True)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = {r.name: r for r in pool.map(_run_check, names)}
+    wall = time.monotonic() - started
     print("\n=== summary")
-    for name, ok, counts, seconds in results:
-        print(f"{'PASS' if ok else 'FAIL'}  {name:<12} {seconds:6.1f}s  {counts}")
-    passed = sum(1 for _n, ok, _c, _s in results if ok)
-    print(f"checks: {passed} passed, {len(results) - passed} failed")
-    return 0 if passed == len(results) else 1
+    ordered = [results[n] for n in ORDER if n in results]
+    for r in ordered:
+        print(f"{'PASS' if r.ok else 'FAIL'}  {r.name:<12} {r.seconds:6.1f}s  cpu {r.cpu:6.1f}s  {r.counts}")
+    print(f"wall {wall:.1f}s, cpu {sum(r.cpu for r in ordered):.1f}s")
+    passed = sum(1 for r in ordered if r.ok)
+    print(f"checks: {passed} passed, {len(ordered) - passed} failed")
+    return 0 if passed == len(ordered) else 1
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 178 (114 module rows, 64 role rows). The options amazon.aws adds to every module (region,
+Rows: 179 (115 module rows, 64 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/client.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -105,6 +105,7 @@ MANAGED_INSTANCE = rows("ssm_managed_instance", {"instance_ids": [MI]}, [
     ("wait not a boolean", {"state": "absent", "wait": "maybe"}, bad_bool("wait")),
     ("wait_timeout not an integer", {"state": "absent", "wait_timeout": "soon"}, bad_int("wait_timeout", "soon")),
     ("wait_timeout zero", {"state": "absent", "wait": True, "wait_timeout": 0}, ["wait_timeout: 0", "must be an integer from 1 to 86400"]),
+    ("wait_timeout zero without wait", {"state": "absent", "wait_timeout": 0}, ["wait_timeout: 0", "must be an integer from 1 to 86400"]),
     ("wait_timeout above a day", {"state": "absent", "wait": True, "wait_timeout": 86401}, ["wait_timeout: 86401", "from 1 to 86400"]),
     ("concurrency zero", {"concurrency": 0}, ["concurrency: 0", "must be an integer from 1 to 20"]),
     ("concurrency above 20", {"concurrency": 21}, ["concurrency: 21", "from 1 to 20"]),
@@ -331,7 +332,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (178, 114, 64), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (179, 115, 64), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 
