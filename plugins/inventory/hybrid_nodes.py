@@ -213,6 +213,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HOSTVARS_SUFFIX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import REGION
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ROLE_ARN
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAG_KEY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_boolean
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
@@ -293,6 +294,9 @@ def check_config(raw, options, known=None):
         if name in raw:
             check_boolean(name, raw[name])
     check_connection(options)
+    if options.get("assume_role_arn"):
+        check_string("assume_role_arn", options["assume_role_arn"], ROLE_ARN)
+    check_constructed(options)
     regions = check_list("regions", options.get("regions") or [], REGION)
     if not regions:
         if not options.get("region"):
@@ -308,6 +312,22 @@ def check_config(raw, options, known=None):
         "hostvars_suffix": check_string("hostvars_suffix", options.get("hostvars_suffix") or "", HOSTVARS_SUFFIX),
     }
     return settings
+
+
+def check_constructed(options):
+    """The shapes of compose, groups and keyed_groups, which Ansible would only report once hosts exist."""
+    for name in ("compose", "groups"):
+        value = options.get(name)
+        if value is not None and not isinstance(value, dict):
+            _fail(f"{name}: {value!r} must be a dictionary of names to Jinja2 expressions.", name, value)
+    for entry in options.get("keyed_groups") or []:
+        if not isinstance(entry, dict) or not entry.get("key"):
+            _fail(
+                f"keyed_groups: {entry!r} must be a dictionary with a key (a Jinja2 expression) and optionally prefix, separator,"
+                " parent_group, default_value, trailing_separator.",
+                "keyed_groups",
+                options.get("keyed_groups"),
+            )
 
 
 def _candidates(hostvars, hostnames):

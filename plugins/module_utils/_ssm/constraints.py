@@ -102,6 +102,12 @@ REGION = Constraint(
     hint="a region such as eu-west-1",
 )
 
+# An IAM role ARN to assume (STS AssumeRole RoleArn, checked before the STS call).
+ROLE_ARN = Constraint(
+    name="IAM role ARN", min_len=20, max_len=2048, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
+    hint="arn:aws:iam::ACCOUNT:role/NAME",
+)
+
 # GetCommandInvocation PluginName (shape CommandPluginName).
 PLUGIN_NAME = Constraint(name="plugin name", min_len=4, max_len=None, pattern=None, hint="a plugin name such as aws:runShellScript")
 
