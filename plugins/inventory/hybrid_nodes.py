@@ -290,7 +290,7 @@ def check_config(raw, options, known=None):
             unknown[0],
             raw[unknown[0]],
         )
-    for name in ("include_tags", "strict", "cache", "use_extra_vars", "leading_separator", "validate_certs", "debug_botocore_endpoint_logs"):
+    for name in ("include_tags", "strict", "cache", "use_extra_vars", "leading_separator"):
         if name in raw:
             check_boolean(name, raw[name])
     check_connection(options)

@@ -158,7 +158,11 @@ def _matches(pattern, value):
 
 
 def _describe(value):
-    return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
+    if isinstance(value, str):
+        return repr(value)
+    # The built-in type a person wrote (ansible-core 2.19 hands plugins tagged subclasses such as _AnsibleTaggedInt).
+    kind = next((t for t in type(value).__mro__ if t.__module__ == "builtins" and t is not object), type(value))
+    return f"{value!r} ({kind.__name__})"
 
 
 def string_problem(constraint, value):
