@@ -12,7 +12,7 @@ import math
 import pytest
 import yaml
 
-from conftest import BIN, run_cli, ssm_client
+from conftest import BIN, ROOT, run_cli, ssm_client
 from hostroot import AGENT_CALLS, KEY_FILES, REGISTRATION, make_host_root
 
 MUTATING = {"DeregisterManagedInstance", "CancelCommand", "DeleteActivation", "UpdateManagedInstanceRole", "AddTagsToResource", "RemoveTagsFromResource"}
@@ -298,3 +298,18 @@ def test_sources_that_disagree_are_refused_before_any_change(control, ansible_en
     assert control.log() == []  # refused before the first SSM call
     after = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert after == before and AGENT_CALLS not in after and REGISTRATION in after and all(k in after for k in KEY_FILES)
+
+
+def test_readme_iam_actions_are_exactly_the_calls_made(control, ansible_env, tmp_path):
+    """The README's row for the plugin (least privilege), both ways, with and without include_tags."""
+    from test_least_privilege import documented_actions  # pylint: disable=import-outside-toplevel
+
+    documented = documented_actions((ROOT / "README.md").read_text(encoding="utf-8"))["hybrid_nodes"]
+    assert set(documented["conditions"]) == {"include_tags"}
+    control.seed_nodes(3, name_prefix="iam")
+    for conditions, config in (([], {}), (["include_tags"], {"include_tags": True})):
+        control.clear_log()
+        inventory(ansible_env, write_config(tmp_path, f"iam{len(conditions)}", {"regions": ["us-east-1"], **config}))
+        calls = {f"ssm:{e['operation']}" for e in control.log()}
+        assert all(e["status"] == 200 for e in control.log())
+        assert calls == set(documented["base"]).union(*(documented["conditions"][c] for c in conditions))
