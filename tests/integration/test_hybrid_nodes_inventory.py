@@ -52,7 +52,8 @@ def seed_fleet(control, url):
     parts = {
         "paris": control.seed_nodes(150, name_prefix="store", tags={"site": "paris"}, **east)["instance_ids"],
         "pos": control.seed_nodes(100, name_prefix="pos", **east)["instance_ids"],
-        "lyon_lost": control.seed_nodes(40, name_prefix="kiosk", tags={"site": "lyon"}, ping_status="ConnectionLost", last_ping_days_ago=40, **east)["instance_ids"],
+        "lyon_lost": control.seed_nodes(40, name_prefix="kiosk", tags={"site": "lyon"}, ping_status="ConnectionLost", last_ping_days_ago=40,
+                                        **east)["instance_ids"],
         # kiosk-0 ... kiosk-9 again: these names belong to two nodes each
         "untagged_lost": control.seed_nodes(10, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=40, **east)["instance_ids"],
         "recent_lost": control.seed_nodes(5, name_prefix="recent", ping_status="ConnectionLost", last_ping_days_ago=3, **east)["instance_ids"],
@@ -217,8 +218,8 @@ def test_filters_go_to_ssm_where_it_can_and_the_rest_is_applied_to_the_answer(co
     assert names == sorted(["kiosk-1"] + [f"kiosk-{n}" for n in range(10, 20)])
     assert {v["instance_id"] for v in listing["_meta"]["hostvars"].values()} <= set(parts["lyon_lost"])
     requests = [(e["region"], e["params"]) for e in control.log()]
-    assert {region for region, _ in requests} == {"us-east-1", "eu-west-1"}
-    assert all(p["Filters"] == [{"Key": "tag:site", "Values": ["lyon", "berlin"]}] for _, p in requests)
+    assert {region for region, _params in requests} == {"us-east-1", "eu-west-1"}
+    assert all(params["Filters"] == [{"Key": "tag:site", "Values": ["lyon", "berlin"]}] for _region, params in requests)
 
 
 def test_decommission_playbook_takes_the_lost_group_from_the_inventory(control, ansible_env, tmp_path):

@@ -14,7 +14,10 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import S
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 
-A, B, C, D = "mi-0000000000000000a", "mi-0000000000000000b", "mi-0000000000000000c", "mi-0000000000000000d"
+A = "mi-0000000000000000a"
+B = "mi-0000000000000000b"
+C = "mi-0000000000000000c"
+D = "mi-0000000000000000d"
 
 OPTIONS = {
     "plugin": "hybridops.ssm.hybrid_nodes", "regions": ["us-east-1"], "region": None, "hostnames": ["instance_id"], "include_tags": False,
