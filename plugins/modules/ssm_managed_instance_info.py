@@ -42,7 +42,9 @@ options:
     description: Only nodes using this IAM role (name).
     type: str
   tags:
-    description: Only nodes carrying every one of these tags with these values.
+    description:
+      - Only nodes carrying every one of these tags with these values.
+      - A value may also be a list of up to 5 values, any of which matches (SSM's limit per tag filter).
     type: dict
   name:
     description: Only nodes whose SSM name matches this shell-style pattern (C(*), C(?), C([...])).
@@ -142,31 +144,10 @@ instances:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ANY_INSTANCE_ID
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
-
-
-def criteria_from(params):
-    """Validate every option (before any request) and turn them into selection criteria."""
-    if params["instance_ids"] is not None:
-        check_list("instance_ids", params["instance_ids"], ANY_INSTANCE_ID, min_items=1)
-    if params["activation_ids"] is not None:
-        check_list("activation_ids", params["activation_ids"], ACTIVATION_ID, min_items=1)
-    if params["iam_role"] is not None:
-        check_string("iam_role", params["iam_role"], IAM_ROLE)
-    check_tags("tags", params["tags"])
-    criteria = {name: params[name] for name in ("ping_status", "resource_type", "activation_ids", "iam_role", "tags", "name", "computer_name")}
-    for name in ("last_ping_before", "registered_before"):
-        criteria[name] = parse_point_in_time(name, params[name])
-    return criteria
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import selection_criteria
 
 
 def main():
@@ -184,7 +165,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
-        criteria = criteria_from(module.params)
+        criteria = selection_criteria(module.params)
         nodes = select_nodes(ssm_client(module), criteria, module.params["instance_ids"])
     except AnsibleSSMError as e:
         module.fail_json_aws_error(e)

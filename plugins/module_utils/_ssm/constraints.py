@@ -102,6 +102,12 @@ REGION = Constraint(
     hint="a region such as eu-west-1",
 )
 
+# An IAM role ARN to assume (STS AssumeRole RoleArn, checked before the STS call).
+ROLE_ARN = Constraint(
+    name="IAM role ARN", min_len=20, max_len=2048, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
+    hint="arn:aws:iam::ACCOUNT:role/NAME",
+)
+
 # GetCommandInvocation PluginName (shape CommandPluginName).
 PLUGIN_NAME = Constraint(name="plugin name", min_len=4, max_len=None, pattern=None, hint="a plugin name such as aws:runShellScript")
 
@@ -118,6 +124,10 @@ TAGS_PER_NODE_MAX = 50  # AddTagsToResource: a resource carries at most 50 tags 
 CANCEL_INSTANCE_IDS_MAX = 50  # CancelCommand InstanceIds, shape InstanceIdList
 DESCRIBE_FILTER_VALUES_MAX = 100  # DescribeInstanceInformation Filters[].Values
 DESCRIBE_MAX_RESULTS = (5, 50)  # DescribeInstanceInformation MaxResults
+# DescribeInstanceInformation: "ResourceType filter may contain only one value" (boto3 issue 3027), and a
+# tag:KEY filter takes at most 5 values (API reference, InstanceInformationStringFilter).
+RESOURCE_TYPE_FILTER_VALUES_MAX = 1
+TAG_FILTER_VALUES_MAX = 5
 COMMAND_LIST_MAX_RESULTS = (1, 50)  # ListCommands / ListCommandInvocations MaxResults
 COMMAND_FILTER_VALUE_LEN = (1, 128)  # CommandFilter value
 COMMAND_FILTERS_MAX = 5  # CommandFilterList
@@ -127,6 +137,15 @@ TERMINAL_COMMAND_STATUSES = frozenset(["Success", "Cancelled", "Failed", "TimedO
 IN_FLIGHT_COMMAND_STATUSES = frozenset(["Pending", "InProgress", "Delayed"])
 PING_STATUSES = ("Online", "ConnectionLost", "Inactive")
 RESOURCE_TYPES = ("ManagedInstance", "EC2Instance")
+PLATFORM_TYPES = ("Linux", "Windows", "MacOS")
+
+# Inventory host variable names: hostvars_prefix + name + hostvars_suffix must stay a name Jinja can
+# reference (letters, digits, underscores, not starting with a digit).
+HOSTVARS_PREFIX = Constraint(
+    name="host variable prefix", min_len=None, max_len=None, pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$",
+    hint="letters, digits and underscores, not starting with a digit",
+)
+HOSTVARS_SUFFIX = Constraint(name="host variable suffix", min_len=None, max_len=None, pattern=r"^[A-Za-z0-9_]*$", hint="letters, digits and underscores")
 
 _COMPILED = {}
 
@@ -139,7 +158,11 @@ def _matches(pattern, value):
 
 
 def _describe(value):
-    return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
+    if isinstance(value, str):
+        return repr(value)
+    # The built-in type a person wrote (ansible-core 2.19 hands plugins tagged subclasses such as _AnsibleTaggedInt).
+    kind = next((t for t in type(value).__mro__ if t.__module__ == "builtins" and t is not object), type(value))
+    return f"{value!r} ({kind.__name__})"
 
 
 def string_problem(constraint, value):
@@ -221,6 +244,42 @@ def check_range(parameter, value, bounds):
     return value
 
 
+def check_choice(parameter, value, choices, max_items=None):
+    """Check a value (or a list of values, when ``max_items`` allows more than one) against ``choices``."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if isinstance(value, (list, tuple)):
+        if not values:
+            raise SSMValidationError(f"{parameter}: the list is empty; give one of {', '.join(choices)}.", parameter=parameter, value=list(values))
+        if max_items is not None and len(values) > max_items:
+            raise SSMValidationError(
+                f"{parameter}: {list(values)!r} gives {len(values)} values, but SSM's filter takes at most {max_items}"
+                f" ({', '.join(choices)}).",
+                parameter=parameter,
+                value=list(values),
+            )
+    bad = [v for v in values if v not in choices]
+    if bad:
+        raise SSMValidationError(
+            f"{parameter}: {', '.join(_describe(v) for v in bad)} is not one of {', '.join(choices)}.", parameter=parameter, value=value
+        )
+    return value
+
+
+def check_boolean(parameter, value):
+    """A boolean given in YAML (true/false, yes/no, on/off, 1/0); None when not given.
+
+    Ansible's configuration reads any other string as false without a word: refuse it instead.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1", "y", "t"):
+        return True
+    if text in ("false", "no", "off", "0", "n", "f"):
+        return False
+    raise SSMValidationError(f"{parameter}: {_describe(value)} is not a boolean: give true or false.", parameter=parameter, value=value)
+
+
 def _tag_text_problem(text, constraint):
     if not isinstance(text, str):
         return f"must be a string ({constraint.hint})"
@@ -258,6 +317,40 @@ def check_tags(parameter, tags, max_items=None):
             problems.append(f"value {value!r} of key {key!r} {value_problem}")
     if problems:
         raise SSMValidationError(f"{parameter}: " + "; ".join(problems) + ".", parameter=parameter, value=tags)
+    return tags
+
+
+def check_tag_filters(parameter, tags):
+    """Check tag filters: a dict of tag key to one value, or to a list of 1 to TAG_FILTER_VALUES_MAX values (any matches)."""
+    if tags is None:
+        return None
+    if not isinstance(tags, dict):
+        raise SSMValidationError(f"{parameter}: {_describe(tags)} must be a dictionary of tag keys to values.", parameter=parameter, value=tags)
+    single = {}
+    for key, value in tags.items():
+        if isinstance(value, (list, tuple)):
+            if not 1 <= len(value) <= TAG_FILTER_VALUES_MAX:
+                raise SSMValidationError(
+                    f"{parameter}: key {key!r} is given {len(value)} values; a tag filter takes 1 to {TAG_FILTER_VALUES_MAX} values.",
+                    parameter=parameter,
+                    value=tags,
+                )
+            for index, item in enumerate(value):
+                single[(key, index)] = item
+        else:
+            single[(key, 0)] = value
+    problems = []
+    for (key, _index), value in single.items():
+        key_problem = _tag_text_problem(key, TAG_KEY)
+        if key_problem:
+            problems.append(f"key {key!r} {key_problem}")
+        elif key.lower().startswith(_TAG_RESERVED_PREFIX):
+            problems.append(f"key {key!r} uses the prefix 'aws:', which AWS reserves")
+        value_problem = _tag_text_problem(value, TAG_VALUE)
+        if value_problem:
+            problems.append(f"value {value!r} of key {key!r} {value_problem}")
+    if problems:
+        raise SSMValidationError(f"{parameter}: " + "; ".join(dict.fromkeys(problems)) + ".", parameter=parameter, value=tags)
     return tags
 
 

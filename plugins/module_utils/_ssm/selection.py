@@ -12,11 +12,23 @@ every other criterion is applied here to what comes back.
 
 import fnmatch
 
+from .constraints import ACTIVATION_ID
 from .constraints import ANY_INSTANCE_ID
+from .constraints import IAM_ROLE
+from .constraints import PING_STATUSES
+from .constraints import PLATFORM_TYPES
+from .constraints import RESOURCE_TYPE_FILTER_VALUES_MAX
+from .constraints import RESOURCE_TYPES
+from .constraints import check_choice
+from .constraints import check_list
+from .constraints import check_string
+from .constraints import check_tag_filters
 from .errors import AnsibleSSMError
+from .errors import SSMValidationError
 from .instances import describe_instance_information
 from .instances import describe_instances_by_id
 from .timeparse import as_utc
+from .timeparse import parse_point_in_time
 
 # option name -> (DescribeInstanceInformation filter key, field of the returned node)
 SERVER_FILTERS = {
@@ -24,7 +36,57 @@ SERVER_FILTERS = {
     "resource_type": ("ResourceType", "ResourceType"),
     "activation_ids": ("ActivationIds", "ActivationId"),
     "iam_role": ("IamRole", "IamRole"),
+    # The API reference (InstanceInformationStringFilter) names the key PlatformType; older versions of the page said PlatformTypes.
+    "platform_type": ("PlatformType", "PlatformType"),
 }
+
+# Every criterion a selection takes (ssm_managed_instance_info's options, the hybrid_nodes inventory's filters).
+CRITERIA = (
+    "ping_status", "resource_type", "activation_ids", "iam_role", "platform_type", "tags",
+    "name", "computer_name", "last_ping_before", "registered_before",
+)
+
+
+def selection_criteria(params, prefix=""):
+    """Check every selection option (before any request) and turn them into criteria.
+
+    ``params`` maps option names to values (None or absent = not given); ``prefix`` is put in front of
+    each option name in messages (the inventory plugin's ``filters.``). Single-valued options also take
+    a list of values (any matches), except resource_type: SSM's ResourceType filter takes one value.
+    """
+    def named(option):
+        return prefix + option
+
+    def given(option):
+        return params.get(option) is not None
+
+    if given("instance_ids"):
+        check_list(named("instance_ids"), params["instance_ids"], ANY_INSTANCE_ID, min_items=1)
+    for option, choices, max_items in (
+        ("ping_status", PING_STATUSES, None),
+        ("platform_type", PLATFORM_TYPES, None),
+        ("resource_type", RESOURCE_TYPES, RESOURCE_TYPE_FILTER_VALUES_MAX),
+    ):
+        if given(option):
+            check_choice(named(option), params[option], choices, max_items=max_items)
+    if given("activation_ids"):
+        check_list(named("activation_ids"), params["activation_ids"], ACTIVATION_ID, min_items=1)
+    if given("iam_role"):
+        roles = params["iam_role"]
+        if isinstance(roles, (list, tuple)):
+            check_list(named("iam_role"), roles, IAM_ROLE, min_items=1)
+        else:
+            check_string(named("iam_role"), roles, IAM_ROLE)
+    check_tag_filters(named("tags"), params.get("tags"))
+    for option in ("name", "computer_name"):
+        if given(option) and not isinstance(params[option], str):
+            raise SSMValidationError(
+                f"{named(option)}: {params[option]!r} must be a string, a shell-style pattern such as 'edge-*'.", parameter=named(option), value=params[option]
+            )
+    criteria = {option: params.get(option) for option in CRITERIA}
+    for option in ("last_ping_before", "registered_before"):
+        criteria[option] = parse_point_in_time(named(option), params.get(option))
+    return criteria
 
 
 def _as_list(value):
@@ -36,7 +98,7 @@ def build_selection(criteria):
     tags = criteria.get("tags")
     server, predicates = [], []
     if tags:
-        server.extend({"Key": f"tag:{key}", "Values": [str(value)]} for key, value in tags.items())
+        server.extend({"Key": f"tag:{key}", "Values": [str(v) for v in _as_list(value)]} for key, value in tags.items())
     for option, (filter_key, field) in SERVER_FILTERS.items():
         value = criteria.get(option)
         if value is None:

@@ -1,0 +1,470 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+name: hybrid_nodes
+short_description: AWS SSM managed nodes (hybrid C(mi-...) nodes) as inventory hosts
+version_added: 0.2.0
+description:
+  - Lists AWS Systems Manager managed nodes (DescribeInstanceInformation, pages of at most 50, every page
+    followed) in each region of O(regions) and makes each node an inventory host.
+  - Uses a YAML configuration file whose name ends with C(hybrid_nodes.yml) or C(hybrid_nodes.yaml).
+  - The host variables of a node are the node exactly as M(hybridops.ssm.ssm_managed_instance_info)
+    returns it (C(instance_id), C(ping_status), C(last_ping_date_time), C(registration_date),
+    C(activation_id), C(iam_role), C(resource_type), C(name), C(computer_name), C(ip_address),
+    C(platform_type), C(agent_version), ...), plus C(region) and, with O(include_tags=true), C(tags) as a
+    dictionary. The role P(hybridops.ssm.decommission_hybrid_node#role) reads C(instance_id) and C(region).
+  - No group holds every host by default, so that no play reaches the whole fleet by accident; make groups
+    with O(keyed_groups) and O(groups).
+  - Every option is checked before any request; a bad one fails with a message naming the option, the value
+    and the rule.
+  - A failed listing (throttling or server errors after every retry, a denied permission, an endpoint that
+    cannot be reached) fails the source; it is never read as "no nodes". Ansible then only warns and goes on
+    with an empty inventory unless C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) is set, which AWX sets for its
+    inventory updates; set it wherever an empty inventory would mislead.
+author:
+  - hybridops maintainers (@hybridops)
+options:
+  plugin:
+    description: The name of this plugin; always V(hybridops.ssm.hybrid_nodes).
+    required: true
+    type: str
+    choices: [hybridops.ssm.hybrid_nodes]
+  regions:
+    description:
+      - The regions to list nodes in; each is listed with its own calls, and every node gets its region in
+        the C(region) host variable.
+      - Empty (the default) lists only the region given by O(region) (or C(AWS_REGION)). Unlike
+        C(amazon.aws.aws_ec2), the plugin does not ask EC2 for every region (no C(ec2:DescribeRegions) call),
+        since hybrid nodes live in the few regions their activations were made in.
+    type: list
+    elements: str
+    default: []
+  hostnames:
+    description:
+      - How hosts are named, as a preference list of V(name) (the node's name in SSM), V(computer_name)
+        (the host name the agent reported), V(ip_address), V(instance_id), or V(tag:KEY) (the value of the
+        node's tag KEY; needs O(include_tags=true)).
+      - A node is named by the first of these that it has and that no other node of this source has (under
+        any of the preferences); a name shared by two nodes is used for neither, whatever the order in which
+        SSM lists them. V(instance_id), unique, is the last resort.
+    type: list
+    elements: str
+    default: [instance_id]
+  include_tags:
+    description:
+      - Read each node's tags and set them as the C(tags) host variable (a dictionary), for O(keyed_groups),
+        O(groups), O(compose) and O(hostnames).
+      - This costs one C(ssm:ListTagsForResource) call per hybrid node (1,000 nodes cost 1,000 calls on top of
+        the 20 listing calls), counted against the account's SSM request rate that every other client of the
+        account shares; hence off by default. The tag filters of O(filters) are sent to SSM and need no read.
+      - EC2 instances (C(i-...)) get no C(tags) variable; their tags belong to EC2.
+    type: bool
+    default: false
+  filters:
+    description:
+      - Which nodes to list; criteria combine with AND. The same criteria, with the same meaning, parser and
+        checks, as the options of M(hybridops.ssm.ssm_managed_instance_info).
+      - V(ping_status), V(resource_type), V(activation_ids), V(iam_role), V(platform_type) and V(tags) are
+        sent to SSM. SSM does not combine tag filters with other filters, so when V(tags) is given only the
+        tag filters are sent and the others are applied to what comes back. V(name), V(computer_name),
+        V(last_ping_before) and V(registered_before) are always applied to what comes back.
+    type: dict
+    default: {}
+    suboptions:
+      ping_status:
+        description: V(Online), V(ConnectionLost) or V(Inactive), or a list of them.
+        type: raw
+      resource_type:
+        description: V(ManagedInstance) (hybrid nodes) or V(EC2Instance); one value, as SSM's filter takes one.
+        type: str
+      activation_ids:
+        description: Only nodes registered with one of these activations (lower-case UUIDs).
+        type: list
+        elements: str
+      iam_role:
+        description: Only nodes using this IAM role (a name, not an ARN), or one of a list of roles.
+        type: raw
+      platform_type:
+        description: V(Linux), V(Windows) or V(MacOS), or a list of them.
+        type: raw
+      tags:
+        description:
+          - Only nodes carrying every one of these tags; a value may be a list of up to 5 values, any of
+            which matches.
+        type: dict
+      name:
+        description: Only nodes whose SSM name matches this shell-style pattern (C(*), C(?), C([...])).
+        type: str
+      computer_name:
+        description: Only nodes whose host name matches this shell-style pattern.
+        type: str
+      last_ping_before:
+        description:
+          - Only nodes whose agent last reached SSM before this time, an age counted back from now
+            (V(40d), V(12h), V(90m), V(45s), V(2w)) or an ISO 8601 time (V(2026-10-01T00:00:00Z)).
+        type: str
+      registered_before:
+        description: Only nodes registered before this time; the same forms as V(last_ping_before).
+        type: str
+  hostvars_prefix:
+    description:
+      - Put in front of every host variable's name from SSM (C(instance_id) becomes C(aws_instance_id) with
+        V(aws_)). Letters, digits and underscores, not starting with a digit.
+      - The decommission role reads C(instance_id) and C(region); with a prefix or suffix, map them back
+        through O(compose) (see the examples).
+    type: str
+    default: ""
+  hostvars_suffix:
+    description: Put after every host variable's name from SSM. Letters, digits and underscores.
+    type: str
+    default: ""
+notes:
+  - IAM actions needed - C(ssm:DescribeInstanceInformation); with O(include_tags=true) also
+    C(ssm:ListTagsForResource); with O(assume_role_arn) also C(sts:AssumeRole).
+  - With O(cache=true), a run within O(cache_timeout) of the last one reads the nodes from the cache and
+    makes no request; C(--flush-cache) refreshes it. The cache holds the nodes, not the groups; O(hostnames),
+    O(keyed_groups), O(groups) and O(compose) are applied afresh on every run.
+  - C(AWS_SECURITY_TOKEN), with which AWX passes temporary credentials, is honoured as the session token
+    when neither O(session_token) nor C(AWS_SESSION_TOKEN) is set.
+extends_documentation_fragment:
+  - inventory_cache
+  - constructed
+  - amazon.aws.boto3
+  - amazon.aws.common.plugins
+  - amazon.aws.region.plugins
+  - amazon.aws.assume_role.plugins
+"""
+
+EXAMPLES = r"""
+# lost_nodes.hybrid_nodes.yml - hybrid nodes that lost their connection more than 60 days ago, in two regions,
+# grouped by ping status and by their "site" tag:
+#   ansible-inventory -i lost_nodes.hybrid_nodes.yml --graph
+#   ansible-playbook hybridops.ssm.decommission -i lost_nodes.hybrid_nodes.yml -e decommission_hosts=ping_ConnectionLost
+plugin: hybridops.ssm.hybrid_nodes
+regions:
+  - eu-west-1
+  - us-east-1
+filters:
+  resource_type: ManagedInstance
+  ping_status: ConnectionLost
+  last_ping_before: 60d
+include_tags: true
+hostnames:
+  - tag:Name
+  - computer_name
+  - instance_id
+keyed_groups:
+  - key: ping_status
+    prefix: ping
+  - key: tags.site | default('none')
+    prefix: site
+  - key: region
+    prefix: region
+groups:
+  linux: platform_type == 'Linux'
+compose:
+  ansible_host: ip_address
+
+---
+# kiosks.hybrid_nodes.yml - every node tagged role=kiosk, host variables prefixed, cached for an hour.
+plugin: hybridops.ssm.hybrid_nodes
+region: eu-central-1
+filters:
+  tags:
+    role: kiosk
+hostvars_prefix: ssm_
+compose:
+  # the decommission role reads instance_id and region
+  instance_id: ssm_instance_id
+  region: ssm_region
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: /var/tmp/hybrid_nodes_cache
+cache_timeout: 3600
+
+---
+# Temporary credentials through a role, as aws_ec2 does.
+plugin: hybridops.ssm.hybrid_nodes
+regions: [ap-southeast-2]
+assume_role_arn: arn:aws:iam::123456789012:role/ssm-inventory-reader
+filters:
+  ping_status: [Online, ConnectionLost]
+  platform_type: Linux
+  name: "edge-*"
+"""
+
+import os
+from collections import Counter
+
+from ansible import constants as C
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin
+
+from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEFAULT_CONCURRENCY
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import check_connection
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import security_token_fallback
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HOSTVARS_PREFIX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HOSTVARS_SUFFIX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import REGION
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ROLE_ARN
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAG_KEY
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_boolean
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.instances import list_instance_tags
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import CRITERIA
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import selection_criteria
+
+HOSTNAME_FIELDS = ("name", "computer_name", "instance_id", "ip_address")
+TAG_HOSTNAME = "tag:"
+CACHE_FORMAT = 1
+
+
+def _fail(message, parameter, value):
+    raise SSMValidationError(message, parameter=parameter, value=value)
+
+
+def check_hostnames(hostnames, include_tags):
+    """The hostnames preference list: known fields or tag:KEY (with include_tags), each once, at least one."""
+    if not isinstance(hostnames, list) or not hostnames:
+        _fail(f"hostnames: {hostnames!r} must be a non-empty list of {', '.join(HOSTNAME_FIELDS)} or tag:KEY.", "hostnames", hostnames)
+    for entry in hostnames:
+        if not isinstance(entry, str):
+            _fail(f"hostnames: {entry!r} must be a string: one of {', '.join(HOSTNAME_FIELDS)} or tag:KEY.", "hostnames", hostnames)
+        if entry.startswith(TAG_HOSTNAME):
+            problem = string_problem(TAG_KEY, entry[len(TAG_HOSTNAME):])
+            if problem:
+                _fail(f"hostnames: {entry!r} names no valid tag key: the key {problem}.", "hostnames", hostnames)
+            if not include_tags:
+                _fail(
+                    f"hostnames: {entry!r} needs the nodes' tags, which are read only with include_tags: true"
+                    " (one ListTagsForResource call per node).",
+                    "hostnames",
+                    hostnames,
+                )
+        elif entry not in HOSTNAME_FIELDS:
+            _fail(f"hostnames: {entry!r} is not one of {', '.join(HOSTNAME_FIELDS)} or tag:KEY.", "hostnames", hostnames)
+    duplicates = sorted({entry for entry in hostnames if hostnames.count(entry) > 1})
+    if duplicates:
+        _fail(f"hostnames: each preference may appear once; duplicated: {', '.join(duplicates)}.", "hostnames", hostnames)
+    return hostnames
+
+
+def check_filters(filters):
+    """The filters dictionary: known keys only, each checked as ssm_managed_instance_info checks its options."""
+    if filters is None:
+        filters = {}
+    if not isinstance(filters, dict):
+        _fail(f"filters: {filters!r} must be a dictionary of {', '.join(CRITERIA)}.", "filters", filters)
+    unknown = sorted(str(key) for key in filters if key not in CRITERIA)
+    if unknown:
+        _fail(f"filters: {', '.join(repr(k) for k in unknown)} is not a filter (a typo?); the filters are {', '.join(CRITERIA)}.", "filters", filters)
+    return selection_criteria(filters, prefix="filters.")
+
+
+def check_config(raw, options, known=None):
+    """Check the configuration before any request; return the settings the run uses.
+
+    ``raw`` is the configuration file as written (Ansible's configuration reads any unknown word as a false
+    boolean, so booleans are checked as written); ``options`` are the plugin's options as Ansible resolved
+    them (defaults, environment, templates); ``known`` the option names and their aliases.
+    """
+    known = set(options) if known is None else set(known)
+    unknown = sorted(str(key) for key in raw if key not in known)
+    if unknown:
+        _fail(
+            f"{', '.join(repr(k) for k in unknown)} is not an option of hybridops.ssm.hybrid_nodes (a typo?); its options are"
+            f" {', '.join(sorted(options))}.",
+            unknown[0],
+            raw[unknown[0]],
+        )
+    for name in ("include_tags", "strict", "cache", "use_extra_vars", "leading_separator"):
+        if name in raw:
+            check_boolean(name, raw[name])
+    check_connection(options)
+    if options.get("assume_role_arn"):
+        check_string("assume_role_arn", options["assume_role_arn"], ROLE_ARN)
+    check_constructed(options)
+    regions = check_list("regions", options.get("regions") or [], REGION)
+    if not regions:
+        if not options.get("region"):
+            _fail("regions: [] is empty and no region is given (region or AWS_REGION): name the regions to list.", "regions", [])
+        regions = [options["region"]]
+    include_tags = bool(options.get("include_tags"))
+    settings = {
+        "regions": regions,
+        "include_tags": include_tags,
+        "hostnames": check_hostnames(options.get("hostnames"), include_tags),
+        "criteria": check_filters(options.get("filters")),
+        "hostvars_prefix": check_string("hostvars_prefix", options.get("hostvars_prefix") or "", HOSTVARS_PREFIX),
+        "hostvars_suffix": check_string("hostvars_suffix", options.get("hostvars_suffix") or "", HOSTVARS_SUFFIX),
+    }
+    return settings
+
+
+def check_constructed(options):
+    """The shapes of compose, groups and keyed_groups, which Ansible would only report once hosts exist."""
+    for name in ("compose", "groups"):
+        value = options.get(name)
+        if value is not None and not isinstance(value, dict):
+            _fail(f"{name}: {value!r} must be a dictionary of names to Jinja2 expressions.", name, value)
+    for entry in options.get("keyed_groups") or []:
+        if not isinstance(entry, dict) or not entry.get("key"):
+            _fail(
+                f"keyed_groups: {entry!r} must be a dictionary with a key (a Jinja2 expression) and optionally prefix, separator,"
+                " parent_group, default_value, trailing_separator.",
+                "keyed_groups",
+                options.get("keyed_groups"),
+            )
+
+
+def _candidates(hostvars, hostnames):
+    values = []
+    for preference in hostnames:
+        if preference.startswith(TAG_HOSTNAME):
+            value = (hostvars.get("tags") or {}).get(preference[len(TAG_HOSTNAME):])
+        else:
+            value = hostvars.get(preference)
+        if value not in (None, "") and str(value) not in values:
+            values.append(str(value))
+    return values
+
+
+def choose_hostnames(nodes, hostnames):
+    """{instance_id: host name}: each node's first preference that no other node has, else its instance_id.
+
+    Independent of the order SSM lists the nodes in: a value two nodes share names neither, and no node
+    takes another node's instance ID as its name.
+    """
+    candidates = {node["instance_id"]: _candidates(node, hostnames) for node in nodes}
+    owners = Counter(value for values in candidates.values() for value in values)
+    chosen = {}
+    for instance_id, values in candidates.items():
+        chosen[instance_id] = next(
+            (value for value in values if owners[value] == 1 and (value == instance_id or value not in candidates)), instance_id
+        )
+    return chosen
+
+
+def host_variables(node, prefix="", suffix=""):
+    """The host variables of one node (its ansible form, region and tags included), names prefixed and suffixed."""
+    return {f"{prefix}{name}{suffix}": value for name, value in node.items()}
+
+
+class InventoryModule(AWSInventoryBase):
+    NAME = "hybridops.ssm.hybrid_nodes"
+    INVENTORY_FILE_SUFFIXES = ("hybrid_nodes.yml", "hybrid_nodes.yaml")
+
+    def __init__(self):
+        super().__init__()
+        self._settings = None
+
+    def _do_fail(self, message):
+        raise AnsibleParserError(message)
+
+    def get_option(self, option, hostvars=None):
+        # amazon.aws's base templates every list and dict option with a keyword that ansible-core 2.19
+        # deprecates (one warning per run); template the two this plugin templates with the plain call.
+        if option not in ("regions", "filters"):
+            return super().get_option(option, hostvars)
+        value = BaseInventoryPlugin.get_option(self, option, hostvars)
+        return self.templar.template(value) if value and self.templar else value
+
+    def _read_config_data(self, path):
+        # Checked here, before AWSInventoryBase.parse assumes a role (an STS call) and before any SSM call.
+        config = super()._read_config_data(path)
+        options = {name: self.get_option(name) for name in self._options}
+        known = set(options)
+        for definition in C.config.get_configuration_definitions("inventory", self._load_name).values():
+            known.update(definition.get("aliases") or [])
+        try:
+            self._settings = check_config(config, options, known)
+        except SSMValidationError as error:
+            raise AnsibleParserError(f"{path}: {error.message}") from None
+        return config
+
+    def client(self, *args, **kwargs):
+        # AWX passes temporary credentials' token as AWS_SECURITY_TOKEN, which amazon.aws 10 no longer reads:
+        # without it boto3 would sign with the key pair alone and be refused.
+        if not self._frozen_credentials:
+            params = {name: self.get_option(name) for name in ("access_key", "secret_key", "session_token", "profile")}
+            token = security_token_fallback(params, os.environ)
+            if token:
+                kwargs.setdefault("aws_session_token", token)
+        return super().client(*args, **kwargs)
+
+    def _nodes_of_region(self, region):
+        client = self.client("ssm", region=region)
+        criteria = self._settings["criteria"]
+        try:
+            described = select_nodes(client, criteria)
+        except AnsibleSSMError as error:
+            raise AnsibleParserError(f"hybridops.ssm.hybrid_nodes: listing the managed nodes of {region} failed: {error}") from None
+        nodes = []
+        for node in described:
+            hostvars = node_to_ansible(node)
+            hostvars["region"] = region
+            nodes.append(hostvars)
+        if self._settings["include_tags"]:
+            nodes = self._with_tags(client, region, nodes)
+        return nodes
+
+    def _with_tags(self, client, region, nodes):
+        taggable = [n["instance_id"] for n in nodes if string_problem(MANAGED_INSTANCE_ID, n["instance_id"]) is None]
+        read = run_per_item(taggable, lambda instance_id: list_instance_tags(client, instance_id), DEFAULT_CONCURRENCY)
+        failed = {i: error for i, (_tags, error) in read.items() if error is not None}
+        if failed:
+            first = next(iter(failed.values()))
+            raise AnsibleParserError(
+                f"hybridops.ssm.hybrid_nodes: reading the tags of {len(failed)} node(s) in {region} failed"
+                f" ({', '.join(sorted(failed)[:5])}{', ...' if len(failed) > 5 else ''}): {first}"
+            )
+        kept = []
+        for node in nodes:
+            if node["instance_id"] in read:
+                tags = read[node["instance_id"]][0]
+                if tags is None:
+                    continue  # deregistered between the listing and the tag read: no longer a node
+                node["tags"] = tags
+            kept.append(node)
+        return kept
+
+    def _populate(self, nodes):
+        settings = self._settings
+        strict = self.get_option("strict")
+        names = choose_hostnames(nodes, settings["hostnames"])
+        for node in nodes:
+            hostname = names[node["instance_id"]]
+            self.inventory.add_host(hostname)
+            hostvars = host_variables(node, settings["hostvars_prefix"], settings["hostvars_suffix"])
+            for name, value in hostvars.items():
+                self.inventory.set_variable(hostname, name, value)
+            # As amazon.aws.aws_rds: the constructed features see the variables under both names.
+            constructed = dict(node, **hostvars)
+            self._set_composite_vars(self.get_option("compose"), constructed, hostname, strict=strict)
+            self._add_host_to_composed_groups(self.get_option("groups"), constructed, hostname, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), constructed, hostname, strict=strict)
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache=cache)
+        found, cached = self.get_cached_result(path, cache)
+        nodes = cached.get("nodes") if found and isinstance(cached, dict) and cached.get("format") == CACHE_FORMAT else None
+        if nodes is None:
+            nodes = []
+            for region in self._settings["regions"]:
+                nodes.extend(sorted(self._nodes_of_region(region), key=lambda n: n["instance_id"]))
+            # False: this result was fetched now, so it replaces whatever the cache held.
+            self.update_cached_result(path, False, {"format": CACHE_FORMAT, "nodes": nodes})
+        self._populate(nodes)
