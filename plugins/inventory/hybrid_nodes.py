@@ -129,6 +129,8 @@ notes:
     O(keyed_groups), O(groups) and O(compose) are applied afresh on every run.
   - C(AWS_SECURITY_TOKEN), with which AWX passes temporary credentials, is honoured as the session token
     when neither O(session_token) nor C(AWS_SESSION_TOKEN) is set.
+  - C(name) and C(tags) are also names of play keywords, so ansible-core warns once per run about host
+    variables with these names; a O(hostvars_prefix) avoids the warning.
 extends_documentation_fragment:
   - inventory_cache
   - constructed

@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 179 (115 module rows, 64 role rows). The options amazon.aws adds to every module (region,
+Rows: 182 (115 module rows, 67 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/client.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -250,6 +250,8 @@ DECOMMISSION_ROWS = rows(DECOMMISSION, {}, [
     ("deregister wait timeout zero", {D + "deregister_wait_timeout": 0}, out_of_range(D + "deregister_wait_timeout", 0, 1, 86400)),
     ("deregister wait timeout above a day", {D + "deregister_wait_timeout": 86401}, out_of_range(D + "deregister_wait_timeout", 86401, 1, 86400)),
     ("relative root", {D + "root": "srv/node"}, [D + "root: 'srv/node' must be an absolute path"]),
+    ("read_host_vars not a boolean", {D + "read_host_vars": "maybe"}, role_bool(D + "read_host_vars")),
+    ("relative report path", {D + "report_path": "report.json"}, [D + "report_path: 'report.json' must be an absolute path on the controller"]),
     ("absolute registration file", {D + "registration_file": "/var/lib/amazon/ssm/registration"},
      [D + "registration_file: '/var/lib/amazon/ssm/registration' is absolute", "relative to " + D + "root"]),
     ("empty registration file", {D + "registration_file": ""}, [D + "registration_file: '' is empty", "must not be empty"]),
@@ -299,6 +301,7 @@ SWEEP_ROWS = rows(SWEEP, {}, [
     ("activation IDs as a comma-separated string", {S + "activation_ids": f"{ACT},{ACT}"},
      [S + f"activation_ids: '{ACT},{ACT}' is a string, not a dictionary or list"]),
     ("max_nodes zero", {S + "max_nodes": 0}, [S + "max_nodes: 0 is out of range", "from 1 to 10000"]),
+    ("relative report path", {S + "report_path": "sweep.json"}, [S + "report_path: 'sweep.json' must be an absolute path on the controller"]),
     ("max_nodes above 10000", {S + "max_nodes": 10001}, [S + "max_nodes: 10001 is out of range", "from 1 to 10000"]),
     ("max_nodes not an integer", {S + "max_nodes": "many"}, role_type(S + "max_nodes", "'many'", "int")),
     ("region that is no region name", {S + "region": "eu west 1"}, [S + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
@@ -332,7 +335,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (179, 115, 64), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (182, 115, 67), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 
@@ -449,7 +452,7 @@ def test_role_rows_stop_in_their_checks_before_any_connection(bad_input):
         if "Windows" in row.why:
             assert task == "Stop on a Windows host, whose host steps are not supported yet", (row.why, task)
         elif row.why == "registration file naming another node":
-            assert task == "Refuse a registration file that names another node", task
+            assert task == "Refuse sources that disagree on the node's ID or region", task
         elif row.why == "a day that does not exist":
             assert task == "Find hybrid nodes whose connection was lost before the given age", task  # the module's check, before its request
         else:
