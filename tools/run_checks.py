@@ -1,6 +1,6 @@
 """Run the project's checks, print each one's output whole, its counts, and a summary.
 
-Usage: run_checks.py [--jobs N] all | lint | sanity | units | endpoint | integration | importer
+Usage: run_checks.py [--jobs N] all | lint | sanity | units | endpoint | integration | importer | format
 
 Every check runs even when another one failed, so one run shows every
 problem; the exit status is non-zero if any check failed (pytest's "no tests
@@ -149,10 +149,24 @@ def importer():
     return Result("importer", check.run(), "", [build, check])
 
 
+def format_():
+    """What ruff (ruff.toml) would change: import order, then formatting. ``make format`` applies it."""
+    paths = ["plugins", "tests", "tools"]
+    imports = Step([BIN / "ruff", "check", "--no-cache", *paths], ROOT)
+    layout = Step([BIN / "ruff", "format", "--no-cache", "--check", *paths], ROOT)
+    ok = imports.run()
+    ok = layout.run() and ok
+    return Result("format", ok, "", [imports, layout])
+
+
 # In the order they start: longest first.
-CHECKS = {"integration": integration, "sanity": sanity, "lint": lint, "endpoint": endpoint, "importer": importer, "units": units}
+CHECKS = {
+    "integration": integration, "sanity": sanity, "lint": lint, "endpoint": endpoint, "importer": importer, "units": units, "format": format_,
+}
+# What "all" runs: every check but format, until the tree has been formatted once (make format).
+ALL = ("integration", "sanity", "lint", "endpoint", "importer", "units")
 # The order of the summary (and of the usage line).
-ORDER = ("lint", "sanity", "units", "endpoint", "integration", "importer")
+ORDER = ("format", "lint", "sanity", "units", "endpoint", "integration", "importer")
 
 
 def _report(result):
@@ -177,7 +191,7 @@ def main(argv):
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("CHECKS_JOBS", "2")), help="checks run side by side (default 2)")
     parser.add_argument("checks", nargs="*", metavar="check", help=f"all (default), or some of: {', '.join(ORDER)}")
     args = parser.parse_args(argv[1:])
-    names = list(CHECKS) if args.checks in ([], ["all"]) else args.checks
+    names = list(ALL) if args.checks in ([], ["all"]) else args.checks
     unknown = [n for n in names if n not in CHECKS]
     if unknown:
         print(f"unknown check(s): {', '.join(unknown)}; choose from all, {', '.join(ORDER)}", file=sys.stderr)

@@ -82,7 +82,7 @@ def readme():
 def observed(control, endpoint, ansible_env, tmp_path):
     """Run every scenario; [(name, conditions, set of the SSM actions its calls need)]."""
     url = endpoint.url
-    control.set_command_defaults(outcome="Success", duration_steps=1000)  # commands stay in flight until cancelled
+    control.set_command_defaults(outcome="Success", duration_steps=1_000_000)  # commands stay in flight until cancelled, however slow the run
     control.set_clock(mode="realtime", step_interval=0.1)
     deregister = control.seed_nodes(count=2, name_prefix="retire")["instance_ids"]
     role_node, tags_node, both_node = control.seed_nodes(count=3, name_prefix="keep", iam_role="OldRole", tags={"Env": "old", "Extra": "x"})["instance_ids"]
