@@ -228,9 +228,9 @@ def check_list(parameter, values, constraint, min_items=0, max_items=None, refus
     if ec2:
         classes.append(f"{len(ec2)} EC2 instance ID{'s' if len(ec2) > 1 else ''} ({_listing(ec2)}): {_EC2_ADVICE}")
     for problem, bad in invalid.items():
-        classes.append(f"{len(bad)} invalid {constraint.name}{'s' if len(bad) > 1 else ''} ({_listing(bad)}): each {problem}")
+        classes.append(f"{len(bad)} invalid {constraint.name}{'s' if len(bad) > 1 else ''}: {_listing(bad)} {'each ' if len(bad) > 1 else ''}{problem}")
     if duplicates:
-        classes.append(f"{len(duplicates)} duplicated ({_listing(duplicates)}): each {constraint.name} may appear once")
+        classes.append(f"each {constraint.name} may appear once; duplicated: {_listing(duplicates)}")
     if classes:
         raise SSMValidationError(f"{parameter}: " + "; ".join(classes) + ".", parameter=parameter, value=list(values))
     return list(values)
