@@ -169,7 +169,7 @@ def check_string(parameter, value, constraint):
 ITEMS_SHOWN = 10
 
 _EC2_ADVICE = (
-    "SSM cannot deregister EC2 instances; only hybrid managed nodes (mi-..., eks_c:...) are handled here."
+    "SSM cannot deregister; only hybrid managed nodes (mi-..., eks_c:...) are handled here."
     " EC2 instances leave SSM when they are terminated or lose their instance profile"
 )
 
@@ -226,7 +226,7 @@ def check_list(parameter, values, constraint, min_items=0, max_items=None, refus
             duplicates.append(value)
         seen.add(value)
     if ec2:
-        classes.append(f"{len(ec2)} EC2 instance ID{'s' if len(ec2) > 1 else ''} ({_listing(ec2)}): {_EC2_ADVICE}")
+        classes.append(f"{_listing(ec2)} {'is an EC2 instance' if len(ec2) == 1 else f'({len(ec2)}) are EC2 instances'}, which {_EC2_ADVICE}")
     for problem, bad in invalid.items():
         classes.append(f"{len(bad)} invalid {constraint.name}{'s' if len(bad) > 1 else ''}: {_listing(bad)} {'each ' if len(bad) > 1 else ''}{problem}")
     if duplicates:

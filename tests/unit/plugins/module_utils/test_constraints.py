@@ -234,7 +234,7 @@ def test_every_class_of_bad_item_is_named_in_one_message_with_counts_past_ten():
     with pytest.raises(SSMValidationError) as raised:
         c.check_list("instance_ids", ids, c.MANAGED_INSTANCE_ID, refuse_ec2=True)
     message = str(raised.value)
-    assert "1 EC2 instance ID ('i-0123456789abcdef0')" in message
+    assert message.startswith("instance_ids: 'i-0123456789abcdef0' is an EC2 instance, which SSM cannot deregister;")
     assert "13 invalid hybrid managed node IDs: 'mi-00ggggggggggggggg', " in message
     assert "'mi-09ggggggggggggggg' and 3 more each must match" in message
     assert f"duplicated: '{MI}'" in message
