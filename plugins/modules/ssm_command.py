@@ -202,7 +202,7 @@ outcomes:
         - V(completed_before_cancel) it was in flight, but finished (Success, Failed, TimedOut) before the cancel landed.
         - V(none_in_flight) the node has no command to cancel.
         - V(failed) the CancelCommand for this node failed.
-        - V(not_attempted) no CancelCommand was sent for this node: the O(deadline) passed or the endpoint failed every call.
+        - V(not_attempted) no CancelCommand was sent for this node, because the O(deadline) passed or the endpoint failed every call.
       type: str
       sample: cancel_requested
     error_code:

@@ -70,7 +70,7 @@ options:
     description:
       - The most seconds the whole task may take for its per-node calls (1-86400). When it passes, no new call
         is started; a call waiting to retry gives up, and every node not started is reported V(not_attempted).
-      - Without it the task is still bounded when the endpoint fails every call: once no call has succeeded
+      - Without it the task is still bounded when the endpoint fails every call. Once no call has succeeded
         for 60 seconds (and at least 8 attempts in a row failed), the task stops the same way.
         Throttling that lets some calls through does not stop it.
     type: int
@@ -160,6 +160,33 @@ instances:
     agent_version:
       description: The SSM agent version.
       type: str
+    is_latest_version:
+      description: Whether the agent is the latest version.
+      type: bool
+    platform_name:
+      description: The operating system's name.
+      type: str
+    platform_version:
+      description: The operating system's version.
+      type: str
+    association_status:
+      description: The status of the node's State Manager associations, when it has any.
+      type: str
+    last_association_execution_date:
+      description: When an association last ran on the node.
+      type: str
+    last_successful_association_execution_date:
+      description: When an association last ran successfully on the node.
+      type: str
+    association_overview:
+      description: Counts of the node's associations by status.
+      type: dict
+    source_id:
+      description: The ID of the source resource.
+      type: str
+    source_type:
+      description: The type of the source resource.
+      type: str
     tags:
       description: The node's tags as a dictionary.
       type: dict
@@ -177,7 +204,7 @@ outcomes:
       description:
         - V(deregistered), V(already_absent), V(updated), V(unchanged), V(failed) or V(not_attempted).
         - V(already_absent) means not registered in RV(outcomes[].region), the region this task looked in.
-        - V(not_attempted) means no call was sent for the node: the O(deadline) passed or the endpoint failed
+        - V(not_attempted) means no call was sent for the node, because the O(deadline) passed or the endpoint failed
           every call for a minute. Run the task again.
         - In check mode, what would happen.
       type: str

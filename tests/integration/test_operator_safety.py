@@ -89,7 +89,8 @@ def test_a_host_whose_node_is_still_registered_in_its_region_is_not_cleaned(cont
 
 def test_already_absent_names_the_region_it_looked_in(control, ansible_env):
     node = control.seed_nodes(count=1)["instance_ids"][0]
-    _result, status, result = adhoc(ansible_env, "hybridops.ssm.ssm_managed_instance", json.dumps({"instance_ids": [node], "state": "absent", "region": "eu-west-1"}))
+    args = json.dumps({"instance_ids": [node], "state": "absent", "region": "eu-west-1"})
+    _result, status, result = adhoc(ansible_env, "hybridops.ssm.ssm_managed_instance", args)
     assert status == "SUCCESS", result
     assert result["outcomes"] == [
         {"instance_id": node, "outcome": "already_absent", "region": "eu-west-1", "msg": result["outcomes"][0]["msg"]}
@@ -286,3 +287,18 @@ def test_a_missing_region_names_the_role_variable(control, ansible_env, tmp_path
     assert run.returncode != 0
     assert "decommission_hybrid_node_region is empty" in run.stdout and "Set decommission_hybrid_node_region" in run.stdout
     assert control.log() == []
+
+
+def test_info_returns_tags_when_asked(control, ansible_env):
+    tagged = control.seed_nodes(count=2, name_prefix="tagged", tags={"Site": "kiosks", "Owner": "ops"})["instance_ids"]
+    ec2 = control.seed_nodes(count=1, resource_type="EC2Instance")["instance_ids"]
+    control.clear_log()
+    _result, status, result = adhoc(ansible_env, "hybridops.ssm.ssm_managed_instance_info", json.dumps({"instance_ids": tagged + ec2, "include_tags": True}))
+    assert status == "SUCCESS", result
+    by_id = {n["instance_id"]: n for n in result["instances"]}
+    assert all(by_id[i]["tags"] == {"Site": "kiosks", "Owner": "ops"} for i in tagged)
+    assert "tags" not in by_id[ec2[0]]
+    assert result["msg"] == "3 node(s) matched"
+    assert sorted(e["params"]["ResourceId"] for e in control.log() if e["operation"] == "ListTagsForResource") == sorted(tagged)
+    _result, status, plain = adhoc(ansible_env, "hybridops.ssm.ssm_managed_instance_info", json.dumps({"instance_ids": tagged}))
+    assert status == "SUCCESS" and all("tags" not in n for n in plain["instances"])

@@ -197,8 +197,7 @@ def failure_summary(outcomes, id_key, noun, message_key):
     head = f"{len(failed)} of {len(outcomes)} {noun}(s) failed"
     if skipped:
         head += f", {len(skipped)} not attempted ({skipped[0].get(message_key)})"
-    head += f", every other {noun} was handled; each {noun}'s outcome and message are in the outcomes."
-    parts = [head]
+    parts = []
     by_code = Counter(o.get("error_code") for o in failed)
     for code, count in by_code.most_common():
         of_code = [o for o in failed if o.get("error_code") == code]
@@ -208,7 +207,7 @@ def failure_summary(outcomes, id_key, noun, message_key):
         parts.append(f"{code}: {count} ({_ids(of_code, id_key)}): {advice}")
     if skipped:
         parts.append(f"not attempted: {len(skipped)} ({_ids(skipped, id_key)})")
-    text = " ".join(parts[:1]) + (" " + "; ".join(parts[1:]) if len(parts) > 1 else "")
+    text = f"{head}, every other {noun} was handled: " + "; ".join(parts) + f". Each {noun}'s own outcome and message are in the outcomes."
     return text if len(text) <= MSG_MAX else text[:MSG_MAX - 3] + "..."
 
 

@@ -37,12 +37,12 @@ def no_task_left_behind():
 def test_the_circuit_needs_both_a_silent_window_and_a_run_of_failures():
     clock = Clock()
     budget = bulk.TaskBudget(window=60, min_attempts=8, clock=clock)
-    for _ in range(20):
+    for _attempt in range(20):
         budget.failure("ConnectionClosedError")
     assert budget.stopped() is None  # many failures, but the last success was just now
     clock.now += 61
     budget.success()
-    for _ in range(7):
+    for _attempt in range(7):
         budget.failure("ConnectionClosedError")
     clock.now += 61
     assert budget.stopped() is None  # a minute without success, but only 7 failures in a row
@@ -104,7 +104,7 @@ def test_a_call_waiting_to_retry_gives_up_when_the_circuit_opens(monkeypatch):
 def test_answers_that_are_errors_of_the_call_keep_the_circuit_closed():
     budget = bulk.start_task(window=0, min_attempts=1)
     client = ScriptedClient(deregister_managed_instance=[client_error("AccessDeniedException")] * 3)
-    for _ in range(3):
+    for _attempt in range(3):
         with pytest.raises(AnsibleSSMError):
             instances.deregister_managed_instance(client, "mi-0123456789abcdef0")
     assert budget.stopped() is None and len(client.calls) == 3
