@@ -135,7 +135,7 @@ def main():
         rounds = []
         for round_name in ("first run", "second run: nothing left to change"):
             since = len(control.log())
-            for title, args in (("retire store-0 and store-1", ("hybridops.ssm.decommission", "-i", str(inventory))),
+            for title, args in (("retire store-0 and store-1", ("hybridops.ssm.decommission", "-i", str(inventory), "-e", "decommission_hosts=hybrid_nodes")),
                                 ("sweep nodes lost for more than 30 days", ("hybridops.ssm.sweep_stale",))):
                 if run_playbook(env, f"{round_name}, {title}", *args) != 0:
                     return 1

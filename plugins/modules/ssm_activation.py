@@ -30,7 +30,9 @@ options:
   activation_ids:
     description:
       - The IDs of the activations, lower-case UUIDs such as C(0a1b2c3d-0000-4000-8000-000000000000).
-      - Each ID may appear once.
+      - Each ID may appear once. A comma-separated string is split and each ID stripped of spaces.
+      - An empty list is nothing to do (RV(ignore:changed=false), empty RV(activations), no request).
+      - Every bad ID is named in one message, grouped by what is wrong.
     type: list
     elements: str
     required: true
@@ -49,6 +51,12 @@ options:
         activations deleted while nodes were still registered with them.
     type: bool
     default: true
+  deadline:
+    description:
+      - The most seconds the whole task may take for its calls (1-86400). When it passes, no new call is
+        started and a call waiting to retry gives up.
+      - Without it the task still stops once the endpoint has failed every call for 60 seconds.
+    type: int
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -102,7 +110,7 @@ activations:
         - V(deleted) the activation was deleted (in check mode, would be deleted).
         - V(already_absent) no such activation exists (already deleted, or another account or region).
         - V(kept_in_use) nodes are still registered with it and O(only_if_unused=true); nothing was sent.
-        - V(failed) a call for this activation failed; see RV(activations[].error).
+        - V(failed) a call for this activation failed; see RV(activations[].msg).
       type: str
       sample: deleted
     registered_nodes:
@@ -117,8 +125,12 @@ activations:
       elements: str
       returned: when RV(activations[].registered_nodes) is greater than 0
       sample: [mi-0123456789abcdef0]
+    msg:
+      description: What went wrong for a failed activation and what to do (the key every module uses per item).
+      type: str
+      returned: when outcome is failed
     error:
-      description: What went wrong for a failed activation and what to do.
+      description: The same text as RV(activations[].msg), kept as an alias for playbooks written before RV(activations[].msg).
       type: str
       returned: when outcome is failed
     error_code:
@@ -126,6 +138,13 @@ activations:
       type: str
       returned: when outcome is failed
       sample: AccessDeniedException
+msg:
+  description:
+    - On success, one line counting the activations by outcome.
+    - On failure, a summary under 2,000 characters; each activation's message is in RV(activations).
+  returned: always
+  type: str
+  sample: "1 activation(s): 1 deleted"
 """
 
 from ansible.module_utils.common.warnings import warn
@@ -134,20 +153,30 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import DELETED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import ensure_activations_absent
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import failure_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import present_before_after
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
 
 def run(module):
     params = module.params
     # Every check on the options, before any request.
-    check_list("activation_ids", params["activation_ids"], ACTIVATION_ID, min_items=1)
+    params["activation_ids"] = check_list("activation_ids", params["activation_ids"], ACTIVATION_ID)
+    if params["deadline"] is not None:
+        check_range("deadline", params["deadline"], (1, DEADLINE_MAX))
+    if not params["activation_ids"]:
+        # An empty list (no activation known for the nodes) is nothing to do, not an error.
+        module.exit_json(changed=False, activations=[], msg=success_summary([], "activation", module.check_mode))
     client = ssm_client(module)
+    start_task(deadline=params["deadline"])
     changed, outcomes = ensure_activations_absent(client, params["activation_ids"], module.check_mode, only_if_unused=params["only_if_unused"])
 
     output = {"changed": changed, "activations": outcomes}
@@ -162,7 +191,7 @@ def run(module):
         warn(f"only_if_unused=false: activations {verb} while nodes are still registered with them; the nodes stay registered: {detail}")
     if failed_outcomes(outcomes):
         module.fail_json(msg=failure_summary(outcomes), **output)
-    module.exit_json(**output)
+    module.exit_json(msg=success_summary(outcomes, "activation", module.check_mode), **output)
 
 
 def main():
@@ -170,6 +199,7 @@ def main():
         activation_ids=dict(type="list", elements="str", required=True, aliases=["activation_id"]),
         state=dict(type="str", choices=["absent"], default="absent"),
         only_if_unused=dict(type="bool", default=True),
+        deadline=dict(type="int"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

@@ -48,6 +48,9 @@ options:
       - Managed node IDs, C(mi-) followed by 17 characters or EC2 IDs C(i-...). Each ID may appear once.
       - With O(command_id), cancel the command only on these nodes; every one must be a node the command targeted.
       - Without O(command_id), cancel every in-flight command on these nodes.
+      - A comma-separated string is split and each ID stripped of spaces.
+      - An empty list is nothing to do (RV(ignore:changed=false), empty RV(outcomes), no request).
+      - Every bad ID is named in one message, grouped by what is wrong.
     type: list
     elements: str
     aliases: [instance_id]
@@ -80,6 +83,12 @@ options:
       - V(true) fails the task, naming those nodes, after every node was handled.
     type: bool
     default: false
+  deadline:
+    description:
+      - The most seconds the whole task may take for its calls (1-86400). When it passes, no new call is
+        started, a call waiting to retry gives up, and the nodes not reached are reported V(not_attempted).
+      - Without it the task still stops once the endpoint has failed every call for 60 seconds.
+    type: int
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -208,17 +217,18 @@ outcomes:
         - V(completed_before_cancel) it was in flight, but finished (Success, Failed, TimedOut) before the cancel landed.
         - V(none_in_flight) the node has no command to cancel.
         - V(failed) the CancelCommand for this node failed.
+        - V(not_attempted) no CancelCommand was sent for this node, because the O(deadline) passed or the endpoint failed every call.
       type: str
       sample: cancel_requested
     error_code:
-      description: The AWS error code of a failed node.
+      description: The AWS error code of a failed node (C(NotAttempted) for a node not attempted).
       type: str
-      returned: when outcome is failed
+      returned: when outcome is failed or not_attempted
     msg:
       description:
         - What went wrong for a failed node and what to do; for a node not waited for, why.
       type: str
-      returned: when outcome is failed, or the task did not wait for the node
+      returned: when outcome is failed or not_attempted, or the task did not wait for the node
 timed_out:
   description: The nodes still unfinished when O(wait_timeout) ran out (the task then fails).
   returned: always
@@ -235,6 +245,13 @@ timed_out:
       description: The invocation's status at the deadline.
       type: str
       sample: Cancelling
+msg:
+  description:
+    - On success, one line counting the nodes by outcome.
+    - On failure, a summary under 2,000 characters (counts by error code, the first few IDs); each node's message is in RV(outcomes).
+  returned: always
+  type: str
+  sample: "2 node(s): 1 cancelled, 1 already_terminal"
 """
 
 from ansible.module_utils.common.warnings import warn
@@ -246,7 +263,12 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import describe_nodes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import ensure_cancelled
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import ensure_node_commands_cancelled
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import IDS_SHOWN
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failure_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
@@ -265,7 +287,9 @@ def validate(params):
     if params["command_id"] is not None:
         check_string("command_id", params["command_id"], COMMAND_ID)
     if params["instance_ids"] is not None:
-        check_list("instance_ids", params["instance_ids"], COMMAND_INSTANCE_ID, min_items=1)
+        params["instance_ids"] = check_list("instance_ids", params["instance_ids"], COMMAND_INSTANCE_ID)
+    if params["deadline"] is not None:
+        check_range("deadline", params["deadline"], (1, DEADLINE_MAX))
     if not params["wait"]:
         given = [name for name in ("wait_timeout", "poll_interval") if params[name] is not None]
         if given:
@@ -289,7 +313,12 @@ def validate(params):
 def run(module):
     params = module.params
     wait_timeout, poll_interval = validate(params)
+    if params["instance_ids"] == []:
+        # An empty list (a filter that matched nothing) is nothing to do, not an error, with or without command_id.
+        empty = {"command": None} if params["command_id"] is not None else {"commands": []}
+        module.exit_json(changed=False, outcomes=[], timed_out=[], msg=success_summary([], "node", module.check_mode), **empty)
     client = ssm_client(module)
+    start_task(deadline=params["deadline"])
     options = dict(check_mode=module.check_mode, wait=params["wait"], wait_timeout=wait_timeout, poll_interval=poll_interval)
     if params["command_id"] is not None:
         changed, result = ensure_cancelled(client, params["command_id"], params["instance_ids"], region=module.region, **options)
@@ -302,15 +331,14 @@ def run(module):
         output["diff"] = diff
     outcomes = result["outcomes"]
     late = completed_before_cancel(outcomes)
-    late_msg = f"{len(late)} node(s) finished before the cancel landed: {describe_nodes(late)}"
+    late_msg = f"{len(late)} node(s) finished before the cancel landed: {describe_nodes(late[:IDS_SHOWN])}{', ...' if len(late) > IDS_SHOWN else ''}"
     failures = []
     if failed_outcomes(outcomes):
-        failed = failed_outcomes(outcomes)
-        detail = "; ".join(f"{o['instance_id']} ({o.get('error_code')}: {o.get('msg')})" for o in failed)
-        failures.append(f"{len(failed)} of {len(outcomes)} node(s) failed, every other node was handled: {detail}")
+        failures.append(failure_summary(outcomes, "instance_id", "node", "msg"))
     if result["timed_out"]:
         failures.append(
-            f"wait_timeout: {len(result['timed_out'])} node(s) had not finished after {wait_timeout}s: {describe_nodes(result['timed_out'])}"
+            f"wait_timeout: {len(result['timed_out'])} node(s) had not finished after {wait_timeout}s:"
+            f" {describe_nodes(result['timed_out'][:IDS_SHOWN])}{', ...' if len(result['timed_out']) > IDS_SHOWN else ''}"
         )
     if late and params["fail_on_completed"]:
         failures.append(f"fail_on_completed: {late_msg}")
@@ -319,7 +347,7 @@ def run(module):
         warn(late_msg)
     if failures:
         module.fail_json(msg="; ".join(failures), **output)
-    module.exit_json(**output)
+    module.exit_json(msg=success_summary(outcomes, "node", module.check_mode), **output)
 
 
 def main():
@@ -331,6 +359,7 @@ def main():
         wait_timeout=dict(type="int"),
         poll_interval=dict(type="float"),
         fail_on_completed=dict(type="bool", default=False),
+        deadline=dict(type="int"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, required_one_of=[["command_id", "instance_ids"]], supports_check_mode=True)
     try:

@@ -146,11 +146,17 @@ commands:
           description: Per-plugin status, response code and output (empty unless O(details=true)).
           type: list
           elements: dict
+msg:
+  description: One line saying how many commands matched.
+  returned: always
+  type: str
+  sample: "2 command(s) matched"
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
 
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import command_to_ansible
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import list_command_invocations
@@ -229,6 +235,7 @@ def main():
     try:
         filters = filters_from(params)
         client = ssm_client(module)
+        start_task()
         commands = []
         for command in find_commands(client, params, filters):
             result = command_to_ansible(command)
@@ -238,7 +245,7 @@ def main():
             commands.append(result)
     except AnsibleSSMError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(changed=False, commands=commands)
+    module.exit_json(changed=False, commands=commands, msg=f"{len(commands)} command(s) matched")
 
 
 if __name__ == "__main__":

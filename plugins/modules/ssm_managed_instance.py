@@ -33,6 +33,10 @@ options:
       - The IDs of the nodes, C(mi-) followed by 17 lower-case hex digits, or C(eks_c:...) IDs.
       - EC2 instance IDs (C(i-...)) are refused; they cannot be deregistered.
       - Each ID may appear once.
+      - A comma-separated string is split and each ID stripped of spaces (V(mi-a, mi-b) works).
+      - An empty list is nothing to do - RV(ignore:changed=false), empty RV(outcomes), no request - so the result of
+        M(hybridops.ssm.ssm_managed_instance_info) can be passed as it is, also when it matched nothing.
+      - Every bad ID is named in one message, grouped by what is wrong (EC2 IDs, bad patterns, duplicates).
     type: list
     elements: str
     required: true
@@ -64,6 +68,14 @@ options:
         throttled calls are retried with jittered backoff.
     type: int
     default: 4
+  deadline:
+    description:
+      - The most seconds the whole task may take for its per-node calls (1-86400). When it passes, no new call
+        is started; a call waiting to retry gives up, and every node not started is reported V(not_attempted).
+      - Without it the task is still bounded when the endpoint fails every call. Once no call has succeeded
+        for 60 seconds (and at least 8 attempts in a row failed), the task stops the same way.
+        Throttling that lets some calls through does not stop it.
+    type: int
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -153,6 +165,33 @@ instances:
     agent_version:
       description: The SSM agent version.
       type: str
+    is_latest_version:
+      description: Whether the agent is the latest version.
+      type: bool
+    platform_name:
+      description: The operating system's name.
+      type: str
+    platform_version:
+      description: The operating system's version.
+      type: str
+    association_status:
+      description: The status of the node's State Manager associations, when it has any.
+      type: str
+    last_association_execution_date:
+      description: When an association last ran on the node.
+      type: str
+    last_successful_association_execution_date:
+      description: When an association last ran successfully on the node.
+      type: str
+    association_overview:
+      description: Counts of the node's associations by status.
+      type: dict
+    source_id:
+      description: The ID of the source resource.
+      type: str
+    source_type:
+      description: The type of the source resource.
+      type: str
     tags:
       description: The node's tags as a dictionary.
       type: dict
@@ -168,30 +207,55 @@ outcomes:
       type: str
     outcome:
       description:
-        - V(deregistered), V(already_absent), V(updated), V(unchanged) or V(failed).
+        - V(deregistered), V(already_absent), V(updated), V(unchanged), V(failed) or V(not_attempted).
+        - V(already_absent) means not registered in RV(outcomes[].region), the region this task looked in.
+        - V(not_attempted) means no call was sent for the node, because the O(deadline) passed or the endpoint failed
+          every call for a minute. Run the task again.
         - In check mode, what would happen.
       type: str
-    error_code:
-      description: The AWS error code (or C(NotRegistered)) of a failed node.
+    region:
+      description: The region the task looked in, for a V(already_absent) node.
       type: str
-      returned: when outcome is failed
+      returned: when outcome is already_absent
+      sample: us-east-1
+    error_code:
+      description: The AWS error code (or C(NotRegistered)) of a failed node; C(NotAttempted) for a node not attempted.
+      type: str
+      returned: when outcome is failed or not_attempted
     msg:
       description:
         - What went wrong for a failed node and what to do.
         - For a V(deregistered) node, that the answer to its deregister request was lost (connection closed
           or server error) and the retry found it no longer registered; it was registered when the task began.
+        - For an V(already_absent) node, the region looked in.
       type: str
-      returned: when outcome is failed, or deregistered after a lost answer
+      returned: when outcome is failed, not_attempted or already_absent, or deregistered after a lost answer
 timed_out:
-  description: Deregistered nodes still listed when O(wait_timeout) ran out.
-  returned: with O(state=absent)
+  description: Deregistered nodes still listed when O(wait_timeout) ran out (always empty with O(state=present)).
+  returned: always
   type: list
-  elements: str
+  elements: dict
+  contains:
+    instance_id:
+      description: The node's ID.
+      type: str
+msg:
+  description:
+    - On success, one line counting the nodes by outcome.
+    - On failure, a summary under 2,000 characters - counts by error code, the first few IDs of each, one advice
+      per code; every node's own message is in RV(outcomes).
+  returned: always
+  type: str
+  sample: "3 node(s): 2 deregistered, 1 already_absent"
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import IDS_SHOWN
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
@@ -200,7 +264,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_tags
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import is_ec2_instance_id
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent
@@ -211,17 +274,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instanc
 
 def validate(params):
     """Every check on the options, before any request."""
-    instance_ids = params["instance_ids"]
-    ec2 = [i for i in instance_ids if is_ec2_instance_id(i)]
-    if ec2:
-        raise SSMValidationError(
-            f"instance_ids: {', '.join(repr(i) for i in ec2)} {'is an EC2 instance' if len(ec2) == 1 else 'are EC2 instances'}, which SSM"
-            " cannot deregister; only hybrid managed nodes (mi-..., eks_c:...) are handled here. EC2 instances leave SSM when they"
-            " are terminated or lose their instance profile.",
-            parameter="instance_ids",
-            value=ec2,
-        )
-    check_list("instance_ids", instance_ids, MANAGED_INSTANCE_ID, min_items=1)
+    params["instance_ids"] = check_list("instance_ids", params["instance_ids"], MANAGED_INSTANCE_ID, refuse_ec2=True)
     if params["state"] == "absent":
         given = [name for name in ("iam_role", "tags") if params[name] is not None]
         if given:
@@ -242,12 +295,18 @@ def validate(params):
     check_tags("tags", params["tags"], max_items=TAGS_PER_NODE_MAX)
     check_range("concurrency", params["concurrency"], (1, MAX_CONCURRENCY))
     check_range("wait_timeout", params["wait_timeout"], (1, 86400))
+    if params["deadline"] is not None:
+        check_range("deadline", params["deadline"], (1, DEADLINE_MAX))
 
 
 def run(module):
     params = module.params
     validate(params)
+    if not params["instance_ids"]:
+        # An empty list (a filter that matched nothing, a rerun on a clean fleet) is nothing to do, not an error.
+        module.exit_json(changed=False, instances=[], outcomes=[], timed_out=[], msg=success_summary([], "node", module.check_mode))
     client = ssm_client(module)
+    start_task(deadline=params["deadline"])
     if params["state"] == "absent":
         changed, result = ensure_absent(
             client, params["instance_ids"], module.check_mode, params["concurrency"], wait=params["wait"], wait_timeout=params["wait_timeout"]
@@ -260,16 +319,18 @@ def run(module):
             client, params["instance_ids"], params["iam_role"], params["tags"], params["purge_tags"], module.check_mode, params["concurrency"]
         )
         diff = result.pop("diff")
+        result["timed_out"] = []
 
     output = {"changed": changed, **result}
     if module._diff:
         output["diff"] = diff
     if failed_outcomes(result["outcomes"]):
         module.fail_json(msg=failure_summary(result["outcomes"]), **output)
-    if result.get("timed_out"):
-        still_listed = ", ".join(result["timed_out"])
-        module.fail_json(msg=f"wait_timeout: {len(result['timed_out'])} node(s) still listed after {params['wait_timeout']}s: {still_listed}", **output)
-    module.exit_json(**output)
+    if result["timed_out"]:
+        still_listed = [t["instance_id"] for t in result["timed_out"]]
+        shown = ", ".join(still_listed[:IDS_SHOWN]) + (f", ... ({len(still_listed) - IDS_SHOWN} more)" if len(still_listed) > IDS_SHOWN else "")
+        module.fail_json(msg=f"wait_timeout: {len(still_listed)} node(s) still listed after {params['wait_timeout']}s: {shown}", **output)
+    module.exit_json(msg=success_summary(result["outcomes"], "node", module.check_mode), **output)
 
 
 def main():
@@ -282,6 +343,7 @@ def main():
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),
         concurrency=dict(type="int", default=4),
+        deadline=dict(type="int"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

@@ -22,7 +22,10 @@ author:
   - hybridops maintainers (@hybridops)
 options:
   instance_ids:
-    description: Only these node IDs (C(mi-...), C(eks_c:...) or C(i-...)).
+    description:
+      - Only these node IDs (C(mi-...), C(eks_c:...) or C(i-...)).
+      - A comma-separated string is split and each ID stripped of spaces; every bad ID is named in one message.
+      - An empty list matches no node (RV(instances) is empty and no request is made).
     type: list
     elements: str
     aliases: [instance_id]
@@ -35,7 +38,9 @@ options:
     type: str
     choices: [ManagedInstance, EC2Instance]
   activation_ids:
-    description: Only nodes registered with one of these activations.
+    description:
+      - Only nodes registered with one of these activations.
+      - An empty list matches no node (no request is made).
     type: list
     elements: str
   iam_role:
@@ -61,6 +66,12 @@ options:
   registered_before:
     description: Only nodes registered before this time; the same forms as O(last_ping_before).
     type: str
+  include_tags:
+    description:
+      - Return each hybrid node's tags in RV(instances[].tags) (one ListTagsForResource per node, C(ssm:ListTagsForResource)).
+      - EC2 instances carry no C(tags) key; SSM keeps no tags for them.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -89,10 +100,11 @@ EXAMPLES = r"""
       - 0a1b2c3d-0000-4000-8000-000000000000
     name: "edge-*"
 
-- name: Nodes tagged for retirement
+- name: Nodes tagged for retirement, with all their tags
   hybridops.ssm.ssm_managed_instance_info:
     tags:
       Lifecycle: retire
+    include_tags: true
 """
 
 RETURN = r"""
@@ -139,15 +151,74 @@ instances:
     agent_version:
       description: The SSM agent version.
       type: str
+    is_latest_version:
+      description: Whether the agent is the latest version.
+      type: bool
+    platform_name:
+      description: The operating system's name.
+      type: str
+    platform_version:
+      description: The operating system's version.
+      type: str
+    association_status:
+      description: The status of the node's State Manager associations, when it has any.
+      type: str
+    last_association_execution_date:
+      description: When an association last ran on the node.
+      type: str
+    last_successful_association_execution_date:
+      description: When an association last ran successfully on the node.
+      type: str
+    association_overview:
+      description: Counts of the node's associations by status.
+      type: dict
+    source_id:
+      description: The ID of the source resource (for nodes of other sources).
+      type: str
+    source_type:
+      description: The type of the source resource.
+      type: str
+    tags:
+      description: The node's tags as a dictionary.
+      type: dict
+      returned: with O(include_tags=true), for hybrid nodes
+      sample: {"Environment": "lab"}
+msg:
+  description: One line saying how many nodes matched.
+  returned: always
+  type: str
+  sample: "3 node(s) matched"
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ANY_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.instances import list_instance_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import selection_criteria
+
+
+def criteria_from(params):
+    """Check every option (before any request) and turn them into selection criteria; None for an empty list of IDs.
+
+    The ID lists come back with their items stripped of spaces. An empty list
+    of IDs names no node: nothing can match, so nothing is asked.
+    """
+    for option, rule in (("instance_ids", ANY_INSTANCE_ID), ("activation_ids", ACTIVATION_ID)):
+        if params[option] is not None:
+            params[option] = check_list(option, params[option], rule)
+    if params["instance_ids"] == [] or params["activation_ids"] == []:
+        return None
+    return selection_criteria(params)
 
 
 def main():
@@ -162,14 +233,34 @@ def main():
         computer_name=dict(type="str"),
         last_ping_before=dict(type="str"),
         registered_before=dict(type="str"),
+        include_tags=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
-        criteria = selection_criteria(module.params)
-        nodes = select_nodes(ssm_client(module), criteria, module.params["instance_ids"])
+        criteria = criteria_from(module.params)
+        if criteria is None:
+            module.exit_json(changed=False, instances=[], msg="0 node(s) matched (an empty list of IDs names no node)")
+        client = ssm_client(module)
+        start_task()
+        nodes = select_nodes(client, criteria, module.params["instance_ids"])
+        instances = [node_to_ansible(n) for n in nodes]
+        if module.params["include_tags"]:
+            add_tags(client, instances)
     except AnsibleSSMError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(changed=False, instances=[node_to_ansible(n) for n in nodes])
+    module.exit_json(changed=False, instances=instances, msg=f"{len(instances)} node(s) matched")
+
+
+def add_tags(client, instances):
+    """Give every hybrid node its ``tags`` (a dict); raises the first failure, since a partial answer would mislead."""
+    hybrid = [n["instance_id"] for n in instances if string_problem(MANAGED_INSTANCE_ID, n["instance_id"]) is None]
+    read = run_per_item(hybrid, lambda i: list_instance_tags(client, i))
+    for node in instances:
+        if node["instance_id"] in read:
+            tags, error = read[node["instance_id"]]
+            if error is not None:
+                raise error
+            node["tags"] = tags or {}
 
 
 if __name__ == "__main__":

@@ -182,7 +182,8 @@ def test_decommission_playbook_at_vvvv_shows_no_secret(control, endpoint, ansibl
     )
     control.clear_log()
     env = dict(without_credentials(ansible_env), **ENVIRONMENT)
-    run = run_cli(["ansible-playbook", "-vvvv", "hybridops.ssm.decommission", "-i", str(inventory), "-e", "decommission_hybrid_node_become=false",
+    run = run_cli(["ansible-playbook", "-vvvv", "hybridops.ssm.decommission", "-i", str(inventory), "-e", "decommission_hosts=hybrid_nodes",
+                   "-e", "decommission_hybrid_node_become=false",
                    "-e", "decommission_hybrid_node_delete_activation=true", "-e", "decommission_hybrid_node_command_poll_interval=0.2"], env)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert not leaks(run.stdout) and not leaks(run.stderr)

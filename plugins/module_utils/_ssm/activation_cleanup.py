@@ -48,7 +48,9 @@ def _outcome(activation_id, outcome, node_ids=None):
 
 def _failure(activation_id, error, node_ids=None):
     record = _outcome(activation_id, FAILED, node_ids)
-    record.update(error=str(error.message or error), error_code=error.code)
+    # msg, as in every module's per-item outcomes; error is kept as its alias for earlier playbooks.
+    message = str(error.message or error)
+    record.update(msg=message, error=message, error_code=error.code)
     return record
 
 
@@ -73,7 +75,7 @@ def ensure_activations_absent(client, activation_ids, check_mode, only_if_unused
     Returns (changed, outcomes): one outcome per ID, in the order given, each
     ``{activation_id, outcome, registered_nodes}`` plus ``node_ids`` (at most
     NODE_IDS_SHOWN of the nodes still registered) when there are any, and
-    ``error`` / ``error_code`` for a failed one. ``registered_nodes`` is None
+    ``msg`` (alias ``error``) / ``error_code`` for a failed one. ``registered_nodes`` is None
     for an activation that does not exist (its nodes are not looked up).
     Check mode reads only and predicts ``deleted``. Bad IDs raise
     SSMValidationError before any request; a failing DescribeActivations
@@ -100,4 +102,4 @@ def present_before_after(outcomes):
 
 def failure_summary(outcomes):
     """One sentence naming every failed activation and why, for the task's msg."""
-    return _failure_summary(outcomes, "activation_id", "activation", "error")
+    return _failure_summary(outcomes, "activation_id", "activation", "msg")

@@ -20,11 +20,15 @@ try:
 except ImportError:
     # AnsibleAWSModule reports the missing botocore
     Config = None
+    ClientError = type(None)
     _RETRYABLE_EXCEPTIONS = type(None)
 
+from ansible_collections.amazon.aws.plugins.module_utils.cloud import BackoffIterator
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from .bulk import MAX_CONCURRENCY
+from .bulk import NotAttempted
+from .bulk import task_budget
 from .constraints import REGION
 from .constraints import check_string
 from .errors import SSMValidationError
@@ -66,18 +70,38 @@ def ssm_retry(func):
 
     The backoff schedule is made afresh for every call: CloudRetry keeps it in
     one iterator per decorator, which concurrent calls (the threads of
-    run_per_item) would share, each call restarting it for every other.
+    run_per_item) would share, each call restarting it for every other. Every
+    attempt is reported to the task's budget (bulk.TaskBudget), and the sleep
+    between two attempts ends early, giving up with the last error, once the
+    task's deadline passed or the endpoint has failed every call for a while:
+    a dead endpoint then ends the task in about a minute, not after every
+    node's eight attempts.
     """
+    codes = list(SSM_RETRY_CODES + SSM_RETRY_CONNECTION_ERRORS)
 
     @functools.wraps(func)
     def per_call(*args, **kwargs):
-        retrying = SSMRetry.jittered_backoff(
-            retries=RETRY_ATTEMPTS,
-            delay=RETRY_DELAY,
-            max_delay=RETRY_MAX_DELAY,
-            catch_extra_error_codes=list(SSM_RETRY_CODES + SSM_RETRY_CONNECTION_ERRORS),
-        )
-        return retrying(func)(*args, **kwargs)
+        budget = task_budget()
+        reason = budget.stopped()
+        if reason is not None:
+            raise NotAttempted(reason)
+        sleeps = iter(BackoffIterator(delay=RETRY_DELAY, backoff=2.0, max_delay=RETRY_MAX_DELAY, jitter=True))
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = func(*args, **kwargs)
+            except Exception as error:  # pylint: disable=broad-except
+                retryable = isinstance(error, _RETRYABLE_EXCEPTIONS) and SSMRetry.found(SSMRetry.status_code_from_exception(error), codes)
+                if isinstance(error, ClientError) and not retryable:
+                    budget.success()  # SSM answered (the answer is an error of the call, not of the endpoint)
+                    raise
+                budget.failure(error_code(error))
+                if not retryable or attempt >= RETRY_ATTEMPTS or not budget.pause(next(sleeps)):
+                    raise
+            else:
+                budget.success()
+                return result
 
     return per_call
 

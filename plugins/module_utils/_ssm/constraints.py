@@ -188,14 +188,43 @@ def check_string(parameter, value, constraint):
     return value
 
 
-def check_list(parameter, values, constraint, min_items=0, max_items=None):
-    """Check a list option: item count, duplicates and every item.
+# How many items of one class an input error names before it counts the rest.
+ITEMS_SHOWN = 10
 
-    Every broken item is named in one message, so a user fixes a bad list in
-    one run rather than one item per run.
+_EC2_ADVICE = (
+    "SSM cannot deregister; only hybrid managed nodes (mi-..., eks_c:...) are handled here."
+    " EC2 instances leave SSM when they are terminated or lose their instance profile"
+)
+
+
+def _listing(values):
+    shown = ", ".join(_describe(v) for v in values[:ITEMS_SHOWN])
+    return shown + (f" and {len(values) - ITEMS_SHOWN} more" if len(values) > ITEMS_SHOWN else "")
+
+
+def normalize_list(values):
+    """A list option as given, with comma-separated strings split and every item stripped of surrounding spaces.
+
+    Ansible splits "mi-a, mi-b" on the comma only, which leaves " mi-b"; IDs never hold spaces.
+    """
+    if isinstance(values, str):
+        values = [part for part in values.split(",") if part.strip()]
+    if not isinstance(values, (list, tuple)):
+        return values
+    return [v.strip() if isinstance(v, str) else v for v in values]
+
+
+def check_list(parameter, values, constraint, min_items=0, max_items=None, refuse_ec2=False):
+    """Check a list option: item count, EC2 IDs (with ``refuse_ec2``), bad items and duplicates, all at once.
+
+    Returns the list with its items stripped of surrounding spaces. Every
+    broken item is named in one message, grouped by what is wrong with it
+    (the first ITEMS_SHOWN of each class, then a count), so a user fixes a bad
+    list in one run rather than one class of mistake per run.
     """
     if values is None:
         values = []
+    values = normalize_list(values)
     if not isinstance(values, (list, tuple)):
         raise SSMValidationError(f"{parameter}: {_describe(values)} must be a list.", parameter=parameter, value=values)
     if len(values) < min_items:
@@ -204,35 +233,29 @@ def check_list(parameter, values, constraint, min_items=0, max_items=None):
             parameter=parameter,
             value=list(values),
         )
+    classes = []
     if max_items is not None and len(values) > max_items:
-        raise SSMValidationError(
-            f"{parameter}: {len(values)} items given, at most {max_items} are allowed in one call.",
-            parameter=parameter,
-            value=list(values),
-        )
-    problems = []
-    seen = set()
-    duplicates = []
+        classes.append(f"{len(values)} items given, at most {max_items} are allowed in one call")
+    ec2, invalid, duplicates, seen = [], {}, [], set()
     for value in values:
+        if refuse_ec2 and is_ec2_instance_id(value):
+            ec2.append(value)
+            continue
         problem = string_problem(constraint, value)
         if problem:
-            problems.append(f"{_describe(value)} {problem}")
+            invalid.setdefault(problem, []).append(value)
             continue
         if value in seen and value not in duplicates:
             duplicates.append(value)
         seen.add(value)
-    if problems:
-        raise SSMValidationError(
-            f"{parameter}: {len(problems)} invalid {constraint.name}{'s' if len(problems) > 1 else ''}: " + "; ".join(problems) + ".",
-            parameter=parameter,
-            value=list(values),
-        )
+    if ec2:
+        classes.append(f"{_listing(ec2)} {'is an EC2 instance' if len(ec2) == 1 else f'({len(ec2)}) are EC2 instances'}, which {_EC2_ADVICE}")
+    for problem, bad in invalid.items():
+        classes.append(f"{len(bad)} invalid {constraint.name}{'s' if len(bad) > 1 else ''}: {_listing(bad)} {'each ' if len(bad) > 1 else ''}{problem}")
     if duplicates:
-        raise SSMValidationError(
-            f"{parameter}: each {constraint.name} may appear once; duplicated: {', '.join(repr(d) for d in duplicates)}.",
-            parameter=parameter,
-            value=list(values),
-        )
+        classes.append(f"each {constraint.name} may appear once; duplicated: {_listing(duplicates)}")
+    if classes:
+        raise SSMValidationError(f"{parameter}: " + "; ".join(classes) + ".", parameter=parameter, value=list(values))
     return list(values)
 
 

@@ -22,6 +22,7 @@ from .bulk import FAILED
 from .bulk import failure_record
 from .bulk import failure_summary as _failure_summary
 from .bulk import run_per_item
+from .bulk import task_budget
 from .client import reset_attempts
 from .client import unanswered_attempts
 from .instances import add_instance_tags
@@ -78,6 +79,16 @@ def node_to_ansible(node, tags=None):
     return result
 
 
+def absent_record(instance_id, region):
+    """The outcome of a node that is not registered in ``region``, the region this task looked in."""
+    return {
+        "instance_id": instance_id,
+        "outcome": ALREADY_ABSENT,
+        "region": region,
+        "msg": f"not registered in {region or 'the default region'} (the region looked in); a node registered in another region is not seen here",
+    }
+
+
 def deregister_outcome(client, instance_id):
     """Deregister one node that was listed; its outcome record.
 
@@ -92,7 +103,7 @@ def deregister_outcome(client, instance_id):
         return {"instance_id": instance_id, "outcome": DEREGISTERED}
     if unanswered_attempts():
         return {"instance_id": instance_id, "outcome": DEREGISTERED, "msg": ANSWER_LOST_NOTE}
-    return {"instance_id": instance_id, "outcome": ALREADY_ABSENT}
+    return absent_record(instance_id, getattr(client.meta, "region_name", None))
 
 
 def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wait_timeout=300, poll_interval=2):
@@ -100,12 +111,13 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
 
     Returns (changed, result) where result has ``instances`` (the registered
     nodes as they were), ``outcomes`` (one per ID, in the order given) and
-    ``timed_out`` (IDs still listed when ``wait`` ran out).
+    ``timed_out`` (``{instance_id}`` of each node still listed when ``wait`` ran out).
     """
     registered, unreadable = describe_instances_by_id(client, instance_ids)
     to_deregister = [i for i in instance_ids if i in registered]
+    region = getattr(client.meta, "region_name", None)
     outcomes = {i: failure_record(i, error) for i, error in unreadable.items()}
-    outcomes.update((i, {"instance_id": i, "outcome": ALREADY_ABSENT}) for i in instance_ids if i not in registered and i not in unreadable)
+    outcomes.update((i, absent_record(i, region)) for i in instance_ids if i not in registered and i not in unreadable)
 
     if check_mode:
         for instance_id in to_deregister:
@@ -116,8 +128,8 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
 
     done = [i for i in to_deregister if outcomes[i]["outcome"] == DEREGISTERED]
     timed_out = []
-    if wait and done and not check_mode:
-        timed_out = wait_until_unlisted(client, done, wait_timeout, poll_interval)
+    if wait and done and not check_mode and task_budget().stopped() is None:
+        timed_out = [{"instance_id": i} for i in wait_until_unlisted(client, done, wait_timeout, poll_interval)]
 
     result = {
         "instances": [node_to_ansible(registered[i]) for i in to_deregister],

@@ -175,9 +175,9 @@ def test_every_bad_item_is_named_in_one_message():
     assert "'bad-1'" in str(raised.value) and "'bad-2'" in str(raised.value)
 
 
-def test_a_string_where_a_list_belongs_fails():
+def test_a_value_that_is_neither_list_nor_string_fails():
     with pytest.raises(SSMValidationError, match="instance_ids: .* must be a list"):
-        c.check_list("instance_ids", MI, c.MANAGED_INSTANCE_ID)
+        c.check_list("instance_ids", {"id": MI}, c.MANAGED_INSTANCE_ID)
 
 
 @pytest.mark.parametrize(
@@ -226,3 +226,25 @@ def test_tags_count_is_capped_where_the_caller_says():
     assert c.check_tags("tags", tags) == tags  # a filter has no such cap
     with pytest.raises(SSMValidationError, match=r"tags: 51 tags given \('k0', 'k1', 'k2', \.\.\.\), a node can carry at most 50"):
         c.check_tags("tags", tags, max_items=c.TAGS_PER_NODE_MAX)
+
+
+def test_every_class_of_bad_item_is_named_in_one_message_with_counts_past_ten():
+    bad = [f"mi-{n:02d}" + "g" * 15 for n in range(12)]  # the right length, not hex
+    ids = ["i-0123456789abcdef0", *bad, MI, MI, "MI-" + HEX17]
+    with pytest.raises(SSMValidationError) as raised:
+        c.check_list("instance_ids", ids, c.MANAGED_INSTANCE_ID, refuse_ec2=True)
+    message = str(raised.value)
+    assert message.startswith("instance_ids: 'i-0123456789abcdef0' is an EC2 instance, which SSM cannot deregister;")
+    assert "13 invalid hybrid managed node IDs: 'mi-00ggggggggggggggg', " in message
+    assert "'mi-09ggggggggggggggg' and 3 more each must match" in message
+    assert f"duplicated: '{MI}'" in message
+
+
+def test_comma_separated_strings_are_split_and_stripped():
+    other = "mi-" + "1" * 17
+    assert c.check_list("instance_ids", f"{MI}, {other}", c.MANAGED_INSTANCE_ID) == [MI, other]
+    assert c.check_list("instance_ids", [MI, f" {other} "], c.MANAGED_INSTANCE_ID) == [MI, other]
+
+
+def test_an_empty_list_is_allowed_unless_items_are_required():
+    assert c.check_list("instance_ids", [], c.MANAGED_INSTANCE_ID) == []

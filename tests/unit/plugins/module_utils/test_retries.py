@@ -166,7 +166,7 @@ def test_a_node_that_vanished_on_an_answered_attempt_is_already_absent(monkeypat
     service = FakeSSMService([A, B], {A: ["throttle", "vanish"], B: ["throttle"]})
     changed, result = mi.ensure_absent(real_client(service, 3), [A, B], check_mode=False, concurrency=2)
     assert changed is True  # B
-    assert {o["instance_id"]: o for o in result["outcomes"]} == {
+    assert {o["instance_id"]: {k: o[k] for k in ("instance_id", "outcome")} for o in result["outcomes"]} == {
         A: {"instance_id": A, "outcome": "already_absent"},
         B: {"instance_id": B, "outcome": "deregistered"},
     }
@@ -176,4 +176,4 @@ def test_only_a_vanished_node_changes_nothing(monkeypatch):
     monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
     service = FakeSSMService([A], {A: ["vanish"]})
     changed, result = mi.ensure_absent(real_client(service, 3), [A], check_mode=False, concurrency=1)
-    assert changed is False and result["outcomes"] == [{"instance_id": A, "outcome": "already_absent"}]
+    assert changed is False and [(o["instance_id"], o["outcome"]) for o in result["outcomes"]] == [(A, "already_absent")]

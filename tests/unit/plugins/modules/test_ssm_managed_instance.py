@@ -63,7 +63,7 @@ def test_partial_failure_fails_after_every_node_naming_the_failed(monkeypatch, c
 def test_bad_input_fails_before_the_client_is_used(monkeypatch, capsys):
     client = ScriptedClient()
     result = run_main(monkeypatch, capsys, client, instance_ids=["i-0123456789abcdef0"], state="absent")
-    assert result["failed"] is True and "is an EC2 instance" in result["msg"]
+    assert result["failed"] is True and "'i-0123456789abcdef0' is an EC2 instance, which SSM cannot deregister" in result["msg"]
     assert client.calls == []
 
 
