@@ -59,9 +59,9 @@ options:
       - Wait until every targeted invocation has finished (V(Cancelled), or V(Success), V(Failed),
         V(TimedOut) when it finished before the cancel landed), polling ListCommandInvocations.
       - A cancel travels through the node's SSM agent. A node that is not V(Online) (its agent is gone) cannot
-        acknowledge it: its invocation stays V(Cancelling) until the agent reconnects or the command's own timeout
+        acknowledge it, and its invocation stays V(Cancelling) until the agent reconnects or the command's own timeout
         passes, hours by default. So before each poll the nodes' ping status is read (DescribeInstanceInformation,
-        one call per 50 nodes) and a node that is not V(Online), or not registered, is not waited for: its outcome is
+        one call per 50 nodes) and a node that is not V(Online), or not registered, is not waited for; its outcome is
         V(cancel_requested) with RV(outcomes[].ping_status) and a RV(outcomes[].msg) saying why, and it does not fail
         the task. A node that goes offline while waited on is set aside the same way.
     type: bool

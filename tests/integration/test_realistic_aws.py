@@ -124,10 +124,11 @@ def test_a_batch_rejected_for_one_id_fails_only_that_node(control, endpoint, ans
     tasks = []
     for index, scene in enumerate(scenes.values()):
         tasks += [
-            {"hybridops.ssm.ssm_managed_instance": {"instance_ids": scene["retire"], "state": "absent"}, "register": f"absent{index}", "ignore_errors": True},
-            {"hybridops.ssm.ssm_managed_instance": {"instance_ids": scene["keep"], "iam_role": "NewRole"}, "register": f"present{index}", "ignore_errors": True},
-            {"hybridops.ssm.ssm_managed_instance_info": {"instance_ids": scene["keep"]}, "register": f"info{index}", "ignore_errors": True},
+            {"hybridops.ssm.ssm_managed_instance": {"instance_ids": scene["retire"], "state": "absent"}, "register": f"absent{index}"},
+            {"hybridops.ssm.ssm_managed_instance": {"instance_ids": scene["keep"], "iam_role": "NewRole"}, "register": f"present{index}"},
+            {"hybridops.ssm.ssm_managed_instance_info": {"instance_ids": scene["keep"]}, "register": f"info{index}"},
         ]
+    tasks = [{**t, "ignore_errors": True} for t in tasks]
     result, results, _elapsed = run_tasks(ansible_env, tmp_path, tasks)
     assert result.returncode == 0, result.stdout[-6000:]
     log = control.log()

@@ -258,7 +258,10 @@ def test_wait_does_not_wait_for_a_node_that_is_not_online():
 def test_a_node_that_goes_offline_while_waited_on_is_set_aside():
     pings = iter([{A: "Online"}, {A: "ConnectionLost"}])
     client = _client({A: "Cancelling"}, {A: "Cancelling"})
-    client._scripts["describe_instance_information"] = [lambda **kw: _pings(**next(pings))(**kw)]
+    def describe(**kw):
+        return _pings(**next(pings))(**kw)
+
+    client._scripts["describe_instance_information"] = [describe]
     job = _job(client, [A])
     fake = FakeClock()
     assert cc.wait_until_terminal(client, [job], wait_timeout=300, poll_interval=5, clock=fake.clock, sleep=fake.sleep) == []
