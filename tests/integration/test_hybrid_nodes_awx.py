@@ -13,7 +13,7 @@ from unittest import mock
 
 import yaml
 
-from conftest import AWX_CREDENTIAL, run_runner, runner_events
+from conftest import AWX_CREDENTIAL, ROOT, run_cli, run_runner, runner_events
 
 SECRETS = [AWX_CREDENTIAL["AWS_SECRET_ACCESS_KEY"], AWX_CREDENTIAL["AWS_SECURITY_TOKEN"]]
 
@@ -106,3 +106,29 @@ def test_decommission_and_sweep_jobs_publish_their_results(control, runner_env, 
     assert sorted(summary["instance_ids"]["deregistered"]) == sorted(stale)
     assert summary["check_mode"] is False
     assert json.loads(report.read_text(encoding="utf-8")) == summary
+
+
+def test_the_documented_examples_work(control, ansible_env, tmp_path):
+    """docs/examples: the inventory source lists the lost nodes of both regions; the workflow's report
+    playbook reads the decommission's set_stats data as AWX hands it over (extra variables)."""
+    lost_eu = control.seed_nodes(2, name_prefix="eu", ping_status="ConnectionLost", last_ping_days_ago=70, tags={"site": "lyon"},
+                                 region="eu-west-1")["instance_ids"]
+    lost_us = control.seed_nodes(1, name_prefix="us", ping_status="ConnectionLost", last_ping_days_ago=70)["instance_ids"]
+    control.seed_nodes(2, name_prefix="young", ping_status="ConnectionLost", last_ping_days_ago=10)
+    control.seed_nodes(2, name_prefix="up")
+    source = tmp_path / "lost_nodes.hybrid_nodes.yml"
+    source.write_text((ROOT / "docs" / "examples" / "lost_nodes.hybrid_nodes.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_cli(["ansible-inventory", "-i", str(source), "--list"], ansible_env)
+    assert result.returncode == 0 and "Failed to parse" not in result.stderr, result.stderr[-3000:]
+    listing = plain(json.loads(result.stdout))
+    assert {v["instance_id"] for v in listing["_meta"]["hostvars"].values()} == set(lost_eu + lost_us)
+    assert set(listing["ping_ConnectionLost"]["hosts"]) == {"eu-0", "eu-1", "us-0"}
+    assert set(listing["site_lyon"]["hosts"]) == {"eu-0", "eu-1"} and set(listing["region_eu_west_1"]["hosts"]) == {"eu-0", "eu-1"}
+
+    artifacts = {"decommission_hybrid_node": {
+        "eu-0": {"instance_id": lost_eu[0], "deregistration": "deregistered"},
+        "eu-1": {"instance_id": lost_eu[1], "deregistration": "not registered"},
+    }}
+    result = run_cli(["ansible-playbook", str(ROOT / "docs" / "examples" / "decommission_report.yml"), "-e", json.dumps(artifacts)], ansible_env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f"1 of 2 hybrid node(s) deregistered: {lost_eu[0]}" in " ".join(result.stdout.split())

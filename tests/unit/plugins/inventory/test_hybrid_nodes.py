@@ -9,7 +9,8 @@ import pytest
 from ansible.errors import AnsibleParserError
 from botocore.exceptions import ClientError
 
-from ansible_collections.hybridops.ssm.plugins.inventory import hybrid_nodes as plugin
+from ansible_collections.hybridops.ssm.plugins.inventory import hybrid_nodes as inventory_plugin
+from ansible_collections.hybridops.ssm.plugins.plugin_utils import hybrid_nodes as plugin
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
@@ -174,13 +175,13 @@ def gone():
 
 
 def test_tags_are_read_for_hybrid_nodes_only_and_a_node_gone_meanwhile_is_dropped():
-    inventory = plugin.InventoryModule()
+    inventory = inventory_plugin.InventoryModule()
     nodes = [node(A), node(B), node("i-0123456789abcdef0"), node(C)]
     kept = inventory._with_tags(Tags({A: {"site": "x"}, B: {}, C: gone()}), "us-east-1", nodes)  # pylint: disable=protected-access
     assert kept == [node(A, tags={"site": "x"}), node(B, tags={}), node("i-0123456789abcdef0")]
 
 
 def test_a_failed_tag_read_fails_the_source_instead_of_reading_as_no_tags():
-    inventory = plugin.InventoryModule()
+    inventory = inventory_plugin.InventoryModule()
     with pytest.raises(AnsibleParserError, match=r"reading the tags of 1 node\(s\) in us-east-1 failed \(mi-0000000000000000b\)"):
         inventory._with_tags(Tags({A: {}, B: denied()}), "us-east-1", [node(A), node(B)])  # pylint: disable=protected-access
