@@ -86,7 +86,7 @@ def endpoint_process(tmp_path, *extra):
     command = [sys.executable, "-m", "ssm_endpoint", "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file), *extra]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
-            deadline = time.time() + 20
+            deadline = time.time() + 90  # a start-up guard only: a loaded machine may take long to import moto
             while not (port_file.exists() and port_file.read_text().strip()):
                 assert proc.poll() is None and time.time() < deadline
                 time.sleep(0.05)
