@@ -175,7 +175,7 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     seeded = control.seed_nodes(count=2, name_prefix="store")
     reachable_id, gone_id = seeded["instance_ids"]
     command = send_long_command(endpoint.url, seeded["instance_ids"])
-    control.set_invocation(command, outcome="Success", duration_steps=1000)
+    control.set_invocation(command, outcome="Success", duration_steps=1_000_000)  # in flight until cancelled, however slow the run
     control.set_clock(mode="realtime", step_interval=0.1)
     root = make_host_root(tmp_path / "node-a", reachable_id)
     inventory = "\n".join([

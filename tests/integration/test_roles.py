@@ -76,7 +76,7 @@ def fleet(control, endpoint, tmp_path):
     nodes = control.seed_nodes(count=3, name_prefix="store", ping_status="Online")["instance_ids"]
     reachable_id, gone_id, bystander_id = nodes
     command_id = send_long_command(endpoint.url, [reachable_id, gone_id, bystander_id])
-    control.set_invocation(command_id, outcome="Success", duration_steps=1000)
+    control.set_invocation(command_id, outcome="Success", duration_steps=1_000_000)  # in flight until cancelled, however slow the run
     # Invocations move a step every 0.1 s, so a cancel reaches Cancelled within a poll or two.
     control.set_clock(mode="realtime", step_interval=0.1)
     roots = {

@@ -63,7 +63,7 @@ def scene(control, endpoint):
     """Three nodes of one activation, a long command in flight on the second; invocations move every 0.1 s."""
     seeded = control.seed_nodes(count=3, name_prefix="leak", ping_status="Online")
     command_id = send_long_command(endpoint.url, [seeded["instance_ids"][1]])
-    control.set_invocation(command_id, outcome="Success", duration_steps=1000)
+    control.set_invocation(command_id, outcome="Success", duration_steps=1_000_000)  # in flight until cancelled, however slow the run
     control.set_clock(mode="realtime", step_interval=0.1)
     control.clear_log()  # the setup's own calls carry no token
     return {"nodes": seeded["instance_ids"], "activation_id": seeded["activation_id"], "command_id": command_id}
@@ -172,7 +172,7 @@ def test_decommission_playbook_at_vvvv_shows_no_secret(control, endpoint, ansibl
     """hybridops.ssm.decommission -vvvv with a session token in the environment: command cancelled, node gone, activation deleted."""
     node = control.seed_nodes(count=1, name_prefix="leak")
     command_id = send_long_command(endpoint.url, node["instance_ids"])
-    control.set_invocation(command_id, outcome="Success", duration_steps=1000)
+    control.set_invocation(command_id, outcome="Success", duration_steps=1_000_000)  # in flight until cancelled, however slow the run
     control.set_clock(mode="realtime", step_interval=0.1)
     root = make_host_root(tmp_path / "node", node["instance_ids"][0])
     inventory = tmp_path / "inventory.ini"
