@@ -204,7 +204,7 @@ def test_an_outage_mid_run_ends_in_minutes_with_a_true_outcome_for_every_node(co
     # no call was sent for a node reported not attempted
     attempted = {e["params"].get("InstanceId") for e in control.log() if e["operation"] == "DeregisterManagedInstance"}
     assert not attempted & {o["instance_id"] for o in by_outcome["not_attempted"]}
-    print(f"outage run: {elapsed:.0f}s, " + ", ".join(f"{k} {len(v)}" for k, v in by_outcome.items()))
+    print(f"outage run: {elapsed:.0f}s, msg {len(result['msg'])} characters, " + ", ".join(f"{k} {len(v)}" for k, v in by_outcome.items()))
 
 
 # --- reports that survive -----------------------------------------------------------------------
