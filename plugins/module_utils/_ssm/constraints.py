@@ -328,8 +328,16 @@ def check_tags(parameter, tags, max_items=None):
             parameter=parameter,
             value=tags,
         )
+    problems = _tag_problems(tags.items())
+    if problems:
+        raise SSMValidationError(f"{parameter}: " + "; ".join(problems) + ".", parameter=parameter, value=tags)
+    return tags
+
+
+def _tag_problems(pairs):
+    """What is wrong with each (key, value) pair, in order, each problem once."""
     problems = []
-    for key, value in tags.items():
+    for key, value in pairs:
         key_problem = _tag_text_problem(key, TAG_KEY)
         if key_problem:
             problems.append(f"key {key!r} {key_problem}")
@@ -338,9 +346,7 @@ def check_tags(parameter, tags, max_items=None):
         value_problem = _tag_text_problem(value, TAG_VALUE)
         if value_problem:
             problems.append(f"value {value!r} of key {key!r} {value_problem}")
-    if problems:
-        raise SSMValidationError(f"{parameter}: " + "; ".join(problems) + ".", parameter=parameter, value=tags)
-    return tags
+    return list(dict.fromkeys(problems))
 
 
 def check_tag_filters(parameter, tags):
@@ -349,7 +355,7 @@ def check_tag_filters(parameter, tags):
         return None
     if not isinstance(tags, dict):
         raise SSMValidationError(f"{parameter}: {_describe(tags)} must be a dictionary of tag keys to values.", parameter=parameter, value=tags)
-    single = {}
+    pairs = []
     for key, value in tags.items():
         if isinstance(value, (list, tuple)):
             if not 1 <= len(value) <= TAG_FILTER_VALUES_MAX:
@@ -358,22 +364,12 @@ def check_tag_filters(parameter, tags):
                     parameter=parameter,
                     value=tags,
                 )
-            for index, item in enumerate(value):
-                single[(key, index)] = item
+            pairs.extend((key, item) for item in value)
         else:
-            single[(key, 0)] = value
-    problems = []
-    for (key, _index), value in single.items():
-        key_problem = _tag_text_problem(key, TAG_KEY)
-        if key_problem:
-            problems.append(f"key {key!r} {key_problem}")
-        elif key.lower().startswith(_TAG_RESERVED_PREFIX):
-            problems.append(f"key {key!r} uses the prefix 'aws:', which AWS reserves")
-        value_problem = _tag_text_problem(value, TAG_VALUE)
-        if value_problem:
-            problems.append(f"value {value!r} of key {key!r} {value_problem}")
+            pairs.append((key, value))
+    problems = _tag_problems(pairs)
     if problems:
-        raise SSMValidationError(f"{parameter}: " + "; ".join(dict.fromkeys(problems)) + ".", parameter=parameter, value=tags)
+        raise SSMValidationError(f"{parameter}: " + "; ".join(problems) + ".", parameter=parameter, value=tags)
     return tags
 
 
