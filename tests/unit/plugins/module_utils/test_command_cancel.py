@@ -258,6 +258,7 @@ def test_wait_does_not_wait_for_a_node_that_is_not_online():
 def test_a_node_that_goes_offline_while_waited_on_is_set_aside():
     pings = iter([{A: "Online"}, {A: "ConnectionLost"}])
     client = _client({A: "Cancelling"}, {A: "Cancelling"})
+
     def describe(**kw):
         return _pings(**next(pings))(**kw)
 
