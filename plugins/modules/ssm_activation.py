@@ -50,6 +50,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - hybridops.ssm.pacing
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -170,6 +171,7 @@ def main():
         activation_ids=dict(type="list", elements="str", required=True, aliases=["activation_id"]),
         state=dict(type="str", choices=["absent"], default="absent"),
         only_if_unused=dict(type="bool", default=True),
+        max_calls_per_second=dict(type="float"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

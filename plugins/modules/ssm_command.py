@@ -73,6 +73,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - hybridops.ssm.pacing
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -315,6 +316,7 @@ def main():
         wait_timeout=dict(type="int"),
         poll_interval=dict(type="float"),
         fail_on_completed=dict(type="bool", default=False),
+        max_calls_per_second=dict(type="float"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, required_one_of=[["command_id", "instance_ids"]], supports_check_mode=True)
     try:

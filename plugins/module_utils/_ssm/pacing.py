@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Client-side pacing shared by every thread of one module run: sit at the account's rate limit, not above it.
+
+SSM throttles each API with a token bucket per account and region, shared by every client of the account,
+and publishes no numbers; a throttled call answers ThrottlingException, "Rate exceeded" (AWS API reference,
+common errors). Every throttled call is a call taken from that shared bucket, so a bulk run that bounces off
+the limit slows every other SSM client of the account while it runs.
+
+``Pacer`` gives each HTTP attempt a time slot before it is sent (botocore ``before-send``) and learns from each
+answer (``needs-retry``):
+
+* unpaced until the first throttled answer (a run that is never throttled is never slowed);
+* on the first throttled answer, half the rate the run was sending at; on later ones, down to just under the
+  rate of successful calls over the last second (when throttled, that is what the service grants), by at
+  most half and at least 10 %; an answer to a call sent before the last cut teaches nothing new;
+* throttled while already at or below the rate of successful calls: the throttling is not this run's pace
+  (another client, or throttling that does not follow the rate): cut gently, at most once a second;
+* between cuts the rate grows 3 % a second, probing for headroom;
+* never below a quarter of the best one-second success rate seen, nor 0.5 a second;
+* ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
+
+Waiting for a slot is not an attempt: it happens before the request is sent, so it uses no retry of
+botocore's nor of ``client.ssm_retry``, and no timeout runs meanwhile.
+"""
+
+import collections
+import math
+import threading
+import time
+
+# SSM's and other AWS services' throttling codes (botocore's standard retry mode lists the same family).
+THROTTLING_CODES = frozenset(
+    ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException")
+)
+
+FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled answer
+MAX_CUT = 0.5  # a cut never takes more than half
+GENTLE_CUT = 0.9  # a cut takes at least 10 %
+UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
+GROWTH = 0.03  # per second between cuts
+RECOVERY = 1.0  # seconds: throttled again sooner, at or under the success rate: not this run's pace
+WINDOW = 1.0  # seconds of successful calls the estimates look at
+FLOOR_SHARE = 0.25  # of the best one-second success rate
+MIN_RATE = 0.5  # calls per second
+
+
+class Pacer:
+    """One run's pace: time slots for attempts, and the rate they follow. Thread-safe."""
+
+    def __init__(self, max_rate=None, clock=time.monotonic, sleep=time.sleep):
+        self.max_rate = float(max_rate) if max_rate else None
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._base = self.max_rate  # the rate at the last cut (None: unpaced)
+        self._cut_at = clock()
+        self._next_slot = 0.0
+        self._started = None
+        self._sent = collections.deque()
+        self._ok = collections.deque()
+        self._best = 0.0
+        self.cuts = 0
+        self.waited = 0.0
+
+    def rate(self, now=None):
+        """Calls per second allowed now; None while unpaced."""
+        if self._base is None:
+            return None
+        now = self._clock() if now is None else now
+        rate = self._base * math.exp(GROWTH * max(0.0, now - self._cut_at))
+        return min(rate, self.max_rate) if self.max_rate else rate
+
+    def slot(self):
+        """Reserve the next time slot (``now`` when unpaced); returns (slot time, now)."""
+        with self._lock:
+            now = self._clock()
+            if self._started is None:
+                self._started = now
+            rate = self.rate(now)
+            slot = now if rate is None else max(now, self._next_slot)
+            if rate is not None:
+                self._next_slot = slot + 1.0 / rate
+            self._sent.append(slot)
+            return slot, now
+
+    def wait(self):
+        """Block until this attempt's slot; returns the time the attempt is sent at."""
+        slot, now = self.slot()
+        if slot > now:
+            self._sleep(slot - now)
+            self.waited += slot - now
+        return slot
+
+    def _per_second(self, stamps, now):
+        while stamps and stamps[0] <= now - WINDOW:
+            stamps.popleft()
+        return len(stamps) / min(WINDOW, max(0.25, now - self._started))
+
+    def answered(self, sent_at, throttled):
+        """Learn from the answer to an attempt sent at ``sent_at``."""
+        with self._lock:
+            now = self._clock()
+            if self._started is None:
+                self._started = now
+            if not throttled:
+                self._ok.append(now)
+                if now - self._started >= WINDOW:
+                    self._best = max(self._best, self._per_second(self._ok, now))
+                return
+            if sent_at < self._cut_at and self._base is not None:
+                return  # sent before the last cut: nothing new
+            granted = self._per_second(self._ok, now)
+            current = self.rate(now)
+            if current is None:
+                new = FIRST_CUT * self._per_second(self._sent, now)
+            elif granted < current:
+                new = max(MAX_CUT * current, min(GENTLE_CUT * current, UNDER_GRANTED * granted))
+            elif now - self._cut_at >= RECOVERY:
+                new = GENTLE_CUT * current
+            else:
+                return
+            self._base = max(MIN_RATE, FLOOR_SHARE * self._best, new)
+            if self.max_rate:
+                self._base = min(self._base, self.max_rate)
+            self._cut_at = now
+            self._next_slot = max(self._next_slot, now)
+            self.cuts += 1
+
+
+def is_throttling(response=None, caught_exception=None):
+    """True when botocore's answer to one attempt is a throttling error."""
+    if caught_exception is not None or not response:
+        return False
+    http, parsed = response
+    if getattr(http, "status_code", None) == 429:
+        return True
+    code = ((parsed or {}).get("Error") or {}).get("Code")
+    return code in THROTTLING_CODES
+
+
+class _Sent(threading.local):
+    """Per thread: when its attempt in flight was sent (each thread has one attempt in flight at a time)."""
+
+    at = 0.0
+
+
+def attach(client, max_calls_per_second=None):
+    """Pace every attempt of ``client`` (and so every thread sharing it); returns the Pacer."""
+    pacer = Pacer(max_calls_per_second)
+    sent = _Sent()
+
+    def before_send(**kwargs):
+        del kwargs
+        sent.at = pacer.wait()
+
+    def after_attempt(response=None, caught_exception=None, **kwargs):
+        del kwargs
+        pacer.answered(sent.at, is_throttling(response, caught_exception))
+
+    client.meta.events.register("before-send.ssm", before_send, unique_id="hybridops.ssm.pacing.before_send")
+    client.meta.events.register("needs-retry.ssm", after_attempt, unique_id="hybridops.ssm.pacing.after_attempt")
+    return pacer
