@@ -24,7 +24,7 @@ demo: bootstrap
 
 # Fleet-sized decommission against the boto3 floor (issue #6): a table, and build/bench/results.json.
 bench: bootstrap
-	@$(BIN)/python tools/bench.py
+	@$(BIN)/python tools/bench.py $(if $(CASES),--cases $(CASES))
 
 clean:
 	rm -rf build tests/output
