@@ -15,6 +15,11 @@ endpoint state:
 3. the no-op rerun of the bulk task on the same (already gone) 1,000 nodes.
 4. cancelling one command on 500 nodes in one task, with ``wait``.
 5. API calls per node in every case, from the endpoint's request log.
+6. the rate-limited cases (tools/bench/paced.py): the same deregistration
+   against a token bucket per operation (10, 20 or 50 calls/s, burst 20) with
+   every call held 20 ms, for the module at its defaults, a boto3 script in
+   botocore's standard and in its adaptive retry mode, the AWS CLI loop, and
+   the module capped by ``max_calls_per_second``; one run each (30-50 s).
 
 The floor of a playbook task is an ``ansible-playbook`` run of one
 ``ansible.builtin.ping`` task (what any playbook costs and no module can
@@ -22,8 +27,10 @@ change) plus the boto3 script as a process (python start-up, boto3 import,
 client, calls). The ratio of the playbook to the script alone is reported
 too; docs/performance.md explains both.
 
-Every command runs once as a warm-up that is not counted, then several times;
-the medians are reported. Prints a table with the targets of issue #6 and
+Every command of cases 1-4 runs once as a warm-up that is not counted, then
+several times (3 by default, 1 for the loops); the medians are reported.
+``--cases`` (``make bench CASES=...``) runs a subset: one_node, bulk, loops,
+cancel, rate20, rate10, rate50, cap10. Prints a table with the targets of issue #6 and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
 
@@ -31,7 +38,7 @@ asserted anywhere in the test suite.
 long before answering (its fault-injection latency), to see the same cases at
 something like AWS's own per-call latency instead of a loopback's.
 
-Usage: bench.py [--runs N] [--loop-runs N] [--bulk N] [--loop N] [--cancel N] [--latency-ms MS] [--output FILE]
+Usage: bench.py [--cases A,B] [--runs N] [--loop-runs N] [--bulk N] [--loop N] [--cancel N] [--latency-ms MS] [--output FILE]
 """
 
 import argparse

@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 178 (114 module rows, 64 role rows). The options amazon.aws adds to every module (region,
+Rows: 183 (119 module rows, 64 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/client.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -109,6 +109,10 @@ MANAGED_INSTANCE = rows("ssm_managed_instance", {"instance_ids": [MI]}, [
     ("concurrency zero", {"concurrency": 0}, ["concurrency: 0", "must be an integer from 1 to 20"]),
     ("concurrency above 20", {"concurrency": 21}, ["concurrency: 21", "from 1 to 20"]),
     ("concurrency not an integer", {"concurrency": "four"}, bad_int("concurrency", "four")),
+    ("max_calls_per_second zero", {"state": "absent", "max_calls_per_second": 0},
+     ["max_calls_per_second: 0.0 (float)", "must be a number of calls per second from 0.1 to 1000"]),
+    ("max_calls_per_second above 1000", {"state": "absent", "max_calls_per_second": 5000}, ["max_calls_per_second: 5000.0 (float)", "from 0.1 to 1000"]),
+    ("max_calls_per_second not a number", {"state": "absent", "max_calls_per_second": "fast"}, bad_float("max_calls_per_second")),
     ("unknown option", {"instnace_state": "absent"}, unknown("ssm_managed_instance", "instnace_state")),
     # amazon.aws's common options, checked by client.check_connection for every module
     ("validate_certs not a boolean", {"validate_certs": "maybe"}, bad_bool("validate_certs")),
@@ -144,6 +148,7 @@ MANAGED_INSTANCE_INFO = rows("ssm_managed_instance_info", {}, [
 ])
 
 COMMAND = rows("ssm_command", {"command_id": CMD}, [
+    ("max_calls_per_second negative", {"max_calls_per_second": -2}, ["max_calls_per_second: -2.0 (float)", "from 0.1 to 1000"]),
     ("command ID too short", {"command_id": CMD[:-1]}, ["command_id: ", f"'{CMD[:-1]}'", "exactly 36 characters long, not 35"]),
     ("command ID too long", {"command_id": CMD + "0"}, ["command_id: ", f"'{CMD}0'", "exactly 36 characters long, not 37"]),
     ("empty command ID", {"command_id": ""}, ["command_id: ''", "exactly 36 characters long, not 0"]),
@@ -192,6 +197,7 @@ COMMAND_INFO = rows("ssm_command_info", {}, [
 ])
 
 ACTIVATION = rows("ssm_activation", {"activation_ids": [ACT]}, [
+    ("max_calls_per_second not a finite number", {"max_calls_per_second": "nan"}, ["max_calls_per_second: nan (float)", "from 0.1 to 1000"]),
     ("no UUID", {"activation_ids": ["not-a-uuid"]}, ["activation_ids: ", "'not-a-uuid'", "lower-case UUID"]),
     ("upper-case UUID", {"activation_ids": [ACT.upper()]}, ["activation_ids: ", f"'{ACT.upper()}'", "must match"]),
     ("a node ID instead of an activation ID", {"activation_ids": [MI]}, ["activation_ids: ", f"'{MI}'", "activation ID"]),
@@ -331,7 +337,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (178, 114, 64), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (183, 119, 64), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

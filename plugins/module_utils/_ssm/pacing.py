@@ -14,9 +14,12 @@ the limit slows every other SSM client of the account while it runs.
 answer (``needs-retry``):
 
 * unpaced until the first throttled answer (a run that is never throttled is never slowed);
-* on the first throttled answer, half the rate the run was sending at; on later ones, down to just under the
-  rate of successful calls over the last second (when throttled, that is what the service grants), by at
-  most half and at least 10 %; an answer to a call sent before the last cut teaches nothing new;
+* on a throttled answer, down to just under the rate of successful calls over the last second (when
+  throttled, that is what the service grants), by at most half and at least 10 %; before a full second of
+  answers (a bucket's burst would inflate that rate) the rate of successful calls since the first throttled
+  answer stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first cut halves the rate
+  the run was sending at and later ones wait for evidence; an answer to a call sent before the last cut
+  teaches nothing new;
 * throttled while already at or below the rate of successful calls: the throttling is not this run's pace
   (another client, or throttling that does not follow the rate): cut gently, at most once a second;
 * between cuts the rate grows 3 % a second, probing for headroom;
@@ -44,6 +47,7 @@ UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's b
 GROWTH = 0.03  # per second between cuts
 RECOVERY = 1.0  # seconds: throttled again sooner, at or under the success rate: not this run's pace
 WINDOW = 1.0  # seconds of successful calls the estimates look at
+MIN_EVIDENCE = 0.25  # seconds of answers after the first throttled one before they stand in for a full window
 FLOOR_SHARE = 0.25  # of the best one-second success rate
 MIN_RATE = 0.5  # calls per second
 
@@ -63,6 +67,8 @@ class Pacer:
         self._sent = collections.deque()
         self._ok = collections.deque()
         self._best = 0.0
+        self._first_throttle = None
+        self._ok_since_throttle = 0
         self.cuts = 0
         self.waited = 0.0
 
@@ -100,6 +106,14 @@ class Pacer:
             stamps.popleft()
         return len(stamps) / min(WINDOW, max(0.25, now - self._started))
 
+    def _granted(self, now):
+        """Successful calls per second lately, or None while there is not enough evidence."""
+        if now - self._started >= WINDOW:
+            return self._per_second(self._ok, now)
+        if self._first_throttle is not None and now - self._first_throttle >= MIN_EVIDENCE:
+            return self._ok_since_throttle / (now - self._first_throttle)
+        return None
+
     def answered(self, sent_at, throttled):
         """Learn from the answer to an attempt sent at ``sent_at``."""
         with self._lock:
@@ -108,15 +122,24 @@ class Pacer:
                 self._started = now
             if not throttled:
                 self._ok.append(now)
+                if self._first_throttle is not None:
+                    self._ok_since_throttle += 1
                 if now - self._started >= WINDOW:
                     self._best = max(self._best, self._per_second(self._ok, now))
                 return
+            if self._first_throttle is None:
+                self._first_throttle = now
             if sent_at < self._cut_at and self._base is not None:
                 return  # sent before the last cut: nothing new
-            granted = self._per_second(self._ok, now)
+            granted = self._granted(now)
             current = self.rate(now)
             if current is None:
-                new = FIRST_CUT * self._per_second(self._sent, now)
+                sending = self._per_second(self._sent, now)
+                new = FIRST_CUT * sending
+                if granted is not None:
+                    new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
+            elif granted is None:
+                return  # wait for evidence
             elif granted < current:
                 new = max(MAX_CUT * current, min(GENTLE_CUT * current, UNDER_GRANTED * granted))
             elif now - self._cut_at >= RECOVERY:

@@ -59,13 +59,36 @@ def test_unpaced_until_the_first_throttle():
     assert p.rate() is None and fake.slept == [] and p.cuts == 0
 
 
-def test_first_throttle_halves_the_rate_the_run_was_sending_at():
+def test_an_early_first_throttle_halves_the_rate_the_run_was_sending_at():
     p, fake = pacer()
-    send_and_answer(p, fake, 40, 0.025)  # 40 a second
-    at = p.wait()
-    p.answered(at, throttled=True)
-    assert p.rate() == pytest.approx(0.5 * 40, rel=0.05)
+    send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second: no full second of evidence yet
+    p.answered(p.wait(), throttled=True)
+    assert p.rate() == pytest.approx(0.5 * 21 / 0.5)  # 21 calls sent in half a second
     assert p.cuts == 1
+    p.answered(p.wait(), throttled=True)  # no evidence yet either: wait for it rather than cut again
+    assert p.cuts == 1
+
+
+def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least_10_percent():
+    p, fake = pacer()
+    send_and_answer(p, fake, 60, 0.025)  # a second and a half at 40 a second, all granted
+    p.answered(p.wait(), throttled=True)
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 40, rel=0.05)
+
+
+def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
+    p, fake = pacer(max_rate=30)
+    for _ in range(3):
+        p.answered(fake.now, throttled=False)
+        fake.advance(0.04)
+    p.answered(fake.now, throttled=True)  # the first throttled answer, no evidence yet: no cut
+    assert p.cuts == 0
+    for _ in range(6):  # 0.3 s after it: 6 granted, 20 a second
+        fake.advance(0.05)
+        p.answered(fake.now, throttled=False)
+    p.answered(fake.now, throttled=True)
+    assert p.cuts == 1
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 20, rel=0.01)
 
 
 def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
@@ -183,7 +206,7 @@ def test_attach_registers_one_pace_on_the_client_for_every_attempt():
     before_send, after_attempt = events["before-send.ssm"][0], events["needs-retry.ssm"][0]
     assert before_send(request=None) is None  # a value would be taken as the HTTP response
     assert after_attempt(response=response(400, "ThrottlingException"), attempts=1) is None  # never decides a retry
-    assert p.cuts == 1 and p.rate() < 5
+    assert p.rate() == 5  # paced at the cap from the first call; one throttled answer is no evidence yet
 
 
 @pytest.mark.parametrize("value", [0.1, 1, 10.5, 1000])
