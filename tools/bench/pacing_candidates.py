@@ -1,7 +1,7 @@
 """Measure the pacing candidates side by side against one rate-limited endpoint (how pacing.py was chosen).
 
     PYTHONPATH=build/collections:tests .venv/bin/python tools/bench/pacing_candidates.py [--nodes 1000] [--rate 20]
-        [--burst 20] [--latency-ms 20] [--concurrency 4] [--candidates jittered,adaptive,bucket]
+        [--burst 20] [--latency-ms 20] [--concurrency 4] [--candidates jittered,adaptive,bucket] [--throttle-rate 0.3 --no-limit]
 
 Each candidate deregisters the same number of freshly seeded nodes with the collection's own code
 (module_utils: ``ensure_absent``, ``ssm_retry`` and the error handlers), in this process, on one client
@@ -68,6 +68,8 @@ def main(argv):
     parser.add_argument("--latency-ms", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--candidates", default="jittered,adaptive,bucket")
+    parser.add_argument("--throttle-rate", type=float, default=0.0, help="also throttle this share of calls at random (the fault soak's mix)")
+    parser.add_argument("--no-limit", action="store_true", help="no token bucket (with --throttle-rate: throttling that does not follow the rate)")
     args = parser.parse_args(argv[1:])
     url_file = ROOT / "build" / "bench" / "candidates.url"
     url_file.parent.mkdir(parents=True, exist_ok=True)
@@ -81,8 +83,9 @@ def main(argv):
             control = EndpointControl(url)
             for candidate in args.candidates.split(","):
                 control.reset()
-                control.set_faults(operation="*", latency_ms=args.latency_ms)
-                control.set_rate_limit("*", rate=args.rate, burst=args.burst)
+                control.set_faults(operation="*", latency_ms=args.latency_ms, throttle_rate=args.throttle_rate, seed=7)
+                if not args.no_limit:
+                    control.set_rate_limit("*", rate=args.rate, burst=args.burst)
                 ids = control.seed_nodes(args.nodes)["instance_ids"]
                 control.clear_log()
                 client = client_for(url, candidate)

@@ -15,15 +15,17 @@ answer (``needs-retry``):
 
 * unpaced until the first throttled answer (a run that is never throttled is never slowed);
 * on a throttled answer, down to just under the rate of successful calls over the last second (when
-  throttled, that is what the service grants), by at most half and at least 10 %; before a full second of
+  throttled, that is what the service grants), by at least 10 %; before a full second of
   answers (a bucket's burst would inflate that rate) the rate of successful calls since the first throttled
   answer stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first cut halves the rate
   the run was sending at and later ones wait for evidence; an answer to a call sent before the last cut
   teaches nothing new;
-* throttled while already at or below the rate of successful calls: the throttling is not this run's pace
-  (another client, or throttling that does not follow the rate): cut gently, at most once a second;
+* after a cut, the next one waits RECOVERY seconds, so the rate of successful calls is measured entirely at the
+  new pace; if it fell about in proportion to a cut of 20 % or more, slowing down only lost calls and SSM's
+  throttling does not follow this run's rate (throttling at random, or a bucket drained by others): no further
+  cut; where it held, the service's bucket binds and the next cut follows it;
 * between cuts the rate grows 3 % a second, probing for headroom;
-* never below a quarter of the best one-second success rate seen, nor 0.5 a second;
+* never below a quarter of the most calls granted in any one second, nor 0.5 a second;
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
 
 Waiting for a slot is not an attempt: it happens before the request is sent, so it uses no retry of
@@ -41,14 +43,15 @@ THROTTLING_CODES = frozenset(
 )
 
 FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled answer
-MAX_CUT = 0.5  # a cut never takes more than half
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
 GROWTH = 0.03  # per second between cuts
 RECOVERY = 1.0  # seconds: throttled again sooner, at or under the success rate: not this run's pace
 WINDOW = 1.0  # seconds of successful calls the estimates look at
 MIN_EVIDENCE = 0.25  # seconds of answers after the first throttled one before they stand in for a full window
-FLOOR_SHARE = 0.25  # of the best one-second success rate
+FLOOR_SHARE = 0.25  # of the most calls granted in one second
+PROPORTIONAL = 0.5  # granted fell by more than this share of a cut's own size: the cut only lost calls
+TESTED_CUT = 0.8  # only cuts of 20 % or more are tested so (a gentle one is within a burst's noise)
 MIN_RATE = 0.5  # calls per second
 
 
@@ -69,6 +72,8 @@ class Pacer:
         self._best = 0.0
         self._first_throttle = None
         self._ok_since_throttle = 0
+        self._granted_at_cut = None  # the granted rate the last cut followed (None: a blind first cut)
+        self._cut_factor = 1.0
         self.cuts = 0
         self.waited = 0.0
 
@@ -101,10 +106,20 @@ class Pacer:
             self.waited += slot - now
         return slot
 
-    def _per_second(self, stamps, now):
+    @staticmethod
+    def _count(stamps, now):
         while stamps and stamps[0] <= now - WINDOW:
             stamps.popleft()
-        return len(stamps) / min(WINDOW, max(0.25, now - self._started))
+        return len(stamps)
+
+    def _per_second(self, stamps, now):
+        return self._count(stamps, now) / min(WINDOW, max(0.25, now - self._started))
+
+    def _proportional(self, granted):
+        """The granted rate fell about in proportion to the last cut (of 20 % or more): the cut only lost calls."""
+        if self._granted_at_cut is None or self._cut_factor > TESTED_CUT:
+            return False
+        return granted < self._granted_at_cut * (1.0 - PROPORTIONAL * (1.0 - self._cut_factor))
 
     def _granted(self, now):
         """Successful calls per second lately, or None while there is not enough evidence."""
@@ -124,8 +139,7 @@ class Pacer:
                 self._ok.append(now)
                 if self._first_throttle is not None:
                     self._ok_since_throttle += 1
-                if now - self._started >= WINDOW:
-                    self._best = max(self._best, self._per_second(self._ok, now))
+                self._best = max(self._best, self._count(self._ok, now))
                 return
             if self._first_throttle is None:
                 self._first_throttle = now
@@ -140,12 +154,16 @@ class Pacer:
                     new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
             elif granted is None:
                 return  # wait for evidence
+            elif self._granted_at_cut is not None and now - self._cut_at < RECOVERY:
+                return  # the last cut is not measured yet
+            elif self._proportional(granted):
+                return  # slowing down only lost calls: not this run's pace
             elif granted < current:
-                new = max(MAX_CUT * current, min(GENTLE_CUT * current, UNDER_GRANTED * granted))
-            elif now - self._cut_at >= RECOVERY:
-                new = GENTLE_CUT * current
+                new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
             else:
-                return
+                new = GENTLE_CUT * current
+            self._granted_at_cut = granted
+            self._cut_factor = new / current if current else 1.0
             self._base = max(MIN_RATE, FLOOR_SHARE * self._best, new)
             if self.max_rate:
                 self._base = min(self._base, self.max_rate)
