@@ -20,10 +20,13 @@ answer (``needs-retry``):
   answer stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first cut halves the rate
   the run was sending at and later ones wait for evidence; an answer to a call sent before the last cut
   teaches nothing new;
-* after a cut, the next one waits RECOVERY seconds, so the rate of successful calls is measured entirely at the
-  new pace; if it fell about in proportion to a cut of 20 % or more, slowing down only lost calls and SSM's
-  throttling does not follow this run's rate (throttling at random, or a bucket drained by others): no further
-  cut; where it held, the service's bucket binds and the next cut follows it;
+* after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; if a fifth or more
+  of the answers were throttled before a cut and the share of calls granted did not rise after it (by
+  IMPROVED, over at least EPOCH_ANSWERS answers), slowing down did not
+  help: SSM's throttling does not follow this run's rate (throttling at random, or a bucket drained by others),
+  so no further cut until it does; where the share rose, the service's bucket binds and the next cut follows it;
+* no cut while the run sends at less than half its pace (one call at a time, or sleeping between retries):
+  the pace is not what SSM throttled;
 * between cuts the rate grows 3 % a second, probing for headroom;
 * never below a quarter of the most calls granted in any one second, nor 0.5 a second;
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
@@ -46,12 +49,14 @@ FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled an
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
 GROWTH = 0.03  # per second between cuts
-RECOVERY = 1.0  # seconds: throttled again sooner, at or under the success rate: not this run's pace
+RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
 WINDOW = 1.0  # seconds of successful calls the estimates look at
 MIN_EVIDENCE = 0.25  # seconds of answers after the first throttled one before they stand in for a full window
 FLOOR_SHARE = 0.25  # of the most calls granted in one second
-PROPORTIONAL = 0.5  # granted fell by more than this share of a cut's own size: the cut only lost calls
-TESTED_CUT = 0.8  # only cuts of 20 % or more are tested so (a gentle one is within a burst's noise)
+IMPROVED = 0.05  # the granted share of answers must rise this much after a cut for the next one
+EPOCH_ANSWERS = 8  # answers after a cut before its effect is judged
+JUDGED_SHARE = 0.8  # only a cut made while a fifth or more of the answers were throttled is judged so
+BINDING = 0.5  # a pace the run sends at less than half of is not what SSM throttles: no cut
 MIN_RATE = 0.5  # calls per second
 
 
@@ -72,8 +77,9 @@ class Pacer:
         self._best = 0.0
         self._first_throttle = None
         self._ok_since_throttle = 0
-        self._granted_at_cut = None  # the granted rate the last cut followed (None: a blind first cut)
-        self._cut_factor = 1.0
+        self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
+        self._share_before = None  # granted share of the answers in the epoch before the last cut
+        self._blind = False  # the last cut was the first, blind one (no evidence to measure it against)
         self.cuts = 0
         self.waited = 0.0
 
@@ -115,11 +121,12 @@ class Pacer:
     def _per_second(self, stamps, now):
         return self._count(stamps, now) / min(WINDOW, max(0.25, now - self._started))
 
-    def _proportional(self, granted):
-        """The granted rate fell about in proportion to the last cut (of 20 % or more): the cut only lost calls."""
-        if self._granted_at_cut is None or self._cut_factor > TESTED_CUT:
-            return False
-        return granted < self._granted_at_cut * (1.0 - PROPORTIONAL * (1.0 - self._cut_factor))
+    def _improved(self):
+        """The granted share of answers rose after the last cut (or cannot be judged yet, or nothing to compare)."""
+        answers = sum(self._epoch)
+        if self._share_before is None or self._share_before > JUDGED_SHARE or answers < EPOCH_ANSWERS:
+            return True
+        return self._epoch[0] / answers >= self._share_before + IMPROVED or self._epoch[0] == answers
 
     def _granted(self, now):
         """Successful calls per second lately, or None while there is not enough evidence."""
@@ -135,6 +142,8 @@ class Pacer:
             now = self._clock()
             if self._started is None:
                 self._started = now
+            if sent_at >= self._cut_at or self._base is None:
+                self._epoch[1 if throttled else 0] += 1
             if not throttled:
                 self._ok.append(now)
                 if self._first_throttle is not None:
@@ -154,16 +163,21 @@ class Pacer:
                     new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
             elif granted is None:
                 return  # wait for evidence
-            elif self._granted_at_cut is not None and now - self._cut_at < RECOVERY:
+            elif self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
+                return  # the run sends slower than its pace (one call at a time, or sleeping between retries): not the pace's doing
+            elif now - self._cut_at < RECOVERY and not self._blind:
                 return  # the last cut is not measured yet
-            elif self._proportional(granted):
-                return  # slowing down only lost calls: not this run's pace
+            elif not self._improved():
+                return  # slowing down did not help: not this run's pace
             elif granted < current:
                 new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
             else:
                 new = GENTLE_CUT * current
-            self._granted_at_cut = granted
-            self._cut_factor = new / current if current else 1.0
+            answers = sum(self._epoch)
+            # the first cut is blind (a bucket's burst inflates what came before it): it is not judged
+            self._blind = current is None
+            self._share_before = self._epoch[0] / answers if answers and not self._blind else None
+            self._epoch = [0, 0]
             self._base = max(MIN_RATE, FLOOR_SHARE * self._best, new)
             if self.max_rate:
                 self._base = min(self._base, self.max_rate)
@@ -190,18 +204,36 @@ class _Sent(threading.local):
 
 
 def attach(client, max_calls_per_second=None):
-    """Pace every attempt of ``client`` (and so every thread sharing it); returns the Pacer."""
-    pacer = Pacer(max_calls_per_second)
+    """Pace every attempt of ``client`` (and so every thread sharing it); returns the Pacers.
+
+    One adaptive pace per operation, as SSM keeps a bucket per API; ``max_calls_per_second`` caps the
+    calls of every operation together (a shared Pacer without adaptation of its own is not needed: the
+    cap's slots are taken from one Pacer, ``pacers["*"]``, before the operation's own).
+    """
+    pacers = {"*": Pacer(max_calls_per_second)} if max_calls_per_second else {}
+    lock = threading.Lock()
     sent = _Sent()
 
-    def before_send(**kwargs):
-        del kwargs
-        sent.at = pacer.wait()
+    def pacer_for(event_name):
+        operation = event_name.rsplit(".", 1)[-1]
+        with lock:
+            if operation not in pacers:
+                pacers[operation] = Pacer(max_calls_per_second)
+            return pacers[operation]
 
-    def after_attempt(response=None, caught_exception=None, **kwargs):
+    def before_send(event_name="", **kwargs):
         del kwargs
-        pacer.answered(sent.at, is_throttling(response, caught_exception))
+        if "*" in pacers:
+            pacers["*"].wait()
+        sent.at = pacer_for(event_name).wait()
+
+    def after_attempt(event_name="", response=None, caught_exception=None, **kwargs):
+        del kwargs
+        throttled = is_throttling(response, caught_exception)
+        if "*" in pacers:
+            pacers["*"].answered(sent.at, throttled)
+        pacer_for(event_name).answered(sent.at, throttled)
 
     client.meta.events.register("before-send.ssm", before_send, unique_id="hybridops.ssm.pacing.before_send")
     client.meta.events.register("needs-retry.ssm", after_attempt, unique_id="hybridops.ssm.pacing.after_attempt")
-    return pacer
+    return pacers

@@ -229,16 +229,26 @@ def test_is_throttling(kwargs, expected):
     assert pacing.is_throttling(**kwargs) is expected
 
 
-def test_attach_registers_one_pace_on_the_client_for_every_attempt():
+def test_attach_registers_a_pace_per_operation_and_the_cap_over_all():
     client = ScriptedClient()
-    p = pacing.attach(client, 5)
+    pacers = pacing.attach(client, 5)
     events = {event: (handler, unique_id) for event, handler, unique_id in client.meta.events.registered}
     assert set(events) == {"before-send.ssm", "needs-retry.ssm"}
     assert events["before-send.ssm"][1] == "hybridops.ssm.pacing.before_send"
     before_send, after_attempt = events["before-send.ssm"][0], events["needs-retry.ssm"][0]
-    assert before_send(request=None) is None  # a value would be taken as the HTTP response
-    assert after_attempt(response=response(400, "ThrottlingException"), attempts=1) is None  # never decides a retry
-    assert p.rate() == 5  # paced at the cap from the first call; one throttled answer is no evidence yet
+    assert before_send(event_name="before-send.ssm.DeregisterManagedInstance", request=None) is None  # a value would be the HTTP response
+    assert after_attempt(event_name="needs-retry.ssm.DeregisterManagedInstance", response=response(400, "ThrottlingException"), attempts=1) is None
+    before_send(event_name="before-send.ssm.DescribeInstanceInformation", request=None)
+    assert set(pacers) == {"*", "DeregisterManagedInstance", "DescribeInstanceInformation"}
+    assert {name: p.rate() for name, p in pacers.items()} == {name: 5 for name in pacers}  # paced at the cap from the first call
+
+
+def test_without_a_cap_each_operation_runs_unpaced_until_throttled():
+    client = ScriptedClient()
+    pacers = pacing.attach(client)
+    handlers = {event: handler for event, handler, _unique_id in client.meta.events.registered}
+    handlers["before-send.ssm"](event_name="before-send.ssm.ListCommands", request=None)
+    assert list(pacers) == ["ListCommands"] and pacers["ListCommands"].rate() is None
 
 
 @pytest.mark.parametrize("value", [0.1, 1, 10.5, 1000])
