@@ -14,12 +14,11 @@ options:
       - SSM limits each API with a token bucket per account and region, shared by every client of the account;
         calls above the limit are refused as throttled (C(ThrottlingException), "Rate exceeded"). Set this below
         the limit to leave headroom for other automation in the account (patching, Run Command, the console).
-      - Without it the task paces itself: it runs unpaced until SSM throttles a call, then slows every concurrent
-        call to just under the rate SSM grants, and probes upwards again slowly. With it, the task starts at this
-        rate and still slows down below it if SSM throttles.
+      - Without it the task paces itself, each API on its own (SSM keeps a bucket per API). It runs unpaced until
+        SSM throttles a call, then slows every concurrent call to just under the rate SSM grants, and probes
+        upwards again slowly. With it, the task starts at this rate and still slows down below it if SSM throttles.
       - Waiting for the pace is not a retry; a node's retries are spent only on calls SSM refused or failed.
     type: float
 notes:
-  - Every call of the task shares one pace (O(max_calls_per_second) or the adaptive one); retries of throttled
-    calls are paced too.
+  - Every call of the task is paced, retries of throttled calls too; the concurrent calls of one API share one pace.
 """

@@ -79,7 +79,7 @@ class Pacer:
         self._ok_since_throttle = 0
         self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
         self._share_before = None  # granted share of the answers in the epoch before the last cut
-        self._blind = False  # the last cut was the first, blind one (no evidence to measure it against)
+        self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
         self.cuts = 0
         self.waited = 0.0
 

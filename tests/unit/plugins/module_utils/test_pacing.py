@@ -79,13 +79,17 @@ def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least
 def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
     p, fake = pacer(max_rate=30)
     for _ in range(3):
+        p.slot()
         p.answered(fake.now, throttled=False)
         fake.advance(0.04)
+    p.slot()
     p.answered(fake.now, throttled=True)  # the first throttled answer, no evidence yet: no cut
     assert p.cuts == 0
     for _ in range(6):  # 0.3 s after it: 6 granted, 20 a second
         fake.advance(0.05)
+        p.slot()
         p.answered(fake.now, throttled=False)
+    p.slot()
     p.answered(fake.now, throttled=True)
     assert p.cuts == 1
     assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 20, rel=0.01)
@@ -96,12 +100,16 @@ def cut_to_the_granted_rate():
     """A capped pacer whose one cut went down to the granted rate (20 a second): 0.97 * 20."""
     p, fake = pacer(max_rate=30)
     for _ in range(3):
+        p.slot()
         p.answered(fake.now, throttled=False)
         fake.advance(0.04)
+    p.slot()
     p.answered(fake.now, throttled=True)
     for _ in range(6):
         fake.advance(0.05)
+        p.slot()
         p.answered(fake.now, throttled=False)
+    p.slot()
     p.answered(fake.now, throttled=True)
     assert p.cuts == 1
     return p, fake
@@ -111,17 +119,29 @@ def answers(p, fake, seconds, per_second, throttled_every=0):
     """Answers to calls sent after the last cut: ``per_second`` granted, and a throttled one after every n-th."""
     for index in range(int(seconds * per_second)):
         fake.advance(1.0 / per_second)
+        p.slot()  # the call is sent (its slot taken; the fake clock does not wait for it)
         p.answered(fake.now, throttled=False)
         if throttled_every and index % throttled_every == throttled_every - 1:
+            p.slot()
             p.answered(fake.now, throttled=True)
 
 
 def test_throttling_that_slowing_down_did_not_reduce_is_not_chased():
-    p, fake = cut_to_the_granted_rate()  # 30 -> 19.4 a second, after 20 a second were granted
-    answers(p, fake, 1.2, 13, throttled_every=3)  # granted fell with the cut (20 -> 13): the cut only lost calls
-    assert p.cuts == 1
-    answers(p, fake, 1.2, 20, throttled_every=5)  # granted held up at the pace: SSM's bucket binds, follow it
+    p, fake = cut_to_the_granted_rate()  # 30 -> 19.4 a second
+    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled at the new pace
+    assert p.cuts == 2  # the share before the first judged cut is what it is measured against
+    rate = p.rate()
+    answers(p, fake, 1.2, 12, throttled_every=2)  # still a third throttled: slowing down did not help
     assert p.cuts == 2
+    assert p.rate() >= rate  # held, growing again
+
+
+def test_throttling_that_slowing_down_reduced_is_followed():
+    p, fake = cut_to_the_granted_rate()
+    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled
+    assert p.cuts == 2
+    answers(p, fake, 1.2, 12, throttled_every=12)  # far fewer throttled after that cut: the bucket binds
+    assert p.cuts == 3
 
 
 def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
