@@ -5,7 +5,7 @@ aws/aws-sdk#190), a deregistered node keeps listing (aws/eks-hybrid polls for mi
 each written version with the endpoint time from which reads see it.
 """
 import datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from .clock import CLOCK
 
@@ -51,4 +51,3 @@ class Lagged(Generic[T]):
             if due(self._versions[index][0]):
                 del self._versions[:index]
                 return
-
