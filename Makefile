@@ -32,7 +32,7 @@ demo: bootstrap
 
 # Fleet-sized decommission against the boto3 floor: a table, and build/bench/results.json.
 bench: bootstrap
-	@$(BIN)/python tools/bench.py
+	@$(BIN)/python tools/bench.py $(if $(CASES),--cases $(CASES))
 
 clean:
 	rm -rf build tests/output

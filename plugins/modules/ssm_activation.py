@@ -58,6 +58,7 @@ options:
       - Without it the task still stops once the endpoint has failed every call for 60 seconds.
     type: int
 extends_documentation_fragment:
+  - hybridops.ssm.pacing
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -200,6 +201,7 @@ def main():
         state=dict(type="str", choices=["absent"], default="absent"),
         only_if_unused=dict(type="bool", default=True),
         deadline=dict(type="int"),
+        max_calls_per_second=dict(type="float"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

@@ -90,6 +90,7 @@ options:
       - Without it the task still stops once the endpoint has failed every call for 60 seconds.
     type: int
 extends_documentation_fragment:
+  - hybridops.ssm.pacing
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -360,6 +361,7 @@ def main():
         poll_interval=dict(type="float"),
         fail_on_completed=dict(type="bool", default=False),
         deadline=dict(type="int"),
+        max_calls_per_second=dict(type="float"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, required_one_of=[["command_id", "instance_ids"]], supports_check_mode=True)
     try:

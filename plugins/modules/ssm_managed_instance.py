@@ -65,7 +65,7 @@ options:
   concurrency:
     description:
       - How many per-node calls run at once (1-20). SSM publishes no rate limits for these calls;
-        throttled calls are retried with jittered backoff.
+        the calls share one pace (see O(max_calls_per_second)) and throttled calls are retried with jittered backoff.
     type: int
     default: 4
   deadline:
@@ -77,6 +77,7 @@ options:
         Throttling that lets some calls through does not stop it.
     type: int
 extends_documentation_fragment:
+  - hybridops.ssm.pacing
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -102,6 +103,13 @@ EXAMPLES = r"""
     state: absent
     wait: true
     concurrency: 8
+
+- name: Deregister a large fleet at no more than 10 calls a second, leaving the account's other SSM clients headroom
+  hybridops.ssm.ssm_managed_instance:
+    instance_ids: "{{ retired_nodes }}"
+    state: absent
+    concurrency: 8
+    max_calls_per_second: 10
 
 - name: Give registered nodes a role and exactly these tags
   hybridops.ssm.ssm_managed_instance:
@@ -344,6 +352,7 @@ def main():
         wait_timeout=dict(type="int", default=300),
         concurrency=dict(type="int", default=4),
         deadline=dict(type="int"),
+        max_calls_per_second=dict(type="float"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

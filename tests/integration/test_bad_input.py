@@ -111,6 +111,10 @@ MANAGED_INSTANCE = rows("ssm_managed_instance", {"instance_ids": [MI]}, [
     ("concurrency not an integer", {"concurrency": "four"}, bad_int("concurrency", "four")),
     ("deadline zero", {"state": "absent", "deadline": 0}, ["deadline: 0", "must be an integer from 1 to 86400"]),
     ("deadline not an integer", {"state": "absent", "deadline": "soon"}, bad_int("deadline", "soon")),
+    ("max_calls_per_second zero", {"state": "absent", "max_calls_per_second": 0},
+     ["max_calls_per_second: 0.0 (float)", "must be a number of calls per second from 0.1 to 1000"]),
+    ("max_calls_per_second above 1000", {"state": "absent", "max_calls_per_second": 5000}, ["max_calls_per_second: 5000.0 (float)", "from 0.1 to 1000"]),
+    ("max_calls_per_second not a number", {"state": "absent", "max_calls_per_second": "fast"}, bad_float("max_calls_per_second")),
     ("unknown option", {"instnace_state": "absent"}, unknown("ssm_managed_instance", "instnace_state")),
     # amazon.aws's common options, checked by client.check_connection for every module
     ("validate_certs not a boolean", {"validate_certs": "maybe"}, bad_bool("validate_certs")),
@@ -145,6 +149,7 @@ MANAGED_INSTANCE_INFO = rows("ssm_managed_instance_info", {}, [
 ])
 
 COMMAND = rows("ssm_command", {"command_id": CMD}, [
+    ("max_calls_per_second negative", {"max_calls_per_second": -2}, ["max_calls_per_second: -2.0 (float)", "from 0.1 to 1000"]),
     ("command ID too short", {"command_id": CMD[:-1]}, ["command_id: ", f"'{CMD[:-1]}'", "exactly 36 characters long, not 35"]),
     ("command ID too long", {"command_id": CMD + "0"}, ["command_id: ", f"'{CMD}0'", "exactly 36 characters long, not 37"]),
     ("empty command ID", {"command_id": ""}, ["command_id: ''", "exactly 36 characters long, not 0"]),
@@ -193,6 +198,7 @@ COMMAND_INFO = rows("ssm_command_info", {}, [
 ])
 
 ACTIVATION = rows("ssm_activation", {"activation_ids": [ACT]}, [
+    ("max_calls_per_second not a finite number", {"max_calls_per_second": "nan"}, ["max_calls_per_second: nan (float)", "from 0.1 to 1000"]),
     ("no UUID", {"activation_ids": ["not-a-uuid"]}, ["activation_ids: ", "'not-a-uuid'", "lower-case UUID"]),
     ("upper-case UUID", {"activation_ids": [ACT.upper()]}, ["activation_ids: ", f"'{ACT.upper()}'", "must match"]),
     ("a node ID instead of an activation ID", {"activation_ids": [MI]}, ["activation_ids: ", f"'{MI}'", "activation ID"]),

@@ -44,7 +44,7 @@ class EndpointControl:
         return bool(self._call("GET", "health").get("ok"))
 
     def reset(self) -> None:
-        """All moto state, our state, log, faults, clock; realism back to the start profile (realistic by default)."""
+        """All moto state, our state, log, faults, rate limits, clock; realism and rate limits back to the start settings."""
         self._call("POST", "reset")
 
     def log(self, since: int = 0) -> list[dict[str, Any]]:
@@ -71,6 +71,19 @@ class EndpointControl:
     def clear_faults(self) -> None:
         """Remove all fault rules."""
         self._call("DELETE", "faults")
+
+    def set_rate_limit(self, operation: str = "*", rate: float | None = None, burst: float | None = None) -> dict[str, Any]:
+        """Token bucket for ``operation`` ("*": every operation without its own), per account and region:
+        ``rate`` calls a second, ``burst`` the bucket's size (default: rate, at least 1). Returns every limit."""
+        return self._call("POST", "ratelimit", self._body(operation=operation, rate=rate, burst=burst))
+
+    def rate_limits(self) -> dict[str, Any]:
+        """{"limits": {operation: {"rate", "burst"}}}."""
+        return self._call("GET", "ratelimit")
+
+    def clear_rate_limits(self) -> dict[str, Any]:
+        """No limits (except those given with --rate-limit at start)."""
+        return self._call("DELETE", "ratelimit")
 
     def set_clock(self, mode: str | None = None, step_interval: float | None = None) -> dict[str, Any]:
         """manual or realtime stepping."""

@@ -142,6 +142,12 @@ class Faults:
                 best, best_rank = rule, rank
         return best
 
+    def latency(self, operation: str, params: dict[str, Any] | None = None) -> float:
+        """Seconds the rule covering this call holds it, without spending any counter."""
+        with self._lock:
+            rule = self._rule_for(operation, params)
+            return rule.latency_ms / 1000.0 if rule is not None else 0.0
+
     def decide(self, operation: str, params: dict[str, Any] | None = None) -> tuple[float, str | None, FaultRule | None]:
         """(latency in seconds, fault kind or None, the deciding rule) for one call of ``operation`` with ``params``."""
         with self._lock:

@@ -18,6 +18,7 @@ from moto.iam.models import get_account_id_from
 
 from .errors import SSMError
 from .faults import Faults
+from .ratelimit import RateLimits
 from .requestlog import RequestLog
 from .routes import ControlRoutes
 
@@ -82,7 +83,8 @@ class EndpointMiddleware:
         self.app = app
         self.log = RequestLog()
         self.faults = Faults()
-        self.routes = ControlRoutes(self.log, self.faults)
+        self.limits = RateLimits()
+        self.routes = ControlRoutes(self.log, self.faults, self.limits)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
@@ -119,9 +121,16 @@ class EndpointMiddleware:
         region, account = _identity(environ)
         entry = {"operation": operation, "region": region, "account": account, "params": params,
                  "session_token_sent": bool(environ.get("HTTP_X_AMZ_SECURITY_TOKEN"))}
-        latency, fault, rule = self.faults.decide(operation, params)
+        latency = self.faults.latency(operation, params)
         if latency:
             time.sleep(latency)
+        if not self.limits.allow(account, region, operation):
+            # The account's bucket for this operation is empty: AWS answers before serving, the call changes
+            # nothing, and no fault rule is consulted (its counters stay for a call that gets through).
+            status, payload = _FAULT_BODIES["throttle"]
+            self.log.add(**entry, status=400, error=payload["__type"], fault="rate_limit")
+            return _json_response(start_response, status, payload)
+        _latency, fault, rule = self.faults.decide(operation, params)
         if fault == "drop":
             self.log.add(**entry, status=0, error=None, fault=fault)
             return _dropped(environ, start_response)

@@ -11,6 +11,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from .clock import CLOCK
 from .extend import STATE_LOCK, backend
 from .faults import Faults
+from .ratelimit import RateLimits
 from .realism import REALISM
 from .requestlog import RequestLog
 
@@ -24,9 +25,10 @@ def _backend(body: dict[str, Any]) -> Any:
 class ControlRoutes:
     """Maps (method, path) to handlers sharing one log and one fault table."""
 
-    def __init__(self, log: RequestLog, faults: Faults) -> None:
+    def __init__(self, log: RequestLog, faults: Faults, limits: RateLimits) -> None:
         self.log = log
         self.faults = faults
+        self.limits = limits
         self.table: dict[tuple[str, str], Handler] = {
             ("GET", "/_hybridops/health"): lambda b, q: {"ok": True},
             ("POST", "/_hybridops/reset"): self.reset,
@@ -34,6 +36,9 @@ class ControlRoutes:
             ("DELETE", "/_hybridops/log"): lambda b, q: self.log.clear() or {},
             ("POST", "/_hybridops/faults"): lambda b, q: self.faults.set_rule(b),
             ("DELETE", "/_hybridops/faults"): lambda b, q: self.faults.clear() or {},
+            ("GET", "/_hybridops/ratelimit"): lambda b, q: self.limits.settings(),
+            ("POST", "/_hybridops/ratelimit"): lambda b, q: self.limits.set_rule(b),
+            ("DELETE", "/_hybridops/ratelimit"): lambda b, q: self.limits.clear() or self.limits.settings(),
             ("POST", "/_hybridops/clock"): self.clock,
             ("POST", "/_hybridops/clock/step"): self.step,
             ("POST", "/_hybridops/clock/advance"): self.advance,
@@ -51,7 +56,7 @@ class ControlRoutes:
         return self.table.get((method, path.rstrip("/")))
 
     def reset(self, body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
-        """Every moto backend (all services), our stores, the log, the faults, the clock and the realism profile."""
+        """Every moto backend (all services), our stores, the log, the faults, the rate limits, the clock and the realism profile."""
         del body, query
         CLOCK.reset()
         REALISM.reset()
@@ -59,6 +64,7 @@ class ControlRoutes:
             moto_api_backend.reset()
         self.log.clear()
         self.faults.clear()
+        self.limits.clear()
         return {}
 
     @staticmethod

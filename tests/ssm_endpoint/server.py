@@ -14,6 +14,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .clock import CLOCK
 from .extend import install
 from .middleware import EndpointMiddleware
+from .ratelimit import parse_rule
 from .realism import PROFILES, REALISM
 
 
@@ -72,6 +73,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--step-interval", type=float, default=2.0, help="seconds per clock step")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="realistic",
                         help="realism profile at start and after every reset (tidy only for tests that need exact timing)")
+    parser.add_argument("--rate-limit", action="append", default=[], metavar="OP=RATE:BURST",
+                        help="token bucket per account and region for operation OP ('*': every operation, each its own bucket);"
+                             " repeatable; kept across reset")
     parser.add_argument("--verbose", action="store_true", help="print an access log line per request")
     return parser.parse_args(argv)
 
@@ -80,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run until SIGTERM/SIGINT; prints the URL and writes it to --port-file."""
     args = _parse(argv)
     endpoint = build_server(args.host, args.port, args.verbose)
+    try:
+        endpoint.app.limits.start_rules = [parse_rule(text) for text in args.rate_limit]
+        endpoint.app.limits.clear()
+    except (ValueError, KeyError) as error:
+        endpoint.server.server_close()
+        print(f"--rate-limit: {error}", file=sys.stderr, flush=True)
+        return 2
     CLOCK.configure("realtime" if args.realtime else "manual", args.step_interval)
     REALISM.start_profile = args.profile
     REALISM.reset()

@@ -29,10 +29,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from .bulk import MAX_CONCURRENCY
 from .bulk import NotAttempted
 from .bulk import task_budget
+from .constraints import CALLS_PER_SECOND
 from .constraints import REGION
+from .constraints import check_number
 from .constraints import check_string
 from .errors import SSMValidationError
 from .errors import error_code
+from .pacing import attach as attach_pacer
 
 # AWSRetry retries Throttling and the EC2-style codes but not SSM's own
 # ThrottlingException nor InternalServerError (HTTP 500): add them.
@@ -221,6 +224,9 @@ def check_connection(params):
 def ssm_client(module):
     """An SSM client for ``module`` (an AnsibleAWSModule), controller credentials honoured."""
     check_connection(module.params)
+    max_rate = module.params.get("max_calls_per_second")
+    if max_rate is not None:
+        check_number("max_calls_per_second", max_rate, CALLS_PER_SECOND, "calls per second")
     token = security_token_fallback(module.params, os.environ)
     if token:
         module.params["session_token"] = token
@@ -230,4 +236,6 @@ def ssm_client(module):
     # One pooled connection per concurrent per-node call (botocore's default pool is 10).
     client = module.client("ssm", config={"max_pool_connections": MAX_CONCURRENCY})
     client.meta.events.register("needs-retry.ssm", note_attempt, unique_id="hybridops.ssm.note_attempt")
+    # One pace for every thread of this run, capped by max_calls_per_second where the module has it.
+    attach_pacer(client, max_rate)
     return client

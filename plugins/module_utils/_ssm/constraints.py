@@ -133,6 +133,9 @@ COMMAND_FILTER_VALUE_LEN = (1, 128)  # CommandFilter value
 COMMAND_FILTERS_MAX = 5  # CommandFilterList
 
 # Statuses (API reference, "Understanding command statuses").
+# The bulk modules' max_calls_per_second: from one call every 10 s to far above any SSM API's rate.
+CALLS_PER_SECOND = (0.1, 1000.0)
+
 TERMINAL_COMMAND_STATUSES = frozenset(["Success", "Cancelled", "Failed", "TimedOut"])
 IN_FLIGHT_COMMAND_STATUSES = frozenset(["Pending", "InProgress", "Delayed"])
 PING_STATUSES = ("Online", "ConnectionLost", "Inactive")
@@ -301,6 +304,14 @@ def check_boolean(parameter, value):
     if text in ("false", "no", "off", "0", "n", "f"):
         return False
     raise SSMValidationError(f"{parameter}: {_describe(value)} is not a boolean: give true or false.", parameter=parameter, value=value)
+
+
+def check_number(parameter, value, bounds, unit):
+    """Check a number option (int or float, not bool, not NaN) against inclusive (low, high) bounds."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise SSMValidationError(f"{parameter}: {_describe(value)} must be a number of {unit} from {low:g} to {high:g}.", parameter=parameter, value=value)
+    return value
 
 
 def _tag_text_problem(text, constraint):

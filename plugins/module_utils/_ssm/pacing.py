@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Client-side pacing shared by every thread of one module run: sit at the account's rate limit, not above it.
+
+SSM throttles each API with a token bucket per account and region, shared by every client of the account,
+and publishes no numbers; a throttled call answers ThrottlingException, "Rate exceeded" (AWS API reference,
+common errors). Every throttled call is a call taken from that shared bucket, so a bulk run that bounces off
+the limit slows every other SSM client of the account while it runs.
+
+``Pacer`` gives each HTTP attempt a time slot before it is sent (botocore ``before-send``) and learns from each
+answer (``needs-retry``):
+
+* unpaced until the first throttled answer (a run that is never throttled is never slowed);
+* on a throttled answer, down to just under the rate of successful calls over the last second (when
+  throttled, that is what the service grants), by at least 10 %; before a full second of
+  answers (a bucket's burst would inflate that rate) the rate of successful calls since the first throttled
+  answer stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first cut halves the rate
+  the run was sending at and later ones wait for evidence; an answer to a call sent before the last cut
+  teaches nothing new;
+* after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; if a fifth or more
+  of the answers were throttled before a cut and the share of calls granted did not rise after it (by
+  IMPROVED, over at least EPOCH_ANSWERS answers), slowing down did not
+  help: SSM's throttling does not follow this run's rate (throttling at random, or a bucket drained by others),
+  so no further cut until it does; where the share rose, the service's bucket binds and the next cut follows it;
+* no cut while the run sends at less than half its pace (one call at a time, or sleeping between retries):
+  the pace is not what SSM throttled;
+* between cuts the rate grows 3 % a second, probing for headroom;
+* never below a quarter of the most calls granted in any one second, nor 0.5 a second;
+* ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
+
+Waiting for a slot is not an attempt: it happens before the request is sent, so it uses no retry of
+botocore's nor of ``client.ssm_retry``, and no timeout runs meanwhile.
+"""
+
+import collections
+import math
+import threading
+import time
+
+# SSM's and other AWS services' throttling codes (botocore's standard retry mode lists the same family).
+THROTTLING_CODES = frozenset(
+    ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException")
+)
+
+FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled answer
+GENTLE_CUT = 0.9  # a cut takes at least 10 %
+UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
+GROWTH = 0.03  # per second between cuts
+RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
+WINDOW = 1.0  # seconds of successful calls the estimates look at
+MIN_EVIDENCE = 0.25  # seconds of answers after the first throttled one before they stand in for a full window
+FLOOR_SHARE = 0.25  # of the most calls granted in one second
+IMPROVED = 0.05  # the granted share of answers must rise this much after a cut for the next one
+EPOCH_ANSWERS = 8  # answers after a cut before its effect is judged
+JUDGED_SHARE = 0.8  # only a cut made while a fifth or more of the answers were throttled is judged so
+BINDING = 0.5  # a pace the run sends at less than half of is not what SSM throttles: no cut
+MIN_RATE = 0.5  # calls per second
+
+
+class Pacer:
+    """One run's pace: time slots for attempts, and the rate they follow. Thread-safe."""
+
+    def __init__(self, max_rate=None, clock=time.monotonic, sleep=time.sleep):
+        self.max_rate = float(max_rate) if max_rate else None
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._base = self.max_rate  # the rate at the last cut (None: unpaced)
+        self._cut_at = clock()
+        self._next_slot = 0.0
+        self._started = None
+        self._sent = collections.deque()
+        self._ok = collections.deque()
+        self._best = 0.0
+        self._first_throttle = None
+        self._ok_since_throttle = 0
+        self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
+        self._share_before = None  # granted share of the answers in the epoch before the last cut
+        self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
+        self.cuts = 0
+        self.waited = 0.0
+
+    def rate(self, now=None):
+        """Calls per second allowed now; None while unpaced."""
+        if self._base is None:
+            return None
+        now = self._clock() if now is None else now
+        rate = self._base * math.exp(GROWTH * max(0.0, now - self._cut_at))
+        return min(rate, self.max_rate) if self.max_rate else rate
+
+    def slot(self):
+        """Reserve the next time slot (``now`` when unpaced); returns (slot time, now)."""
+        with self._lock:
+            now = self._clock()
+            if self._started is None:
+                self._started = now
+            rate = self.rate(now)
+            slot = now if rate is None else max(now, self._next_slot)
+            if rate is not None:
+                self._next_slot = slot + 1.0 / rate
+            self._sent.append(slot)
+            return slot, now
+
+    def wait(self):
+        """Block until this attempt's slot; returns the time the attempt is sent at."""
+        slot, now = self.slot()
+        if slot > now:
+            self._sleep(slot - now)
+            self.waited += slot - now
+        return slot
+
+    @staticmethod
+    def _count(stamps, now):
+        while stamps and stamps[0] <= now - WINDOW:
+            stamps.popleft()
+        return len(stamps)
+
+    def _per_second(self, stamps, now):
+        return self._count(stamps, now) / min(WINDOW, max(0.25, now - self._started))
+
+    def _improved(self):
+        """The granted share of answers rose after the last cut (or cannot be judged yet, or nothing to compare)."""
+        answers = sum(self._epoch)
+        if self._share_before is None or self._share_before > JUDGED_SHARE or answers < EPOCH_ANSWERS:
+            return True
+        return self._epoch[0] / answers >= self._share_before + IMPROVED or self._epoch[0] == answers
+
+    def _granted(self, now):
+        """Successful calls per second lately, or None while there is not enough evidence."""
+        if now - self._started >= WINDOW:
+            return self._per_second(self._ok, now)
+        if self._first_throttle is not None and now - self._first_throttle >= MIN_EVIDENCE:
+            return self._ok_since_throttle / (now - self._first_throttle)
+        return None
+
+    def answered(self, sent_at, throttled):
+        """Learn from the answer to an attempt sent at ``sent_at``."""
+        with self._lock:
+            now = self._clock()
+            if self._started is None:
+                self._started = now
+            if sent_at >= self._cut_at or self._base is None:
+                self._epoch[1 if throttled else 0] += 1
+            if not throttled:
+                self._ok.append(now)
+                if self._first_throttle is not None:
+                    self._ok_since_throttle += 1
+                self._best = max(self._best, self._count(self._ok, now))
+                return
+            if self._first_throttle is None:
+                self._first_throttle = now
+            if sent_at < self._cut_at and self._base is not None:
+                return  # sent before the last cut: nothing new
+            granted = self._granted(now)
+            current = self.rate(now)
+            if current is None:
+                sending = self._per_second(self._sent, now)
+                new = FIRST_CUT * sending
+                if granted is not None:
+                    new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
+            elif granted is None:
+                return  # wait for evidence
+            elif self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
+                return  # the run sends slower than its pace (one call at a time, or sleeping between retries): not the pace's doing
+            elif now - self._cut_at < RECOVERY and not self._blind:
+                return  # the last cut is not measured yet
+            elif not self._improved():
+                return  # slowing down did not help: not this run's pace
+            elif granted < current:
+                new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
+            else:
+                new = GENTLE_CUT * current
+            answers = sum(self._epoch)
+            # the first cut is blind (a bucket's burst inflates what came before it): it is not judged
+            self._blind = current is None
+            self._share_before = self._epoch[0] / answers if answers and not self._blind else None
+            self._epoch = [0, 0]
+            self._base = max(MIN_RATE, FLOOR_SHARE * self._best, new)
+            if self.max_rate:
+                self._base = min(self._base, self.max_rate)
+            self._cut_at = now
+            self._next_slot = max(self._next_slot, now)
+            self.cuts += 1
+
+
+def is_throttling(response=None, caught_exception=None):
+    """True when botocore's answer to one attempt is a throttling error."""
+    if caught_exception is not None or not response:
+        return False
+    http, parsed = response
+    if getattr(http, "status_code", None) == 429:
+        return True
+    code = ((parsed or {}).get("Error") or {}).get("Code")
+    return code in THROTTLING_CODES
+
+
+class _Sent(threading.local):
+    """Per thread: when its attempt in flight was sent (each thread has one attempt in flight at a time)."""
+
+    at = 0.0
+
+
+def attach(client, max_calls_per_second=None):
+    """Pace every attempt of ``client`` (and so every thread sharing it); returns the Pacers.
+
+    One adaptive pace per operation, as SSM keeps a bucket per API; ``max_calls_per_second`` caps the
+    calls of every operation together (a shared Pacer without adaptation of its own is not needed: the
+    cap's slots are taken from one Pacer, ``pacers["*"]``, before the operation's own).
+    """
+    pacers = {"*": Pacer(max_calls_per_second)} if max_calls_per_second else {}
+    lock = threading.Lock()
+    sent = _Sent()
+
+    def pacer_for(event_name):
+        operation = event_name.rsplit(".", 1)[-1]
+        with lock:
+            if operation not in pacers:
+                pacers[operation] = Pacer(max_calls_per_second)
+            return pacers[operation]
+
+    def before_send(event_name="", **kwargs):
+        del kwargs
+        if "*" in pacers:
+            pacers["*"].wait()
+        sent.at = pacer_for(event_name).wait()
+
+    def after_attempt(event_name="", response=None, caught_exception=None, **kwargs):
+        del kwargs
+        throttled = is_throttling(response, caught_exception)
+        if "*" in pacers:
+            pacers["*"].answered(sent.at, throttled)
+        pacer_for(event_name).answered(sent.at, throttled)
+
+    client.meta.events.register("before-send.ssm", before_send, unique_id="hybridops.ssm.pacing.before_send")
+    client.meta.events.register("needs-retry.ssm", after_attempt, unique_id="hybridops.ssm.pacing.after_attempt")
+    return pacers

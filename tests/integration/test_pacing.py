@@ -1,0 +1,92 @@
+"""Pacing (module_utils/_ssm/pacing.py) through real ansible-playbook runs against a rate-limited endpoint.
+
+The endpoint throttles each operation with a token bucket of 5 calls a second (burst 5), as AWS throttles
+an account. The same 60-node deregistration is made by a plain boto3 script at the module's concurrency
+(botocore's standard retry mode, no pacing: what a hand-written cleaner does) and by the module at its
+defaults. Every figure comes from the endpoint's request log. No speed is asserted (that is `make bench`'s); the one
+time check is the lower bound a cap guarantees: calls at least 1/cap seconds apart on average.
+"""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import run_cli
+
+NODES = 60
+RATE = 5
+DEREGISTER = "DeregisterManagedInstance"
+
+
+def throttled_share(log):
+    return sum(1 for e in log if e["error"] == "ThrottlingException") / len(log)
+
+
+def served_deregistrations(log):
+    return [e["params"]["InstanceId"] for e in log if e["operation"] == DEREGISTER and e["status"] == 200]
+
+
+def unpaced_script(url, instance_ids):
+    """Four threads on one standard-mode client, each node deregistered once (botocore retries only)."""
+    client = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDHYBRIDOPSTEST",
+                          aws_secret_access_key="x", config=Config(retries={"mode": "standard"}, max_pool_connections=4))
+
+    def deregister(instance_id):
+        try:
+            client.deregister_managed_instance(InstanceId=instance_id)
+        except ClientError:
+            pass
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(deregister, instance_ids))
+
+
+def run_module(env, tmp_path, args):
+    """One ssm_managed_instance task in an ansible-playbook run; returns its registered result."""
+    out = tmp_path / "result.json"
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Deregister", "hybridops.ssm.ssm_managed_instance": args, "register": "result", "ignore_errors": True},
+        {"name": "Keep the result", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out), "mode": "0600"}},
+    ]}]
+    (tmp_path / "play.yml").write_text(json.dumps(play))
+    completed = run_cli(["ansible-playbook", "-i", "localhost,", "-c", "local", str(tmp_path / "play.yml")], env)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    return json.loads(out.read_text())
+
+
+def rate_limited_fleet(control, count=NODES):
+    control.reset()
+    control.set_rate_limit("*", rate=RATE, burst=RATE)
+    return control.seed_nodes(count)["instance_ids"]
+
+
+def test_module_sits_under_the_bucket_where_an_unpaced_script_bounces_off_it(control, endpoint, ansible_env, tmp_path):
+    nodes = rate_limited_fleet(control)
+    unpaced_script(endpoint.url, nodes)
+    unpaced_log = control.log()
+    unpaced = throttled_share(unpaced_log)
+    assert unpaced > 0.2, f"the 5/s bucket should throttle an unpaced run often (share {unpaced:.2f})"
+
+    nodes = rate_limited_fleet(control)
+    result = run_module(ansible_env, tmp_path, {"instance_ids": nodes, "state": "absent"})
+    log = control.log()
+    assert result.get("failed") is not True, result.get("msg")
+    assert [o["outcome"] for o in result["outcomes"]] == ["deregistered"] * NODES
+    assert sorted(served_deregistrations(log)) == sorted(nodes)  # each node once, none lost
+    paced = throttled_share(log)
+    assert paced <= unpaced / 2, f"paced share {paced:.3f} vs unpaced {unpaced:.3f}"
+
+
+def test_max_calls_per_second_under_the_bucket_is_never_throttled(control, ansible_env, tmp_path):
+    nodes = rate_limited_fleet(control, 20)
+    result = run_module(ansible_env, tmp_path, {"instance_ids": nodes, "state": "absent", "max_calls_per_second": RATE / 2})
+    log = control.log()
+    assert result.get("failed") is not True and result["changed"] is True, result.get("msg")
+    assert sorted(served_deregistrations(log)) == sorted(nodes)
+    assert [e for e in log if e["fault"] == "rate_limit"] == []
+    # paced from the first call: the calls are at least 1/cap seconds apart on average
+    times = [e["time"] for e in log]
+    assert times[-1] - times[0] >= (len(log) - 1) / (RATE / 2) * 0.95

@@ -1,0 +1,284 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The pace shared by a run's calls: slots, cuts on throttling, growth, floor and the cap. A fake clock; no timing."""
+
+import math
+import types
+
+import pytest
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import pacing
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import CALLS_PER_SECOND
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_number
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.pacing import Pacer
+
+from .doubles import ScriptedClient
+
+
+class FakeTime:
+    """A clock that moves only by ``advance`` and by the pacer's own sleeps (recorded)."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.slept = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+def pacer(max_rate=None):
+    fake = FakeTime()
+    return Pacer(max_rate, clock=fake.clock, sleep=fake.sleep), fake
+
+
+def send_and_answer(p, fake, count, spacing, throttled=False):
+    """``count`` attempts ``spacing`` seconds apart, each answered at once; returns their send times."""
+    sent = []
+    for _ in range(count):
+        at = p.wait()
+        sent.append(at)
+        p.answered(at, throttled)
+        fake.advance(spacing)
+    return sent
+
+
+def test_unpaced_until_the_first_throttle():
+    p, fake = pacer()
+    send_and_answer(p, fake, 50, 0.01)
+    assert p.rate() is None and fake.slept == [] and p.cuts == 0
+
+
+def test_an_early_first_throttle_halves_the_rate_the_run_was_sending_at():
+    p, fake = pacer()
+    send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second: no full second of evidence yet
+    p.answered(p.wait(), throttled=True)
+    assert p.rate() == pytest.approx(0.5 * 21 / 0.5)  # 21 calls sent in half a second
+    assert p.cuts == 1
+    p.answered(p.wait(), throttled=True)  # no evidence yet either: wait for it rather than cut again
+    assert p.cuts == 1
+
+
+def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least_10_percent():
+    p, fake = pacer()
+    send_and_answer(p, fake, 60, 0.025)  # a second and a half at 40 a second, all granted
+    p.answered(p.wait(), throttled=True)
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 40, rel=0.05)
+
+
+def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
+    p, fake = pacer(max_rate=30)
+    for _ in range(3):
+        p.slot()
+        p.answered(fake.now, throttled=False)
+        fake.advance(0.04)
+    p.slot()
+    p.answered(fake.now, throttled=True)  # the first throttled answer, no evidence yet: no cut
+    assert p.cuts == 0
+    for _ in range(6):  # 0.3 s after it: 6 granted, 20 a second
+        fake.advance(0.05)
+        p.slot()
+        p.answered(fake.now, throttled=False)
+    p.slot()
+    p.answered(fake.now, throttled=True)
+    assert p.cuts == 1
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 20, rel=0.01)
+    assert cut_to_the_granted_rate()[0].rate() == p.rate()
+
+
+def cut_to_the_granted_rate():
+    """A capped pacer whose one cut went down to the granted rate (20 a second): 0.97 * 20."""
+    p, fake = pacer(max_rate=30)
+    for _ in range(3):
+        p.slot()
+        p.answered(fake.now, throttled=False)
+        fake.advance(0.04)
+    p.slot()
+    p.answered(fake.now, throttled=True)
+    for _ in range(6):
+        fake.advance(0.05)
+        p.slot()
+        p.answered(fake.now, throttled=False)
+    p.slot()
+    p.answered(fake.now, throttled=True)
+    assert p.cuts == 1
+    return p, fake
+
+
+def answers(p, fake, seconds, per_second, throttled_every=0):
+    """Answers to calls sent after the last cut: ``per_second`` granted, and a throttled one after every n-th."""
+    for index in range(int(seconds * per_second)):
+        fake.advance(1.0 / per_second)
+        p.slot()  # the call is sent (its slot taken; the fake clock does not wait for it)
+        p.answered(fake.now, throttled=False)
+        if throttled_every and index % throttled_every == throttled_every - 1:
+            p.slot()
+            p.answered(fake.now, throttled=True)
+
+
+def test_throttling_that_slowing_down_did_not_reduce_is_not_chased():
+    p, fake = cut_to_the_granted_rate()  # 30 -> 19.4 a second
+    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled at the new pace
+    assert p.cuts == 2  # the share before the first judged cut is what it is measured against
+    rate = p.rate()
+    answers(p, fake, 1.2, 12, throttled_every=2)  # still a third throttled: slowing down did not help
+    assert p.cuts == 2
+    assert p.rate() >= rate  # held, growing again
+
+
+def test_throttling_that_slowing_down_reduced_is_followed():
+    p, fake = cut_to_the_granted_rate()
+    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled
+    assert p.cuts == 2
+    answers(p, fake, 1.2, 12, throttled_every=12)  # far fewer throttled after that cut: the bucket binds
+    assert p.cuts == 3
+
+
+def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
+    p, fake = pacer()
+    send_and_answer(p, fake, 30, 0.02)
+    p.answered(p.wait(), throttled=True)  # first cut
+    fake.advance(5)
+    current = p.rate()
+    # one second of answers: 16 granted, the rest throttled, sent after the cut
+    for index in range(20):
+        at = p.wait()
+        p.answered(at, throttled=index >= 16)
+    assert p.cuts >= 2
+    granted = 16 / 1.0
+    assert p.rate() == pytest.approx(min(pacing.GENTLE_CUT * current, pacing.UNDER_GRANTED * granted), rel=0.01)
+    assert p.cuts == 2  # the throttled answers right after the cut wait for it to be measured
+
+
+def test_an_answer_to_a_call_sent_before_the_last_cut_teaches_nothing():
+    p, fake = pacer()
+    early = send_and_answer(p, fake, 30, 0.02)
+    p.answered(p.wait(), throttled=True)
+    rate = p.rate()
+    p.answered(early[-1], throttled=True)  # sent before the cut, answered after it
+    assert p.cuts == 1 and p.rate() == pytest.approx(rate)
+
+
+def test_after_a_cut_the_next_waits_a_second_then_follows_gently():
+    p, fake = pacer()
+    send_and_answer(p, fake, 40, 0.025)  # a second at 40 a second, all granted
+    p.answered(p.wait(), throttled=True)
+    assert p.cuts == 1
+    p.answered(p.wait(), throttled=True)  # at once again: the cut is not measured yet
+    assert p.cuts == 1
+    send_and_answer(p, fake, 40, 0.0)  # paced: the pacer sleeps between slots, every call granted
+    current = p.rate()
+    p.answered(p.wait(), throttled=True)  # more than a second later
+    assert p.cuts == 2
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * current, rel=0.03)
+
+
+def test_the_rate_grows_between_cuts():
+    p, fake = pacer()
+    send_and_answer(p, fake, 30, 0.02)
+    p.answered(p.wait(), throttled=True)
+    base = p.rate()
+    fake.advance(10)
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * 10), rel=0.01)
+
+
+def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second():
+    p, fake = pacer()
+    send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds
+    for _ in range(60):  # throttled on and on, each answer to a call sent after the last cut
+        fake.advance(1.5)
+        p.answered(p.wait(), throttled=True)
+    assert p.rate() >= pacing.FLOOR_SHARE * 100 * 0.95
+
+
+def test_never_below_the_minimum_rate():
+    p, fake = pacer(max_rate=1)
+    for _ in range(30):
+        fake.advance(2)
+        p.answered(p.wait(), throttled=True)
+    assert p.rate() >= pacing.MIN_RATE
+
+
+def test_the_cap_paces_from_the_first_call_and_growth_stays_under_it():
+    p, fake = pacer(max_rate=10)
+    sent = send_and_answer(p, fake, 21, 0.0)
+    gaps = {round(b - a, 6) for a, b in zip(sent, sent[1:])}
+    assert gaps == {0.1}
+    assert sum(fake.slept) == pytest.approx(2.0)
+    fake.advance(3600)
+    assert p.rate() == 10
+
+
+def test_waiting_is_what_the_cap_costs_not_a_failure():
+    """Slots of the cap are waited for in before-send: the wait is recorded, no answer is involved."""
+    p, fake = pacer(max_rate=2)
+    for _ in range(5):
+        p.wait()
+    assert p.waited == pytest.approx(2.0) and p.cuts == 0
+
+
+def response(status, code=None):
+    parsed = {"Error": {"Code": code, "Message": "m"}} if code else {}
+    return (types.SimpleNamespace(status_code=status), parsed)
+
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"response": response(400, "ThrottlingException")}, True),
+        ({"response": response(400, "Throttling")}, True),
+        ({"response": response(429)}, True),
+        ({"response": response(400, "InvalidInstanceId")}, False),
+        ({"response": response(500, "InternalServerError")}, False),
+        ({"response": response(200)}, False),
+        ({"caught_exception": ConnectionError()}, False),
+        ({}, False),
+    ],
+)
+def test_is_throttling(kwargs, expected):
+    assert pacing.is_throttling(**kwargs) is expected
+
+
+def test_attach_registers_a_pace_per_operation_and_the_cap_over_all():
+    client = ScriptedClient()
+    pacers = pacing.attach(client, 5)
+    events = {event: (handler, unique_id) for event, handler, unique_id in client.meta.events.registered}
+    assert set(events) == {"before-send.ssm", "needs-retry.ssm"}
+    assert events["before-send.ssm"][1] == "hybridops.ssm.pacing.before_send"
+    before_send, after_attempt = events["before-send.ssm"][0], events["needs-retry.ssm"][0]
+    assert before_send(event_name="before-send.ssm.DeregisterManagedInstance", request=None) is None  # a value would be the HTTP response
+    assert after_attempt(event_name="needs-retry.ssm.DeregisterManagedInstance", response=response(400, "ThrottlingException"), attempts=1) is None
+    before_send(event_name="before-send.ssm.DescribeInstanceInformation", request=None)
+    assert set(pacers) == {"*", "DeregisterManagedInstance", "DescribeInstanceInformation"}
+    assert {name: p.rate() for name, p in pacers.items()} == {name: 5 for name in pacers}  # paced at the cap from the first call
+
+
+def test_without_a_cap_each_operation_runs_unpaced_until_throttled():
+    client = ScriptedClient()
+    pacers = pacing.attach(client)
+    handlers = {event: handler for event, handler, _unique_id in client.meta.events.registered}
+    handlers["before-send.ssm"](event_name="before-send.ssm.ListCommands", request=None)
+    assert list(pacers) == ["ListCommands"] and pacers["ListCommands"].rate() is None
+
+
+@pytest.mark.parametrize("value", [0.1, 1, 10.5, 1000])
+def test_calls_per_second_accepted(value):
+    assert check_number("max_calls_per_second", value, CALLS_PER_SECOND, "calls per second") == value
+
+
+@pytest.mark.parametrize("value, shown", [(0, "0 (int)"), (-1.0, "-1.0 (float)"), (1000.5, "1000.5 (float)"), (float("nan"), "nan (float)"),
+                                          (float("inf"), "inf (float)"), (True, "True (bool)"), ("10", "'10'")])
+def test_calls_per_second_refused(value, shown):
+    with pytest.raises(SSMValidationError) as info:
+        check_number("max_calls_per_second", value, CALLS_PER_SECOND, "calls per second")
+    assert str(info.value.message) == f"max_calls_per_second: {shown} must be a number of calls per second from 0.1 to 1000."
