@@ -70,6 +70,7 @@ def test_adhoc_bad_command_id_fails_without_a_request(control, ansible_env):
 def test_adhoc_info_lists_commands(control, ansible_env, endpoint):
     nodes = control.seed_nodes(count=3)["instance_ids"]
     command_id = _send(endpoint, nodes)
+    control.advance(10)  # SSM lists a new command only a moment after SendCommand
     result, status, output = adhoc(ansible_env, MODULES[1], f"instance_id={nodes[1]} include_invocations=true")
     assert result.returncode == 0 and status == "SUCCESS", result.stdout + result.stderr
     assert [c["command_id"] for c in output["commands"]] == [command_id]
