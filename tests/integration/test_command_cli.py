@@ -54,7 +54,10 @@ def test_adhoc_unknown_command_names_id_and_region(control, ansible_env):
     result, status, output = adhoc(ansible_env, MODULES[0], "command_id=00000000-0000-4000-8000-000000000000")
     assert result.returncode != 0 and status == "FAILED!"
     assert "'00000000-0000-4000-8000-000000000000'" in output["msg"] and "us-east-1" in output["msg"]
-    assert control.operations() == ["ListCommands"]
+    assert "read again for 6s" in output["msg"]
+    # read again in case the command was just sent (SSM lists it a moment later), never cancelled
+    operations = control.operations()
+    assert set(operations) == {"ListCommands"} and 2 <= len(operations) <= 8
 
 
 def test_adhoc_bad_command_id_fails_without_a_request(control, ansible_env):
@@ -67,6 +70,7 @@ def test_adhoc_bad_command_id_fails_without_a_request(control, ansible_env):
 def test_adhoc_info_lists_commands(control, ansible_env, endpoint):
     nodes = control.seed_nodes(count=3)["instance_ids"]
     command_id = _send(endpoint, nodes)
+    control.advance(10)  # SSM lists a new command only a moment after SendCommand
     result, status, output = adhoc(ansible_env, MODULES[1], f"instance_id={nodes[1]} include_invocations=true")
     assert result.returncode == 0 and status == "SUCCESS", result.stdout + result.stderr
     assert [c["command_id"] for c in output["commands"]] == [command_id]

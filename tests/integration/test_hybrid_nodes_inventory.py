@@ -233,7 +233,7 @@ def test_decommission_playbook_takes_the_lost_group_from_the_inventory(control, 
     report = tmp_path / "decommission-report.json"
     command = ["ansible-playbook", "hybridops.ssm.decommission", "-i", str(path), "-f", "10",
                "-e", "decommission_hosts=ping_ConnectionLost", "-e", "decommission_hybrid_node_host_steps=false",
-               "-e", f"decommission_hybrid_node_report_path={report}"]
+               "-e", f"decommission_hybrid_node_report_path={report}", "-e", "decommission_max_hosts=20"]
     control.clear_log()
     result = run_cli(command, ansible_env)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]

@@ -157,6 +157,7 @@ def test_comma_separated_ids_with_spaces_work(control, endpoint, ansible_env):
     assert [o["outcome"] for o in result["outcomes"]] == ["deregistered", "deregistered"]
     assert result["msg"] == "2 node(s): 2 deregistered"
     assert sorted(e["params"]["InstanceId"] for e in mutating(control.log())) == sorted([first, second])
+    control.advance(60)  # past SSM's deregistration lag
     assert not {first, second} & listed(endpoint.url)
 
 
@@ -238,6 +239,7 @@ def test_a_partial_failure_still_shows_the_report(control, endpoint, ansible_env
     lines = run.stdout.splitlines()
     assert any(stale[1] in line and line.rstrip('",').endswith("failed") for line in lines), run.stdout
     assert all(any(node in line and line.rstrip('",').endswith("deregistered") for line in lines) for node in (stale[0], stale[2]))
+    control.advance(60)  # past SSM's deregistration lag
     assert listed(endpoint.url) & set(stale) == {stale[1]}
 
 

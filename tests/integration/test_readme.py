@@ -23,19 +23,31 @@ FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 INLINE_ADHOC = re.compile(r"`(ansible localhost [^`]+)`")
 
 
+FILE_NAME = re.compile(r"\A# (\S+\.ya?ml)\n")
+
+
 def examples():
-    """(tasks blocks, plays blocks, command lines) of README.md."""
+    """(tasks blocks, plays blocks, command lines, {file name: text}) of README.md.
+
+    A YAML block whose first line is a comment naming a file (``# lost.hybrid_nodes.yml``) is that
+    file, written beside the commands that use it. A command may go on over lines ending in a backslash.
+    """
     text = README.read_text(encoding="utf-8")
-    tasks, plays, commands = [], [], []
+    tasks, plays, commands, files = [], [], [], {}
     for language, body in FENCE.findall(text):
         if language == "yaml":
+            named = FILE_NAME.match(body)
+            if named:
+                files[named.group(1)] = body
+                continue
             data = yaml.safe_load(body)
             if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
                 (plays if all("hosts" in item for item in data) else tasks).append(data)
         elif language in ("console", "sh", "shell"):
-            commands += [line.strip() for line in body.splitlines() if re.match(r"\s*ansible(-playbook)? ", line)]
+            joined = re.sub(r"\\\n\s*", " ", body)
+            commands += [line.strip() for line in joined.splitlines() if re.match(r"\s*ansible(-playbook|-inventory)? ", line)]
     commands += INLINE_ADHOC.findall(text)
-    return tasks, plays, commands
+    return tasks, plays, commands, files
 
 
 def run_cli(args, env, cwd):
@@ -44,7 +56,7 @@ def run_cli(args, env, cwd):
 
 
 def test_the_readme_has_examples_of_each_kind():
-    tasks, plays, commands = examples()
+    tasks, plays, commands, _files = examples()
     assert tasks and plays and any(c.startswith("ansible-playbook ") for c in commands) and any(c.startswith("ansible ") for c in commands)
     assert any(key.startswith("hybridops.ssm.") for block in tasks for task in block for key in task)
 
@@ -59,7 +71,9 @@ def populate(control, tmp_path):
 
 @pytest.mark.parametrize("fleet", ["clean", "populated"])
 def test_readme_examples_run_as_written_twice(control, ansible_env, tmp_path, fleet):
-    tasks, plays, commands = examples()
+    tasks, plays, commands, files = examples()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
     root = populate(control, tmp_path) if fleet == "populated" else make_host_root(tmp_path / "store-0", None)
     (tmp_path / "inventory").write_text(
         "[retiring]\n"
