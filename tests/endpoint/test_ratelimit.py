@@ -31,11 +31,11 @@ def test_bucket_starts_full_refills_at_rate_and_never_past_burst():
     clock = FakeClock()
     limits = RateLimits(clock=clock)
     limits.set_rule({"operation": "DeregisterManagedInstance", "rate": 2, "burst": 3})
-    assert [limits.allow("a", "r", "DeregisterManagedInstance") for _ in range(4)] == [True, True, True, False]
+    assert [limits.allow("a", "r", "DeregisterManagedInstance") for _round in range(4)] == [True, True, True, False]
     clock.now += 0.5  # one token back
-    assert [limits.allow("a", "r", "DeregisterManagedInstance") for _ in range(2)] == [True, False]
+    assert [limits.allow("a", "r", "DeregisterManagedInstance") for _round in range(2)] == [True, False]
     clock.now += 60  # refilled, but only up to burst
-    assert [limits.allow("a", "r", "DeregisterManagedInstance") for _ in range(4)] == [True, True, True, False]
+    assert [limits.allow("a", "r", "DeregisterManagedInstance") for _round in range(4)] == [True, True, True, False]
     assert limits.allow("a", "r", "DescribeInstanceInformation")  # no rule for it
 
 
@@ -46,7 +46,7 @@ def test_star_gives_every_other_operation_its_own_bucket_and_a_named_rule_wins()
     limits.set_rule({"operation": "CancelCommand", "rate": 1, "burst": 2})
     assert [limits.allow("a", "r", "ListCommands"), limits.allow("a", "r", "ListCommands")] == [True, False]
     assert limits.allow("a", "r", "GetCommandInvocation")  # its own bucket, not ListCommands'
-    assert [limits.allow("a", "r", "CancelCommand") for _ in range(3)] == [True, True, False]
+    assert [limits.allow("a", "r", "CancelCommand") for _round in range(3)] == [True, True, False]
     assert limits.allow("b", "r", "ListCommands") and limits.allow("a", "eu-west-1", "ListCommands")  # per account and region
     assert limits.settings() == {"limits": {"*": {"rate": 1.0, "burst": 1.0}, "CancelCommand": {"rate": 1.0, "burst": 2.0}}}
 
@@ -117,7 +117,7 @@ def test_reset_and_delete_clear_the_limits(ssm, control):
     ssm.describe_instance_information()
     control.reset()
     assert control.rate_limits() == {"limits": {}}
-    for _ in range(3):
+    for _round in range(3):
         ssm.describe_instance_information()
     control.set_rate_limit(rate=NO_REFILL)  # operation "*", burst defaults to max(1, rate)
     assert control.rate_limits() == {"limits": {"*": {"rate": NO_REFILL, "burst": 1.0}}}

@@ -9,6 +9,7 @@ operation without its own rule, each in a bucket of its own. Buckets start full 
 
 Off unless a rule is set (control API or ``--rate-limit``); a throttled call takes no token.
 """
+import math
 import threading
 import time
 from typing import Any, Callable
@@ -68,9 +69,9 @@ class RateLimits:
             raise KeyError("rate")
         rate = float(body["rate"])
         burst = float(body["burst"]) if body.get("burst") is not None else max(1.0, rate)
-        if not rate > 0:
+        if math.isnan(rate) or rate <= 0:
             raise ValueError(f"rate must be > 0 calls per second, not {body['rate']!r}")
-        if not burst >= 1:
+        if math.isnan(burst) or burst < 1:
             raise ValueError(f"burst must be >= 1 call, not {body['burst']!r}")
         with self._lock:
             self._rules[operation] = (rate, burst)

@@ -10,8 +10,9 @@ and publishes no numbers; a throttled call answers ThrottlingException, "Rate ex
 common errors). Every throttled call is a call taken from that shared bucket, so a bulk run that bounces off
 the limit slows every other SSM client of the account while it runs.
 
-``Pacer`` gives each HTTP attempt a time slot before it is sent (botocore ``before-send``) and learns from each
-answer (``needs-retry``):
+``attach`` gives a client one ``Pacer`` per API (SSM keeps a bucket per API), shared by all its threads, plus
+one over all APIs for ``max_calls_per_second``. A ``Pacer`` gives each HTTP attempt a time slot before it is
+sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 
 * unpaced until the first throttled answer (a run that is never throttled is never slowed);
 * on a throttled answer, down to just under the rate of successful calls over the last second (when

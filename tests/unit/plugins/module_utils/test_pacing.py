@@ -45,7 +45,7 @@ def pacer(max_rate=None):
 def send_and_answer(p, fake, count, spacing, throttled=False):
     """``count`` attempts ``spacing`` seconds apart, each answered at once; returns their send times."""
     sent = []
-    for _ in range(count):
+    for _round in range(count):
         at = p.wait()
         sent.append(at)
         p.answered(at, throttled)
@@ -78,14 +78,14 @@ def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least
 
 def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
     p, fake = pacer(max_rate=30)
-    for _ in range(3):
+    for _round in range(3):
         p.slot()
         p.answered(fake.now, throttled=False)
         fake.advance(0.04)
     p.slot()
     p.answered(fake.now, throttled=True)  # the first throttled answer, no evidence yet: no cut
     assert p.cuts == 0
-    for _ in range(6):  # 0.3 s after it: 6 granted, 20 a second
+    for _round in range(6):  # 0.3 s after it: 6 granted, 20 a second
         fake.advance(0.05)
         p.slot()
         p.answered(fake.now, throttled=False)
@@ -99,13 +99,13 @@ def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
 def cut_to_the_granted_rate():
     """A capped pacer whose one cut went down to the granted rate (20 a second): 0.97 * 20."""
     p, fake = pacer(max_rate=30)
-    for _ in range(3):
+    for _round in range(3):
         p.slot()
         p.answered(fake.now, throttled=False)
         fake.advance(0.04)
     p.slot()
     p.answered(fake.now, throttled=True)
-    for _ in range(6):
+    for _round in range(6):
         fake.advance(0.05)
         p.slot()
         p.answered(fake.now, throttled=False)
@@ -195,7 +195,7 @@ def test_the_rate_grows_between_cuts():
 def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second():
     p, fake = pacer()
     send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds
-    for _ in range(60):  # throttled on and on, each answer to a call sent after the last cut
+    for _round in range(60):  # throttled on and on, each answer to a call sent after the last cut
         fake.advance(1.5)
         p.answered(p.wait(), throttled=True)
     assert p.rate() >= pacing.FLOOR_SHARE * 100 * 0.95
@@ -203,7 +203,7 @@ def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second():
 
 def test_never_below_the_minimum_rate():
     p, fake = pacer(max_rate=1)
-    for _ in range(30):
+    for _round in range(30):
         fake.advance(2)
         p.answered(p.wait(), throttled=True)
     assert p.rate() >= pacing.MIN_RATE
@@ -222,7 +222,7 @@ def test_the_cap_paces_from_the_first_call_and_growth_stays_under_it():
 def test_waiting_is_what_the_cap_costs_not_a_failure():
     """Slots of the cap are waited for in before-send: the wait is recorded, no answer is involved."""
     p, fake = pacer(max_rate=2)
-    for _ in range(5):
+    for _round in range(5):
         p.wait()
     assert p.waited == pytest.approx(2.0) and p.cuts == 0
 
