@@ -64,6 +64,7 @@ def seed_fleet(control, url):
     tagger.add_tags_to_resource(ResourceType="ManagedInstance", ResourceId=parts["pos"][0], Tags=[{"Key": "alias", "Value": "front-door"}])
     for node in parts["pos"][1:3]:  # one alias on two nodes: used for neither
         tagger.add_tags_to_resource(ResourceType="ManagedInstance", ResourceId=node, Tags=[{"Key": "alias", "Value": "back-door"}])
+    control.advance(10)  # SSM's tag reads lag its tag writes: let the new tags show
     return parts
 
 
