@@ -127,6 +127,65 @@ commands:
     parameters:
       description: The document parameters, with their names as given.
       type: dict
+    document_version:
+      description: The document version the command runs.
+      type: str
+      sample: $DEFAULT
+    comment:
+      description: The comment given with the command.
+      type: str
+    status_details:
+      description: SSM's detailed status of the command.
+      type: str
+      sample: InProgress
+    expires_after:
+      description: When the command's delivery times out (sent time plus its timeout).
+      type: str
+    timeout_seconds:
+      description: The command's delivery timeout in seconds.
+      type: int
+    max_concurrency:
+      description: How many nodes run the command at once (a number or a percentage).
+      type: str
+    max_errors:
+      description: How many errors stop the command (a number or a percentage).
+      type: str
+    delivery_timed_out_count:
+      description: How many invocations were never delivered before the command expired (their agent was offline).
+      type: int
+    service_role:
+      description: The IAM role SSM uses for the command's notifications, when one was given.
+      type: str
+      returned: when SSM returns it
+    notification_config:
+      description: The command's SNS notification settings, as SSM returns them.
+      type: dict
+      returned: when SSM returns it
+    cloud_watch_output_config:
+      description: The command's CloudWatch output settings, as SSM returns them.
+      type: dict
+      returned: when SSM returns it
+    output_s3_region:
+      description: The S3 bucket's region for the command's output, when one was given.
+      type: str
+      returned: when SSM returns it
+    output_s3_bucket_name:
+      description: The S3 bucket for the command's output, when one was given.
+      type: str
+      returned: when SSM returns it
+    output_s3_key_prefix:
+      description: The S3 key prefix for the command's output, when one was given.
+      type: str
+      returned: when SSM returns it
+    alarm_configuration:
+      description: The CloudWatch alarms that stop the command, as SSM returns them.
+      type: dict
+      returned: when SSM returns it
+    triggered_alarms:
+      description: The alarms that stopped the command, as SSM returns them.
+      type: list
+      elements: dict
+      returned: when SSM returns it
     invocations:
       description: The command's invocations (only on O(instance_id) when given), in snake_case.
       returned: when O(include_invocations=true) or O(details=true)
@@ -146,6 +205,45 @@ commands:
           description: Per-plugin status, response code and output (empty unless O(details=true)).
           type: list
           elements: dict
+        command_id:
+          description: The command's ID.
+          type: str
+        instance_name:
+          description: The node's name (for a hybrid node, its Name), as SSM returns it.
+          type: str
+        comment:
+          description: The comment given with the command.
+          type: str
+        document_name:
+          description: The SSM document the command runs.
+          type: str
+        document_version:
+          description: The document version the command runs.
+          type: str
+        requested_date_time:
+          description: When the command was sent.
+          type: str
+        trace_output:
+          description: SSM's trace of the invocation's delivery.
+          type: str
+        standard_output_url:
+          description: Where the invocation's standard output is stored in S3, when it is.
+          type: str
+        standard_error_url:
+          description: Where the invocation's standard error is stored in S3, when it is.
+          type: str
+        service_role:
+          description: The IAM role SSM uses for notifications, when one was given.
+          type: str
+          returned: when SSM returns it
+        notification_config:
+          description: SNS notification settings, as SSM returns them.
+          type: dict
+          returned: when SSM returns it
+        cloud_watch_output_config:
+          description: CloudWatch output settings, as SSM returns them.
+          type: dict
+          returned: when SSM returns it
 msg:
   description: One line saying how many commands matched.
   returned: always
