@@ -11,27 +11,14 @@ import json
 import os
 from unittest import mock
 
-import yaml
-
 from conftest import AWX_CREDENTIAL, ROOT, run_cli, run_runner, runner_events
+from test_hybrid_nodes_inventory import plain, write_config
 
 SECRETS = [AWX_CREDENTIAL["AWS_SECRET_ACCESS_KEY"], AWX_CREDENTIAL["AWS_SECURITY_TOKEN"]]
 
 
 def source_file(tmp_path, config):
-    path = tmp_path / "awx_source.hybrid_nodes.yml"
-    path.write_text(yaml.safe_dump({"plugin": "hybridops.ssm.hybrid_nodes", **config}), encoding="utf-8")
-    return path
-
-
-def plain(value):
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
+    return write_config(tmp_path, "awx_source", config)
 
 
 def artifact_data(runner):
