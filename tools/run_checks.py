@@ -31,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 TREE = ROOT / "build" / "collections" / "ansible_collections" / "hybridops" / "ssm"
 DIST = ROOT / "build" / "dist"
+# Automation Hub's checks on: version 1.0.0 or later, a required tag (tools/galaxy-importer.cfg)
+IMPORTER_CONFIG = str(ROOT / "tools" / "galaxy-importer.cfg")
+IMPORTER_FINDING = re.compile(r"^(WARNING|ERROR|CRITICAL): ")
 PYTEST_SUMMARY = re.compile(r"=+ (.*\b(passed|failed|error|errors|skipped|no tests ran)\b.*) in [\d.]+s")
 # pytest-xdist: one worker per CPU; the tests wait on the endpoint a good deal, so never fewer than two.
 PYTEST_WORKERS = str(max(2, os.cpu_count() or 1))
@@ -55,9 +58,10 @@ def _env():
 class Step:
     """One command of a check: its output lines, exit status, wall and CPU seconds."""
 
-    def __init__(self, command, cwd):
+    def __init__(self, command, cwd, env=None):
         self.command = [str(c) for c in command]
         self.cwd = cwd
+        self.env = env or {}
         self.lines = []
         self.code = None
         self.seconds = 0.0
@@ -65,7 +69,7 @@ class Step:
 
     def run(self):
         started = time.monotonic()
-        with subprocess.Popen(self.command, cwd=self.cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        with subprocess.Popen(self.command, cwd=self.cwd, env={**_env(), **self.env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
             for line in process.stdout:
                 self.lines.append(line.rstrip("\n"))
             # wait4, not wait(): it also gives the CPU time of the process and of the descendants it waited for
@@ -145,8 +149,11 @@ def importer():
     if not build.run():
         return Result("importer", False, "build failed", [build])
     tarball = next(DIST.glob("hybridops-ssm-*.tar.gz"))
-    check = Step([BIN / "python", "-m", "galaxy_importer.main", tarball], ROOT)
-    return Result("importer", check.run(), "", [build, check])
+    check = Step([BIN / "python", "-m", "galaxy_importer.main", tarball], ROOT, {"GALAXY_IMPORTER_CONFIG": IMPORTER_CONFIG})
+    ok = check.run()
+    # galaxy-importer exits 0 after logging warnings (ansible-lint findings, a missing changelog): clean means none
+    findings = [line for line in check.lines if IMPORTER_FINDING.match(line)]
+    return Result("importer", ok and not findings, f"{len(findings)} warnings or errors", [build, check])
 
 
 def format_():
