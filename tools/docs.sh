@@ -19,7 +19,7 @@ antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --vali
 
 SITE=$ROOT/build/docs
 rm -rf "$SITE"
-mkdir -m 700 -p "$SITE"  # antsibull-docs writes only into a directory that only its owner can write to
+mkdir -p "$(dirname "$SITE")" && mkdir -m 700 "$SITE"  # antsibull-docs writes only into a directory that only its owner can write to
 echo "docs: antsibull-docs sphinx-init into $SITE"
 antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir "$SITE" --project hybridops.ssm \
   --title "hybridops.ssm" --html-short-title "hybridops.ssm" hybridops.ssm >/dev/null
