@@ -28,6 +28,7 @@ fi
 
 DOCS_BIN=$(tools/docs_venv.sh)
 tools/bootstrap.sh
+MAIN_PATH="$ROOT/.venv/bin:$PATH"  # galaxy-importer runs ansible-doc and ansible-lint from .venv, with amazon.aws
 export PATH="$DOCS_BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections" ANSIBLE_LOCAL_TEMP="$ROOT/build/tmp"
 
 say "antsibull-changelog lint"
@@ -80,7 +81,7 @@ for wanted in CHANGELOG.rst changelogs/changelog.yaml docs/docsite/rst/performan
 done
 
 say "galaxy-importer on $TARBALL (tools/galaxy-importer.cfg)"
-GALAXY_IMPORTER_CONFIG=$ROOT/tools/galaxy-importer.cfg "$ROOT/.venv/bin/python" -m galaxy_importer.main "$TARBALL" \
+PATH=$MAIN_PATH GALAXY_IMPORTER_CONFIG=$ROOT/tools/galaxy-importer.cfg "$ROOT/.venv/bin/python" -m galaxy_importer.main "$TARBALL" \
   | tee "$OUT/importer.log"
 if grep -E '^(WARNING|ERROR|CRITICAL): ' "$OUT/importer.log" >/dev/null; then
   fail "galaxy-importer reported the warnings or errors above"
