@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 name: hybrid_nodes
 short_description: AWS SSM managed nodes (hybrid C(mi-...) nodes) as inventory hosts
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists AWS Systems Manager managed nodes (DescribeInstanceInformation, pages of at most 50, every page
     followed) in each region of O(regions) and makes each node an inventory host.

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: ssm_activation
 short_description: Delete SSM hybrid activations, by default only when no node is registered with them
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Deletes AWS Systems Manager hybrid activations (DeleteActivation), the activation IDs and codes that
     on-premises servers, VMs and edge devices use to register as managed nodes (C(mi-...)).

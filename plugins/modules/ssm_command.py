@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: ssm_command
 short_description: Cancel Run Commands, by command ID or every in-flight command of some nodes
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Cancels AWS Systems Manager Run Commands (CancelCommand) and reports, per node, what became of each invocation.
   - With O(command_id), cancels that command on the nodes in O(instance_ids), or on every node it targeted

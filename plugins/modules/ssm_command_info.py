@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: ssm_command_info
 short_description: List Run Commands and their invocations by ID, node, status, document and age
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists AWS Systems Manager Run Commands (ListCommands), every page, newest first. Changes nothing.
   - Criteria combine with AND and are filtered by SSM. O(status) is the command's aggregated status.

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: ssm_managed_instance
 short_description: Deregister hybrid managed nodes, or manage their IAM role and tags
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages AWS Systems Manager hybrid managed nodes (on-premises servers, VMs and edge devices
     registered with an activation, C(mi-...) IDs, EKS Hybrid Nodes among them, and EKS Connector

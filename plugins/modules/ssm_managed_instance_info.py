@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: ssm_managed_instance_info
 short_description: List SSM managed nodes by ID, status, activation, role, tags, name and age
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists AWS Systems Manager managed nodes (DescribeInstanceInformation), every page, and returns
     them as one list. Changes nothing.
