@@ -56,7 +56,11 @@ def check():
     pages = _sources()
     listed = _listed()
     problems = [f"{source or name}: no entry {name!r} in {EXTRA_DOCS.relative_to(ROOT)}" for name, source in pages.items() if name not in listed]
-    problems += [f"{EXTRA_DOCS.relative_to(ROOT)}: entry {name!r} has no source (docs/{name}.md, roles/NAME/README.md as role_NAME, or playbooks)" for name in listed if name not in pages]
+    problems += [
+        f"{EXTRA_DOCS.relative_to(ROOT)}: entry {name!r} has no source (docs/{name}.md, roles/NAME/README.md as role_NAME, or playbooks)"
+        for name in listed
+        if name not in pages
+    ]
     problems += [f"{EXTRA_DOCS.relative_to(ROOT)}: entry {name!r} listed {listed.count(name)} times" for name in sorted(set(listed)) if listed.count(name) > 1]
     return problems
 

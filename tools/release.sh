@@ -3,9 +3,9 @@
 # `make release VERSION=x.y.z`. Run it on a clean checkout of main; it changes files and commits nothing:
 #   1. the docs virtualenv (tools/docs_venv.sh: antsibull-changelog, antsibull-docs, pandoc) and the
 #      collection tree (tools/bootstrap.sh, which also brings amazon.aws for ansible-doc);
-#   2. antsibull-changelog lint on every fragment, and, while nothing has been released, a refusal of
-#      bugfixes, breaking_changes, removed_features and security_fixes entries (there is no earlier release
-#      for them to be about);
+#   2. antsibull-changelog lint on every fragment, then tools/release_check.py: a version released twice is
+#      refused, and, while nothing has been released, so are bugfixes, breaking_changes, removed_features
+#      and security_fixes entries (there is no earlier release for them to be about);
 #   3. galaxy.yml's version := VERSION;
 #   4. antsibull-changelog release --version VERSION: CHANGELOG.rst and a release in changelogs/changelog.yaml,
 #      with the new modules, plugins, roles and playbooks read from their docs; the fragments are removed;
@@ -34,32 +34,7 @@ export PATH="$DOCS_BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections"
 say "antsibull-changelog lint"
 antsibull-changelog lint || fail "antsibull-changelog lint found the problems above in changelogs/"
 
-"$DOCS_BIN/python" - "$VERSION" <<'PY' || exit 1
-"""Refuse what a changelog cannot say: a release twice, or, before any release, fixes and removals."""
-import pathlib
-import sys
-
-import yaml
-
-version = sys.argv[1]
-changes = yaml.safe_load(pathlib.Path("changelogs/changelog.yaml").read_text(encoding="utf-8")) or {}
-releases = changes.get("releases") or {}
-if version in releases:
-    sys.exit(f"release: FAIL: {version} is already released in changelogs/changelog.yaml")
-if releases or changes.get("ancestor"):
-    sys.exit(0)
-# Nothing released yet: an entry in these sections would be about a version no user ever had.
-NOT_BEFORE_A_RELEASE = ("bugfixes", "breaking_changes", "removed_features", "security_fixes")
-problems = []
-for fragment in sorted(pathlib.Path("changelogs/fragments").glob("*.y*ml")):
-    data = yaml.safe_load(fragment.read_text(encoding="utf-8")) or {}
-    problems += [f"{fragment}: {section}" for section in NOT_BEFORE_A_RELEASE if data.get(section)]
-if problems:
-    print(f"release: FAIL: {version} is the first release; these fragments have entries about code that was never "
-          "released - describe what the release does instead (minor_changes, major_changes, known_issues):", file=sys.stderr)
-    print("\n".join(f"  {p}" for p in problems), file=sys.stderr)
-    sys.exit(1)
-PY
+"$DOCS_BIN/python" tools/release_check.py "$VERSION" || exit 1
 
 say "galaxy.yml version: $VERSION"
 [ "$(grep -c '^version: ' galaxy.yml)" = 1 ] || fail "galaxy.yml needs exactly one top-level 'version:' line"
