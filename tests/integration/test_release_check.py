@@ -1,0 +1,46 @@
+"""tools/release_check.py, which tools/release.sh runs after antsibull-changelog lint: no version released
+twice, and before the first release no fragment about code never released."""
+
+import subprocess
+
+import yaml
+
+from conftest import BIN, ROOT
+
+
+def _changelogs(tmp_path, fragments, changelog=None):
+    (tmp_path / "changelogs" / "fragments").mkdir(parents=True)
+    (tmp_path / "changelogs" / "changelog.yaml").write_text(yaml.safe_dump(changelog or {"ancestor": None, "releases": {}}), encoding="utf-8")
+    for name, data in fragments.items():
+        (tmp_path / "changelogs" / "fragments" / name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    return subprocess.run([BIN / "python", ROOT / "tools" / "release_check.py", "1.0.0", tmp_path], capture_output=True, text=True, check=False)
+
+
+def test_release_check_passes_this_repositorys_fragments():
+    result = subprocess.run([BIN / "python", ROOT / "tools" / "release_check.py", "1.0.0"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_first_release_refuses_fixes_and_removals_naming_fragment_and_section(tmp_path):
+    result = _changelogs(
+        tmp_path,
+        {
+            "1-feature.yml": {"minor_changes": ["x - does y."]},
+            "2-fix.yml": {"bugfixes": ["x - no longer z."], "minor_changes": ["x - w."]},
+            "3-break.yml": {"breaking_changes": ["x - renamed."]},
+        },
+    )
+    assert result.returncode == 1
+    assert "changelogs/fragments/2-fix.yml: bugfixes - 1.0.0 is the first release" in result.stderr
+    assert "changelogs/fragments/3-break.yml: breaking_changes" in result.stderr
+    assert "1-feature.yml" not in result.stderr
+
+
+def test_after_a_release_fixes_are_fine_and_a_version_is_not_released_twice(tmp_path):
+    released = {"ancestor": None, "releases": {"1.0.0": {"release_date": "2026-11-29"}}}
+    result = _changelogs(tmp_path, {"2-fix.yml": {"bugfixes": ["x - no longer z."]}}, released)
+    assert result.returncode == 1
+    assert "1.0.0 is already released in changelogs/changelog.yaml" in result.stderr
+
+    result = subprocess.run([BIN / "python", ROOT / "tools" / "release_check.py", "1.0.1", tmp_path], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
