@@ -80,7 +80,7 @@ def _rewrite_links(markdown, source, pages):
         target = match.group(1)
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or target.startswith("#"):
             return match.group(0)
-        path, _, anchor = target.partition("#")
+        path, _sep, anchor = target.partition("#")
         resolved = posixpath.normpath(posixpath.join(base, path))
         if resolved in by_source:
             return f"]({by_source[resolved]}.html{'#' + anchor if anchor else ''})"
