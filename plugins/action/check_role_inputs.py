@@ -20,23 +20,19 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import S
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import check
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import unknown_names
 
-_OPTIONS = frozenset(["scope", "values", "sources", "context"])
-
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     _supports_check_mode = True
     _supports_async = False
+    _VALID_ARGS = frozenset(["scope", "values", "sources", "context"])
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         result["changed"] = False
         args = self._task.args
-        extra = sorted(set(args) - _OPTIONS)
-        if extra:
-            raise AnsibleError(f"check_role_inputs: unsupported options {', '.join(extra)}; its options are {', '.join(sorted(_OPTIONS))}")
         role = self._task._role
         scope_name = args.get("scope") or (role.get_name(include_role_fqcn=False) if role else None)
         if scope_name not in SCOPES:
