@@ -56,7 +56,7 @@ def node_id(empty_means):
 
 def region(empty_means):
     def rule(name, raw, value, source):
-        if value == "" or rules.string_problem(rules.REGION, value) is None:
+        if value == "" or rules.string_problem(rules.AWS_REGION_NAME, value) is None:
             return []
         if source:
             return [f"{source}, which is not an AWS region name such as eu-west-1"]

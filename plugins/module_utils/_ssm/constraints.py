@@ -95,11 +95,21 @@ ACTIVATION_ID = Constraint(
     hint="a lower-case UUID",
 )
 
-# The region (a client setting, no API shape). botocore checks only the characters
-# (botocore.utils.validate_region_name) and accepts 'EU-WEST-1' or 'nowhere', which then fail as a
-# signature or connection error; every AWS region name is area-place-number in lower case (botocore's
-# endpoints.json, each partition's regionRegex), so that is the rule, for the modules, the inventory and the roles.
+# The region (a client setting, no API shape): botocore's own check (botocore.utils.validate_region_name),
+# made before the client is built so that the message names the option. A module may talk to a custom
+# endpoint whose region names are its own, so this is all a module asks.
 REGION = Constraint(
+    name="AWS region name",
+    min_len=1,
+    max_len=63,
+    pattern=r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$",
+    hint="a region such as eu-west-1",
+)
+
+# A region of AWS itself: every AWS region name is area-place-number in lower case (botocore's
+# endpoints.json, each partition's regionRegex). The roles ask this of the region they are given or read
+# from a registration file or an inventory, which always names a region of AWS.
+AWS_REGION_NAME = Constraint(
     name="AWS region name",
     min_len=1,
     max_len=63,
