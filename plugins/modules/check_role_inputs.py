@@ -43,8 +43,8 @@ options:
     type: dict
   context:
     description:
-      - Report the problems as one line, C(CONTEXT: problem; problem; nothing was changed.), rather than as a list.
-        An empty string drops the C(CONTEXT: ) part.
+      - "Report the problems as one line, C(CONTEXT: problem; problem; nothing was changed.), rather than as a list.
+        An empty string drops the C(CONTEXT: ) part."
     type: str
 attributes:
   check_mode:
@@ -82,7 +82,8 @@ problems:
   type: list
   elements: str
   sample:
-    - "decommission_hybrid_node_region: 'EU-WEST-1' is not an AWS region name such as eu-west-1 (or empty, to take it from the registration file or the controller)"
+    - "decommission_hybrid_node_region: 'EU-WEST-1' is not an AWS region name such as eu-west-1
+      (or empty, to take it from the registration file or the controller)"
 msg:
   description: The problems (a list, or one line with O(context)), or that all inputs are valid.
   returned: always

@@ -249,4 +249,3 @@ def check(scope, spec, variables, unknown=(), sources=None):
     for name, value in sorted(unknown.items() if isinstance(unknown, dict) else ((n, None) for n in unknown)):
         problems.append(scope.unknown(name, NOT_SHOWN if value is NOT_SHOWN or _SECRET_NAME.search(name) else _shown(value), known))
     return problems
-

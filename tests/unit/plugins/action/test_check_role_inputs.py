@@ -152,8 +152,8 @@ def test_secret_and_vaulted_values_of_unknown_variables_are_not_shown():
     task_vars = {**defaults("decommission_hybrid_node"), D + "secret_key": "hunter2-not-shown",
                  D + "vaulted": EncryptedString(ciphertext="$ANSIBLE_VAULT;1.1;AES256\n6162"), D + "broken": trust_as_template("{{ undefined_variable }}")}
     problems = run({}, task_vars)["problems"]
-    assert [p.split(" is not a variable")[0] for p in problems] == [f"{D}broken: (value not shown)", f"{D}secret_key: (value not shown)",
-                                                                     f"{D}vaulted: (value not shown)"]
+    shown = [p.split(" is not a variable")[0] for p in problems]
+    assert shown == [f"{D}broken: (value not shown)", f"{D}secret_key: (value not shown)", f"{D}vaulted: (value not shown)"]
     assert "hunter2" not in str(problems) and "ANSIBLE_VAULT" not in str(problems)
 
 
