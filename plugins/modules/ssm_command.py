@@ -272,6 +272,8 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import sta
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import POLL_SECONDS
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import WAIT_SECONDS
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
@@ -280,7 +282,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import S
 
 DEFAULT_WAIT_TIMEOUT = 300
 DEFAULT_POLL_INTERVAL = 5.0
-POLL_INTERVAL_RANGE = (0.1, 300.0)
+POLL_INTERVAL_RANGE = POLL_SECONDS
 
 
 def validate(params):
@@ -301,7 +303,7 @@ def validate(params):
                 parameter=given[0],
                 value=params[given[0]],
             )
-    wait_timeout = DEFAULT_WAIT_TIMEOUT if params["wait_timeout"] is None else check_range("wait_timeout", params["wait_timeout"], (1, 86400))
+    wait_timeout = DEFAULT_WAIT_TIMEOUT if params["wait_timeout"] is None else check_range("wait_timeout", params["wait_timeout"], WAIT_SECONDS)
     poll_interval = DEFAULT_POLL_INTERVAL if params["poll_interval"] is None else params["poll_interval"]
     low, high = POLL_INTERVAL_RANGE
     if not low <= poll_interval <= high:

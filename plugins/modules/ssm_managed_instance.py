@@ -268,6 +268,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import s
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAGS_PER_NODE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import WAIT_SECONDS
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
@@ -302,7 +303,7 @@ def validate(params):
         check_string("iam_role", params["iam_role"], IAM_ROLE)
     check_tags("tags", params["tags"], max_items=TAGS_PER_NODE_MAX)
     check_range("concurrency", params["concurrency"], (1, MAX_CONCURRENCY))
-    check_range("wait_timeout", params["wait_timeout"], (1, 86400))
+    check_range("wait_timeout", params["wait_timeout"], WAIT_SECONDS)
     if params["deadline"] is not None:
         check_range("deadline", params["deadline"], (1, DEADLINE_MAX))
 

@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 187 (120 module rows, 67 role rows). The options amazon.aws adds to every module (region,
+Rows: 190 (120 module rows, 70 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/client.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -262,6 +262,7 @@ DECOMMISSION_ROWS = rows(DECOMMISSION, {}, [
      [D + "registration_file: '/var/lib/amazon/ssm/registration' is absolute", "relative to " + D + "root"]),
     ("empty registration file", {D + "registration_file": ""}, [D + "registration_file: '' is empty", "must not be empty"]),
     ("absolute key file", {D + "key_files": ["/etc/shadow"]}, [D + "key_files: '/etc/shadow' is absolute", "would escape it"]),
+    ("key file climbing out of the root", {D + "key_files": ["../../etc/shadow"]}, [D + "key_files: '../../etc/shadow' climbs out of " + D + "root"]),
     ("empty key file", {D + "key_files": ["var/lib/amazon/ssm/Vault/Store/RegistrationKey", ""]}, [D + "key_files: '' is empty"]),
     ("no key files", {D + "key_files": []}, [D + "key_files: [] is empty", "registration key and fingerprint"]),
     ("key files not a list", {D + "key_files": {"key": "x"}}, role_type(D + "key_files", "dict", "list")),
@@ -281,6 +282,8 @@ DECOMMISSION_ROWS = rows(DECOMMISSION, {}, [
     ("a Windows host (PowerShell over SSH)",
      {"ansible_connection": "ssh", "ansible_shell_type": "powershell", "ansible_host": "127.0.0.1", "ansible_port": 1, D + "instance_id": MI},
      [D + "host_steps is true", "ansible_shell_type 'powershell'", "not supported on Windows yet"]),
+    ("an EC2 ID in the inventory's host variable instance_id", {"instance_id": EC2, "region": "eu-west-1"},
+     [f"the host variable instance_id (from the inventory) is {EC2}, which is not a hybrid managed node ID", "nothing was changed"]),
     ("registration file naming another node", {D + "instance_id": MI, D + "root": HOST_ROOT},
      [D + f"instance_id is {MI}", f"registration file {HOST_ROOT}/{REGISTRATION} names {OTHER_MI}", "nothing was changed"]),
 ])
@@ -291,8 +294,8 @@ SWEEP_ROWS = rows(SWEEP, {}, [
     ("an age in words", {S + "older_than": "30 days"}, [S + "older_than: '30 days' is neither an age such as '30d'", "nor an ISO 8601 time"]),
     ("a month that does not exist", {S + "older_than": "2026-13-01"}, [S + "older_than: '2026-13-01' is neither an age"]),
     ("an empty age", {S + "older_than": ""}, [S + "older_than: '' is neither an age"]),
-    # The form is right, the day does not exist: the module's own check refuses it, still before any request.
-    ("a day that does not exist", {S + "older_than": "2026-02-30"}, ["last_ping_before: '2026-02-30'", "ISO 8601"]),
+    # The form is right, the day does not exist: the role's check (the module's rule) refuses it, before any request.
+    ("a day that does not exist", {S + "older_than": "2026-02-30"}, [S + "older_than: '2026-02-30' is neither an age", "ISO 8601"]),
     ("tags not a dictionary", {S + "tags": ["Site"]}, role_type(S + "tags", "list", "dict")),
     ("tags as a key=value string", {S + "tags": "Site=kiosks"}, [S + "tags: 'Site=kiosks' is a string, not a dictionary", "YAML or JSON"]),
     ("reserved tag prefix", {S + "tags": {"aws:owner": "me"}}, [S + "tags: key 'aws:owner'", "must not start with 'aws:'"]),
@@ -301,6 +304,8 @@ SWEEP_ROWS = rows(SWEEP, {}, [
     ("tag value not a string", {S + "tags": {"Rack": 7}}, [S + "tags: the value of key 'Rack' is 7, not a string"]),
     ("tag value too long", {S + "tags": {"Site": "v" * 257}}, [S + "tags: the value of key 'Site': '" + "v" * 257 + "' is longer than 256 characters"]),
     ("tag value with a forbidden character", {S + "tags": {"Site": "a;b"}}, [S + "tags: the value of key 'Site': 'a;b' may hold only letters"]),
+    # A tab is white space but no tag character (the API's \p{Z} is separators only).
+    ("tag value with a tab", {S + "tags": {"Site": "a\tb"}}, [S + "tags: the value of key 'Site': 'a\tb' may hold only letters"]),
     ("activation ID that is no UUID", {S + "activation_ids": ["not-a-uuid"]}, [S + "activation_ids: 'not-a-uuid' is not an activation ID", "lower-case UUID"]),
     ("duplicated activation ID", {S + "activation_ids": [ACT, ACT]}, [S + f"activation_ids: ['{ACT}', '{ACT}'] names an activation more than once"]),
     ("activation IDs not a list", {S + "activation_ids": {"id": ACT}}, role_type(S + "activation_ids", "dict", "list")),
@@ -341,7 +346,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (187, 120, 67), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (190, 120, 70), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 
@@ -459,8 +464,8 @@ def test_role_rows_stop_in_their_checks_before_any_connection(bad_input):
             assert task == "Stop on a Windows host, whose host steps are not supported yet", (row.why, task)
         elif row.why == "registration file naming another node":
             assert task == "Refuse sources that disagree on the node's ID or region", task
-        elif row.why == "a day that does not exist":
-            assert task == "Find hybrid nodes whose connection was lost before the given age", task  # the module's check, before its request
+        elif row.why == "an EC2 ID in the inventory's host variable instance_id":
+            assert task == "Check the node ID and region taken from the host or the inventory", task
         else:
             assert task.startswith(checks), (row.why, task)
 

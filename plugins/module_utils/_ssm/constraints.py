@@ -22,9 +22,12 @@ each one with the installed botocore model, so a drift is caught by a test,
 not by a user.
 
 This is the one place to add a new constraint: declare it as a ``Constraint``
-and validate with ``check_string`` / ``check_list``.
+and validate with ``check_string`` / ``check_list``. The roles' and playbooks'
+variables are checked by these same rules (plugin_utils/role_inputs.py says
+which rule checks which variable, in the roles' own words).
 """
 
+import posixpath
 import re
 import unicodedata
 from collections import namedtuple
@@ -93,12 +96,24 @@ ACTIVATION_ID = Constraint(
 )
 
 # The region (a client setting, no API shape): botocore's own check (botocore.utils.validate_region_name),
-# made before the client is built so that the message names the option.
+# made before the client is built so that the message names the option. A module may talk to a custom
+# endpoint whose region names are its own, so this is all a module asks.
 REGION = Constraint(
     name="AWS region name",
     min_len=1,
     max_len=63,
     pattern=r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$",
+    hint="a region such as eu-west-1",
+)
+
+# A region of AWS itself: every AWS region name is area-place-number in lower case (botocore's
+# endpoints.json, each partition's regionRegex). The roles ask this of the region they are given or read
+# from a registration file or an inventory, which always names a region of AWS.
+AWS_REGION_NAME = Constraint(
+    name="AWS region name",
+    min_len=1,
+    max_len=63,
+    pattern=r"^[a-z]{2,}(-[a-z]+)+-[0-9]+$",
     hint="a region such as eu-west-1",
 )
 
@@ -141,6 +156,38 @@ IN_FLIGHT_COMMAND_STATUSES = frozenset(["Pending", "InProgress", "Delayed"])
 PING_STATUSES = ("Online", "ConnectionLost", "Inactive")
 RESOURCE_TYPES = ("ManagedInstance", "EC2Instance")
 PLATFORM_TYPES = ("Linux", "Windows", "MacOS")
+
+# A hybrid node's own ID as its agent registers it (the mi- form of ManagedInstanceId; EKS Connector IDs
+# have no registration file and no host steps).
+HYBRID_NODE_ID = Constraint(name="hybrid managed node ID", min_len=20, max_len=20, pattern=r"^mi-[0-9a-f]{17}$",
+                            hint="'mi-' followed by 17 lower-case hex digits")
+# A service (systemd and upstart unit) name: the characters of systemd.unit(5) unit names, without the escape character.
+SERVICE_NAME = Constraint(name="service name", min_len=1, max_len=None, pattern=r"^[A-Za-z0-9:_.@-]+$", hint="letters, digits and :_.@- only")
+
+# Seconds: a wait or a task's deadline (at most a day), a poll interval.
+WAIT_SECONDS = (1, 86400)
+POLL_SECONDS = (0.1, 300.0)
+# How many nodes one sweep may deregister.
+SWEEP_NODES = (1, 10000)
+
+
+def in_bounds(value, bounds):
+    """True for a number (not a bool, not NaN) within inclusive (low, high) bounds."""
+    low, high = bounds
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and low <= value <= high
+
+
+def path_problem(value, absolute):
+    """Why a POSIX path breaks its rule, or None: 'empty'; with ``absolute`` 'relative'; else 'absolute' or
+    'climbs' (a '..' part, which would leave the directory the path is relative to)."""
+    if not isinstance(value, str) or not value:
+        return "empty"
+    if absolute:
+        return None if posixpath.isabs(value) else "relative"
+    if posixpath.isabs(value):
+        return "absolute"
+    return "climbs" if ".." in value.split("/") else None
+
 
 # Inventory host variable names: hostvars_prefix + name + hostvars_suffix must stay a name Jinja can
 # reference (letters, digits, underscores, not starting with a digit).
@@ -314,17 +361,26 @@ def check_number(parameter, value, bounds, unit):
     return value
 
 
-def _tag_text_problem(text, constraint):
+def tag_text_problem(text, constraint):
+    """What is wrong with a tag key or value (``constraint`` TAG_KEY or TAG_VALUE) as (kind, sentence), or None.
+
+    kind is 'type', 'length' or 'character', for callers that word the problem their own way.
+    """
     if not isinstance(text, str):
-        return f"must be a string ({constraint.hint})"
+        return "type", f"must be a string ({constraint.hint})"
     if constraint.min_len and len(text) < constraint.min_len:
-        return f"must be at least {constraint.min_len} character(s) long ({constraint.hint})"
+        return "length", f"must be at least {constraint.min_len} character(s) long ({constraint.hint})"
     if len(text) > constraint.max_len:
-        return f"must be at most {constraint.max_len} characters long, not {len(text)} ({constraint.hint})"
+        return "length", f"must be at most {constraint.max_len} characters long, not {len(text)} ({constraint.hint})"
     for char in text:
         if unicodedata.category(char)[0] not in "LZN" and char not in _TAG_EXTRA_CHARACTERS:
-            return f"contains {char!r}, which tags do not allow ({constraint.hint})"
+            return "character", f"contains {char!r}, which tags do not allow ({constraint.hint})"
     return None
+
+
+def tag_key_reserved(key):
+    """True for a key with the prefix AWS reserves for its own tags."""
+    return isinstance(key, str) and key.lower().startswith(_TAG_RESERVED_PREFIX)
 
 
 def check_tags(parameter, tags, max_items=None):
@@ -349,14 +405,14 @@ def _tag_problems(pairs):
     """What is wrong with each (key, value) pair, in order, each problem once."""
     problems = []
     for key, value in pairs:
-        key_problem = _tag_text_problem(key, TAG_KEY)
+        key_problem = tag_text_problem(key, TAG_KEY)
         if key_problem:
-            problems.append(f"key {key!r} {key_problem}")
-        elif key.lower().startswith(_TAG_RESERVED_PREFIX):
+            problems.append(f"key {key!r} {key_problem[1]}")
+        elif tag_key_reserved(key):
             problems.append(f"key {key!r} uses the prefix 'aws:', which AWS reserves")
-        value_problem = _tag_text_problem(value, TAG_VALUE)
+        value_problem = tag_text_problem(value, TAG_VALUE)
         if value_problem:
-            problems.append(f"value {value!r} of key {key!r} {value_problem}")
+            problems.append(f"value {value!r} of key {key!r} {value_problem[1]}")
     return list(dict.fromkeys(problems))
 
 

@@ -248,3 +248,61 @@ def test_comma_separated_strings_are_split_and_stripped():
 
 def test_an_empty_list_is_allowed_unless_items_are_required():
     assert c.check_list("instance_ids", [], c.MANAGED_INSTANCE_ID) == []
+
+
+# --- rules the roles share with the modules ---------------------------------------------------------
+
+def _botocore_regions():
+    import json
+    import os
+
+    import botocore
+
+    with open(os.path.join(os.path.dirname(botocore.__file__), "data", "endpoints.json"), encoding="utf-8") as handle:
+        return sorted({region for partition in json.load(handle)["partitions"] for region in partition["regions"]})
+
+
+def test_every_region_botocore_knows_is_an_aws_region_name():
+    regions = _botocore_regions()
+    assert len(regions) > 30
+    assert [r for r in regions if c.string_problem(c.AWS_REGION_NAME, r) or c.string_problem(c.REGION, r)] == []
+
+
+@pytest.mark.parametrize("value", ["EU-WEST-1", "eu west 1", "nowhere", "eu-west", "-eu-west-1", "eu-west-1 ", "eu_west_1", ""])
+def test_what_is_no_aws_region_name_is_refused(value):
+    assert c.string_problem(c.AWS_REGION_NAME, value)
+
+
+@pytest.mark.parametrize("value, problem", [(MI, None), ("mi-" + HEX17.upper(), "must match"), ("i-" + HEX17, "exactly 20"),
+                                            ("eks_c:cluster_" + "a" * 17, "exactly 20")])
+def test_a_hybrid_node_id_is_the_mi_form_only(value, problem):
+    found = c.string_problem(c.HYBRID_NODE_ID, value)
+    assert (found is None) if problem is None else (problem in found)
+
+
+@pytest.mark.parametrize("value, absolute, problem", [
+    ("/", True, None), ("srv", True, "relative"), ("", True, "empty"), ("var/lib/x", False, None), ("/etc/shadow", False, "absolute"),
+    ("var/../../etc", False, "climbs"), ("..", False, "climbs"), ("var/..x/y", False, None), ("", False, "empty"), (None, False, "empty"),
+])
+def test_path_problems(value, absolute, problem):
+    assert c.path_problem(value, absolute) == problem
+
+
+@pytest.mark.parametrize("value, valid", [("amazon-ssm-agent", True), ("snap.amazon-ssm-agent.amazon-ssm-agent", True), ("getty@tty1", True),
+                                          ("amazon ssm agent", False), ("", False), ("a;b", False)])
+def test_service_names(value, valid):
+    assert (c.string_problem(c.SERVICE_NAME, value) is None) is valid
+
+
+@pytest.mark.parametrize("value, bounds, inside", [(1, c.WAIT_SECONDS, True), (86401, c.WAIT_SECONDS, False), (0.1, c.POLL_SECONDS, True),
+                                                   (0.05, c.POLL_SECONDS, False), (True, c.WAIT_SECONDS, False), (float("nan"), c.POLL_SECONDS, False),
+                                                   ("5", c.POLL_SECONDS, False)])
+def test_in_bounds(value, bounds, inside):
+    assert c.in_bounds(value, bounds) is inside
+
+
+@pytest.mark.parametrize("text, constraint, kind", [("a\tb", c.TAG_VALUE, "character"), ("k" * 129, c.TAG_KEY, "length"), (7, c.TAG_VALUE, "type"),
+                                                    ("Größe 1:2", c.TAG_VALUE, None)])
+def test_tag_text_problem_kinds(text, constraint, kind):
+    found = c.tag_text_problem(text, constraint)
+    assert (found is None) if kind is None else (found[0] == kind)
