@@ -15,10 +15,10 @@ activations only when no node uses them).
 from ._ssm.activation_cleanup import ensure_activations_absent
 from ._ssm.activations import delete_activation
 from ._ssm.activations import describe_activations
-from ._ssm.client import SSM_RETRY_CODES
-from ._ssm.client import security_token_fallback
 from ._ssm.client import ssm_client
-from ._ssm.client import ssm_retry
+from ._ssm.credentials import security_token_fallback
+from ._ssm.retry import SSM_RETRY_CODES
+from ._ssm.retry import ssm_retry
 from ._ssm.constraints import ACTIVATION_ID
 from ._ssm.constraints import COMMAND_ID
 from ._ssm.constraints import COMMAND_INSTANCE_ID

@@ -154,9 +154,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import DELETED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import ensure_activations_absent
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import failure_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import present_before_after

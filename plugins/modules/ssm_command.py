@@ -264,11 +264,11 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import describe_nodes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import ensure_cancelled
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import ensure_node_commands_cancelled
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import IDS_SHOWN
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failure_summary
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_INSTANCE_ID

@@ -259,10 +259,10 @@ msg:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import IDS_SHOWN
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE

@@ -9,7 +9,7 @@ Creating activations is left out on purpose: CreateActivation returns the
 activation code, a secret that registers machines into the account.
 """
 
-from .client import ssm_retry
+from .retry import ssm_retry
 from .constraints import ACTIVATION_ID
 from .constraints import check_list
 from .constraints import check_string

@@ -5,7 +5,7 @@
 
 """One function per SSM Run Command call (list, invocations, cancel)."""
 
-from .client import ssm_retry
+from .retry import ssm_retry
 from .constraints import CANCEL_INSTANCE_IDS_MAX
 from .constraints import COMMAND_ID
 from .constraints import COMMAND_INSTANCE_ID

@@ -22,9 +22,7 @@ from .bulk import FAILED
 from .bulk import failure_record
 from .bulk import failure_summary as _failure_summary
 from .bulk import run_per_item
-from .bulk import task_budget
-from .client import reset_attempts
-from .client import unanswered_attempts
+from .budget import task_budget
 from .instances import add_instance_tags
 from .instances import deregister_managed_instance
 from .instances import describe_instances_by_id
@@ -98,10 +96,10 @@ def deregister_outcome(client, instance_id):
     was lost, the node is gone because of this task: ``deregistered``, with a
     ``msg`` saying so. Raises AnsibleSSMError when every attempt failed.
     """
-    reset_attempts()
-    if deregister_managed_instance(client, instance_id):
+    deregistered, unanswered = deregister_managed_instance(client, instance_id)
+    if deregistered:
         return {"instance_id": instance_id, "outcome": DEREGISTERED}
-    if unanswered_attempts():
+    if unanswered:
         return {"instance_id": instance_id, "outcome": DEREGISTERED, "msg": ANSWER_LOST_NOTE}
     return absent_record(instance_id, getattr(client.meta, "region_name", None))
 

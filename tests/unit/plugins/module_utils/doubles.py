@@ -9,6 +9,8 @@ import types
 
 from botocore.exceptions import ClientError
 
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.served import ATTEMPTS_PARAM
+
 
 def client_error(code, operation="DeregisterManagedInstance", message="boom", status=400):
     return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
@@ -40,6 +42,8 @@ class ScriptedClient:
             raise AttributeError(name)
 
         def call(**kwargs):
+            # As the client's provide-client-params hook does (served.carry_attempts): the record is never sent.
+            kwargs.pop(ATTEMPTS_PARAM, None)
             self.calls.append((name, kwargs))
             outcomes = self._scripts.get(name)
             if not outcomes:

@@ -25,19 +25,19 @@ def _ids(count):
 
 def test_deregister_sends_one_call_and_reports_true():
     client = ScriptedClient(deregister_managed_instance=[{}])
-    assert instances.deregister_managed_instance(client, MI) is True
+    assert instances.deregister_managed_instance(client, MI).deregistered is True
     assert client.calls == [("deregister_managed_instance", {"InstanceId": MI})]
 
 
 def test_deregister_of_an_unregistered_node_is_false():
     client = ScriptedClient(deregister_managed_instance=[client_error("InvalidInstanceId")])
-    assert instances.deregister_managed_instance(client, MI) is False
+    assert instances.deregister_managed_instance(client, MI).deregistered is False
 
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerError", "Throttling"])
 def test_throttling_and_server_errors_are_retried(code):
     client = ScriptedClient(deregister_managed_instance=[client_error(code), client_error(code), {}])
-    assert instances.deregister_managed_instance(client, MI) is True
+    assert instances.deregister_managed_instance(client, MI).deregistered is True
     assert client.names() == ["deregister_managed_instance"] * 3
 
 

@@ -10,7 +10,8 @@ import pytest
 from botocore.exceptions import ConnectionClosedError
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import bulk
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
@@ -31,12 +32,12 @@ class Clock:
 @pytest.fixture(autouse=True)
 def no_task_left_behind():
     yield
-    bulk.end_task()
+    budget_module.end_task()
 
 
 def test_the_circuit_needs_both_a_silent_window_and_a_run_of_failures():
     clock = Clock()
-    budget = bulk.TaskBudget(window=60, min_attempts=8, clock=clock)
+    budget = budget_module.TaskBudget(window=60, min_attempts=8, clock=clock)
     for _attempt in range(20):
         budget.failure("ConnectionClosedError")
     assert budget.stopped() is None  # many failures, but the last success was just now
@@ -52,7 +53,7 @@ def test_the_circuit_needs_both_a_silent_window_and_a_run_of_failures():
 
 def test_a_success_closes_the_run_of_failures():
     clock = Clock()
-    budget = bulk.TaskBudget(window=60, min_attempts=2, clock=clock)
+    budget = budget_module.TaskBudget(window=60, min_attempts=2, clock=clock)
     budget.failure("ThrottlingException")
     clock.now += 100
     budget.success()
@@ -63,7 +64,7 @@ def test_a_success_closes_the_run_of_failures():
 
 def test_the_deadline_stops_the_task():
     clock = Clock()
-    budget = bulk.TaskBudget(deadline=30, clock=clock)
+    budget = budget_module.TaskBudget(deadline=30, clock=clock)
     assert budget.stopped() is None
     clock.now += 30
     assert budget.stopped() == "the task's deadline of 30s passed"
@@ -72,7 +73,7 @@ def test_the_deadline_stops_the_task():
 
 def test_items_not_started_once_the_task_stopped_are_not_attempted():
     clock = Clock()
-    bulk.start_task(deadline=10, clock=clock)
+    budget_module.start_task(deadline=10, clock=clock)
     seen = []
 
     def call(item):
@@ -90,19 +91,19 @@ def test_items_not_started_once_the_task_stopped_are_not_attempted():
 
 def test_a_call_waiting_to_retry_gives_up_when_the_circuit_opens(monkeypatch):
     """Retries of one node are not shortened by a count; they end when the task stops."""
-    budget = bulk.start_task(window=0, min_attempts=3)
+    budget = budget_module.start_task(window=0, min_attempts=3)
     pauses = []
     monkeypatch.setattr(budget, "pause", lambda seconds: pauses.append(seconds) or budget.stopped() is None)
     client = ScriptedClient(deregister_managed_instance=[ConnectionClosedError(endpoint_url=URL)] * 8)
     with pytest.raises(AnsibleSSMError) as raised:
         instances.deregister_managed_instance(client, "mi-0123456789abcdef0")
     assert raised.value.code == "ConnectionClosedError"
-    assert len(client.calls) == 3 < ssm_client_module.RETRY_ATTEMPTS  # the third failure opened the circuit
+    assert len(client.calls) == 3 < retry.RETRY_ATTEMPTS  # the third failure opened the circuit
     assert len(pauses) == 3
 
 
 def test_answers_that_are_errors_of_the_call_keep_the_circuit_closed():
-    budget = bulk.start_task(window=0, min_attempts=1)
+    budget = budget_module.start_task(window=0, min_attempts=1)
     client = ScriptedClient(deregister_managed_instance=[client_error("AccessDeniedException")] * 3)
     for _attempt in range(3):
         with pytest.raises(AnsibleSSMError):
@@ -112,10 +113,10 @@ def test_answers_that_are_errors_of_the_call_keep_the_circuit_closed():
 
 def test_no_call_starts_after_the_task_stopped():
     clock = Clock()
-    bulk.start_task(deadline=1, clock=clock)
+    budget_module.start_task(deadline=1, clock=clock)
     clock.now += 2
     client = ScriptedClient(deregister_managed_instance=[{}])
-    with pytest.raises(bulk.NotAttempted):
+    with pytest.raises(budget_module.NotAttempted):
         instances.deregister_managed_instance(client, "mi-0123456789abcdef0")
     assert client.calls == []
 
@@ -125,7 +126,7 @@ def test_the_failure_summary_stays_short_and_counts_by_code():
         {"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "ConnectionClosedError", "msg": "closed " * 100} for n in range(40)
     ]
     outcomes += [{"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "AccessDeniedException", "msg": "denied"} for n in range(40, 42)]
-    outcomes += [bulk.failure_record(f"mi-{n:017x}", bulk.NotAttempted("the task's deadline of 5s passed")) for n in range(42, 300)]
+    outcomes += [bulk.failure_record(f"mi-{n:017x}", budget_module.NotAttempted("the task's deadline of 5s passed")) for n in range(42, 300)]
     outcomes += [{"instance_id": "mi-ffffffffffffffff0", "outcome": "deregistered"}]
     text = bulk.failure_summary(outcomes, "instance_id", "node", "msg")
     assert len(text) < 2000

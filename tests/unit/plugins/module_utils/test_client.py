@@ -10,8 +10,10 @@ from botocore.exceptions import InvalidRegionError
 from botocore.utils import validate_region_name
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import check_connection
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import security_token_fallback
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.connection import check_connection
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.credentials import security_token_fallback
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 
 from .doubles import ScriptedClient
@@ -71,18 +73,19 @@ def test_ssm_client_leaves_params_alone_without_awx_token(monkeypatch):
 
 
 def test_retry_codes_cover_ssm_throttling_and_server_errors():
-    assert set(ssm_client_module.SSM_RETRY_CODES) == {"ThrottlingException", "InternalServerError"}
+    assert set(retry.SSM_RETRY_CODES) == {"ThrottlingException", "InternalServerError"}
 
 
 def test_ssm_client_notes_every_attempt_for_lost_answers(monkeypatch):
     monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
     module = FakeModule(dict(KEYS))
     client = ssm_client_module.ssm_client(module)
-    assert ("needs-retry.ssm", ssm_client_module.note_attempt, "hybridops.ssm.note_attempt") in client.meta.events.registered
+    assert ("needs-retry.ssm", served.note_attempt, "hybridops.ssm.note_attempt") in client.meta.events.registered
+    assert ("provide-client-params.ssm", served.carry_attempts, "hybridops.ssm.carry_attempts") in client.meta.events.registered
 
 
 def test_connection_closed_is_retried_too():
-    assert ssm_client_module.SSM_RETRY_CONNECTION_ERRORS == ("ConnectionClosedError",)
+    assert retry.SSM_RETRY_CONNECTION_ERRORS == ("ConnectionClosedError",)
 
 
 # --- the connection options, checked before the client is built ----------------------------------

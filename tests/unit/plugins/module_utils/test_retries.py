@@ -15,7 +15,8 @@ from botocore.exceptions import ConnectionClosedError
 from botocore.exceptions import EndpointConnectionError
 
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
@@ -33,7 +34,7 @@ def closed():
 
 def test_a_closed_connection_is_retried():
     client = ScriptedClient(deregister_managed_instance=[closed(), client_error("ThrottlingException"), {}])
-    assert instances.deregister_managed_instance(client, A) is True
+    assert instances.deregister_managed_instance(client, A).deregistered is True
     assert client.names() == ["deregister_managed_instance"] * 3
 
 
@@ -42,7 +43,7 @@ def test_closed_connections_run_out_into_a_mapped_error():
     with pytest.raises(AnsibleSSMError) as raised:
         instances.deregister_managed_instance(client, A)
     assert raised.value.code == "ConnectionClosedError"
-    assert len(client.calls) == ssm_client_module.RETRY_ATTEMPTS
+    assert len(client.calls) == retry.RETRY_ATTEMPTS
 
 
 def test_an_endpoint_that_cannot_be_reached_is_not_retried_here():
@@ -60,13 +61,13 @@ def test_every_call_gets_its_own_backoff_schedule(monkeypatch):
     monkeypatch.setattr(cloud.random, "uniform", lambda low, high: high)  # no jitter: the schedule's upper bounds
     script = {"inner": [client_error("ThrottlingException")] * 3, "outer": [client_error("ThrottlingException")] * 2}
 
-    @ssm_client_module.ssm_retry
+    @retry.ssm_retry
     def inner():
         if script["inner"]:
             raise script["inner"].pop(0)
         return "inner done"
 
-    @ssm_client_module.ssm_retry
+    @retry.ssm_retry
     def outer():
         if script["outer"]:
             if len(script["outer"]) == 2:
@@ -80,16 +81,19 @@ def test_every_call_gets_its_own_backoff_schedule(monkeypatch):
 
 
 def test_note_attempt_counts_only_attempts_that_may_have_been_served():
-    ssm_client_module.reset_attempts()
+    attempts = served.Attempts()
+    context = {"context": {}}
+    served.carry_attempts(params={"InstanceId": A, **attempts.params()}, context=context["context"])
     answered = (AWSResponse(URL, 400, {}, None), {})
-    ssm_client_module.note_attempt(response=answered, caught_exception=None)
-    ssm_client_module.note_attempt(response=None, caught_exception=EndpointConnectionError(endpoint_url=URL))
-    assert ssm_client_module.unanswered_attempts() == 0
-    ssm_client_module.note_attempt(response=None, caught_exception=closed())
-    ssm_client_module.note_attempt(response=(AWSResponse(URL, 500, {}, None), {}), caught_exception=None)
-    assert ssm_client_module.unanswered_attempts() == 2
-    ssm_client_module.reset_attempts()
-    assert ssm_client_module.unanswered_attempts() == 0
+    served.note_attempt(request_dict=context, response=answered, caught_exception=None)
+    served.note_attempt(request_dict=context, response=None, caught_exception=EndpointConnectionError(endpoint_url=URL))
+    assert attempts.unanswered == 0
+    served.note_attempt(request_dict=context, response=None, caught_exception=closed())
+    served.note_attempt(request_dict=context, response=(AWSResponse(URL, 500, {}, None), {}), caught_exception=None)
+    assert attempts.unanswered == 2
+    # a call made without an Attempts is not counted anywhere, and another call's record is its own
+    served.note_attempt(request_dict={"context": {}}, response=None, caught_exception=closed())
+    assert served.Attempts().unanswered == 0 and attempts.unanswered == 2
 
 
 class _Raw:
@@ -145,7 +149,7 @@ def real_client(service, botocore_attempts):
         config=Config(retries={"total_max_attempts": botocore_attempts, "mode": "standard"}),
     )
     client.meta.events.register("before-send.ssm", service)
-    client.meta.events.register("needs-retry.ssm", ssm_client_module.note_attempt, unique_id="hybridops.ssm.note_attempt")
+    served.count_unanswered(client)
     return client
 
 
