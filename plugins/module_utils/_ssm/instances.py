@@ -5,7 +5,7 @@
 
 """One function per SSM call on managed nodes (describe, deregister, role, tags)."""
 
-from collections import namedtuple
+from typing import NamedTuple
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -87,7 +87,11 @@ def _describe_or_split(client, batch, filters, found, errors):
     found.update((node["InstanceId"], node) for node in nodes)
 
 
-Deregistration = namedtuple("Deregistration", ["deregistered", "unanswered"])
+class Deregistration(NamedTuple):
+    """What one deregister call found: whether SSM deregistered the node, and its attempts whose answer was lost."""
+
+    deregistered: bool
+    unanswered: int
 
 
 def deregister_managed_instance(client, instance_id):

@@ -12,6 +12,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import activati
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import activations
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
 
 from .doubles import ScriptedClient
 from .doubles import client_error
@@ -160,7 +161,7 @@ def test_one_failure_of_several_is_reported_and_the_others_are_handled():
     assert "IAM permission" in by_id[B]["error"]
     assert by_id[C]["outcome"] == "failed" and by_id[C]["registered_nodes"] is None  # never deleted: its nodes could not be read
     assert [kw["ActivationId"] for name, kw in client.calls if name == "delete_activation"] == [A, B]
-    summary = cleanup.failure_summary(outcomes)
+    summary = failure_summary(outcomes, "activation_id", "activation")
     assert summary.startswith("2 of 3 activation(s) failed") and B in summary and C in summary and A not in summary
 
 

@@ -13,6 +13,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import bulk
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
 from .doubles import ScriptedClient
@@ -84,8 +85,8 @@ def test_items_not_started_once_the_task_stopped_are_not_attempted():
     results = bulk.run_per_item(["a", "b", "c", "d"], call, concurrency=1)
     assert seen == ["a", "b"]
     assert [results[i][1] is None for i in "abcd"] == [True, True, False, False]
-    record = bulk.failure_record("c", results["c"][1])
-    assert record["outcome"] == bulk.NOT_ATTEMPTED and record["error_code"] == "NotAttempted"
+    record = outcomes_module.failure_record("c", results["c"][1])
+    assert record["outcome"] == outcomes_module.NOT_ATTEMPTED and record["error_code"] == "NotAttempted"
     assert "deadline of 10s passed" in record["msg"]
 
 
@@ -126,9 +127,9 @@ def test_the_failure_summary_stays_short_and_counts_by_code():
         {"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "ConnectionClosedError", "msg": "closed " * 100} for n in range(40)
     ]
     outcomes += [{"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "AccessDeniedException", "msg": "denied"} for n in range(40, 42)]
-    outcomes += [bulk.failure_record(f"mi-{n:017x}", budget_module.NotAttempted("the task's deadline of 5s passed")) for n in range(42, 300)]
+    outcomes += [outcomes_module.failure_record(f"mi-{n:017x}", budget_module.NotAttempted("the task's deadline of 5s passed")) for n in range(42, 300)]
     outcomes += [{"instance_id": "mi-ffffffffffffffff0", "outcome": "deregistered"}]
-    text = bulk.failure_summary(outcomes, "instance_id", "node", "msg")
+    text = outcomes_module.failure_summary(outcomes, "instance_id", "node")
     assert len(text) < 2000
     assert text.startswith("42 of 301 node(s) failed, 258 not attempted")
     assert "ConnectionClosedError: 40 (mi-00000000000000000, " in text and "(35 more)" in text
@@ -138,6 +139,6 @@ def test_the_failure_summary_stays_short_and_counts_by_code():
 
 def test_the_success_summary_counts_outcomes():
     outcomes = [{"outcome": "deregistered"}, {"outcome": "deregistered"}, {"outcome": "already_absent"}]
-    assert bulk.success_summary(outcomes, "node", False) == "3 node(s): 2 deregistered, 1 already_absent"
-    assert bulk.success_summary(outcomes, "node", True).startswith("check mode, nothing changed: 3 node(s)")
-    assert bulk.success_summary([], "node", False) == "no node given: nothing to do"
+    assert outcomes_module.success_summary(outcomes, "node", False) == "3 node(s): 2 deregistered, 1 already_absent"
+    assert outcomes_module.success_summary(outcomes, "node", True).startswith("check mode, nothing changed: 3 node(s)")
+    assert outcomes_module.success_summary([], "node", False) == "no node given: nothing to do"

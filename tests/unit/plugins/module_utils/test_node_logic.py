@@ -10,6 +10,7 @@ import datetime
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
@@ -110,7 +111,7 @@ def test_absent_reports_a_failed_node_and_handles_the_rest():
     assert outcomes[A]["outcome"] == "deregistered"
     assert outcomes[B]["outcome"] == "failed" and outcomes[B]["error_code"] == "AccessDeniedException"
     assert outcomes[C]["outcome"] == "already_absent"
-    assert B in mi.failure_summary(result["outcomes"])
+    assert B in outcomes_module.failure_summary(result["outcomes"], "instance_id", "node")
 
 
 def test_present_changes_only_what_differs():
