@@ -19,11 +19,6 @@ from .paging import all_pages
 DESCRIBE_ACTIVATIONS_MAX_RESULTS = 50  # DescribeActivations MaxResults, 1-50
 
 
-@ssm_retry
-def _describe_activations_page(client, **kwargs):
-    return client.describe_activations(**kwargs)
-
-
 @SSMActivationErrorHandler.list_error_handler("describe activations", default_value=[])
 def describe_activations(client, activation_ids, page_size=DESCRIBE_ACTIVATIONS_MAX_RESULTS):
     """The activations among ``activation_ids`` that exist, all pages (filter key ActivationIds).
@@ -32,7 +27,7 @@ def describe_activations(client, activation_ids, page_size=DESCRIBE_ACTIVATIONS_
     """
     check_list("ActivationIds", activation_ids, ACTIVATION_ID, min_items=1)
     kwargs = {"MaxResults": page_size, "Filters": [{"FilterKey": "ActivationIds", "FilterValues": list(activation_ids)}]}
-    return all_pages(lambda **kw: _describe_activations_page(client, **kw), "ActivationList", kwargs)
+    return all_pages(client.describe_activations, "ActivationList", kwargs)
 
 
 @SSMActivationErrorHandler.deletion_error_handler("delete activation")

@@ -27,11 +27,6 @@ from .served import count_unanswered
 MANAGED_INSTANCE = "ManagedInstance"
 
 
-@ssm_retry
-def _describe_instance_information_page(client, **kwargs):
-    return client.describe_instance_information(**kwargs)
-
-
 @SSMInstanceErrorHandler.common_error_handler("describe managed nodes")
 def describe_instance_information(client, filters=None, page_size=50):
     """Every node matching ``filters`` (a list of {Key, Values}), all pages.
@@ -41,7 +36,7 @@ def describe_instance_information(client, filters=None, page_size=50):
     kwargs = {"MaxResults": page_size}
     if filters:
         kwargs["Filters"] = filters
-    return all_pages(lambda **kw: _describe_instance_information_page(client, **kw), "InstanceInformationList", kwargs)
+    return all_pages(client.describe_instance_information, "InstanceInformationList", kwargs)
 
 
 # Error codes with which SSM may reject a whole describe because of one value
