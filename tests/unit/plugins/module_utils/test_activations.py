@@ -7,7 +7,6 @@
 
 import pytest
 
-from ansible_collections.hybridops.ssm.plugins.module_utils import ssm as facade
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import activation_cleanup as cleanup
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import activations
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
@@ -196,10 +195,3 @@ def test_diff_lists_what_exists_before_and_after():
         {"activation_id": C, "outcome": "already_absent"},
     ]
     assert cleanup.present_before_after(outcomes) == ([A, B], [B])
-
-
-def test_the_facade_exports_the_activation_layer():
-    assert facade.ensure_activations_absent is cleanup.ensure_activations_absent
-    assert facade.describe_activations is activations.describe_activations
-    assert facade.delete_activation is activations.delete_activation
-    assert {"ACTIVATION_ID", "SSMActivationErrorHandler"} <= set(facade.__all__)
