@@ -3,10 +3,9 @@
 # Copyright: Contributors to the hybridops.ssm project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Retries under faults: closed connections, a backoff schedule per call, and answers lost after SSM served the call."""
+"""Answers lost after SSM served a call (served.py): counted per call, so a deregister retried after one is not read as already_absent."""
 
 import json
-
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -14,15 +13,9 @@ from botocore.config import Config
 from botocore.exceptions import ConnectionClosedError
 from botocore.exceptions import EndpointConnectionError
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
-from .doubles import ScriptedClient
-from .doubles import client_error
 
 URL = "https://ssm.us-east-1.amazonaws.com/"
 A, B = "mi-0000000000000000a", "mi-0000000000000000b"
@@ -30,70 +23,6 @@ A, B = "mi-0000000000000000a", "mi-0000000000000000b"
 
 def closed():
     return ConnectionClosedError(endpoint_url=URL)
-
-
-def test_a_closed_connection_is_retried():
-    client = ScriptedClient(deregister_managed_instance=[closed(), client_error("ThrottlingException"), {}])
-    assert instances.deregister_managed_instance(client, A).deregistered is True
-    assert client.names() == ["deregister_managed_instance"] * 3
-
-
-def test_closed_connections_run_out_into_a_mapped_error():
-    client = ScriptedClient(deregister_managed_instance=[closed()])
-    with pytest.raises(AnsibleSSMError) as raised:
-        instances.deregister_managed_instance(client, A)
-    assert raised.value.code == "ConnectionClosedError"
-    assert len(client.calls) == retry.RETRY_ATTEMPTS
-
-
-def test_an_endpoint_that_cannot_be_reached_is_not_retried_here():
-    # botocore already retried the connect; a wrong endpoint_url should fail fast, not after minutes.
-    client = ScriptedClient(deregister_managed_instance=[EndpointConnectionError(endpoint_url=URL), {}])
-    with pytest.raises(AnsibleSSMError) as raised:
-        instances.deregister_managed_instance(client, A)
-    assert raised.value.code == "EndpointConnectionError" and len(client.calls) == 1
-
-
-def test_every_call_gets_its_own_backoff_schedule(monkeypatch):
-    """CloudRetry shares one backoff iterator per decorator: a call started meanwhile (another thread) restarted it."""
-    sleeps = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
-    monkeypatch.setattr(cloud.random, "uniform", lambda low, high: high)  # no jitter: the schedule's upper bounds
-    script = {"inner": [client_error("ThrottlingException")] * 3, "outer": [client_error("ThrottlingException")] * 2}
-
-    @retry.ssm_retry
-    def inner():
-        if script["inner"]:
-            raise script["inner"].pop(0)
-        return "inner done"
-
-    @retry.ssm_retry
-    def outer():
-        if script["outer"]:
-            if len(script["outer"]) == 2:
-                assert inner() == "inner done"  # a whole retried call in the middle of this one's retries
-            raise script["outer"].pop(0)
-        return "outer done"
-
-    assert outer() == "outer done"
-    # inner: 1, 2, 4; outer: 1 then 2 (with one shared iterator, outer's second sleep was 16)
-    assert sleeps == [1, 2, 4, 1, 2]
-
-
-def test_note_attempt_counts_only_attempts_that_may_have_been_served():
-    attempts = served.Attempts()
-    context = {"context": {}}
-    served.carry_attempts(params={"InstanceId": A, **attempts.params()}, context=context["context"])
-    answered = (AWSResponse(URL, 400, {}, None), {})
-    served.note_attempt(request_dict=context, response=answered, caught_exception=None)
-    served.note_attempt(request_dict=context, response=None, caught_exception=EndpointConnectionError(endpoint_url=URL))
-    assert attempts.unanswered == 0
-    served.note_attempt(request_dict=context, response=None, caught_exception=closed())
-    served.note_attempt(request_dict=context, response=(AWSResponse(URL, 500, {}, None), {}), caught_exception=None)
-    assert attempts.unanswered == 2
-    # a call made without an Attempts is not counted anywhere, and another call's record is its own
-    served.note_attempt(request_dict={"context": {}}, response=None, caught_exception=closed())
-    assert served.Attempts().unanswered == 0 and attempts.unanswered == 2
 
 
 class _Raw:
@@ -151,6 +80,22 @@ def real_client(service, botocore_attempts):
     client.meta.events.register("before-send.ssm", service)
     served.count_unanswered(client)
     return client
+
+
+def test_note_attempt_counts_only_attempts_that_may_have_been_served():
+    attempts = served.Attempts()
+    context = {"context": {}}
+    served.carry_attempts(params={"InstanceId": A, **attempts.params()}, context=context["context"])
+    answered = (AWSResponse(URL, 400, {}, None), {})
+    served.note_attempt(request_dict=context, response=answered, caught_exception=None)
+    served.note_attempt(request_dict=context, response=None, caught_exception=EndpointConnectionError(endpoint_url=URL))
+    assert attempts.unanswered == 0
+    served.note_attempt(request_dict=context, response=None, caught_exception=closed())
+    served.note_attempt(request_dict=context, response=(AWSResponse(URL, 500, {}, None), {}), caught_exception=None)
+    assert attempts.unanswered == 2
+    # a call made without an Attempts is not counted anywhere, and another call's record is its own
+    served.note_attempt(request_dict={"context": {}}, response=None, caught_exception=closed())
+    assert served.Attempts().unanswered == 0 and attempts.unanswered == 2
 
 
 @pytest.mark.parametrize("botocore_attempts", [1, 3], ids=["retried-here", "retried-by-botocore"])
