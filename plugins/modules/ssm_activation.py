@@ -152,23 +152,21 @@ msg:
 
 from ansible.module_utils.common.warnings import warn
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import ensure_activations_absent
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import present_before_after
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import present_before_after
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ABSENT
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import DELETED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import success_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 
 def run(module):
@@ -204,14 +202,8 @@ def main():
         activation_ids=dict(type="list", elements="str", required=True, aliases=["activation_id"]),
         state=dict(type="str", choices=[ABSENT], default=ABSENT),
         only_if_unused=dict(type="bool", default=True),
-        deadline=dict(type="int"),
-        max_calls_per_second=dict(type="float"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        run(module)
-    except AnsibleSSMError as e:
-        module.fail_json_aws_error(e)
+    run_task(argument_spec, run)
 
 
 if __name__ == "__main__":

@@ -257,11 +257,9 @@ msg:
   sample: "3 node(s): 2 deregistered, 1 already_absent"
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
@@ -270,7 +268,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_tags
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_present
@@ -282,6 +279,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import shown_ids
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import success_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 
 def validate(params):
@@ -354,14 +352,8 @@ def main():
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),
         concurrency=dict(type="int", default=4),
-        deadline=dict(type="int"),
-        max_calls_per_second=dict(type="float"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        run(module)
-    except AnsibleSSMError as e:
-        module.fail_json_aws_error(e)
+    run_task(argument_spec, run)
 
 
 if __name__ == "__main__":

@@ -57,3 +57,25 @@ class ScriptedClient:
 
     def names(self):
         return [name for name, _kwargs in self.calls]
+
+
+class Clock:
+    """A clock that moves only when a test moves ``now``."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def rejecting_describe(bad, registered):
+    """A describe_instance_information that rejects any batch naming ``bad`` and lists the ``registered`` among the rest."""
+
+    def describe(**kwargs):
+        values = kwargs["Filters"][-1]["Values"]
+        if bad in values:
+            raise client_error("ValidationException", "DescribeInstanceInformation", message="1 validation error detected")
+        return {"InstanceInformationList": [{"InstanceId": i, "IamRole": "Old"} for i in values if i in registered]}
+
+    return describe

@@ -5,23 +5,10 @@
 
 """The task budget (budget.py): a deadline, and a circuit that opens when the endpoint fails everything."""
 
-import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
 
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def no_task_left_behind():
-    yield
-    budget_module.end_task()
+from .doubles import Clock
 
 
 def test_the_circuit_needs_both_a_silent_window_and_a_run_of_failures():

@@ -5,7 +5,6 @@
 
 """Bounded concurrency (bulk.py): every item gets an entry, items not started once the task stopped are not_attempted."""
 
-import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import bulk
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
@@ -13,21 +12,8 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
 
+from .doubles import Clock
 from .doubles import client_error
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def no_task_left_behind():
-    yield
-    budget_module.end_task()
 
 
 def test_items_not_started_once_the_task_stopped_are_not_attempted():

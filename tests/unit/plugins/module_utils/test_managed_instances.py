@@ -13,6 +13,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes
 
 from .doubles import ScriptedClient
 from .doubles import client_error
+from .doubles import rejecting_describe as _rejects
 
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
@@ -29,16 +30,6 @@ FLAT_NODE = {
     "IPAddress": "10.0.0.1", "IamRole": "SSMServiceRole", "ActivationId": "0a1b2c3d-0000-4000-8000-000000000000",
     "SourceId": A, "SourceType": "AWS::SSM::ManagedInstance", "ComputerName": "store-1.local", "Name": "store-1",
 }
-
-
-def _rejects(bad, registered):
-    def describe(**kwargs):
-        values = kwargs["Filters"][-1]["Values"]
-        if bad in values:
-            raise client_error("ValidationException", "DescribeInstanceInformation", message="1 validation error detected")
-        return {"InstanceInformationList": [{"InstanceId": i, "IamRole": "Old"} for i in values if i in registered]}
-
-    return describe
 
 
 class _Clock:

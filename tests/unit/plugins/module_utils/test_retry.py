@@ -15,6 +15,7 @@ from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
 
+from .doubles import Clock
 from .doubles import ScriptedClient
 from .doubles import client_error
 
@@ -26,20 +27,6 @@ A = "mi-0000000000000000a"
 
 def closed():
     return ConnectionClosedError(endpoint_url=URL)
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def no_task_left_behind():
-    yield
-    budget_module.end_task()
 
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerError", "Throttling"])

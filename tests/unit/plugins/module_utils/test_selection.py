@@ -13,21 +13,11 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection impor
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 
 from .doubles import ScriptedClient
-from .doubles import client_error
+from .doubles import rejecting_describe as _rejects
 
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
 A, B, C = "mi-0000000000000000a", "mi-0000000000000000b", "mi-0000000000000000c"
-
-
-def _rejects(bad, registered):
-    def describe(**kwargs):
-        values = kwargs["Filters"][-1]["Values"]
-        if bad in values:
-            raise client_error("ValidationException", "DescribeInstanceInformation", message="1 validation error detected")
-        return {"InstanceInformationList": [{"InstanceId": i, "IamRole": "Old"} for i in values if i in registered]}
-
-    return describe
 
 
 def test_selection_without_tags_goes_to_ssm():
