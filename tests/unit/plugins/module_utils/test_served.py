@@ -6,6 +6,7 @@
 """Answers lost after SSM served a call (served.py): counted per call, so a deregister retried after one is not read as already_absent."""
 
 import json
+
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -13,8 +14,9 @@ from botocore.config import Config
 from botocore.exceptions import ConnectionClosedError
 from botocore.exceptions import EndpointConnectionError
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
 
 
 URL = "https://ssm.us-east-1.amazonaws.com/"
@@ -126,3 +128,18 @@ def test_only_a_vanished_node_changes_nothing(monkeypatch):
     service = FakeSSMService([A], {A: ["vanish"]})
     changed, result = mi.ensure_absent(real_client(service, 3), [A], check_mode=False, concurrency=1)
     assert changed is False and [(o["instance_id"], o["outcome"]) for o in result["outcomes"]] == [(A, "already_absent")]
+
+
+def test_a_plain_botocore_client_counts_too_and_each_attempt_once(monkeypatch):
+    """A client not made by client.ssm_client: the deregister call sets the hooks up itself, once however often it runs."""
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    service = FakeSSMService([A, B], {A: ["drop_after"], B: ["drop_after"]})
+    client = boto3.client(
+        "ssm", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+        config=Config(retries={"total_max_attempts": 3, "mode": "standard"}),
+    )
+    client.meta.events.register("before-send.ssm", service)
+    assert tuple(instances.deregister_managed_instance(client, A)) == (False, 1)
+    served.count_unanswered(client)
+    assert tuple(instances.deregister_managed_instance(client, B)) == (False, 1)
+    assert service.registered == []
