@@ -208,7 +208,7 @@ from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInv
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEFAULT_CONCURRENCY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import security_token_fallback
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.credentials import security_token_fallback
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError

@@ -131,7 +131,9 @@ activations:
       type: str
       returned: when outcome is failed
     error:
-      description: The same text as RV(activations[].msg), kept as an alias for playbooks written before RV(activations[].msg).
+      description:
+        - The same text as RV(activations[].msg), kept as an alias for playbooks written before RV(activations[].msg).
+        - Deprecated, to be removed in version 2.0.0; use RV(activations[].msg).
       type: str
       returned: when outcome is failed
     error_code:
@@ -150,21 +152,21 @@ msg:
 
 from ansible.module_utils.common.warnings import warn
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import DELETED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import ensure_activations_absent
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import failure_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import present_before_after
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ABSENT
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import DELETED
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import success_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 
 def run(module):
@@ -184,30 +186,24 @@ def run(module):
     if module._diff:
         before, after = present_before_after(outcomes)
         output["diff"] = {"before": {"activation_ids": before}, "after": {"activation_ids": after}}
-    still_used = [o for o in outcomes if o["outcome"] == DELETED and o["registered_nodes"]]
+    still_used = [o for o in outcomes if o[OUTCOME] == DELETED and o["registered_nodes"]]
     if still_used:
-        verb = "would be deleted" if module.check_mode else "deleted"
+        verb = ("would be " if module.check_mode else "") + DELETED
         detail = ", ".join(f"{o['activation_id']} ({o['registered_nodes']} node(s))" for o in still_used)
         # Not module.warn: amazon.aws 10 then passes warnings= to exit_json, which ansible-core 2.19 deprecates.
         warn(f"only_if_unused=false: activations {verb} while nodes are still registered with them; the nodes stay registered: {detail}")
     if failed_outcomes(outcomes):
-        module.fail_json(msg=failure_summary(outcomes), **output)
+        module.fail_json(msg=failure_summary(outcomes, "activation_id", "activation"), **output)
     module.exit_json(msg=success_summary(outcomes, "activation", module.check_mode), **output)
 
 
 def main():
     argument_spec = dict(
         activation_ids=dict(type="list", elements="str", required=True, aliases=["activation_id"]),
-        state=dict(type="str", choices=["absent"], default="absent"),
+        state=dict(type="str", choices=[ABSENT], default=ABSENT),
         only_if_unused=dict(type="bool", default=True),
-        deadline=dict(type="int"),
-        max_calls_per_second=dict(type="float"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        run(module)
-    except AnsibleSSMError as e:
-        module.fail_json_aws_error(e)
+    run_task(argument_spec, run)
 
 
 if __name__ == "__main__":

@@ -257,19 +257,13 @@ msg:
 
 from ansible.module_utils.common.warnings import warn
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import completed_before_cancel
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import describe_nodes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import ensure_cancelled
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import ensure_node_commands_cancelled
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import IDS_SHOWN
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failure_summary
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import POLL_SECONDS
@@ -277,8 +271,12 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import CANCELLED
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import success_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 DEFAULT_WAIT_TIMEOUT = 300
 DEFAULT_POLL_INTERVAL = 5.0
@@ -334,14 +332,14 @@ def run(module):
         output["diff"] = diff
     outcomes = result["outcomes"]
     late = completed_before_cancel(outcomes)
-    late_msg = f"{len(late)} node(s) finished before the cancel landed: {describe_nodes(late[:IDS_SHOWN])}{', ...' if len(late) > IDS_SHOWN else ''}"
+    late_msg = f"{len(late)} node(s) finished before the cancel landed: {describe_nodes(late)}"
     failures = []
     if failed_outcomes(outcomes):
-        failures.append(failure_summary(outcomes, "instance_id", "node", "msg"))
+        failures.append(failure_summary(outcomes, "instance_id", "node"))
     if result["timed_out"]:
         failures.append(
             f"wait_timeout: {len(result['timed_out'])} node(s) had not finished after {wait_timeout}s:"
-            f" {describe_nodes(result['timed_out'][:IDS_SHOWN])}{', ...' if len(result['timed_out']) > IDS_SHOWN else ''}"
+            f" {describe_nodes(result['timed_out'])}"
         )
     if late and params["fail_on_completed"]:
         failures.append(f"fail_on_completed: {late_msg}")
@@ -355,21 +353,15 @@ def run(module):
 
 def main():
     argument_spec = dict(
-        state=dict(type="str", choices=["cancelled"], default="cancelled"),
+        state=dict(type="str", choices=[CANCELLED], default=CANCELLED),
         command_id=dict(type="str"),
         instance_ids=dict(type="list", elements="str", aliases=["instance_id"]),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int"),
         poll_interval=dict(type="float"),
         fail_on_completed=dict(type="bool", default=False),
-        deadline=dict(type="int"),
-        max_calls_per_second=dict(type="float"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, required_one_of=[["command_id", "instance_ids"]], supports_check_mode=True)
-    try:
-        run(module)
-    except AnsibleSSMError as e:
-        module.fail_json_aws_error(e)
+    run_task(argument_spec, run, required_one_of=[["command_id", "instance_ids"]])
 
 
 if __name__ == "__main__":

@@ -254,7 +254,7 @@ msg:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import command_to_ansible
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import list_command_invocations

@@ -257,13 +257,9 @@ msg:
   sample: "3 node(s): 2 deregistered, 1 already_absent"
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEADLINE_MAX
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import IDS_SHOWN
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import success_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
@@ -273,18 +269,24 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_tags
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_present
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import failure_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ABSENT
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import DEREGISTERED
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import PRESENT
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import shown_ids
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import success_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 
 def validate(params):
     """Every check on the options, before any request."""
     params["instance_ids"] = check_list("instance_ids", params["instance_ids"], MANAGED_INSTANCE_ID, refuse_ec2=True)
-    if params["state"] == "absent":
+    if params["state"] == ABSENT:
         given = [name for name in ("iam_role", "tags") if params[name] is not None]
         if given:
             values = ", ".join(f"{name}={params[name]!r}" for name in given)
@@ -316,12 +318,12 @@ def run(module):
         module.exit_json(changed=False, instances=[], outcomes=[], timed_out=[], msg=success_summary([], "node", module.check_mode))
     client = ssm_client(module)
     start_task(deadline=params["deadline"])
-    if params["state"] == "absent":
+    if params["state"] == ABSENT:
         changed, result = ensure_absent(
             client, params["instance_ids"], module.check_mode, params["concurrency"], wait=params["wait"], wait_timeout=params["wait_timeout"]
         )
         registered = [n["instance_id"] for n in result["instances"]]
-        gone = {o["instance_id"] for o in result["outcomes"] if o["outcome"] == "deregistered"}
+        gone = {o["instance_id"] for o in result["outcomes"] if o[OUTCOME] == DEREGISTERED}
         diff = {"before": {"registered": registered}, "after": {"registered": [i for i in registered if i not in gone]}}
     else:
         changed, result = ensure_present(
@@ -334,32 +336,25 @@ def run(module):
     if module._diff:
         output["diff"] = diff
     if failed_outcomes(result["outcomes"]):
-        module.fail_json(msg=failure_summary(result["outcomes"]), **output)
+        module.fail_json(msg=failure_summary(result["outcomes"], "instance_id", "node"), **output)
     if result["timed_out"]:
         still_listed = [t["instance_id"] for t in result["timed_out"]]
-        shown = ", ".join(still_listed[:IDS_SHOWN]) + (f", ... ({len(still_listed) - IDS_SHOWN} more)" if len(still_listed) > IDS_SHOWN else "")
-        module.fail_json(msg=f"wait_timeout: {len(still_listed)} node(s) still listed after {params['wait_timeout']}s: {shown}", **output)
+        module.fail_json(msg=f"wait_timeout: {len(still_listed)} node(s) still listed after {params['wait_timeout']}s: {shown_ids(still_listed)}", **output)
     module.exit_json(msg=success_summary(result["outcomes"], "node", module.check_mode), **output)
 
 
 def main():
     argument_spec = dict(
         instance_ids=dict(type="list", elements="str", required=True, aliases=["instance_id"]),
-        state=dict(type="str", choices=["absent", "present"], default="present"),
+        state=dict(type="str", choices=[ABSENT, PRESENT], default=PRESENT),
         iam_role=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),
         concurrency=dict(type="int", default=4),
-        deadline=dict(type="int"),
-        max_calls_per_second=dict(type="float"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        run(module)
-    except AnsibleSSMError as e:
-        module.fail_json_aws_error(e)
+    run_task(argument_spec, run)
 
 
 if __name__ == "__main__":

@@ -193,11 +193,13 @@ msg:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ANY_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import PING_STATUSES
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import RESOURCE_TYPES
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
@@ -224,8 +226,8 @@ def criteria_from(params):
 def main():
     argument_spec = dict(
         instance_ids=dict(type="list", elements="str", aliases=["instance_id"]),
-        ping_status=dict(type="str", choices=["Online", "ConnectionLost", "Inactive"]),
-        resource_type=dict(type="str", choices=["ManagedInstance", "EC2Instance"]),
+        ping_status=dict(type="str", choices=list(PING_STATUSES)),
+        resource_type=dict(type="str", choices=list(RESOURCE_TYPES)),
         activation_ids=dict(type="list", elements="str"),
         iam_role=dict(type="str"),
         tags=dict(type="dict"),

@@ -12,7 +12,7 @@ with ssm_managed_instance_info.
 
 from collections import Counter
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import check_connection
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.connection import check_connection
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HOSTVARS_PREFIX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HOSTVARS_SUFFIX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import REGION

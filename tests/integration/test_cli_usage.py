@@ -71,5 +71,5 @@ def test_module_utils_refuses_an_invalid_id_before_any_request(control, endpoint
     assert control.log() == []
     # and a valid one does reach it, so the log is really watching
     node = control.seed_nodes(count=1)["instance_ids"][0]
-    assert instances.deregister_managed_instance(client, node) is True
+    assert instances.deregister_managed_instance(client, node).deregistered is True
     assert [e["operation"] for e in control.log()] == ["DeregisterManagedInstance"]

@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT / "build" / "collections"), str(ROOT / "tests")]
 
 # pylint: disable=wrong-import-position
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import pacing  # noqa: E402
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import note_attempt  # noqa: E402
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.served import count_unanswered  # noqa: E402
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent  # noqa: E402
 from ssm_endpoint import EndpointControl  # noqa: E402
 
@@ -43,7 +43,7 @@ def client_for(url, candidate):
     mode = "adaptive" if candidate == "adaptive" else "standard"
     client = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDHYBRIDOPSBENCH",
                           aws_secret_access_key="bench", config=Config(max_pool_connections=20, retries={"mode": mode}))
-    client.meta.events.register("needs-retry.ssm", note_attempt, unique_id="hybridops.ssm.note_attempt")
+    count_unanswered(client)
     if candidate == "bucket":
         pacing.attach(client)
     return client

@@ -17,18 +17,19 @@ others.
 """
 
 from .activations import delete_activation
-from .bulk import FAILED
-from .bulk import failure_summary as _failure_summary
 from .activations import describe_activations
 from .constraints import ACTIVATION_ID
 from .constraints import check_list
 from .errors import AnsibleSSMError
 from .instances import describe_instance_information
-
-# Outcomes, one per activation.
-DELETED = "deleted"  # deleted by this run (predicted in check mode)
-ALREADY_ABSENT = "already_absent"  # did not exist, or vanished before the delete
-KEPT_IN_USE = "kept_in_use"  # only_if_unused and nodes are still registered with it: nothing was sent
+from .outcomes import ALREADY_ABSENT
+from .outcomes import DELETED
+from .outcomes import ERROR_ALIAS
+from .outcomes import FAILED
+from .outcomes import KEPT_IN_USE
+from .outcomes import MSG
+from .outcomes import OUTCOME
+from .outcomes import error_message
 
 # How many of the still-registered node IDs an outcome names.
 NODE_IDS_SHOWN = 5
@@ -40,7 +41,7 @@ def registered_nodes(client, activation_id):
 
 
 def _outcome(activation_id, outcome, node_ids=None):
-    record = {"activation_id": activation_id, "outcome": outcome, "registered_nodes": None if node_ids is None else len(node_ids)}
+    record = {"activation_id": activation_id, OUTCOME: outcome, "registered_nodes": None if node_ids is None else len(node_ids)}
     if node_ids:
         record["node_ids"] = node_ids[:NODE_IDS_SHOWN]
     return record
@@ -48,9 +49,9 @@ def _outcome(activation_id, outcome, node_ids=None):
 
 def _failure(activation_id, error, node_ids=None):
     record = _outcome(activation_id, FAILED, node_ids)
-    # msg, as in every module's per-item outcomes; error is kept as its alias for earlier playbooks.
-    message = str(error.message or error)
-    record.update(msg=message, error=message, error_code=error.code)
+    # msg, as in every module's per-item outcomes; error is kept as its deprecated alias (outcomes.ERROR_ALIAS).
+    message = error_message(error)
+    record.update({MSG: message, ERROR_ALIAS: message, "error_code": error.code})
     return record
 
 
@@ -89,17 +90,12 @@ def ensure_activations_absent(client, activation_ids, check_mode, only_if_unused
             outcomes.append(_outcome(activation_id, ALREADY_ABSENT))
         else:
             outcomes.append(_handle_one(client, activation_id, check_mode, only_if_unused))
-    changed = any(o["outcome"] == DELETED for o in outcomes)
+    changed = any(o[OUTCOME] == DELETED for o in outcomes)
     return changed, outcomes
 
 
 def present_before_after(outcomes):
     """(IDs that existed before, IDs that exist after) - after as predicted in check mode - for a diff."""
-    before = [o["activation_id"] for o in outcomes if o["outcome"] in (DELETED, KEPT_IN_USE, FAILED)]
-    after = [o["activation_id"] for o in outcomes if o["outcome"] in (KEPT_IN_USE, FAILED)]
+    before = [o["activation_id"] for o in outcomes if o[OUTCOME] in (DELETED, KEPT_IN_USE, FAILED)]
+    after = [o["activation_id"] for o in outcomes if o[OUTCOME] in (KEPT_IN_USE, FAILED)]
     return before, after
-
-
-def failure_summary(outcomes):
-    """One sentence naming every failed activation and why, for the task's msg."""
-    return _failure_summary(outcomes, "activation_id", "activation", "msg")

@@ -9,7 +9,7 @@ Creating activations is left out on purpose: CreateActivation returns the
 activation code, a secret that registers machines into the account.
 """
 
-from .client import ssm_retry
+from .retry import ssm_retry
 from .constraints import ACTIVATION_ID
 from .constraints import check_list
 from .constraints import check_string
@@ -17,11 +17,6 @@ from .errors import SSMActivationErrorHandler
 from .paging import all_pages
 
 DESCRIBE_ACTIVATIONS_MAX_RESULTS = 50  # DescribeActivations MaxResults, 1-50
-
-
-@ssm_retry
-def _describe_activations_page(client, **kwargs):
-    return client.describe_activations(**kwargs)
 
 
 @SSMActivationErrorHandler.list_error_handler("describe activations", default_value=[])
@@ -32,7 +27,7 @@ def describe_activations(client, activation_ids, page_size=DESCRIBE_ACTIVATIONS_
     """
     check_list("ActivationIds", activation_ids, ACTIVATION_ID, min_items=1)
     kwargs = {"MaxResults": page_size, "Filters": [{"FilterKey": "ActivationIds", "FilterValues": list(activation_ids)}]}
-    return all_pages(lambda **kw: _describe_activations_page(client, **kw), "ActivationList", kwargs)
+    return all_pages(client.describe_activations, "ActivationList", kwargs)
 
 
 @SSMActivationErrorHandler.deletion_error_handler("delete activation")

@@ -18,7 +18,6 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
 
-from .bulk import failure_record
 from .commands import cancel_command
 from .commands import list_command_invocations
 from .commands import list_commands
@@ -28,16 +27,18 @@ from .constraints import IN_FLIGHT_COMMAND_STATUSES
 from .constraints import TERMINAL_COMMAND_STATUSES
 from .errors import AnsibleSSMError
 from .instances import describe_instances_by_id
+from .outcomes import ALREADY_TERMINAL
+from .outcomes import CANCEL_REQUESTED
+from .outcomes import CANCELLED
+from .outcomes import COMPLETED_BEFORE_CANCEL
+from .outcomes import IDS_SHOWN
+from .outcomes import MSG
+from .outcomes import NONE_IN_FLIGHT
+from .outcomes import OUTCOME
+from .outcomes import failure_record
 
 CANCELLING = "Cancelling"
 ONLINE = "Online"
-
-# Outcomes, one per (command, node).
-CANCELLED = "cancelled"  # ended Cancelled during this run
-CANCEL_REQUESTED = "cancel_requested"  # asked to cancel (now or by an earlier run), not finished yet
-ALREADY_TERMINAL = "already_terminal"  # finished before this run; nothing was sent
-COMPLETED_BEFORE_CANCEL = "completed_before_cancel"  # was in flight, then finished Success/Failed/TimedOut anyway
-NONE_IN_FLIGHT = "none_in_flight"  # instance_ids mode: the node has no command left to cancel
 
 
 def command_to_ansible(command):
@@ -159,9 +160,9 @@ def outcome_record(command_id, instance_id, before, after, sent, error=None, unr
         outcome = COMPLETED_BEFORE_CANCEL
     else:
         outcome = CANCEL_REQUESTED
-    record = {"instance_id": instance_id, "command_id": command_id, "status_before": before, "status": after, "outcome": outcome, "cancel_sent": sent}
+    record = {"instance_id": instance_id, "command_id": command_id, "status_before": before, "status": after, OUTCOME: outcome, "cancel_sent": sent}
     if unreachable and outcome == CANCEL_REQUESTED:
-        record.update(ping_status=ping_status, msg=unreachable_note(ping_status))
+        record.update({"ping_status": ping_status, MSG: unreachable_note(ping_status)})
     return record
 
 
@@ -335,7 +336,7 @@ def ensure_node_commands_cancelled(client, instance_ids, check_mode, wait=False,
     changed, outcomes, timed_out, diff = _finish(client, jobs, check_mode, wait, wait_timeout, poll_interval)
     busy = {o["instance_id"] for o in outcomes}
     outcomes.extend(
-        {"instance_id": i, "command_id": None, "status_before": None, "status": None, "outcome": NONE_IN_FLIGHT, "cancel_sent": False}
+        {"instance_id": i, "command_id": None, "status_before": None, "status": None, OUTCOME: NONE_IN_FLIGHT, "cancel_sent": False}
         for i in instance_ids
         if i not in busy
     )
@@ -343,8 +344,10 @@ def ensure_node_commands_cancelled(client, instance_ids, check_mode, wait=False,
 
 
 def completed_before_cancel(outcomes):
-    return [o for o in outcomes if o["outcome"] == COMPLETED_BEFORE_CANCEL]
+    return [o for o in outcomes if o[OUTCOME] == COMPLETED_BEFORE_CANCEL]
 
 
 def describe_nodes(records):
-    return ", ".join(f"{r['instance_id']} {r.get('status')} (command {r.get('command_id')})" for r in records)
+    """The first IDS_SHOWN nodes with their status and command, for a message."""
+    shown = ", ".join(f"{r['instance_id']} {r.get('status')} (command {r.get('command_id')})" for r in records[:IDS_SHOWN])
+    return shown + (", ..." if len(records) > IDS_SHOWN else "")

@@ -5,7 +5,7 @@
 
 """One function per SSM Run Command call (list, invocations, cancel)."""
 
-from .client import ssm_retry
+from .retry import ssm_retry
 from .constraints import CANCEL_INSTANCE_IDS_MAX
 from .constraints import COMMAND_ID
 from .constraints import COMMAND_INSTANCE_ID
@@ -15,40 +15,28 @@ from .errors import SSMCommandErrorHandler
 from .paging import all_pages
 
 
-@ssm_retry
-def _list_commands_page(client, **kwargs):
-    return client.list_commands(**kwargs)
-
-
-@ssm_retry
-def _list_command_invocations_page(client, **kwargs):
-    return client.list_command_invocations(**kwargs)
-
-
-@SSMCommandErrorHandler.list_error_handler("list commands", default_value=[])
-def list_commands(client, command_id=None, instance_id=None, filters=None, page_size=50):
-    """Every command matching the arguments, all pages; [] for an unknown command ID."""
-    kwargs = {"MaxResults": page_size}
+def _command_listing(list_call, result_key, command_id, instance_id, filters, kwargs):
+    """Every page of a ListCommands or ListCommandInvocations call narrowed by the arguments."""
     if command_id:
         kwargs["CommandId"] = check_string("CommandId", command_id, COMMAND_ID)
     if instance_id:
         kwargs["InstanceId"] = check_string("InstanceId", instance_id, COMMAND_INSTANCE_ID)
     if filters:
         kwargs["Filters"] = filters
-    return all_pages(lambda **kw: _list_commands_page(client, **kw), "Commands", kwargs)
+    return all_pages(list_call, result_key, kwargs)
+
+
+@SSMCommandErrorHandler.list_error_handler("list commands", default_value=[])
+def list_commands(client, command_id=None, instance_id=None, filters=None, page_size=50):
+    """Every command matching the arguments, all pages; [] for an unknown command ID."""
+    return _command_listing(client.list_commands, "Commands", command_id, instance_id, filters, {"MaxResults": page_size})
 
 
 @SSMCommandErrorHandler.list_error_handler("list command invocations", default_value=[])
 def list_command_invocations(client, command_id=None, instance_id=None, filters=None, details=False, page_size=50):
     """Every invocation matching the arguments, all pages; [] for an unknown command ID."""
     kwargs = {"MaxResults": page_size, "Details": bool(details)}
-    if command_id:
-        kwargs["CommandId"] = check_string("CommandId", command_id, COMMAND_ID)
-    if instance_id:
-        kwargs["InstanceId"] = check_string("InstanceId", instance_id, COMMAND_INSTANCE_ID)
-    if filters:
-        kwargs["Filters"] = filters
-    return all_pages(lambda **kw: _list_command_invocations_page(client, **kw), "CommandInvocations", kwargs)
+    return _command_listing(client.list_command_invocations, "CommandInvocations", command_id, instance_id, filters, kwargs)
 
 
 @SSMCommandErrorHandler.deletion_error_handler("cancel command")

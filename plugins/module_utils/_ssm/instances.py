@@ -5,10 +5,12 @@
 
 """One function per SSM call on managed nodes (describe, deregister, role, tags)."""
 
+from typing import NamedTuple
+
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from .client import ssm_retry
+from .retry import ssm_retry
 from .constraints import DESCRIBE_FILTER_VALUES_MAX
 from .constraints import IAM_ROLE
 from .constraints import MANAGED_INSTANCE_ID
@@ -19,13 +21,10 @@ from .errors import AnsibleSSMError
 from .errors import SSMInstanceErrorHandler
 from .errors import SSMTaggingErrorHandler
 from .paging import all_pages
+from .served import Attempts
+from .served import count_unanswered
 
 MANAGED_INSTANCE = "ManagedInstance"
-
-
-@ssm_retry
-def _describe_instance_information_page(client, **kwargs):
-    return client.describe_instance_information(**kwargs)
 
 
 @SSMInstanceErrorHandler.common_error_handler("describe managed nodes")
@@ -37,7 +36,7 @@ def describe_instance_information(client, filters=None, page_size=50):
     kwargs = {"MaxResults": page_size}
     if filters:
         kwargs["Filters"] = filters
-    return all_pages(lambda **kw: _describe_instance_information_page(client, **kw), "InstanceInformationList", kwargs)
+    return all_pages(client.describe_instance_information, "InstanceInformationList", kwargs)
 
 
 # Error codes with which SSM may reject a whole describe because of one value
@@ -83,12 +82,30 @@ def _describe_or_split(client, batch, filters, found, errors):
     found.update((node["InstanceId"], node) for node in nodes)
 
 
+class Deregistration(NamedTuple):
+    """What one deregister call found: whether SSM deregistered the node, and its attempts whose answer was lost."""
+
+    deregistered: bool
+    unanswered: int
+
+
+def deregister_managed_instance(client, instance_id):
+    """Deregister a node: a Deregistration (deregistered, unanswered).
+
+    ``deregistered`` is False when SSM answered that the node was not registered (InvalidInstanceId).
+    ``unanswered`` counts this call's attempts that SSM may have served although no answer came back
+    (served.Attempts): with it, a node found gone may be gone because of this very call.
+    """
+    check_string("InstanceId", instance_id, MANAGED_INSTANCE_ID)
+    count_unanswered(client)
+    attempts = Attempts()
+    return Deregistration(_deregister(client, instance_id, attempts), attempts.unanswered)
+
+
 @SSMInstanceErrorHandler.deletion_error_handler("deregister managed node")
 @ssm_retry
-def deregister_managed_instance(client, instance_id):
-    """Deregister a node; False when it was not registered (InvalidInstanceId)."""
-    check_string("InstanceId", instance_id, MANAGED_INSTANCE_ID)
-    client.deregister_managed_instance(InstanceId=instance_id)
+def _deregister(client, instance_id, attempts):
+    client.deregister_managed_instance(InstanceId=instance_id, **attempts.params())
     return True
 
 

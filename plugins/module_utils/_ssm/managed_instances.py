@@ -18,25 +18,22 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
 
-from .bulk import FAILED
-from .bulk import failure_record
-from .bulk import failure_summary as _failure_summary
+from .budget import task_budget
 from .bulk import run_per_item
-from .bulk import task_budget
-from .client import reset_attempts
-from .client import unanswered_attempts
 from .instances import add_instance_tags
 from .instances import deregister_managed_instance
 from .instances import describe_instances_by_id
 from .instances import list_instance_tags
 from .instances import remove_instance_tags
 from .instances import update_managed_instance_role
-
-# Outcomes, as reported per node.
-DEREGISTERED = "deregistered"
-ALREADY_ABSENT = "already_absent"
-UPDATED = "updated"
-UNCHANGED = "unchanged"
+from .outcomes import ALREADY_ABSENT
+from .outcomes import DEREGISTERED
+from .outcomes import FAILED
+from .outcomes import MSG
+from .outcomes import OUTCOME
+from .outcomes import UNCHANGED
+from .outcomes import UPDATED
+from .outcomes import failure_record
 
 ANSWER_LOST_NOTE = (
     "the answer to a deregister request was lost (connection closed or server error) and the retry found the node"
@@ -83,9 +80,9 @@ def absent_record(instance_id, region):
     """The outcome of a node that is not registered in ``region``, the region this task looked in."""
     return {
         "instance_id": instance_id,
-        "outcome": ALREADY_ABSENT,
+        OUTCOME: ALREADY_ABSENT,
         "region": region,
-        "msg": f"not registered in {region or 'the default region'} (the region looked in); a node registered in another region is not seen here",
+        MSG: f"not registered in {region or 'the default region'} (the region looked in); a node registered in another region is not seen here",
     }
 
 
@@ -98,11 +95,11 @@ def deregister_outcome(client, instance_id):
     was lost, the node is gone because of this task: ``deregistered``, with a
     ``msg`` saying so. Raises AnsibleSSMError when every attempt failed.
     """
-    reset_attempts()
-    if deregister_managed_instance(client, instance_id):
-        return {"instance_id": instance_id, "outcome": DEREGISTERED}
-    if unanswered_attempts():
-        return {"instance_id": instance_id, "outcome": DEREGISTERED, "msg": ANSWER_LOST_NOTE}
+    deregistered, unanswered = deregister_managed_instance(client, instance_id)
+    if deregistered:
+        return {"instance_id": instance_id, OUTCOME: DEREGISTERED}
+    if unanswered:
+        return {"instance_id": instance_id, OUTCOME: DEREGISTERED, MSG: ANSWER_LOST_NOTE}
     return absent_record(instance_id, getattr(client.meta, "region_name", None))
 
 
@@ -121,12 +118,12 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
 
     if check_mode:
         for instance_id in to_deregister:
-            outcomes[instance_id] = {"instance_id": instance_id, "outcome": DEREGISTERED}
+            outcomes[instance_id] = {"instance_id": instance_id, OUTCOME: DEREGISTERED}
     else:
         for instance_id, (record, error) in run_per_item(to_deregister, lambda i: deregister_outcome(client, i), concurrency).items():
             outcomes[instance_id] = failure_record(instance_id, error) if error is not None else record
 
-    done = [i for i in to_deregister if outcomes[i]["outcome"] == DEREGISTERED]
+    done = [i for i in to_deregister if outcomes[i][OUTCOME] == DEREGISTERED]
     timed_out = []
     if wait and done and not check_mode and task_budget().stopped() is None:
         timed_out = [{"instance_id": i} for i in wait_until_unlisted(client, done, wait_timeout, poll_interval)]
@@ -220,7 +217,7 @@ def ensure_present(client, instance_ids, iam_role, tags, purge_tags, check_mode,
     outcomes = {i: failure_record(i, error) for i, error in unreadable.items()}
     for instance_id in instance_ids:
         if instance_id not in registered and instance_id not in unreadable:
-            outcomes[instance_id] = {"instance_id": instance_id, "outcome": FAILED, "error_code": "NotRegistered", "msg": NOT_REGISTERED_ADVICE}
+            outcomes[instance_id] = {"instance_id": instance_id, OUTCOME: FAILED, "error_code": "NotRegistered", MSG: NOT_REGISTERED_ADVICE}
 
     found = [i for i in instance_ids if i in registered]
     converged = run_per_item(found, lambda i: _converge_node(client, registered[i], iam_role, tags, purge_tags, check_mode), concurrency)
@@ -231,7 +228,7 @@ def ensure_present(client, instance_ids, iam_role, tags, purge_tags, check_mode,
             outcomes[instance_id] = failure_record(instance_id, error)
             instances.append(node_to_ansible(registered[instance_id]))
             continue
-        outcomes[instance_id] = {"instance_id": instance_id, "outcome": UPDATED if state["changed"] else UNCHANGED}
+        outcomes[instance_id] = {"instance_id": instance_id, OUTCOME: UPDATED if state["changed"] else UNCHANGED}
         instances.append(state["before"])
         before[instance_id] = {"iam_role": state["before"].get("iam_role")}
         after[instance_id] = {"iam_role": state["after_role"]}
@@ -239,11 +236,6 @@ def ensure_present(client, instance_ids, iam_role, tags, purge_tags, check_mode,
             before[instance_id]["tags"] = state["before"]["tags"]
             after[instance_id]["tags"] = state["after_tags"]
 
-    changed = any(o["outcome"] == UPDATED for o in outcomes.values())
+    changed = any(o[OUTCOME] == UPDATED for o in outcomes.values())
     result = {"instances": instances, "outcomes": [outcomes[i] for i in instance_ids], "diff": {"before": before, "after": after}}
     return changed, result
-
-
-def failure_summary(outcomes):
-    """One sentence naming every failed node and why, for the task's msg."""
-    return _failure_summary(outcomes, "instance_id", "node", "msg")

@@ -33,7 +33,7 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
 
 Waiting for a slot is not an attempt: it happens before the request is sent, so it uses no retry of
-botocore's nor of ``client.ssm_retry``, and no timeout runs meanwhile.
+botocore's nor of ``retry.ssm_retry``, and no timeout runs meanwhile.
 """
 
 import collections

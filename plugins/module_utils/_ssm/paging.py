@@ -8,13 +8,19 @@
 SSM's filtered listings may return a page that is short, or empty, and still
 carries a NextToken (DescribeInstanceInformation filters after it reads a
 window of nodes): only a missing token ends a listing, never a short page.
-Each page is its own call, retried on its own by the caller's ``page_call``,
-so throttling on page 9 does not restart the listing from page 1.
+Each page is its own call, retried on its own (retry.ssm_retry), so
+throttling on page 9 does not restart the listing from page 1. Every listing
+of this collection (DescribeInstanceInformation, DescribeActivations,
+ListCommands, ListCommandInvocations) goes through ``all_pages``; SSM's
+ListTagsForResource has no paging.
 """
+
+from .retry import ssm_retry
 
 
 def all_pages(page_call, result_key, kwargs):
-    """Every item under ``result_key`` of every page of ``page_call(**kwargs)``."""
+    """Every item under ``result_key`` of every page of ``page_call(**kwargs)`` (a client method), each page retried."""
+    page_call = ssm_retry(page_call)
     kwargs = dict(kwargs)
     items = []
     while True:

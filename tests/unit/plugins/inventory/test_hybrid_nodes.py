@@ -3,155 +3,22 @@
 # Copyright: Contributors to the hybridops.ssm project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The hybrid_nodes inventory's own logic: configuration checks, host names, host variables, paging, tags."""
+"""The hybrid_nodes inventory plugin (inventory/hybrid_nodes.py): tags read per hybrid node, a failed read fails the source."""
 
 import pytest
 from ansible.errors import AnsibleParserError
 from botocore.exceptions import ClientError
 
 from ansible_collections.hybridops.ssm.plugins.inventory import hybrid_nodes as inventory_plugin
-from ansible_collections.hybridops.ssm.plugins.plugin_utils import hybrid_nodes as plugin
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
+
 
 A = "mi-0000000000000000a"
 B = "mi-0000000000000000b"
 C = "mi-0000000000000000c"
-D = "mi-0000000000000000d"
-
-OPTIONS = {
-    "plugin": "hybridops.ssm.hybrid_nodes", "regions": ["us-east-1"], "region": None, "hostnames": ["instance_id"], "include_tags": False,
-    "filters": {}, "hostvars_prefix": "", "hostvars_suffix": "", "compose": {}, "groups": {}, "keyed_groups": [], "strict": False,
-}
-
-
-def config(raw=None, **options):
-    return plugin.check_config(raw or {}, {**OPTIONS, **options})
 
 
 def node(instance_id, **fields):
     return {"instance_id": instance_id, **fields}
-
-
-def test_hostnames_take_the_first_unique_preference():
-    nodes = [node(A, name="edge", computer_name="a.local"), node(B, name="edge", computer_name="b.local"), node(C, computer_name="c.local"),
-             node(D, name="", tags={"alias": "door"})]
-    chosen = plugin.choose_hostnames(nodes, ["tag:alias", "name", "computer_name", "instance_id"])
-    assert chosen == {A: "a.local", B: "b.local", C: "c.local", D: "door"}
-
-
-def test_hostnames_do_not_depend_on_the_listing_order():
-    nodes = [node(A, name="edge"), node(B, name="edge"), node(C, name="solo")]
-    first = plugin.choose_hostnames(nodes, ["name"])
-    assert first == plugin.choose_hostnames(list(reversed(nodes)), ["name"]) == {A: A, B: B, C: "solo"}
-
-
-def test_a_value_shared_with_any_preference_of_another_node_is_not_used():
-    # A's name is B's computer name: neither uses it
-    nodes = [node(A, name="kiosk"), node(B, computer_name="kiosk", name="other")]
-    assert plugin.choose_hostnames(nodes, ["name", "computer_name"]) == {A: A, B: "other"}
-
-
-def test_no_node_takes_another_nodes_instance_id():
-    nodes = [node(A, name=B), node(B)]
-    assert plugin.choose_hostnames(nodes, ["name", "instance_id"]) == {A: A, B: B}
-
-
-def test_host_variables_prefix_and_suffix():
-    assert plugin.host_variables({"instance_id": A, "region": "eu-west-1"}, "aws_", "_ssm") == {"aws_instance_id_ssm": A, "aws_region_ssm": "eu-west-1"}
-    assert plugin.host_variables({"instance_id": A}) == {"instance_id": A}
-
-
-def test_regions_fall_back_to_the_region_option():
-    assert config(regions=[], region="eu-west-1")["regions"] == ["eu-west-1"]
-    assert config(regions=["us-east-1", "eu-west-1"], region="ap-south-1")["regions"] == ["us-east-1", "eu-west-1"]
-    with pytest.raises(SSMValidationError, match=r"regions: \[\] is empty and no region is given"):
-        config(regions=[], region=None)
-
-
-@pytest.mark.parametrize("hostnames, words", [
-    ([], "must be a non-empty list"),
-    (["fqdn"], "'fqdn' is not one of name, computer_name, instance_id, ip_address or tag:KEY"),
-    (["name", "name"], "duplicated: name"),
-    (["tag:Name"], "needs the nodes' tags"),
-])
-def test_bad_hostnames(hostnames, words):
-    with pytest.raises(SSMValidationError, match=words.replace("(", r"\(")):
-        config(hostnames=hostnames)
-
-
-def test_tag_hostnames_with_tags_read():
-    assert config(hostnames=["tag:Name", "instance_id"], include_tags=True)["hostnames"] == ["tag:Name", "instance_id"]
-
-
-def test_unknown_option_and_words_that_are_no_boolean_are_refused():
-    with pytest.raises(SSMValidationError, match="'regoins' is not an option of hybridops.ssm.hybrid_nodes"):
-        config({"regoins": ["us-east-1"]})
-    with pytest.raises(SSMValidationError, match="include_tags: 'sometimes' is not a boolean"):
-        config({"include_tags": "sometimes"})
-    assert config({"include_tags": "yes"}, include_tags=True)["include_tags"] is True
-
-
-def test_filters_are_checked_as_the_info_module_checks_them_and_named_as_filters():
-    with pytest.raises(SSMValidationError, match=r"filters: 'ping' is not a filter \(a typo\?\)"):
-        config(filters={"ping": "Online"})
-    with pytest.raises(SSMValidationError, match="filters.resource_type: .* gives 2 values, but SSM's filter takes at most 1"):
-        config(filters={"resource_type": ["ManagedInstance", "EC2Instance"]})
-    with pytest.raises(SSMValidationError, match="filters.tags: key 'site' is given 6 values; a tag filter takes 1 to 5 values"):
-        config(filters={"tags": {"site": list("abcdef")}})
-    with pytest.raises(SSMValidationError, match="filters.last_ping_before: 'a while' is neither an age"):
-        config(filters={"last_ping_before": "a while"})
-
-
-def test_filters_without_tags_all_go_to_ssm():
-    criteria = config(filters={"ping_status": ["Online", "ConnectionLost"], "platform_type": "Linux", "resource_type": "ManagedInstance",
-                               "last_ping_before": "40d"})["criteria"]
-    server, predicates = build_selection(criteria)
-    assert server == [{"Key": "PingStatus", "Values": ["Online", "ConnectionLost"]}, {"Key": "ResourceType", "Values": ["ManagedInstance"]},
-                      {"Key": "PlatformType", "Values": ["Linux"]}]
-    assert len(predicates) == 1  # the age
-
-
-def test_with_tags_only_the_tag_filters_go_to_ssm():
-    criteria = config(filters={"tags": {"site": ["lyon", "paris"], "role": "kiosk"}, "ping_status": "ConnectionLost"})["criteria"]
-    server, predicates = build_selection(criteria)
-    assert server == [{"Key": "tag:site", "Values": ["lyon", "paris"]}, {"Key": "tag:role", "Values": ["kiosk"]}]
-    assert [p({"PingStatus": "ConnectionLost"}) for p in predicates] == [True]
-    assert [p({"PingStatus": "Online"}) for p in predicates] == [False]
-
-
-def test_constructed_options_must_have_their_shapes():
-    with pytest.raises(SSMValidationError, match="keyed_groups: 'ping_status' must be a dictionary with a key"):
-        config(keyed_groups=["ping_status"])
-    with pytest.raises(SSMValidationError, match="compose: .* must be a dictionary"):
-        config(compose=["ansible_host"])
-
-
-class Pages:
-    """describe_instance_information answering scripted pages; short and empty pages carry a NextToken."""
-
-    def __init__(self, pages):
-        self.pages = list(pages)
-        self.calls = []
-
-    def describe_instance_information(self, **kwargs):
-        self.calls.append(kwargs)
-        return self.pages.pop(0)
-
-
-def test_every_page_is_followed_even_empty_ones():
-    ssm_node = {"InstanceId": A, "PingStatus": "Online"}
-    pages = Pages([
-        {"InstanceInformationList": [], "NextToken": "t1"},
-        {"InstanceInformationList": [ssm_node], "NextToken": "t2"},
-        {"InstanceInformationList": [], "NextToken": "t3"},
-        {"InstanceInformationList": [dict(ssm_node, InstanceId=B)]},
-    ])
-    nodes = select_nodes(pages, config()["criteria"])
-    assert [n["InstanceId"] for n in nodes] == [A, B]
-    assert [c.get("NextToken") for c in pages.calls] == [None, "t1", "t2", "t3"]
-    assert all(c["MaxResults"] == 50 for c in pages.calls)
 
 
 class Tags:

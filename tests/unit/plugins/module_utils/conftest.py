@@ -14,3 +14,12 @@ def no_retry_sleep(monkeypatch):
     from ansible_collections.amazon.aws.plugins.module_utils import cloud
 
     monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
+
+
+@pytest.fixture(autouse=True)
+def no_task_left_behind():
+    """A test that started a task (budget.start_task) leaves no deadline or open circuit to the next."""
+    yield
+    from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget
+
+    budget.end_task()

@@ -9,6 +9,8 @@ import types
 
 from botocore.exceptions import ClientError
 
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.served import ATTEMPTS_PARAM
+
 
 def client_error(code, operation="DeregisterManagedInstance", message="boom", status=400):
     return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
@@ -40,6 +42,8 @@ class ScriptedClient:
             raise AttributeError(name)
 
         def call(**kwargs):
+            # As the client's provide-client-params hook does (served.carry_attempts): the record is never sent.
+            kwargs.pop(ATTEMPTS_PARAM, None)
             self.calls.append((name, kwargs))
             outcomes = self._scripts.get(name)
             if not outcomes:
@@ -53,3 +57,25 @@ class ScriptedClient:
 
     def names(self):
         return [name for name, _kwargs in self.calls]
+
+
+class Clock:
+    """A clock that moves only when a test moves ``now``."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def rejecting_describe(bad, registered):
+    """A describe_instance_information that rejects any batch naming ``bad`` and lists the ``registered`` among the rest."""
+
+    def describe(**kwargs):
+        values = kwargs["Filters"][-1]["Values"]
+        if bad in values:
+            raise client_error("ValidationException", "DescribeInstanceInformation", message="1 validation error detected")
+        return {"InstanceInformationList": [{"InstanceId": i, "IamRole": "Old"} for i in values if i in registered]}
+
+    return describe

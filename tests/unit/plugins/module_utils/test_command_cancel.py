@@ -8,7 +8,7 @@
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import command_cancel as cc
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import failed_outcomes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
 from .doubles import ScriptedClient

@@ -15,7 +15,9 @@ HEX17 = "0123456789abcdef0"
 MI = "mi-" + HEX17
 
 
-# --- pinned to the seeds (../shared/seeds) and REFERENCE §1 -------------------------------------
+# --- pinned to the AWS Systems Manager API reference (DeregisterManagedInstance, CancelCommand,
+# UpdateManagedInstanceRole, Tag, DescribeInstanceInformation, ListCommands; Understanding command statuses
+# in the AWS Systems Manager user guide) ------------------------------------------------------------
 
 def test_managed_instance_id_matches_the_deregister_reference_page():
     assert (c.MANAGED_INSTANCE_ID.min_len, c.MANAGED_INSTANCE_ID.max_len) == (20, 124)
@@ -28,7 +30,7 @@ def test_cancel_command_constraints_match_the_cancel_reference_page():
     assert c.CANCEL_INSTANCE_IDS_MAX == 50
 
 
-def test_other_counts_match_the_reference_sheet():
+def test_other_counts_match_the_reference_pages():
     assert c.IAM_ROLE.max_len == 64
     assert (c.TAG_KEY.min_len, c.TAG_KEY.max_len, c.TAG_VALUE.min_len, c.TAG_VALUE.max_len) == (1, 128, 0, 256)
     assert c.DESCRIBE_FILTER_VALUES_MAX == 100

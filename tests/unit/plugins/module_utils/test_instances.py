@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 
 from .doubles import ScriptedClient
 from .doubles import client_error
@@ -28,6 +29,9 @@ def _rejecting(bad, code="ValidationException", registered=None):
         return {"InstanceInformationList": [{"InstanceId": v} for v in values if registered is None or v in registered]}
 
     return describe
+
+
+MI = "mi-0123456789abcdef0"
 
 
 def test_a_rejected_batch_is_split_down_to_the_offending_id():
@@ -79,3 +83,65 @@ def test_a_listing_that_fails_is_an_error_not_an_empty_list():
     client = ScriptedClient(describe_instance_information=[client_error("InvalidInstanceId", "DescribeInstanceInformation")])
     with pytest.raises(AnsibleSSMError):
         instances.describe_instance_information(client, [{"Key": "PingStatus", "Values": ["Online"]}])
+
+
+def test_deregister_sends_one_call_and_reports_true():
+    client = ScriptedClient(deregister_managed_instance=[{}])
+    assert instances.deregister_managed_instance(client, MI).deregistered is True
+    assert client.calls == [("deregister_managed_instance", {"InstanceId": MI})]
+
+
+def test_deregister_of_an_unregistered_node_is_false():
+    client = ScriptedClient(deregister_managed_instance=[client_error("InvalidInstanceId")])
+    assert instances.deregister_managed_instance(client, MI).deregistered is False
+
+
+@pytest.mark.parametrize(
+    "call, args",
+    [
+        (instances.deregister_managed_instance, ("i-0123456789abcdef0",)),
+        (instances.update_managed_instance_role, ("mi-bad", "role")),
+        (instances.update_managed_instance_role, (MI, "r" * 65)),
+        (instances.add_instance_tags, (MI, {"aws:x": "y"})),
+        (instances.list_instance_tags, ("nope",)),
+        (instances.remove_instance_tags, ("nope", ["k"])),
+        (instances.describe_instances_by_id, (["mi-bad"],)),
+    ],
+)
+def test_invalid_input_never_reaches_the_client(call, args):
+    client = ScriptedClient()
+    with pytest.raises(SSMValidationError):
+        call(client, *args)
+    assert client.calls == []
+
+
+def test_describe_by_id_batches_fifty_per_call():
+    def answer(**kwargs):
+        values = kwargs["Filters"][0]["Values"]
+        return {"InstanceInformationList": [{"InstanceId": v} for v in values if not v.endswith("7")]}
+
+    ids = _ids(120)
+    client = ScriptedClient(describe_instance_information=[answer])
+    found, unreadable = instances.describe_instances_by_id(client, ids)
+    assert unreadable == {}
+    assert [len(kw["Filters"][0]["Values"]) for _name, kw in client.calls] == [50, 50, 20]
+    assert all(kw["MaxResults"] == 50 for _name, kw in client.calls)
+    assert set(found) == {i for i in ids if not i.endswith("7")}
+
+
+def test_tags_round_trip_as_dicts():
+    client = ScriptedClient(
+        list_tags_for_resource=[{"TagList": [{"Key": "Env", "Value": "prod"}]}],
+        add_tags_to_resource=[{}],
+        remove_tags_from_resource=[{}],
+    )
+    assert instances.list_instance_tags(client, MI) == {"Env": "prod"}
+    instances.add_instance_tags(client, MI, {"Team": "ops"})
+    instances.remove_instance_tags(client, MI, ["Env"])
+    assert client.calls[1] == ("add_tags_to_resource", {"ResourceType": "ManagedInstance", "ResourceId": MI, "Tags": [{"Key": "Team", "Value": "ops"}]})
+    assert client.calls[2] == ("remove_tags_from_resource", {"ResourceType": "ManagedInstance", "ResourceId": MI, "TagKeys": ["Env"]})
+
+
+def test_tags_of_an_unregistered_node_are_none():
+    client = ScriptedClient(list_tags_for_resource=[client_error("InvalidResourceId")])
+    assert instances.list_instance_tags(client, MI) is None

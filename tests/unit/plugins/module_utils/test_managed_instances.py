@@ -3,88 +3,45 @@
 # Copyright: Contributors to the hybridops.ssm project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Ages, node selection, bounded per-node calls, and the absent/present plans."""
+"""Desired state of managed nodes (managed_instances.py): absent and present, check mode, failures per node."""
 
 import datetime
-
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
 
 from .doubles import ScriptedClient
 from .doubles import client_error
+from .doubles import rejecting_describe as _rejects
+
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
 A, B, C = "mi-0000000000000000a", "mi-0000000000000000b", "mi-0000000000000000c"
 
 
-@pytest.mark.parametrize(
-    "value, expected",
-    [
-        ("30d", NOW - datetime.timedelta(days=30)),
-        ("12h", NOW - datetime.timedelta(hours=12)),
-        ("90m", NOW - datetime.timedelta(minutes=90)),
-        ("45s", NOW - datetime.timedelta(seconds=45)),
-        ("2w", NOW - datetime.timedelta(weeks=2)),
-        ("1.5d", NOW - datetime.timedelta(hours=36)),
-        ("2026-10-01", datetime.datetime(2026, 10, 1, tzinfo=datetime.timezone.utc)),
-        ("2026-10-01T12:00:00Z", datetime.datetime(2026, 10, 1, 12, tzinfo=datetime.timezone.utc)),
-        ("2026-10-01T14:00:00+02:00", datetime.datetime(2026, 10, 1, 12, tzinfo=datetime.timezone.utc)),
-    ],
-)
-def test_points_in_time(value, expected):
-    assert parse_point_in_time("last_ping_before", value, now=NOW) == expected
-
-
-@pytest.mark.parametrize("value", ["30 days", "d30", "yesterday", "2026-13-01", "-5d"])
-def test_bad_points_in_time_name_the_option(value):
-    with pytest.raises(SSMValidationError, match=f"last_ping_before: '{value}' is neither an age"):
-        parse_point_in_time("last_ping_before", value, now=NOW)
-
-
-def test_selection_without_tags_goes_to_ssm():
-    server, predicates = build_selection({"ping_status": "ConnectionLost", "activation_ids": ["x"], "iam_role": None})
-    assert server == [{"Key": "PingStatus", "Values": ["ConnectionLost"]}, {"Key": "ActivationIds", "Values": ["x"]}]
-    assert predicates == []
-
-
-def test_selection_with_tags_sends_only_tags_and_filters_the_rest_here():
-    server, predicates = build_selection({"tags": {"Site": "lab"}, "ping_status": "ConnectionLost"})
-    assert server == [{"Key": "tag:Site", "Values": ["lab"]}]
-    assert [p({"PingStatus": "ConnectionLost"}) for p in predicates] == [True]
-    assert [p({"PingStatus": "Online"}) for p in predicates] == [False]
-
-
-def test_selection_globs_and_ages_are_client_side():
-    cutoff = NOW - datetime.timedelta(days=30)
-    _server, predicates = build_selection({"name": "edge-*", "last_ping_before": cutoff})
-    old = {"Name": "edge-7", "LastPingDateTime": NOW - datetime.timedelta(days=31)}
-    recent = {"Name": "edge-8", "LastPingDateTime": NOW - datetime.timedelta(days=29)}
-    other = {"Name": "core-1", "LastPingDateTime": NOW - datetime.timedelta(days=31)}
-    never = {"Name": "edge-9"}
-    assert [all(p(n) for p in predicates) for n in (old, recent, other, never)] == [True, False, False, False]
-
-
-def test_per_item_keeps_every_outcome_when_some_fail():
-    def call(item):
-        if item % 3 == 0:
-            raise AnsibleSSMError(message="Failed", exception=client_error("InternalServerError"))
-        return item * 2
-
-    outcomes = run_per_item(range(10), call, concurrency=4)
-    assert sorted(outcomes) == list(range(10))
-    assert {i for i, (_r, e) in outcomes.items() if e is not None} == {0, 3, 6, 9}
-    assert outcomes[4] == (8, None)
-
-
 def _describe_only(*present):
     return lambda **kw: {"InstanceInformationList": [{"InstanceId": i, "IamRole": "Old"} for i in kw["Filters"][0]["Values"] if i in present]}
+
+
+FLAT_NODE = {
+    "InstanceId": A, "PingStatus": "ConnectionLost", "LastPingDateTime": NOW, "RegistrationDate": NOW - datetime.timedelta(days=90),
+    "AgentVersion": "3.3.1142.0", "IsLatestVersion": False, "PlatformType": "Linux", "ResourceType": "ManagedInstance",
+    "IPAddress": "10.0.0.1", "IamRole": "SSMServiceRole", "ActivationId": "0a1b2c3d-0000-4000-8000-000000000000",
+    "SourceId": A, "SourceType": "AWS::SSM::ManagedInstance", "ComputerName": "store-1.local", "Name": "store-1",
+}
+
+
+class _Clock:
+    def __init__(self):
+        self.now, self.sleeps = 0.0, []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 def test_absent_in_check_mode_predicts_without_mutating():
@@ -110,7 +67,7 @@ def test_absent_reports_a_failed_node_and_handles_the_rest():
     assert outcomes[A]["outcome"] == "deregistered"
     assert outcomes[B]["outcome"] == "failed" and outcomes[B]["error_code"] == "AccessDeniedException"
     assert outcomes[C]["outcome"] == "already_absent"
-    assert B in mi.failure_summary(result["outcomes"])
+    assert B in outcomes_module.failure_summary(result["outcomes"], "instance_id", "node")
 
 
 def test_present_changes_only_what_differs():
@@ -139,14 +96,6 @@ def test_present_on_an_unregistered_node_fails_with_registration_advice():
     assert "activation" in result["outcomes"][0]["msg"]
 
 
-FLAT_NODE = {
-    "InstanceId": A, "PingStatus": "ConnectionLost", "LastPingDateTime": NOW, "RegistrationDate": NOW - datetime.timedelta(days=90),
-    "AgentVersion": "3.3.1142.0", "IsLatestVersion": False, "PlatformType": "Linux", "ResourceType": "ManagedInstance",
-    "IPAddress": "10.0.0.1", "IamRole": "SSMServiceRole", "ActivationId": "0a1b2c3d-0000-4000-8000-000000000000",
-    "SourceId": A, "SourceType": "AWS::SSM::ManagedInstance", "ComputerName": "store-1.local", "Name": "store-1",
-}
-
-
 @pytest.mark.parametrize(
     "node",
     [
@@ -172,16 +121,6 @@ def test_node_to_ansible_keys_and_dates():
     assert FLAT_NODE["LastPingDateTime"] is NOW  # the described node is left alone
 
 
-def _rejects(bad, registered):
-    def describe(**kwargs):
-        values = kwargs["Filters"][-1]["Values"]
-        if bad in values:
-            raise client_error("ValidationException", "DescribeInstanceInformation", message="1 validation error detected")
-        return {"InstanceInformationList": [{"InstanceId": i, "IamRole": "Old"} for i in values if i in registered]}
-
-    return describe
-
-
 def test_absent_with_a_rejected_batch_fails_only_the_offending_node():
     ids = ["mi-" + format(n, "017x") for n in range(50)]
     bad = ids[20]
@@ -202,32 +141,6 @@ def test_present_with_a_rejected_batch_never_calls_the_node_not_registered():
     outcomes = {o["instance_id"]: o for o in result["outcomes"]}
     assert outcomes[A]["outcome"] == "updated"
     assert outcomes[B]["error_code"] == "ValidationException"
-
-
-def test_info_by_id_fails_naming_the_rejected_ids():
-    client = ScriptedClient(describe_instance_information=[_rejects(B, {A, B, C})])
-    with pytest.raises(AnsibleSSMError) as raised:
-        select_nodes(client, {}, [A, B, C])
-    assert B in raised.value.message and raised.value.code == "ValidationException"
-
-
-def test_info_by_id_keeps_the_order_and_the_other_criteria():
-    client = ScriptedClient(describe_instance_information=[_rejects("none", {A, C})])
-    nodes = select_nodes(client, {"name": None, "iam_role": "Old"}, [C, B, A])
-    assert [n["InstanceId"] for n in nodes] == [C, A]
-    assert client.calls[0][1]["Filters"] == [{"Key": "IamRole", "Values": ["Old"]}, {"Key": "InstanceIds", "Values": [C, B, A]}]
-
-
-class _Clock:
-    def __init__(self):
-        self.now, self.sleeps = 0.0, []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def test_tags_are_read_back_until_ssm_shows_the_change():

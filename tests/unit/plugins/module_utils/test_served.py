@@ -3,7 +3,7 @@
 # Copyright: Contributors to the hybridops.ssm project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Retries under faults: closed connections, a backoff schedule per call, and answers lost after SSM served the call."""
+"""Answers lost after SSM served a call (served.py): counted per call, so a deregister retried after one is not read as already_absent."""
 
 import json
 
@@ -14,14 +14,10 @@ from botocore.config import Config
 from botocore.exceptions import ConnectionClosedError
 from botocore.exceptions import EndpointConnectionError
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
 
-from .doubles import ScriptedClient
-from .doubles import client_error
 
 URL = "https://ssm.us-east-1.amazonaws.com/"
 A, B = "mi-0000000000000000a", "mi-0000000000000000b"
@@ -29,67 +25,6 @@ A, B = "mi-0000000000000000a", "mi-0000000000000000b"
 
 def closed():
     return ConnectionClosedError(endpoint_url=URL)
-
-
-def test_a_closed_connection_is_retried():
-    client = ScriptedClient(deregister_managed_instance=[closed(), client_error("ThrottlingException"), {}])
-    assert instances.deregister_managed_instance(client, A) is True
-    assert client.names() == ["deregister_managed_instance"] * 3
-
-
-def test_closed_connections_run_out_into_a_mapped_error():
-    client = ScriptedClient(deregister_managed_instance=[closed()])
-    with pytest.raises(AnsibleSSMError) as raised:
-        instances.deregister_managed_instance(client, A)
-    assert raised.value.code == "ConnectionClosedError"
-    assert len(client.calls) == ssm_client_module.RETRY_ATTEMPTS
-
-
-def test_an_endpoint_that_cannot_be_reached_is_not_retried_here():
-    # botocore already retried the connect; a wrong endpoint_url should fail fast, not after minutes.
-    client = ScriptedClient(deregister_managed_instance=[EndpointConnectionError(endpoint_url=URL), {}])
-    with pytest.raises(AnsibleSSMError) as raised:
-        instances.deregister_managed_instance(client, A)
-    assert raised.value.code == "EndpointConnectionError" and len(client.calls) == 1
-
-
-def test_every_call_gets_its_own_backoff_schedule(monkeypatch):
-    """CloudRetry shares one backoff iterator per decorator: a call started meanwhile (another thread) restarted it."""
-    sleeps = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
-    monkeypatch.setattr(cloud.random, "uniform", lambda low, high: high)  # no jitter: the schedule's upper bounds
-    script = {"inner": [client_error("ThrottlingException")] * 3, "outer": [client_error("ThrottlingException")] * 2}
-
-    @ssm_client_module.ssm_retry
-    def inner():
-        if script["inner"]:
-            raise script["inner"].pop(0)
-        return "inner done"
-
-    @ssm_client_module.ssm_retry
-    def outer():
-        if script["outer"]:
-            if len(script["outer"]) == 2:
-                assert inner() == "inner done"  # a whole retried call in the middle of this one's retries
-            raise script["outer"].pop(0)
-        return "outer done"
-
-    assert outer() == "outer done"
-    # inner: 1, 2, 4; outer: 1 then 2 (with one shared iterator, outer's second sleep was 16)
-    assert sleeps == [1, 2, 4, 1, 2]
-
-
-def test_note_attempt_counts_only_attempts_that_may_have_been_served():
-    ssm_client_module.reset_attempts()
-    answered = (AWSResponse(URL, 400, {}, None), {})
-    ssm_client_module.note_attempt(response=answered, caught_exception=None)
-    ssm_client_module.note_attempt(response=None, caught_exception=EndpointConnectionError(endpoint_url=URL))
-    assert ssm_client_module.unanswered_attempts() == 0
-    ssm_client_module.note_attempt(response=None, caught_exception=closed())
-    ssm_client_module.note_attempt(response=(AWSResponse(URL, 500, {}, None), {}), caught_exception=None)
-    assert ssm_client_module.unanswered_attempts() == 2
-    ssm_client_module.reset_attempts()
-    assert ssm_client_module.unanswered_attempts() == 0
 
 
 class _Raw:
@@ -145,8 +80,24 @@ def real_client(service, botocore_attempts):
         config=Config(retries={"total_max_attempts": botocore_attempts, "mode": "standard"}),
     )
     client.meta.events.register("before-send.ssm", service)
-    client.meta.events.register("needs-retry.ssm", ssm_client_module.note_attempt, unique_id="hybridops.ssm.note_attempt")
+    served.count_unanswered(client)
     return client
+
+
+def test_note_attempt_counts_only_attempts_that_may_have_been_served():
+    attempts = served.Attempts()
+    context = {"context": {}}
+    served.carry_attempts(params={"InstanceId": A, **attempts.params()}, context=context["context"])
+    answered = (AWSResponse(URL, 400, {}, None), {})
+    served.note_attempt(request_dict=context, response=answered, caught_exception=None)
+    served.note_attempt(request_dict=context, response=None, caught_exception=EndpointConnectionError(endpoint_url=URL))
+    assert attempts.unanswered == 0
+    served.note_attempt(request_dict=context, response=None, caught_exception=closed())
+    served.note_attempt(request_dict=context, response=(AWSResponse(URL, 500, {}, None), {}), caught_exception=None)
+    assert attempts.unanswered == 2
+    # a call made without an Attempts is not counted anywhere, and another call's record is its own
+    served.note_attempt(request_dict={"context": {}}, response=None, caught_exception=closed())
+    assert served.Attempts().unanswered == 0 and attempts.unanswered == 2
 
 
 @pytest.mark.parametrize("botocore_attempts", [1, 3], ids=["retried-here", "retried-by-botocore"])
@@ -177,3 +128,18 @@ def test_only_a_vanished_node_changes_nothing(monkeypatch):
     service = FakeSSMService([A], {A: ["vanish"]})
     changed, result = mi.ensure_absent(real_client(service, 3), [A], check_mode=False, concurrency=1)
     assert changed is False and [(o["instance_id"], o["outcome"]) for o in result["outcomes"]] == [(A, "already_absent")]
+
+
+def test_a_plain_botocore_client_counts_too_and_each_attempt_once(monkeypatch):
+    """A client not made by client.ssm_client: the deregister call sets the hooks up itself, once however often it runs."""
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    service = FakeSSMService([A, B], {A: ["drop_after"], B: ["drop_after"]})
+    client = boto3.client(
+        "ssm", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+        config=Config(retries={"total_max_attempts": 3, "mode": "standard"}),
+    )
+    client.meta.events.register("before-send.ssm", service)
+    assert tuple(instances.deregister_managed_instance(client, A)) == (False, 1)
+    served.count_unanswered(client)
+    assert tuple(instances.deregister_managed_instance(client, B)) == (False, 1)
+    assert service.registered == []

@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The outcome vocabulary (outcomes.py): failure messages that stay short however many items failed, success summaries."""
+
+import pytest
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
+
+
+@pytest.fixture(autouse=True)
+def no_task_left_behind():
+    yield
+    budget_module.end_task()
+
+
+def test_the_failure_summary_stays_short_and_counts_by_code():
+    outcomes = [
+        {"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "ConnectionClosedError", "msg": "closed " * 100} for n in range(40)
+    ]
+    outcomes += [{"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "AccessDeniedException", "msg": "denied"} for n in range(40, 42)]
+    outcomes += [outcomes_module.failure_record(f"mi-{n:017x}", budget_module.NotAttempted("the task's deadline of 5s passed")) for n in range(42, 300)]
+    outcomes += [{"instance_id": "mi-ffffffffffffffff0", "outcome": "deregistered"}]
+    text = outcomes_module.failure_summary(outcomes, "instance_id", "node")
+    assert len(text) < 2000
+    assert text.startswith("42 of 301 node(s) failed, 258 not attempted")
+    assert "ConnectionClosedError: 40 (mi-00000000000000000, " in text and "(35 more)" in text
+    assert "AccessDeniedException: 2 (mi-00000000000000028, mi-00000000000000029): denied" in text
+    assert "not attempted: 258 (mi-0000000000000002a" in text
+
+
+def test_the_success_summary_counts_outcomes():
+    outcomes = [{"outcome": "deregistered"}, {"outcome": "deregistered"}, {"outcome": "already_absent"}]
+    assert outcomes_module.success_summary(outcomes, "node", False) == "3 node(s): 2 deregistered, 1 already_absent"
+    assert outcomes_module.success_summary(outcomes, "node", True).startswith("check mode, nothing changed: 3 node(s)")
+    assert outcomes_module.success_summary([], "node", False) == "no node given: nothing to do"

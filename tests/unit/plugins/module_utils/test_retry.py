@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The retry policy (retry.py): what is retried, how often, with a backoff schedule per call, within the task's budget."""
+
+import pytest
+from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import EndpointConnectionError
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
+
+from .doubles import Clock
+from .doubles import ScriptedClient
+from .doubles import client_error
+
+
+MI = "mi-0123456789abcdef0"
+URL = "https://ssm.us-east-1.amazonaws.com/"
+A = "mi-0000000000000000a"
+
+
+def closed():
+    return ConnectionClosedError(endpoint_url=URL)
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerError", "Throttling"])
+def test_throttling_and_server_errors_are_retried(code):
+    client = ScriptedClient(deregister_managed_instance=[client_error(code), client_error(code), {}])
+    assert instances.deregister_managed_instance(client, MI).deregistered is True
+    assert client.names() == ["deregister_managed_instance"] * 3
+
+
+def test_access_denied_is_not_retried():
+    client = ScriptedClient(deregister_managed_instance=[client_error("AccessDeniedException"), {}])
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, MI)
+    assert raised.value.code == "AccessDeniedException"
+    assert len(client.calls) == 1
+
+
+def test_retries_run_out_into_a_mapped_error():
+    client = ScriptedClient(deregister_managed_instance=[client_error("ThrottlingException")])
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, MI)
+    assert raised.value.code == "ThrottlingException"
+    assert "lower the concurrency" in raised.value.message
+    assert len(client.calls) == 8  # AWSRetry counts attempts in all, not retries after the first
+
+
+def test_a_closed_connection_is_retried():
+    client = ScriptedClient(deregister_managed_instance=[closed(), client_error("ThrottlingException"), {}])
+    assert instances.deregister_managed_instance(client, A).deregistered is True
+    assert client.names() == ["deregister_managed_instance"] * 3
+
+
+def test_closed_connections_run_out_into_a_mapped_error():
+    client = ScriptedClient(deregister_managed_instance=[closed()])
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, A)
+    assert raised.value.code == "ConnectionClosedError"
+    assert len(client.calls) == retry.RETRY_ATTEMPTS
+
+
+def test_an_endpoint_that_cannot_be_reached_is_not_retried_here():
+    # botocore already retried the connect; a wrong endpoint_url should fail fast, not after minutes.
+    client = ScriptedClient(deregister_managed_instance=[EndpointConnectionError(endpoint_url=URL), {}])
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, A)
+    assert raised.value.code == "EndpointConnectionError" and len(client.calls) == 1
+
+
+def test_every_call_gets_its_own_backoff_schedule(monkeypatch):
+    """CloudRetry shares one backoff iterator per decorator: a call started meanwhile (another thread) restarted it."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    monkeypatch.setattr(cloud.random, "uniform", lambda low, high: high)  # no jitter: the schedule's upper bounds
+    script = {"inner": [client_error("ThrottlingException")] * 3, "outer": [client_error("ThrottlingException")] * 2}
+
+    @retry.ssm_retry
+    def inner():
+        if script["inner"]:
+            raise script["inner"].pop(0)
+        return "inner done"
+
+    @retry.ssm_retry
+    def outer():
+        if script["outer"]:
+            if len(script["outer"]) == 2:
+                assert inner() == "inner done"  # a whole retried call in the middle of this one's retries
+            raise script["outer"].pop(0)
+        return "outer done"
+
+    assert outer() == "outer done"
+    # inner: 1, 2, 4; outer: 1 then 2 (with one shared iterator, outer's second sleep was 16)
+    assert sleeps == [1, 2, 4, 1, 2]
+
+
+def test_retry_codes_cover_ssm_throttling_and_server_errors():
+    assert set(retry.SSM_RETRY_CODES) == {"ThrottlingException", "InternalServerError"}
+
+
+def test_connection_closed_is_retried_too():
+    assert retry.SSM_RETRY_CONNECTION_ERRORS == ("ConnectionClosedError",)
+
+
+def test_a_call_waiting_to_retry_gives_up_when_the_circuit_opens(monkeypatch):
+    """Retries of one node are not shortened by a count; they end when the task stops."""
+    budget = budget_module.start_task(window=0, min_attempts=3)
+    pauses = []
+    monkeypatch.setattr(budget, "pause", lambda seconds: pauses.append(seconds) or budget.stopped() is None)
+    client = ScriptedClient(deregister_managed_instance=[ConnectionClosedError(endpoint_url=URL)] * 8)
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, "mi-0123456789abcdef0")
+    assert raised.value.code == "ConnectionClosedError"
+    assert len(client.calls) == 3 < retry.RETRY_ATTEMPTS  # the third failure opened the circuit
+    assert len(pauses) == 3
+
+
+def test_answers_that_are_errors_of_the_call_keep_the_circuit_closed():
+    budget = budget_module.start_task(window=0, min_attempts=1)
+    client = ScriptedClient(deregister_managed_instance=[client_error("AccessDeniedException")] * 3)
+    for _attempt in range(3):
+        with pytest.raises(AnsibleSSMError):
+            instances.deregister_managed_instance(client, "mi-0123456789abcdef0")
+    assert budget.stopped() is None and len(client.calls) == 3
+
+
+def test_no_call_starts_after_the_task_stopped():
+    clock = Clock()
+    budget_module.start_task(deadline=1, clock=clock)
+    clock.now += 2
+    client = ScriptedClient(deregister_managed_instance=[{}])
+    with pytest.raises(budget_module.NotAttempted):
+        instances.deregister_managed_instance(client, "mi-0123456789abcdef0")
+    assert client.calls == []

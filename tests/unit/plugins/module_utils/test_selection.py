@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Selecting nodes (selection.py): what goes to SSM, what is filtered here, IDs in batches."""
+
+import datetime
+import pytest
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
+
+from .doubles import ScriptedClient
+from .doubles import rejecting_describe as _rejects
+
+
+NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
+A, B, C = "mi-0000000000000000a", "mi-0000000000000000b", "mi-0000000000000000c"
+
+
+def test_selection_without_tags_goes_to_ssm():
+    server, predicates = build_selection({"ping_status": "ConnectionLost", "activation_ids": ["x"], "iam_role": None})
+    assert server == [{"Key": "PingStatus", "Values": ["ConnectionLost"]}, {"Key": "ActivationIds", "Values": ["x"]}]
+    assert predicates == []
+
+
+def test_selection_with_tags_sends_only_tags_and_filters_the_rest_here():
+    server, predicates = build_selection({"tags": {"Site": "lab"}, "ping_status": "ConnectionLost"})
+    assert server == [{"Key": "tag:Site", "Values": ["lab"]}]
+    assert [p({"PingStatus": "ConnectionLost"}) for p in predicates] == [True]
+    assert [p({"PingStatus": "Online"}) for p in predicates] == [False]
+
+
+def test_selection_globs_and_ages_are_client_side():
+    cutoff = NOW - datetime.timedelta(days=30)
+    _server, predicates = build_selection({"name": "edge-*", "last_ping_before": cutoff})
+    old = {"Name": "edge-7", "LastPingDateTime": NOW - datetime.timedelta(days=31)}
+    recent = {"Name": "edge-8", "LastPingDateTime": NOW - datetime.timedelta(days=29)}
+    other = {"Name": "core-1", "LastPingDateTime": NOW - datetime.timedelta(days=31)}
+    never = {"Name": "edge-9"}
+    assert [all(p(n) for p in predicates) for n in (old, recent, other, never)] == [True, False, False, False]
+
+
+def test_info_by_id_fails_naming_the_rejected_ids():
+    client = ScriptedClient(describe_instance_information=[_rejects(B, {A, B, C})])
+    with pytest.raises(AnsibleSSMError) as raised:
+        select_nodes(client, {}, [A, B, C])
+    assert B in raised.value.message and raised.value.code == "ValidationException"
+
+
+def test_info_by_id_keeps_the_order_and_the_other_criteria():
+    client = ScriptedClient(describe_instance_information=[_rejects("none", {A, C})])
+    nodes = select_nodes(client, {"name": None, "iam_role": "Old"}, [C, B, A])
+    assert [n["InstanceId"] for n in nodes] == [C, A]
+    assert client.calls[0][1]["Filters"] == [{"Key": "IamRole", "Values": ["Old"]}, {"Key": "InstanceIds", "Values": [C, B, A]}]
