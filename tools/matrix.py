@@ -267,6 +267,8 @@ def run_timed(command, log, env, cwd, timeout=STEP_TIMEOUT):
         out.seek(offset)
         text = out.read()
     outcome = Outcome(process.returncode == 0, time.monotonic() - started, usage.ru_utime + usage.ru_stime)
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(f"# exit {process.returncode}, {outcome.seconds:.1f}s wall, {outcome.cpu:.1f}s CPU\n")
     if process.returncode:
         outcome.detail = f"exit {process.returncode}"
     return outcome, text
