@@ -54,8 +54,15 @@ CORES = {
 # amazon.aws release: the `ansible` package release that bundles it. 10.1.1 is the oldest 10.x any `ansible`
 # release bundles (ansible 12.0.0); no release bundles 10.0.0.
 AMAZON_AWS = {"10.1.1": "12.0.0", "11.4.0": "14.5.0"}
-# The boto3/botocore floor the collection declares (requirements.txt), tested in one cell of its own.
-BOTO_FLOOR = "1.35.0"
+
+
+def _boto_floor():
+    """The boto3/botocore floor the collection declares (requirements.txt), tested in one cell of its own."""
+    floors = set(re.findall(r"^(?:boto3|botocore)>=([0-9.]+)", (ROOT / "requirements.txt").read_text(), re.MULTILINE))
+    if len(floors) != 1:
+        raise SystemExit(f"requirements.txt: boto3 and botocore should share one floor, found {sorted(floors) or 'none'}")
+    return floors.pop()
+
 STEPS = ("sanity", "units", "smoke")
 STEP_TIMEOUT = 1800
 
@@ -113,7 +120,7 @@ def all_cells():
     cells = [Cell(core, aws) for core in CORES for aws in AMAZON_AWS]
     # The boto3/botocore floor with the amazon.aws that asks the most of it (11.x warns below botocore 1.35).
     # Sanity runs in ansible-test's own virtualenvs and never sees the cell's boto3, so it is not repeated here.
-    cells.append(Cell("2.19", "11.4.0", boto=BOTO_FLOOR, steps=("units", "smoke")))
+    cells.append(Cell("2.19", "11.4.0", boto=_boto_floor(), steps=("units", "smoke")))
     return cells
 
 
