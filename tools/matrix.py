@@ -63,6 +63,7 @@ def _boto_floor():
         raise SystemExit(f"requirements.txt: boto3 and botocore should share one floor, found {sorted(floors) or 'none'}")
     return floors.pop()
 
+
 STEPS = ("sanity", "units", "smoke")
 STEP_TIMEOUT = 1800
 
