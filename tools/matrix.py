@@ -291,6 +291,7 @@ def cell_env(cell):
         # ansible-test keeps its sanity virtualenvs and its pip bootstrap under ~/.ansible/test: one home per
         # ansible-core and Python, so that cells of different cores never build the same one at once.
         HOME=str(WORK / "home" / f"core{cell.core_version}-py{cell.python}"),
+        PIP_CACHE_DIR=str(WORK / "pip-cache"),
         ANSIBLE_COLLECTIONS_PATH=str(cell.home / "collections"),
         ANSIBLE_LOCAL_TEMP=str(cell.home / "tmp"),
         ANSIBLE_NOCOLOR="1",
@@ -507,8 +508,11 @@ def main(argv):
     for version in sorted({c.aws for c in cells}):
         (WORK / "logs").mkdir(parents=True, exist_ok=True)
         amazon_aws(version, WORK / "logs" / "amazon.aws.log")
+    # Started interleaved (every core's first cell, then every core's second): the cells of one core wait
+    # for each other's sanity, so side by side cells should be of different cores.
+    rank = {c.name: [d.core for d in cells[:i]].count(c.core) for i, c in enumerate(cells)}
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        list(pool.map(lambda c: run_cell(c, steps), cells))
+        list(pool.map(lambda c: run_cell(c, steps), sorted(cells, key=lambda c: rank[c.name])))
     wall = time.monotonic() - started
     print("\n" + table(cells, steps))
     failed = [c.name for c in cells if not all(r.ok for r in c.results.values())]
