@@ -488,6 +488,22 @@ def table(cells, steps):
     return "\n".join(lines)
 
 
+def _document(cells, jobs, wall):
+    """results.json: the run, and every cell that has run."""
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "jobs": jobs,
+        "wall_seconds": round(wall, 1),
+        "cells": [
+            {"cell": c.name, "ansible_core": c.core_version, "amazon_aws": c.aws, "python": c.python, "boto3_botocore": c.boto_version,
+             "steps": {step: {"ok": r.ok, "seconds": round(r.seconds, 1), "cpu_seconds": round(r.cpu, 1), "detail": r.detail, **r.extra}
+                       for step, r in c.results.items()}}
+            for c in cells if c.results
+        ],
+    }
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="Sanity, units and a smoke run on every supported ansible-core x amazon.aws.")
     parser.add_argument("--cells", default=os.environ.get("CELLS", ""), help="comma-separated cells or core minors (default: all)")
@@ -511,26 +527,22 @@ def main(argv):
     # Started interleaved (every core's first cell, then every core's second): the cells of one core wait
     # for each other's sanity, so side by side cells should be of different cores.
     rank = {c.name: [d.core for d in cells[:i]].count(c.core) for i, c in enumerate(cells)}
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_lock = threading.Lock()
+
+    def run_and_record(cell):
+        run_cell(cell, steps)
+        with write_lock:  # after every cell, so an interrupted run keeps what it found
+            output.write_text(json.dumps(_document(cells, args.jobs, time.monotonic() - started), indent=2) + "\n")
+
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        list(pool.map(lambda c: run_cell(c, steps), sorted(cells, key=lambda c: rank[c.name])))
+        list(pool.map(run_and_record, sorted(cells, key=lambda c: rank[c.name])))
     wall = time.monotonic() - started
     print("\n" + table(cells, steps))
     failed = [c.name for c in cells if not all(r.ok for r in c.results.values())]
     print(f"wall {wall:.0f}s; cells: {len(cells) - len(failed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
-    document = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "jobs": args.jobs,
-        "wall_seconds": round(wall, 1),
-        "cells": [
-            {"cell": c.name, "ansible_core": c.core_version, "amazon_aws": c.aws, "python": c.python, "boto3_botocore": c.boto_version,
-             "steps": {step: {"ok": r.ok, "seconds": round(r.seconds, 1), "cpu_seconds": round(r.cpu, 1), "detail": r.detail, **r.extra}
-                       for step, r in c.results.items()}}
-            for c in cells
-        ],
-    }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(document, indent=2) + "\n")
+    output.write_text(json.dumps(_document(cells, args.jobs, wall), indent=2) + "\n")
     return 1 if failed else 0
 
 
