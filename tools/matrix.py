@@ -329,7 +329,8 @@ PYTEST_SUMMARY = re.compile(r"=+ (.*\b(?:passed|failed|errors?)\b.*) in [\d.]+s"
 
 
 def units(cell, env, log):
-    outcome, text = run_timed(["ansible-test", "units", "--local", "--color", "no"], log, env, cell.tree)
+    # --python: with --local alone, ansible-test tries every Python version it supports that PATH offers.
+    outcome, text = run_timed(["ansible-test", "units", "--local", "--python", cell.python, "--color", "no"], log, env, cell.tree)
     counts = PYTEST_SUMMARY.findall(text)
     outcome.detail = " + ".join(counts) or outcome.detail
     return outcome
@@ -434,24 +435,29 @@ STEP_FUNCTIONS = {"sanity": sanity, "units": units, "smoke": smoke}
 
 
 def run_cell(cell, steps):
+    """Build the cell (once per run) and run those of ``steps`` it has; print what it did."""
     logs = WORK / "logs" / cell.name
-    shutil.rmtree(logs, ignore_errors=True)
-    logs.mkdir(parents=True)
-    started = time.monotonic()
-    try:
-        amazon = amazon_aws(cell.aws, logs / "build.log")
-        ok = amazon is not None and build_venv(cell, logs / "build.log")
-        if ok:
-            build_tree(cell, amazon)
-    except (OSError, subprocess.SubprocessError, RuntimeError) as error:
-        ok = False
-        with open(logs / "build.log", "a", encoding="utf-8") as out:
-            out.write(f"{type(error).__name__}: {error}\n")
-    cell.results["build"] = Outcome(ok, time.monotonic() - started, detail="" if ok else f"see {logs / 'build.log'}")
+    if "build" not in cell.results:
+        shutil.rmtree(logs, ignore_errors=True)
+        logs.mkdir(parents=True)
+        started = time.monotonic()
+        try:
+            amazon = amazon_aws(cell.aws, logs / "build.log")
+            ok = amazon is not None and build_venv(cell, logs / "build.log")
+            if ok:
+                build_tree(cell, amazon)
+        except (OSError, subprocess.SubprocessError, RuntimeError) as error:
+            ok = False
+            with open(logs / "build.log", "a", encoding="utf-8") as out:
+                out.write(f"{type(error).__name__}: {error}\n")
+        cell.results["build"] = Outcome(ok, time.monotonic() - started, detail="" if ok else f"see {logs / 'build.log'}")
+    ok = cell.results["build"].ok
     env = cell_env(cell)
+    ran = []
     for step in steps:
         if step not in cell.steps:
             continue
+        ran.append(step)
         if not ok:
             cell.results[step] = Outcome(False, detail="not run: the cell did not build")
             continue
@@ -459,15 +465,17 @@ def run_cell(cell, steps):
             cell.results[step] = STEP_FUNCTIONS[step](cell, env, logs / f"{step}.log")
         except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as error:
             cell.results[step] = Outcome(False, detail=f"{type(error).__name__}: {error}")
-    _report(cell, logs)
+    _report(cell, logs, ran)
     return cell
 
 
-def _report(cell, logs):
+def _report(cell, logs, ran):
     with _print_lock:
-        marks = ", ".join(f"{step} {'PASS' if r.ok else 'FAIL'} {r.seconds:.0f}s" for step, r in cell.results.items())
+        marks = ", ".join(f"{step} {'PASS' if r.ok else 'FAIL'} {r.seconds:.0f}s" for step, r in cell.results.items() if step in ran)
         print(f"=== {cell.name}: {marks}", flush=True)
         for step, result in cell.results.items():
+            if step not in ran:
+                continue
             if not result.ok:
                 print(f"--- {cell.name} {step}: {result.detail}")
                 log = logs / f"{step}.log"
@@ -531,13 +539,16 @@ def main(argv):
     output.parent.mkdir(parents=True, exist_ok=True)
     write_lock = threading.Lock()
 
-    def run_and_record(cell):
-        run_cell(cell, steps)
+    def run_and_record(cell, phase):
+        run_cell(cell, phase)
         with write_lock:  # after every cell, so an interrupted run keeps what it found
             output.write_text(json.dumps(_document(cells, args.jobs, time.monotonic() - started), indent=2) + "\n")
 
+    # The quick steps of every cell first, then sanity (minutes a cell): an early look at every cell.
+    phases = [[s for s in steps if s != "sanity"], [s for s in steps if s == "sanity"]]
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        list(pool.map(run_and_record, sorted(cells, key=lambda c: rank[c.name])))
+        for phase in [p for p in phases if p]:
+            list(pool.map(lambda c, phase=phase: run_and_record(c, phase), sorted(cells, key=lambda c: rank[c.name])))
     wall = time.monotonic() - started
     print("\n" + table(cells, steps))
     failed = [c.name for c in cells if not all(r.ok for r in c.results.values())]
