@@ -39,7 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-WORK = ROOT / "build" / "matrix"
+# MATRIX_DIR: another build directory, for a second run side by side with one in build/matrix.
+WORK = Path(os.environ.get("MATRIX_DIR", ROOT / "build" / "matrix")).resolve()
 SMOKE_PLAYBOOK = ROOT / "tests" / "smoke" / "smoke.yml"
 
 # ansible-core minor: (the newest patch release on PyPI when the matrix was last updated, the Python to run it on).
