@@ -66,7 +66,8 @@ def _boto_floor():
 
 
 STEPS = ("sanity", "units", "smoke")
-STEP_TIMEOUT = 1800
+# A step still running after an hour is stopped (exit -9); a sanity run on a busy 2-CPU machine took 15-30 minutes.
+STEP_TIMEOUT = 3600
 
 _print_lock = threading.Lock()
 
