@@ -1,5 +1,6 @@
 # hybridops.ssm: `make demo` shows it working, `make test` runs every check.
-# Both start from nothing but Python 3.11: tools/bootstrap.sh builds .venv. `make bench` measures performance.
+# Both start from nothing but Python 3.11: tools/bootstrap.sh builds .venv. `make bench` measures performance;
+# `make matrix` proves every supported ansible-core x amazon.aws (it needs Python 3.12 too, e.g. under pyenv).
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -8,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/tmp
 
-.PHONY: bootstrap test demo lint sanity units endpoint integration importer format format-check bench docs release clean
+.PHONY: bootstrap test demo lint sanity units endpoint integration importer smoke format format-check bench matrix docs release clean
 
 bootstrap:
 	@tools/bootstrap.sh
@@ -16,7 +17,7 @@ bootstrap:
 test: bootstrap
 	@$(BIN)/python tools/run_checks.py all
 
-lint sanity units endpoint integration importer: bootstrap
+lint sanity units endpoint integration importer smoke: bootstrap
 	@$(BIN)/python tools/run_checks.py $@
 
 # ruff (ruff.toml): import order and formatting of plugins/, tests/, tools/. format-check only reports;
@@ -43,6 +44,11 @@ docs:
 # changelogs/changelog.yaml, sets galaxy.yml's version, builds the tarball into build/release. VERSION=x.y.z.
 release:
 	@tools/release.sh $(VERSION)
+
+# Sanity, units and the smoke run on every supported ansible-core x amazon.aws (docs/compatibility.md):
+# a table, and build/matrix/results.json. CELLS=2.17-aws10.1.1,2.21 runs some (a core minor: all its cells).
+matrix: bootstrap
+	@$(BIN)/python tools/matrix.py $(if $(CELLS),--cells $(CELLS))
 
 clean:
 	rm -rf build tests/output

@@ -1,6 +1,6 @@
 """Run the project's checks, print each one's output whole, its counts, and a summary.
 
-Usage: run_checks.py [--jobs N] all | lint | sanity | units | endpoint | integration | importer | format
+Usage: run_checks.py [--jobs N] all | lint | sanity | units | endpoint | integration | importer | smoke | format
 
 Every check runs even when another one failed, so one run shows every
 problem; the exit status is non-zero if any check failed (pytest's "no tests
@@ -99,6 +99,8 @@ def _counts(name, lines):
     if name == "sanity":
         ran = [line for line in lines if line.startswith("Running sanity test")]
         return f"{len(ran)} sanity tests run"
+    if name == "smoke":
+        return next((line for line in reversed(lines) if line.startswith("wall ")), "")
     if name == "lint":
         for line in reversed(lines):
             if "Passed:" in line or "Failed:" in line:
@@ -156,6 +158,12 @@ def importer():
     return Result("importer", ok and not findings, f"{len(findings)} warnings or errors", [build, check])
 
 
+def smoke():
+    """The smoke run (tools/matrix.py) on the oldest and the newest supported ansible-core x amazon.aws."""
+    return _single("smoke", [BIN / "python", ROOT / "tools" / "matrix.py", "--oldest-newest", "--steps", "smoke", "--jobs", "1",
+                             "--output", ROOT / "build" / "matrix" / "smoke.json"], ROOT)
+
+
 def format_():
     """What ruff (ruff.toml) would change: import order, then formatting. ``make format`` applies it."""
     paths = ["plugins", "tests", "tools"]
@@ -168,12 +176,13 @@ def format_():
 
 # In the order they start: longest first.
 CHECKS = {
-    "integration": integration, "sanity": sanity, "lint": lint, "endpoint": endpoint, "importer": importer, "units": units, "format": format_,
+    "integration": integration, "sanity": sanity, "lint": lint, "endpoint": endpoint, "importer": importer, "smoke": smoke, "units": units,
+    "format": format_,
 }
 # What "all" runs: every check but format, until the tree has been formatted once (make format).
-ALL = ("integration", "sanity", "lint", "endpoint", "importer", "units")
+ALL = ("integration", "sanity", "lint", "endpoint", "importer", "smoke", "units")
 # The order of the summary (and of the usage line).
-ORDER = ("format", "lint", "sanity", "units", "endpoint", "integration", "importer")
+ORDER = ("format", "lint", "sanity", "units", "endpoint", "integration", "importer", "smoke")
 
 
 def _report(result):

@@ -62,7 +62,7 @@ def test_example_definition_pins_what_the_tests_run(collection_tarball):
     assert deps["ansible_core"]["package_pip"] == f"ansible-core=={PINS['ansible-core']}"
     assert deps["ansible_runner"]["package_pip"] == f"ansible-runner=={PINS['ansible-runner']}"
     collections = {c["name"]: c.get("version") for c in deps["galaxy"]["collections"]}
-    assert collections == {"hybridops.ssm": None, "amazon.aws": ">=10.0.0"}
+    assert collections == {"hybridops.ssm": None, "amazon.aws": ">=10.1.1"}
     assert collection_tarball.name.startswith("hybridops-ssm-")
 
 
@@ -91,7 +91,7 @@ def test_builder_create_makes_a_build_context(collection_tarball, tmp_path):
     build = context / "_build"
     galaxy = yaml.safe_load((build / "requirements.yml").read_text(encoding="utf-8"))
     assert {"name": local, "type": "file"} in galaxy["collections"]
-    assert {"name": "amazon.aws", "version": ">=10.0.0"} in galaxy["collections"]
+    assert {"name": "amazon.aws", "version": ">=10.1.1"} in galaxy["collections"]
     assert (build / local).read_bytes() == collection_tarball.read_bytes()
     python = (build / "requirements.txt").read_text(encoding="utf-8").split()
     assert python == definition["dependencies"]["python"]
@@ -102,7 +102,7 @@ def test_introspect_reads_our_metadata_in_the_build_tree():
     """What ansible-builder's introspection finds in build/collections (the tree the tests and ansible-test use)."""
     data = _introspect(ROOT / "build" / "collections")
     ours = [line for line in data["python"] if line.endswith("# from collection hybridops.ssm")]
-    assert sorted(line.split()[0] for line in ours) == ["boto3>=1.34.0", "botocore>=1.34.0"]
+    assert sorted(line.split()[0] for line in ours) == ["boto3>=1.35.0", "botocore>=1.35.0"]
     assert not [line for line in data["system"] if "hybridops.ssm" in line]
 
 
@@ -112,7 +112,7 @@ def test_introspect_reads_our_metadata_after_galaxy_install(collection_tarball, 
     result = run_cli(["ansible-galaxy", "collection", "install", "--no-deps", "--force", "-p", str(target), str(collection_tarball)], dict(os.environ))
     assert result.returncode == 0, result.stdout + result.stderr
     data = _introspect(target)
-    assert data["python"] == ["boto3>=1.34.0  # from collection hybridops.ssm", "botocore>=1.34.0  # from collection hybridops.ssm"]
+    assert data["python"] == ["boto3>=1.35.0  # from collection hybridops.ssm", "botocore>=1.35.0  # from collection hybridops.ssm"]
     assert data["system"] == []
 
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import patch_module_args
 
 from ansible_collections.hybridops.ssm.plugins.modules import ssm_activation
 
