@@ -9,6 +9,7 @@ for this. The session-scoped endpoint exists once per worker, and every test res
 import pytest
 
 WIDER_THAN_A_TEST = ("class", "module", "package")
+_CPU_START = pytest.StashKey[float]()
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -21,3 +22,55 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(str(item.path.parent)))
         elif scopes & set(WIDER_THAN_A_TEST):
             item.add_marker(pytest.mark.xdist_group(str(item.path)))
+
+
+# --cpu-durations=N: the N tests that cost the most CPU seconds (their worker's own CPU, so the in-process endpoint
+# serving them, plus the CLIs they ran), for balancing the suite on a shared machine where wall time says little.
+def pytest_addoption(parser):
+    parser.addoption("--cpu-durations", type=int, default=None, metavar="N", help="show the N tests that used the most CPU (0: all)")
+
+
+def _cpu_seconds():
+    import resource  # pylint: disable=import-outside-toplevel
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+_CPU_BY_TEST = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):  # pylint: disable=unused-argument
+    item.stash[_CPU_START] = _cpu_seconds()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    if call.when == "teardown" and _CPU_START in item.stash:
+        item.user_properties.append(("cpu_seconds", _cpu_seconds() - item.stash[_CPU_START]))
+    yield
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        for name, value in report.user_properties:
+            if name == "cpu_seconds":
+                _CPU_BY_TEST[report.nodeid] = value
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    count = config.getoption("--cpu-durations")
+    if count is None or not _CPU_BY_TEST:
+        return
+    ranked = sorted(_CPU_BY_TEST.items(), key=lambda pair: -pair[1])
+    terminalreporter.write_sep("=", f"CPU seconds per test (setup to teardown), {len(ranked)} tests, {sum(_CPU_BY_TEST.values()):.1f}s in all")
+    by_file = {}
+    for nodeid, seconds in ranked:
+        by_file[nodeid.split("::")[0]] = by_file.get(nodeid.split("::")[0], 0.0) + seconds
+    for path, seconds in sorted(by_file.items(), key=lambda pair: -pair[1]):
+        terminalreporter.write_line(f"{seconds:8.1f}s  {path}")
+    terminalreporter.write_line("")
+    for nodeid, seconds in ranked[: count or None]:
+        terminalreporter.write_line(f"{seconds:8.1f}s  {nodeid}")
