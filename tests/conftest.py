@@ -27,17 +27,33 @@ def _rank(item):
     return next((rank for rank, suffix in enumerate(LONGEST_FIRST) if path.endswith(suffix)), len(LONGEST_FIRST))
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items):
+# The group is marked as each test is collected.
+def pytest_itemcollected(item):
+    if any(item.iter_markers("xdist_group")):
+        return
+    scopes = {defs[-1].scope for defs in item._fixtureinfo.name2fixturedefs.values() if defs}  # pylint: disable=protected-access
+    if "package" in scopes:
+        item.add_marker(pytest.mark.xdist_group(str(item.path.parent)))
+    elif scopes & set(WIDER_THAN_A_TEST):
+        item.add_marker(pytest.mark.xdist_group(str(item.path)))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Longest first (LONGEST_FIRST), then the groups where xdist reads them.
+
+    xdist's worker names a test's group by appending "@group" to ``item._nodeid``; pytest 9 keeps the node ID in
+    ``item._id`` (a NodeId), so that does nothing and every group was spread over the workers, its module-scoped
+    fixture run on each (test_bad_input.py's 187-row playbook twice). Append it where pytest 9 reads it."""
     items.sort(key=_rank)
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers only
+        return
+    from _pytest.nodeid import NodeId  # pylint: disable=import-outside-toplevel
+
     for item in items:
-        if any(item.iter_markers("xdist_group")):
-            continue
-        scopes = {defs[-1].scope for defs in item._fixtureinfo.name2fixturedefs.values() if defs}  # pylint: disable=protected-access
-        if "package" in scopes:
-            item.add_marker(pytest.mark.xdist_group(str(item.path.parent)))
-        elif scopes & set(WIDER_THAN_A_TEST):
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid.rsplit("]", 1)[-1] and isinstance(getattr(item, "_id", None), NodeId):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")  # pylint: disable=protected-access
 
 
 # --cpu-durations=N: the N tests that cost the most CPU seconds (their worker's own CPU, so the in-process endpoint
