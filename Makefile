@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/tmp
 
-.PHONY: bootstrap test demo lint sanity units endpoint integration importer smoke format format-check bench matrix docs release clean
+.PHONY: bootstrap test demo lint sanity units endpoint integration integration-targets importer smoke format format-check bench matrix docs release clean
 
 bootstrap:
 	@tools/bootstrap.sh
@@ -19,6 +19,14 @@ test: bootstrap
 
 lint sanity units endpoint integration importer smoke: bootstrap
 	@$(BIN)/python tools/run_checks.py $@
+
+# The integration targets (tests/integration/targets, one per module) through ansible-test instead of pytest: their
+# setup_endpoint dependency starts the local endpoint (URL in the tree's tests/output/), stopped here at the end.
+# `make integration` runs the same targets through pytest (test_targets.py), with the rest of the integration tests.
+ENDPOINT_FILE := $(TREE)/tests/output/hybridops-ssm-endpoint.url
+integration-targets: bootstrap
+	@cd $(TREE) && rc=0; $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS) || rc=$$?; \
+	  if [ -f $(ENDPOINT_FILE).pid ]; then kill $$(cat $(ENDPOINT_FILE).pid) 2>/dev/null || true; rm -f $(ENDPOINT_FILE) $(ENDPOINT_FILE).pid; fi; exit $$rc
 
 # ruff (ruff.toml): import order and formatting of plugins/, tests/, tools/. format-check only reports;
 # it is not in `make test` yet, as the tree has not been formatted once.

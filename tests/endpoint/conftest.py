@@ -1,17 +1,17 @@
-"""Fixtures: one in-process endpoint per session, reset before every test, boto3 clients aimed at it."""
+"""Fixtures: one in-process endpoint per session, reset before every test, boto3 clients aimed at it.
+
+Helpers the test modules import are in endpoint_helpers.py, not here (see there why).
+"""
 import os
 import sys
 
-import boto3
-import botocore.exceptions
 import pytest
-from botocore.config import Config
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+sys.path.insert(0, os.path.abspath(os.path.dirname(__file__)))
 
+from endpoint_helpers import make_client  # noqa: E402  pylint: disable=wrong-import-position
 from ssm_endpoint import EndpointControl, start_in_process  # noqa: E402  pylint: disable=wrong-import-position
-
-CREDS = {"aws_access_key_id": "AKIDTESTTESTTEST0000", "aws_secret_access_key": "test-secret"}
 
 
 @pytest.fixture(name="endpoint", scope="session")
@@ -30,12 +30,6 @@ def fixture_control(endpoint):
     return ctl
 
 
-def make_client(endpoint, region="us-east-1", **config):
-    """An SSM client for the endpoint; ``config`` goes to botocore's Config."""
-    config.setdefault("retries", {"max_attempts": 0})
-    return boto3.client("ssm", endpoint_url=endpoint.url, region_name=region, config=Config(**config), **CREDS)
-
-
 @pytest.fixture(name="ssm")
 def fixture_ssm(endpoint, control):
     """SSM client without retries (faults surface immediately)."""
@@ -48,20 +42,6 @@ def fixture_raw_ssm(endpoint, control):
     """SSM client that skips botocore's client-side validation, to reach the server's."""
     del control
     return make_client(endpoint, parameter_validation=False)
-
-
-def client_error(call, **kwargs):
-    """Run an API call that must fail; return (code, http status, message)."""
-    with pytest.raises(botocore.exceptions.ClientError) as info:
-        call(**kwargs)
-    err = info.value.response
-    return err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Message"]
-
-
-def nodes(ssm_client, **kwargs):
-    """All InstanceInformationList items through the paginator."""
-    pages = ssm_client.get_paginator("describe_instance_information").paginate(**kwargs)
-    return [item for page in pages for item in page["InstanceInformationList"]]
 
 
 @pytest.fixture(name="activation")

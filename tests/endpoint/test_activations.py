@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from conftest import client_error, nodes
+from endpoint_helpers import client_error, nodes
 from ssm_endpoint.control import ControlError
 
 

@@ -11,7 +11,7 @@ import types
 import boto3
 import pytest
 
-from conftest import CREDS
+from endpoint_helpers import CREDS
 from ssm_endpoint import EndpointControl
 
 BIN = os.path.dirname(sys.executable)

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from conftest import client_error
+from endpoint_helpers import client_error
 from ssm_endpoint.commands import aggregate
 
 DOC = "AWS-RunShellScript"

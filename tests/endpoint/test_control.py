@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from conftest import client_error, make_client
+from endpoint_helpers import client_error, make_client
 from test_cli import invocation_status
 from ssm_endpoint.control import ControlError
 from ssm_endpoint.validation import validation_errors

@@ -7,7 +7,7 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from conftest import CREDS, client_error, make_client, nodes
+from endpoint_helpers import CREDS, client_error, make_client, nodes
 from ssm_endpoint.control import ControlError
 
 

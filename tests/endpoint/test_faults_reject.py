@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import client_error, nodes
+from endpoint_helpers import client_error, nodes
 from ssm_endpoint.control import ControlError
 from test_cli import CLIENT_ERROR_RC, aws, fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
 

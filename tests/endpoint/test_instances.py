@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import client_error, nodes
+from endpoint_helpers import client_error, nodes
 
 EXPECTED_KEYS = {"InstanceId", "PingStatus", "LastPingDateTime", "AgentVersion", "IsLatestVersion", "PlatformType", "PlatformName",
                  "PlatformVersion", "ActivationId", "IamRole", "RegistrationDate", "ResourceType", "Name", "IPAddress",

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import client_error, make_client, nodes
+from endpoint_helpers import client_error, make_client, nodes
 from ssm_endpoint.control import ControlError
 from ssm_endpoint.ratelimit import RateLimits, parse_rule
 from test_cli import CLIENT_ERROR_RC, TESTS, aws, endpoint_process, fixture_aws_cli  # noqa: F401  pylint: disable=unused-import

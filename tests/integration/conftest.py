@@ -24,6 +24,16 @@ from ssm_endpoint import start_in_process  # noqa: E402  pylint: disable=wrong-i
 
 BIN = ROOT / ".venv" / "bin"
 
+# The test modules here import helpers with ``from conftest import ...``. tests/endpoint has a conftest.py
+# too; when both directories run in one pytest session, "conftest" in sys.modules is whichever pytest loaded
+# last, so each test module of this directory is imported with this one in place.
+_THIS_CONFTEST = sys.modules[__name__]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path, parent):  # pylint: disable=unused-argument
+    sys.modules["conftest"] = _THIS_CONFTEST
+
 
 @pytest.fixture(scope="session")
 def endpoint():
