@@ -202,6 +202,11 @@ class CancelJob:
 
     def refresh(self, client):
         command, statuses = read_command(client, self.command_id)
+        # The command's status is read before its invocations; when the last node finished in between, the
+        # command still shows the step before. Read the command once more, so that it agrees with its nodes.
+        if command is not None and command.get("Status") not in TERMINAL_COMMAND_STATUSES and statuses:
+            if all(status in TERMINAL_COMMAND_STATUSES for status in statuses.values()):
+                command = (list_commands(client, command_id=self.command_id) or [command])[0]
         if command is not None:
             self.command = command
             self.now.update(statuses)

@@ -296,3 +296,24 @@ def test_a_command_never_listed_is_unknown_after_the_settle_time():
     fake = FakeClock()
     assert cc.read_command_eventually(client, CMD, settle=2.5, clock=fake.clock, sleep=fake.sleep) == (None, {})
     assert fake.sleeps == [1.0, 1.0, 0.5]
+
+
+def test_refresh_reads_the_command_again_when_its_last_node_finished_between_the_two_reads():
+    # ListCommands answers before the last invocation ends, ListCommandInvocations after it: the command's
+    # status must not stay one step behind its nodes' (the module would report Cancelled nodes of an InProgress command).
+    client = ScriptedClient(
+        list_commands=[{"Commands": [_command(status="InProgress")]}, {"Commands": [_command(status="InProgress")]}, {"Commands": [_command(status="Cancelled")]}],
+        list_command_invocations=[_invocations({A: "InProgress"}), _invocations({A: "Cancelled"})],
+    )
+    job = _job(client, [A])
+    job.refresh(client)
+    assert job.command["Status"] == "Cancelled"
+    assert job.now == {A: "Cancelled"}
+    assert client.names() == ["list_commands", "list_command_invocations", "list_commands", "list_command_invocations", "list_commands"]
+
+
+def test_refresh_does_not_read_again_while_a_node_is_still_running():
+    client = ScriptedClient(list_commands=[{"Commands": [_command(status="InProgress")]}], list_command_invocations=[_invocations({A: "InProgress", B: "Cancelled"})])
+    job = _job(client, [A, B])
+    job.refresh(client)
+    assert client.names().count("list_commands") == 2
