@@ -68,9 +68,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 sys.path.insert(0, str(BENCH))
 
-from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
-import paced  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 import decommission  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
+import paced  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
+
+from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
 
 CLASSIC_CASES = ("one_node", "bulk", "loops", "cancel")
 ALL_CASES = CLASSIC_CASES + tuple(paced.CASES) + decommission.CASES

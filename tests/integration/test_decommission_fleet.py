@@ -10,9 +10,9 @@ from collections import Counter
 
 import boto3
 import pytest
+from test_roles import mutating, playbook, recap, write_inventory
 
 from conftest import send_long_command
-from test_roles import mutating, playbook, recap, write_inventory
 
 EAST, EU = "us-east-1", "eu-west-1"
 ABSENT = "mi-00000000000000bee"  # never registered
