@@ -204,7 +204,8 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     # one deregistration call for both hosts (the role batches the SSM side), and each host its own outcome in the artifacts
     deregistered = [
         e["event_data"]["res"]["outcomes"]
-        for e in runner_events(runner, "runner_item_on_ok") if e["event_data"]["task"] == "Deregister the nodes and wait until they no longer list, one call per region"
+        for e in runner_events(runner, "runner_item_on_ok")
+        if e["event_data"]["task"] == "Deregister the nodes and wait until they no longer list, one call per region"
     ]
     assert deregistered == [[{"instance_id": reachable_id, "outcome": "deregistered"}, {"instance_id": gone_id, "outcome": "deregistered"}]]
     published = runner_events(runner, "playbook_on_stats")[0]["event_data"]["artifact_data"]["decommission_hybrid_node"]
