@@ -20,6 +20,8 @@ endpoint state:
    every call held 20 ms, for the module at its defaults, a boto3 script in
    botocore's standard and in its adaptive retry mode, the AWS CLI loop, and
    the module capped by ``max_calls_per_second``; one run each (30-50 s).
+7. the decommission playbook over 100 hosts decommissioned by ID against the
+   same playbook over 1 host (tools/bench/decommission.py).
 
 The floor of a playbook task is an ``ansible-playbook`` run of one
 ``ansible.builtin.ping`` task (what any playbook costs and no module can
@@ -30,7 +32,7 @@ too; docs/performance.md explains both.
 Every command of cases 1-4 runs once as a warm-up that is not counted, then
 several times (3 by default, 1 for the loops); the medians are reported.
 ``--cases`` (``make bench CASES=...``) runs a subset: one_node, bulk, loops,
-cancel, rate20, rate10, rate50, cap10. Prints a table with the performance targets and
+cancel, rate20, rate10, rate50, cap10, decommission. Prints a table with the performance targets and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
 
@@ -66,11 +68,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 sys.path.insert(0, str(BENCH))
 
-from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
+import decommission  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 import paced  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 
+from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
+
 CLASSIC_CASES = ("one_node", "bulk", "loops", "cancel")
-ALL_CASES = CLASSIC_CASES + tuple(paced.CASES)
+ALL_CASES = CLASSIC_CASES + tuple(paced.CASES) + decommission.CASES
 
 MUTATING = ("DeregisterManagedInstance", "CancelCommand", "UpdateManagedInstanceRole", "AddTagsToResource", "RemoveTagsFromResource")
 DESCRIBE = "DescribeInstanceInformation"
@@ -184,8 +188,8 @@ class Runner:
     def seed(self, count, **kwargs):
         return self.control.seed_nodes(count, **kwargs)["instance_ids"]
 
-    def measure(self, command):
-        """Run ``command``; return its wall time, CPU time (client side, endpoint) and the SSM calls it made."""
+    def measure(self, command, keep_output=False):
+        """Run ``command``; return its wall time, CPU time (client side, endpoint) and the SSM calls it made (and its stdout)."""
         self.control.clear_log()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         endpoint_cpu = process_cpu(self.endpoint_pid)
@@ -202,6 +206,7 @@ class Runner:
             raise BenchError(f"{len(failed)} SSM call(s) failed, e.g. {failed[0]}")
         span = entries[-1]["time"] - entries[0]["time"] if entries else 0.0
         return {
+            **({"stdout": result.stdout} if keep_output else {}),
             "wall": round(wall, 4),
             "client_cpu": round(after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime, 3),
             "endpoint_cpu": round(endpoint_cpu, 3),
@@ -487,8 +492,12 @@ def print_table(results):
         print(f"\nrate-limited cases: token bucket per operation (burst {paced.BURST:g}), every call held {paced.LATENCY_MS:g} ms, one run each;"
               " span = first to last served DeregisterManagedInstance\n")
         paced.print_rows(results["paced_rows"])
-    print("\ntargets (the fleet targets, then the rate-limited ones)")
-    for target in results["targets"] + results["paced_targets"]:
+    if results["fleet_rows"]:
+        print(f"\nthe decommission playbook, hosts decommissioned by ID (host steps off), forks {decommission.FORKS}; medians of"
+              f" {decommission.RUNS} runs; lines printed at default verbosity\n")
+        decommission.print_rows(results["fleet_rows"])
+    print("\ntargets (the fleet targets, then the rate-limited ones, then the decommission playbook's)")
+    for target in results["targets"] + results["paced_targets"] + results["fleet_targets"]:
         value = target["value"]
         shown = value if isinstance(value, dict) else f"{value}"
         print(f"  {'PASS' if target['ok'] else 'MISS'}  {target['target']}: {shown}  ({target['detail']})")
@@ -516,7 +525,7 @@ def main(argv):
         "output": str(args.output),
     }
     process, url = start_endpoint(WORK / "endpoint.url")
-    samples, paced_rows = {}, []
+    samples, paced_rows, fleet_samples = {}, [], None
     try:
         runner = Runner(url, process.pid, args.latency_ms)
         print(f"endpoint {url} (pid {process.pid}); cases {', '.join(args.cases)}", flush=True)
@@ -527,7 +536,10 @@ def main(argv):
             "cancel": (f"cancel with wait, {args.cancel} nodes", lambda: cancel(runner, args.runs, args.cancel)),
         }
         for case in args.cases:
-            if case in classic:
+            if case in decommission.CASES:
+                print(f"decommission playbook, {decommission.HOSTS} hosts against 1 ...", flush=True)
+                fleet_samples = decommission.run_case(runner)
+            elif case in classic:
                 print(f"{classic[case][0]} ...", flush=True)
                 samples[case] = classic[case][1]()
             else:
@@ -545,7 +557,10 @@ def main(argv):
         info=info,
         paced_rows=paced_rows,
         paced_targets=paced.targets(paced_rows),
+        fleet_rows=decommission.rows(fleet_samples) if fleet_samples else [],
+        fleet_targets=decommission.targets(fleet_samples) if fleet_samples else [],
         samples=samples,
+        fleet_samples=fleet_samples,
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -201,12 +201,16 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     assert (runner.status, runner.rc) == ("successful", 0), stdout
     assert set(runner.stats["changed"]) == {"node-a", "node-b"} and not runner.stats["failures"]
 
-    deregistered = {
-        e["event_data"]["host"]: e["event_data"]["res"]["outcomes"]
-        for e in runner_events(runner, "runner_on_ok") if e["event_data"]["task"] == "Deregister the node and wait until it no longer lists"
-    }
-    assert deregistered == {"node-a": [{"instance_id": reachable_id, "outcome": "deregistered"}],
-                            "node-b": [{"instance_id": gone_id, "outcome": "deregistered"}]}
+    # one deregistration call for both hosts (the role batches the SSM side), and each host its own outcome in the artifacts
+    deregistered = [
+        e["event_data"]["res"]["outcomes"]
+        for e in runner_events(runner, "runner_item_on_ok")
+        if e["event_data"]["task"] == "Deregister the nodes and wait until they no longer list, one call per region"
+    ]
+    assert deregistered == [[{"instance_id": reachable_id, "outcome": "deregistered"}, {"instance_id": gone_id, "outcome": "deregistered"}]]
+    published = runner_events(runner, "playbook_on_stats")[0]["event_data"]["artifact_data"]["decommission_hybrid_node"]
+    assert {host: (o["instance_id"], o["deregistration"]) for host, o in published.items()} == {
+        "node-a": (reachable_id, "deregistered"), "node-b": (gone_id, "deregistered")}
     log = control.log()
     ok_calls = [e for e in log if e["status"] == 200]
     assert sorted(e["params"]["InstanceId"] for e in ok_calls if e["operation"] == "DeregisterManagedInstance") == sorted([reachable_id, gone_id])

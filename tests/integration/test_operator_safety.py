@@ -259,7 +259,8 @@ def test_the_role_result_speaks_the_modules_words(control, endpoint, ansible_env
     """deregistration already_absent (never 'not registered'), activation not_requested when nothing was asked."""
     root = make_host_root(tmp_path / "node-x", None)  # holds no registration
     inventory = write_inventory(tmp_path / "inventory.json", {"node-x": local_host(root)})
-    run = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=node-x")
+    # -v: the full outcome of each host (default verbosity shows one line per host)
+    run = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=node-x", "-v")
     assert run.returncode == 0, run.stdout
     assert '"deregistration": "already_absent"' in run.stdout and '"activation": "not_requested"' in run.stdout
     assert "not registered" not in run.stdout.split("Show the outcome")[1]

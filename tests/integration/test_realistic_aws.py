@@ -52,7 +52,8 @@ def test_decommission_of_a_dead_node_with_a_command_in_flight(control, endpoint,
     inventory = write_inventory(tmp_path / "inventory.json", {"dead-host": gone_host(decommission_hybrid_node_instance_id=node)})
     control.clear_log()
     started = time.monotonic()
-    result = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=hybrid_nodes")
+    # -v: the full outcome of each host (default verbosity shows one line per host)
+    result = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=hybrid_nodes", "-v")
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout[-6000:]
     assert elapsed < 60, f"the role took {elapsed:.0f}s"

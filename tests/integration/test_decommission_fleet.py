@@ -1,0 +1,116 @@
+"""The decommission role at fleet scale: the SSM side batched across the play's hosts, each host its own outcome.
+
+Twelve hosts decommissioned by ID alone over two regions, through ``ansible-playbook hybridops.ssm.decommission``
+against the endpoint: one host's node refuses deregistration (the endpoint's ``reject`` fault), one host's
+node is already gone. Every claim about calls is read from the endpoint's request log.
+"""
+
+import json
+from collections import Counter
+
+import boto3
+import pytest
+from test_roles import mutating, playbook, recap, write_inventory
+
+from conftest import send_long_command
+
+EAST, EU = "us-east-1", "eu-west-1"
+ABSENT = "mi-00000000000000bee"  # never registered
+DENIED = "User is not authorized to perform: ssm:DeregisterManagedInstance"
+
+
+def calls(log, operation, region=None):
+    return [e for e in log if e["operation"] == operation and (region is None or e["region"] == region)]
+
+
+def filtered_ids(entry):
+    return {value for f in entry["params"].get("Filters", []) if f["Key"] == "InstanceIds" for value in f["Values"]}
+
+
+@pytest.fixture
+def fleet(control, endpoint, tmp_path):
+    east = control.seed_nodes(count=6, name_prefix="east", ping_status="Online", region=EAST)["instance_ids"]
+    eu = control.seed_nodes(count=5, name_prefix="eu", ping_status="Online", region=EU)["instance_ids"]
+    command_id = send_long_command(endpoint.url, east[:2])  # us-east-1
+    control.set_invocation(command_id, outcome="Success", duration_steps=1_000_000)  # in flight until cancelled
+    control.set_clock(mode="realtime", step_interval=0.1)
+    nodes = {f"east-{n}": (node, EAST) for n, node in enumerate(east)}
+    nodes |= {f"eu-{n}": (node, EU) for n, node in enumerate(eu)}
+    nodes["east-absent"] = (ABSENT, EAST)
+    hosts = {host: {"decommission_hybrid_node_instance_id": node, "decommission_hybrid_node_region": region} for host, (node, region) in nodes.items()}
+    report = tmp_path / "report.json"
+    inventory = write_inventory(tmp_path / "inventory.json", hosts, ansible_connection="local", decommission_hybrid_node_host_steps=False,
+                                decommission_hybrid_node_command_poll_interval=0.3, decommission_hybrid_node_report_path=str(report))
+    return {"nodes": nodes, "east": east, "eu": eu, "denied": "eu-2", "command_id": command_id, "inventory": inventory, "report": report}
+
+
+def run(env, fleet, *extra):
+    return playbook(env, "decommission", fleet["inventory"], "-e", "decommission_hosts=hybrid_nodes", "-e", "decommission_max_hosts=12", *extra)
+
+
+def test_one_batched_call_per_region_and_each_host_its_own_outcome(control, endpoint, ansible_env, fleet):
+    nodes, denied = fleet["nodes"], fleet["denied"]
+    control.set_faults(operation="DeregisterManagedInstance", instance_ids=[nodes[denied][0]], reject_rate=1.0,
+                       reject_code="AccessDeniedException", reject_message=DENIED)
+
+    control.clear_log()
+    check = run(ansible_env, fleet, "--check")
+    assert check.returncode == 0, check.stdout[-4000:]
+    assert not [e for e in control.log() if e["operation"] in ("DeregisterManagedInstance", "CancelCommand")], "check mode sent a mutating call"
+    assert json.loads(fleet["report"].read_text())["hosts"][denied]["deregistration"] == "deregistered"  # what would be done
+
+    control.clear_log()
+    real = run(ansible_env, fleet)
+    assert real.returncode != 0
+    log = control.log()
+    results = recap(real.stdout)
+    assert {host for host, counts in results.items() if counts["failed"]} == {denied}, "only the host whose node failed fails"
+    assert all(results[host]["changed"] > 0 for host in nodes if host not in (denied, "east-absent"))
+    assert results["east-absent"]["changed"] == 0
+
+    report = json.loads(fleet["report"].read_text())
+    assert report["failed_hosts"] == [denied]
+    outcomes = {host: (entry["instance_id"], entry["region"], entry["deregistration"]) for host, entry in report["hosts"].items()}
+    assert outcomes == {host: (node, region, "failed" if host == denied else "already_absent" if node == ABSENT else "deregistered")
+                        for host, (node, region) in nodes.items()}
+    assert "(AccessDeniedException)" in report["hosts"][denied]["error"] and f"fatal: [{denied}]" in real.stdout
+    cancelled = {host: [(c["command_id"], c["outcome"]) for c in entry["commands"] if c["command_id"]] for host, entry in report["hosts"].items()}
+    assert cancelled == {host: ([(fleet["command_id"], "cancelled")] if nodes[host][0] in fleet["east"][:2] else []) for host in nodes}
+
+    # batched: per region one read of the in-flight commands, one CancelCommand per command, and the
+    # deregistration's own describes (its lookup and its wait), each over every node of the region
+    in_flight_reads = [e for e in calls(log, "ListCommands") if "CommandId" not in e["params"]]  # the others poll the cancelled command
+    assert Counter(e["region"] for e in in_flight_reads) == {EAST: 1, EU: 1}
+    assert [(e["region"], sorted(e["params"]["InstanceIds"])) for e in calls(log, "CancelCommand")] == [(EAST, sorted(fleet["east"][:2]))]
+    for region, ids in ((EAST, set(fleet["east"]) | {ABSENT}), (EU, set(fleet["eu"]))):
+        deregistered = calls(log, "DeregisterManagedInstance", region)
+        assert sorted(e["params"]["InstanceId"] for e in deregistered) == sorted(ids - {ABSENT})
+        lookups = [e for e in calls(log, "DescribeInstanceInformation", region) if filtered_ids(e) == ids]
+        assert len(lookups) == 1, "one lookup per region, over all its nodes"
+        assert not [e for e in calls(log, "DescribeInstanceInformation", region) if len(filtered_ids(e)) == 1 and len(ids) > 1]
+    # the rest are the deregistration's wait, over the nodes it deregistered (the endpoint lists them a moment longer, as SSM does)
+    eu_waits = [filtered_ids(e) for e in calls(log, "DescribeInstanceInformation", EU)][1:]
+    assert eu_waits and all(ids == set(fleet["eu"]) - {nodes[denied][0]} for ids in eu_waits), eu_waits
+    assert [e["status"] for e in calls(log, "DeregisterManagedInstance") if e["params"]["InstanceId"] == nodes[denied][0]] == [400]
+
+    gone = {r: {n["InstanceId"] for n in client(endpoint.url, r).describe_instance_information()["InstanceInformationList"]} for r in (EAST, EU)}
+    assert gone == {EAST: set(), EU: {nodes[denied][0]}}
+
+    # the refusal lifted, a rerun deregisters only what is left; then nothing is left to do
+    control.clear_faults()
+    control.clear_log()
+    again = run(ansible_env, fleet)
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert {host for host, counts in recap(again.stdout).items() if counts["changed"]} == {denied}
+    assert [(e["operation"], e["params"].get("InstanceId")) for e in mutating(control.log())] == [("DeregisterManagedInstance", nodes[denied][0])]
+
+    for extra in ([], ["--check"]):
+        control.clear_log()
+        idle = run(ansible_env, fleet, *extra)
+        assert idle.returncode == 0, idle.stdout[-4000:]
+        assert all(counts["changed"] == 0 for counts in recap(idle.stdout).values()), idle.stdout[-4000:]
+        assert not [e for e in control.log() if e["operation"] in ("DeregisterManagedInstance", "CancelCommand", "DeleteActivation")]
+
+
+def client(url, region):
+    return boto3.client("ssm", endpoint_url=url, region_name=region, aws_access_key_id="AKIDHYBRIDOPSTEST", aws_secret_access_key="x")
