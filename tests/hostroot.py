@@ -1,6 +1,6 @@
 """A throwaway directory that stands in for `/` on a hybrid node, for the role's host steps.
 
-It holds what a registered node holds (REFERENCE §2): the agent's registration file, its vault key and
+It holds what a registered node holds: the agent's registration file, its vault key and
 fingerprint, optionally an `amazon-ssm-agent` (a stand-in script that records its arguments and, on
 `-register -clear`, clears the keys like agent v3 does, leaving the registration file), and a user's own
 AWS profile that a decommission must never touch. Used by the role tests and `make demo`.

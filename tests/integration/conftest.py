@@ -93,7 +93,7 @@ def adhoc(env, module, args, *extra):
 
 # What AWX's Amazon Web Services credential injects for temporary (STS)
 # credentials: the key pair and AWS_SECURITY_TOKEN; no region, no
-# AWS_SESSION_TOKEN (REFERENCE §3). The values are dummies the endpoint accepts.
+# AWS_SESSION_TOKEN. The values are dummies the endpoint accepts.
 AWX_CREDENTIAL = {
     "AWS_ACCESS_KEY_ID": "ASIAHYBRIDOPSAWXTEST",
     "AWS_SECRET_ACCESS_KEY": "awx-injected-secret-key-5f1c",

@@ -16,7 +16,7 @@ EMPTY through the whole run: no row made a request.
 
 Rows: 190 (120 module rows, 70 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
-go through one argument spec and one check (module_utils/_ssm/client.py check_connection) for all
+go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
 row for every module. Options without a constraint of their own are listed in NO_CONSTRAINT with the
 reason, and test_every_option_and_argument_has_a_row keeps the rows complete.

@@ -6,6 +6,7 @@ request log. Each of these failed before the collection handled the behaviour.
 """
 
 import json
+import threading
 import time
 
 from conftest import BIN, run_cli, send_long_command, ssm_client
@@ -210,14 +211,31 @@ SEND_COMMAND = (
 
 def test_cancel_by_id_right_after_send_command(control, endpoint, ansible_env, tmp_path):
     """(g) The command is not listed yet when the task first reads it: the task reads again and cancels it."""
-    control.set_realism(command_visibility_lag_s=4)  # longer than the gap between two tasks, so the first read falls inside it
+    # The command stays invisible until the task has read it once: a lag far longer than the task's re-read
+    # window, cut short by moving the endpoint's clock past it as soon as the first read shows in the request
+    # log. So the first read falls inside the lag however slowly the task starts, and a later one finds it.
+    control.set_realism(command_visibility_lag_s=600)
     ids = control.seed_nodes(count=3, name_prefix="busy")["instance_ids"]
     control.clear_log()
+    stop = threading.Event()
+
+    def end_the_lag_after_the_first_read():
+        while not stop.wait(0.1):
+            if any(e["operation"] == "ListCommands" and e["params"].get("CommandId") for e in control.log()):
+                control.advance(601)
+                return
+
+    watcher = threading.Thread(target=end_the_lag_after_the_first_read, daemon=True)
+    watcher.start()
     tasks = [
         {"ansible.builtin.command": {"argv": [str(BIN / "python"), "-c", SEND_COMMAND, *ids]}, "register": "sent", "changed_when": True},
         {"hybridops.ssm.ssm_command": {"command_id": "{{ sent.stdout }}"}, "register": "cancel"},
     ]
-    result, results, _elapsed = run_tasks(ansible_env, tmp_path, tasks)
+    try:
+        result, results, _elapsed = run_tasks(ansible_env, tmp_path, tasks)
+    finally:
+        stop.set()
+        watcher.join()
     assert result.returncode == 0, result.stdout[-6000:]
     command_id = results["sent"]["stdout"]
     assert results["cancel"]["changed"] is True

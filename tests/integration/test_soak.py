@@ -1,4 +1,4 @@
-"""Fault soak (issue #7): bulk work under a steady mix of faults loses no node and handles none twice.
+"""Fault soak: bulk work under a steady mix of faults loses no node and handles none twice.
 
 The endpoint throttles 30% of all SSM calls, answers InternalServerError to 5% and drops 1% of the
 connections: half of those before the call is served (``drop``), half after it was served, so that
