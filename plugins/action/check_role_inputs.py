@@ -12,7 +12,10 @@ plugins/plugin_utils/role_inputs.py, and the rules themselves in module_utils/_s
 import os
 
 from ansible.errors import AnsibleError
-from ansible.parsing.vault import VaultHelper
+try:
+    from ansible.parsing.vault import VaultHelper  # ansible-core 2.19 and later
+except ImportError:
+    VaultHelper = None
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import NOT_SHOWN
@@ -20,6 +23,13 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import S
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import check
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import unknown_names
 
+
+
+def _vaulted(value):
+    """Whether a value is vault-encrypted (EncryptedString from ansible-core 2.19, AnsibleVaultEncryptedUnicode before)."""
+    if VaultHelper is not None:
+        return VaultHelper.get_ciphertext(value, with_tags=True) is not None
+    return bool(getattr(value, "__ENCRYPTED__", False))
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
@@ -74,10 +84,13 @@ class ActionModule(ActionBase):
 
     def _shown_value(self, value):
         """An undeclared variable's value for the message: never a vaulted one, nor one that cannot be templated."""
-        if VaultHelper.get_ciphertext(value, with_tags=True) is not None:
+        if _vaulted(value):
+            return NOT_SHOWN
+        if VaultHelper is None and self._templar.is_template(value):
+            # Before ansible-core 2.19 a templated value keeps no mark of a vaulted variable it came from.
             return NOT_SHOWN
         try:
             value = self._templar.template(value)
         except Exception:  # an undefined or broken template: the name alone says enough
             return NOT_SHOWN
-        return NOT_SHOWN if VaultHelper.get_ciphertext(value, with_tags=True) is not None else value
+        return NOT_SHOWN if _vaulted(value) else value

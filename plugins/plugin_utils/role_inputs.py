@@ -233,7 +233,12 @@ def check(scope, spec, variables, unknown=(), sources=None):
     problems = []
     typed_spec = {name: spec[name] for name in variables if name in spec}
     result = ArgumentSpecValidator(typed_spec).validate(dict(variables), validate_role_argument_spec=True)
-    problems.extend(result.error_messages)
+    for message in result.error_messages:
+        # ansible-core before 2.19 leaves the value out of a type error: name it, as every other problem does
+        name = next((n for n in variables if f"'{n}'" in message), None)
+        if name is not None and repr(variables[name]) not in message:
+            message = f"{message} (given: {variables[name]!r})"
+        problems.append(message)
     typed = result.validated_parameters
     for name, raw in variables.items():
         # a value of the wrong type is named by the validator's message; its rules cannot be read

@@ -15,12 +15,29 @@ import pytest
 
 from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
-from ansible.parsing.vault import EncryptedString
 from ansible.playbook.play_context import PlayContext
 from ansible.template import Templar
-from ansible.template import trust_as_template
 
 from ansible_collections.hybridops.ssm.plugins.action.check_role_inputs import ActionModule
+try:
+    from ansible.parsing.vault import EncryptedString  # ansible-core 2.19 and later
+
+    def vaulted(ciphertext):
+        return EncryptedString(ciphertext=ciphertext)
+
+except ImportError:
+    from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode
+
+    def vaulted(ciphertext):
+        return AnsibleVaultEncryptedUnicode(ciphertext)
+
+try:
+    from ansible.template import trust_as_template  # ansible-core 2.19 and later
+except ImportError:  # before 2.19 every string is templated
+
+    def trust_as_template(value):
+        return value
+
 
 ROOT = Path(__file__).resolve().parents[4]
 D = "decommission_hybrid_node_"
@@ -50,7 +67,7 @@ class Connection:
 def run(args, task_vars, role="decommission_hybrid_node"):
     loader = DataLoader()
     task = SimpleNamespace(args=args, async_val=0, check_mode=False, action="hybridops.ssm.check_role_inputs", _role=Role(role) if role else None)
-    action = ActionModule(task, Connection(), PlayContext(), loader, Templar(loader=loader, variables=task_vars))
+    action = ActionModule(task, Connection(), PlayContext(), loader, Templar(loader=loader, variables=task_vars), None)
     return action.run(task_vars=task_vars)
 
 
@@ -150,7 +167,7 @@ def test_the_playbook_scope_refuses_unknown_variables_but_not_the_roles():
 
 def test_secret_and_vaulted_values_of_unknown_variables_are_not_shown():
     task_vars = {**defaults("decommission_hybrid_node"), D + "secret_key": "hunter2-not-shown",
-                 D + "vaulted": EncryptedString(ciphertext="$ANSIBLE_VAULT;1.1;AES256\n6162"), D + "broken": trust_as_template("{{ undefined_variable }}")}
+                 D + "vaulted": vaulted("$ANSIBLE_VAULT;1.1;AES256\n6162"), D + "broken": trust_as_template("{{ undefined_variable }}")}
     problems = run({}, task_vars)["problems"]
     shown = [p.split(" is not a variable")[0] for p in problems]
     assert shown == [f"{D}broken: (value not shown)", f"{D}secret_key: (value not shown)", f"{D}vaulted: (value not shown)"]
