@@ -28,8 +28,8 @@ integration-targets: bootstrap
 	@cd $(TREE) && rc=0; $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS) || rc=$$?; \
 	  if [ -f $(ENDPOINT_FILE).pid ]; then kill $$(cat $(ENDPOINT_FILE).pid) 2>/dev/null || true; rm -f $(ENDPOINT_FILE) $(ENDPOINT_FILE).pid; fi; exit $$rc
 
-# ruff (ruff.toml): import order and formatting of plugins/, tests/, tools/. format-check only reports;
-# it is not in `make test` yet, as the tree has not been formatted once.
+# ruff (ruff.toml): import order and formatting of plugins/, tests/, tools/. `make format` applies them;
+# format-check (part of `make test`) only reports.
 format: bootstrap
 	@$(BIN)/ruff check --no-cache --fix plugins tests tools && $(BIN)/ruff format --no-cache plugins tests tools
 

@@ -97,8 +97,7 @@ class BenchError(RuntimeError):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="tools/bench.py", description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--cases", default=",".join(ALL_CASES),
-                        help=f"comma-separated subset of {', '.join(ALL_CASES)} (make bench CASES=...); default: all")
+    parser.add_argument("--cases", default=",".join(ALL_CASES), help=f"comma-separated subset of {', '.join(ALL_CASES)} (make bench CASES=...); default: all")
     parser.add_argument("--runs", type=int, default=3, help="measured runs of the bulk, no-op, one-node and cancel cases (after one warm-up)")
     parser.add_argument("--loop-runs", type=int, default=1, help="measured runs of the two per-node loops (after a 3-node warm-up); each takes about a minute")
     parser.add_argument("--bulk", type=int, default=1000, help="nodes in the bulk and no-op cases")
@@ -262,7 +261,10 @@ class Runner:
     def send_command(self, tag_value):
         """SendCommand to every node tagged Bench=tag_value (not measured); returns the command ID."""
         client = boto3.client(
-            "ssm", endpoint_url=self.url, region_name=REGION, aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            "ssm",
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
         )
         command = client.send_command(
@@ -297,7 +299,7 @@ def bulk(runner, runs, count):
     for run in range(runs + 1):
         measured = {}
         # alternate which side goes first so a drift in machine load hits both alike
-        for side in (("task", "floor") if run % 2 else ("floor", "task")):
+        for side in ("task", "floor") if run % 2 else ("floor", "task"):
             runner.reset()
             instance_ids = runner.seed(count)
             if side == "task":
@@ -335,7 +337,7 @@ def cancel(runner, runs, count):
     samples = {"task": [], "floor": []}
     for run in range(runs + 1):
         measured = {}
-        for side in (("task", "floor") if run % 2 else ("floor", "task")):
+        for side in ("task", "floor") if run % 2 else ("floor", "task"):
             runner.reset(clock=("realtime", CANCEL_STEP_INTERVAL))
             runner.control.set_command_defaults(duration_steps=1_000_000)  # running until cancelled
             runner.seed(count, tags={"Bench": "cancel"})
@@ -389,19 +391,26 @@ def summarize(args, samples):
     one, big, loops, cancelled = (samples.get(case) for case in CLASSIC_CASES)
     rows, targets, info = [], [], {}
     if one:
-        rows += [row("one-node task (ansible-playbook)", 1, one["task"]), row("  floor: ping playbook", 1, one["ping"]),
-                 row("  floor: boto3 script, 1 node", 1, one["floor"])]
+        rows += [
+            row("one-node task (ansible-playbook)", 1, one["task"]),
+            row("  floor: ping playbook", 1, one["ping"]),
+            row("  floor: boto3 script, 1 node", 1, one["floor"]),
+        ]
     if big:
-        rows += [row(f"bulk task, concurrency {CONCURRENCY}", args.bulk, big["task"]), row("  floor: boto3 script, same calls", args.bulk, big["floor"]),
-                 row("  ping playbook (same runs)", args.bulk, big["ping"], note="per-node figures not meaningful")]
+        rows += [
+            row(f"bulk task, concurrency {CONCURRENCY}", args.bulk, big["task"]),
+            row("  floor: boto3 script, same calls", args.bulk, big["floor"]),
+            row("  ping playbook (same runs)", args.bulk, big["ping"], note="per-node figures not meaningful"),
+        ]
     if loops:
         rows += [row("loop: over the module", args.loop, loops["module_loop"]), row("aws CLI shell loop", args.loop, loops["cli_loop"])]
     if big:
-        rows += [row("no-op rerun (nodes already gone)", args.bulk, big["noop"]),
-                 row("  floor: boto3 script, describe only", args.bulk, big["floor_noop"])]
+        rows += [row("no-op rerun (nodes already gone)", args.bulk, big["noop"]), row("  floor: boto3 script, describe only", args.bulk, big["floor_noop"])]
     if cancelled:
-        rows += [row("cancel 1 command, wait", args.cancel, cancelled["task"], note=f"poll_interval {CANCEL_POLL_INTERVAL}s"),
-                 row("  floor: boto3 script, same calls", args.cancel, cancelled["floor"])]
+        rows += [
+            row("cancel 1 command, wait", args.cancel, cancelled["task"], note=f"poll_interval {CANCEL_POLL_INTERVAL}s"),
+            row("  floor: boto3 script, same calls", args.cancel, cancelled["floor"]),
+        ]
     if big:
         ping, task, floor = median(big["ping"]), median(big["task"]), median(big["floor"])
         same_calls = all(s["calls"] == big["floor"][0]["calls"] for s in big["task"] + big["floor"])
@@ -409,24 +418,35 @@ def summarize(args, samples):
         noop_mutating = max(sum(s["calls"].get(op, 0) for op in MUTATING) for s in big["noop"])
         noop_describe = max(s["calls"].get(DESCRIBE, 0) for s in big["noop"])
         describe_limit = math.ceil(args.bulk / 50)
-        targets.append({
-            "target": f"bulk task <= {TARGETS['bulk_vs_floor']}x floor (ping playbook + boto3 script)",
-            "value": round(task / (ping + floor), 3), "limit": TARGETS["bulk_vs_floor"], "ok": task / (ping + floor) <= TARGETS["bulk_vs_floor"],
-            "detail": f"{task:.2f}s vs {ping:.2f}s + {floor:.2f}s; same calls on both sides: {same_calls}",
-        })
+        targets.append(
+            {
+                "target": f"bulk task <= {TARGETS['bulk_vs_floor']}x floor (ping playbook + boto3 script)",
+                "value": round(task / (ping + floor), 3),
+                "limit": TARGETS["bulk_vs_floor"],
+                "ok": task / (ping + floor) <= TARGETS["bulk_vs_floor"],
+                "detail": f"{task:.2f}s vs {ping:.2f}s + {floor:.2f}s; same calls on both sides: {same_calls}",
+            }
+        )
         if loops:
             loop_per_node, bulk_per_node = median(loops["module_loop"]) / args.loop, task / args.bulk
-            targets.append({
-                "target": f">= {TARGETS['loop_speedup']:.0f}x faster per node than a loop over the module",
-                "value": round(loop_per_node / bulk_per_node, 1), "limit": TARGETS["loop_speedup"],
-                "ok": loop_per_node / bulk_per_node >= TARGETS["loop_speedup"],
-                "detail": f"{1000 * bulk_per_node:.2f} ms vs {1000 * loop_per_node:.0f} ms per node",
-            })
-        targets.append({
-            "target": f"no-op rerun: 0 mutating calls, <= ceil(N/50) = {describe_limit} describe calls",
-            "value": {"mutating": noop_mutating, "describe": noop_describe}, "limit": {"mutating": 0, "describe": describe_limit},
-            "ok": noop_mutating == 0 and noop_describe <= describe_limit, "detail": f"{median(big['noop']):.2f}s, calls {noop_calls}",
-        })
+            targets.append(
+                {
+                    "target": f">= {TARGETS['loop_speedup']:.0f}x faster per node than a loop over the module",
+                    "value": round(loop_per_node / bulk_per_node, 1),
+                    "limit": TARGETS["loop_speedup"],
+                    "ok": loop_per_node / bulk_per_node >= TARGETS["loop_speedup"],
+                    "detail": f"{1000 * bulk_per_node:.2f} ms vs {1000 * loop_per_node:.0f} ms per node",
+                }
+            )
+        targets.append(
+            {
+                "target": f"no-op rerun: 0 mutating calls, <= ceil(N/50) = {describe_limit} describe calls",
+                "value": {"mutating": noop_mutating, "describe": noop_describe},
+                "limit": {"mutating": 0, "describe": describe_limit},
+                "ok": noop_mutating == 0 and noop_describe <= describe_limit,
+                "detail": f"{median(big['noop']):.2f}s, calls {noop_calls}",
+            }
+        )
         info.update(
             bulk_task_vs_script_alone=round(task / floor, 3),
             bulk_task_minus_ping_vs_script=round((task - ping) / floor, 3),
@@ -434,12 +454,15 @@ def summarize(args, samples):
         )
     if one:
         ping_one, task_one, floor_one = median(one["ping"]), median(one["task"]), median(one["floor"])
-        targets.append({
-            "target": f"one-node task <= {TARGETS['one_node_vs_floor']}x (ping playbook + boto3 script)",
-            "value": round(task_one / (ping_one + floor_one), 3), "limit": TARGETS["one_node_vs_floor"],
-            "ok": task_one / (ping_one + floor_one) <= TARGETS["one_node_vs_floor"],
-            "detail": f"{task_one:.2f}s vs {ping_one:.2f}s + {floor_one:.2f}s",
-        })
+        targets.append(
+            {
+                "target": f"one-node task <= {TARGETS['one_node_vs_floor']}x (ping playbook + boto3 script)",
+                "value": round(task_one / (ping_one + floor_one), 3),
+                "limit": TARGETS["one_node_vs_floor"],
+                "ok": task_one / (ping_one + floor_one) <= TARGETS["one_node_vs_floor"],
+                "detail": f"{task_one:.2f}s vs {ping_one:.2f}s + {floor_one:.2f}s",
+            }
+        )
     if cancelled:
         info["cancel_task_vs_script_alone"] = round(median(cancelled["task"]) / median(cancelled["floor"]), 3)
     if loops:
@@ -475,11 +498,15 @@ def print_table(results):
     latency = results["settings"]["latency_ms"]
     latency = f"; the endpoint holds every call {latency:g} ms" if latency else ""
     print()
-    print(f"hybridops.ssm bench, {results['started']}: {results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}),"
-          f" load average {results['load_before'][0]:.1f} before, {results['load_after'][0]:.1f} after; cases {', '.join(results['settings']['cases'])}")
+    print(
+        f"hybridops.ssm bench, {results['started']}: {results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}),"
+        f" load average {results['load_before'][0]:.1f} before, {results['load_after'][0]:.1f} after; cases {', '.join(results['settings']['cases'])}"
+    )
     if results["rows"]:
-        print(f"medians of {results['settings']['runs']} runs ({results['settings']['loop_runs']} for the loops), warm-up excluded;"
-              f" wall seconds; calls from the endpoint's log{latency}\n")
+        print(
+            f"medians of {results['settings']['runs']} runs ({results['settings']['loop_runs']} for the loops), warm-up excluded;"
+            f" wall seconds; calls from the endpoint's log{latency}\n"
+        )
         header = f"{'case':<38} {'nodes':>6} {'median s':>9} {'min-max s':>13} {'ms/node':>9} {'calls/node':>10}  calls"
         print(header)
         print("-" * len(header))
@@ -489,12 +516,16 @@ def print_table(results):
             calls = ", ".join(f"{op} {n}" for op, n in sorted(item["calls"].items()))
             print(f"{item['case']:<38} {item['nodes']:>6} {item['median_s']:>9.2f} {spread:>13} {per_node:>9} {item['calls_per_node']:>10.3f}  {calls}")
     if results["paced_rows"]:
-        print(f"\nrate-limited cases: token bucket per operation (burst {paced.BURST:g}), every call held {paced.LATENCY_MS:g} ms, one run each;"
-              " span = first to last served DeregisterManagedInstance\n")
+        print(
+            f"\nrate-limited cases: token bucket per operation (burst {paced.BURST:g}), every call held {paced.LATENCY_MS:g} ms, one run each;"
+            " span = first to last served DeregisterManagedInstance\n"
+        )
         paced.print_rows(results["paced_rows"])
     if results["fleet_rows"]:
-        print(f"\nthe decommission playbook, hosts decommissioned by ID (host steps off), forks {decommission.FORKS}; medians of"
-              f" {decommission.RUNS} runs; lines printed at default verbosity\n")
+        print(
+            f"\nthe decommission playbook, hosts decommissioned by ID (host steps off), forks {decommission.FORKS}; medians of"
+            f" {decommission.RUNS} runs; lines printed at default verbosity\n"
+        )
         decommission.print_rows(results["fleet_rows"])
     print("\ntargets (the fleet targets, then the rate-limited ones, then the decommission playbook's)")
     for target in results["targets"] + results["paced_targets"] + results["fleet_targets"]:
@@ -516,9 +547,16 @@ def main(argv):
         "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "settings": {
-            "cases": args.cases, "runs": args.runs, "loop_runs": args.loop_runs, "bulk_nodes": args.bulk, "loop_nodes": args.loop, "cancel_nodes": args.cancel,
-            "concurrency": CONCURRENCY, "latency_ms": args.latency_ms,
-            "cancel_step_interval": CANCEL_STEP_INTERVAL, "cancel_poll_interval": CANCEL_POLL_INTERVAL,
+            "cases": args.cases,
+            "runs": args.runs,
+            "loop_runs": args.loop_runs,
+            "bulk_nodes": args.bulk,
+            "loop_nodes": args.loop,
+            "cancel_nodes": args.cancel,
+            "concurrency": CONCURRENCY,
+            "latency_ms": args.latency_ms,
+            "cancel_step_interval": CANCEL_STEP_INTERVAL,
+            "cancel_poll_interval": CANCEL_POLL_INTERVAL,
             "warm_up": "one run of every command before the measured ones (3 nodes for the loops), not counted",
         },
         "load_before": list(os.getloadavg()),

@@ -29,7 +29,9 @@ BIN = ROOT / ".venv" / "bin"
 WORK = ROOT / "build" / "demo"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hostroot import AGENT_CALLS, REGISTRATION, make_host_root  # noqa: E402  pylint: disable=wrong-import-position
+from hostroot import AGENT_CALLS  # noqa: E402  pylint: disable=wrong-import-position
+from hostroot import REGISTRATION  # noqa: E402  pylint: disable=wrong-import-position
+from hostroot import make_host_root  # noqa: E402  pylint: disable=wrong-import-position
 from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
 
 MUTATING = ("DeregisterManagedInstance", "CancelCommand", "DeleteActivation")
@@ -54,8 +56,13 @@ def start_endpoint(url_file):
 
 
 def ssm_client(url):
-    return boto3.client("ssm", endpoint_url=url, region_name=CREDENTIALS["AWS_REGION"],
-                        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    return boto3.client(
+        "ssm",
+        endpoint_url=url,
+        region_name=CREDENTIALS["AWS_REGION"],
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
 def seed(control, client):
@@ -80,8 +87,10 @@ def show_fleet(client, title):
     print(f"\n-------- {title}: {len(nodes)} hybrid nodes")
     print(f"  {'node':22}{'name':10}{'ping status':16}{'last ping':13}{'activation':14}command")
     for node in sorted(nodes, key=lambda n: n["Name"]):
-        print(f"  {node['InstanceId']:22}{node['Name']:10}{node['PingStatus']:16}{node['LastPingDateTime']:%Y-%m-%d}   "
-              f"{node['ActivationId'][:8]}…     {in_flight.get(node['InstanceId'], '-')}")
+        print(
+            f"  {node['InstanceId']:22}{node['Name']:10}{node['PingStatus']:16}{node['LastPingDateTime']:%Y-%m-%d}   "
+            f"{node['ActivationId'][:8]}…     {in_flight.get(node['InstanceId'], '-')}"
+        )
 
 
 def write_inventory(stores):
@@ -91,12 +100,17 @@ def write_inventory(stores):
     for name, instance_id in (("store-0", stores[0]), ("store-1", stores[1])):
         root = make_host_root(WORK / "hosts" / name, instance_id)
         hosts[name] = {"ansible_connection": "local", "decommission_hybrid_node_root": str(root)}
-    inventory = {"hybrid_nodes": {"hosts": hosts, "vars": {
-        "ansible_python_interpreter": str(BIN / "python"),
-        "decommission_hybrid_node_become": False,
-        "decommission_hybrid_node_command_poll_interval": 1,
-        "decommission_hybrid_node_command_wait_timeout": 60,
-    }}}
+    inventory = {
+        "hybrid_nodes": {
+            "hosts": hosts,
+            "vars": {
+                "ansible_python_interpreter": str(BIN / "python"),
+                "decommission_hybrid_node_become": False,
+                "decommission_hybrid_node_command_poll_interval": 1,
+                "decommission_hybrid_node_command_wait_timeout": 60,
+            },
+        }
+    }
     path = WORK / "inventory.json"
     path.write_text(json.dumps(inventory, indent=2))
     return path
@@ -135,8 +149,10 @@ def main():
         rounds = []
         for round_name in ("first run", "second run: nothing left to change"):
             since = len(control.log())
-            for title, args in (("retire store-0 and store-1", ("hybridops.ssm.decommission", "-i", str(inventory), "-e", "decommission_hosts=hybrid_nodes")),
-                                ("sweep nodes lost for more than 30 days", ("hybridops.ssm.sweep_stale",))):
+            for title, args in (
+                ("retire store-0 and store-1", ("hybridops.ssm.decommission", "-i", str(inventory), "-e", "decommission_hosts=hybrid_nodes")),
+                ("sweep nodes lost for more than 30 days", ("hybridops.ssm.sweep_stale",)),
+            ):
                 if run_playbook(env, f"{round_name}, {title}", *args) != 0:
                     return 1
             calls = control.log(since)
@@ -149,8 +165,10 @@ def main():
             print(f"  {round_name}: {calls} SSM calls, of which changes: {summary}")
         for name in ("store-0", "store-1"):
             root = WORK / "hosts" / name
-            print(f"  {name}: registration file {'still there' if (root / REGISTRATION).exists() else 'removed'}, "
-                  f"agent called with: {(root / AGENT_CALLS).read_text().strip() if (root / AGENT_CALLS).exists() else 'nothing'}")
+            print(
+                f"  {name}: registration file {'still there' if (root / REGISTRATION).exists() else 'removed'}, "
+                f"agent called with: {(root / AGENT_CALLS).read_text().strip() if (root / AGENT_CALLS).exists() else 'nothing'}"
+            )
         return 0
     finally:
         process.send_signal(signal.SIGTERM)

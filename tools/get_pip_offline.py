@@ -3,6 +3,7 @@
 get-pip.py takes pip-install arguments plus its own --no-setuptools / --no-wheel
 (do not add those packages); pip itself does not know those two, so drop them.
 """
+
 import subprocess
 import sys
 

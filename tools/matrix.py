@@ -34,7 +34,8 @@ import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,14 +187,33 @@ def build_venv(cell, log):
     shutil.rmtree(cell.venv, ignore_errors=True)
     env = _uv_env()
     venv_python = cell.venv / "bin" / "python"
-    if not (_run([uv, "venv", "--quiet", "--python", python, cell.venv], log, env)
-            and _run([uv, "pip", "install", "--quiet", "--python", venv_python, *spec], log, env)):
+    if not (
+        _run([uv, "venv", "--quiet", "--python", python, cell.venv], log, env)
+        and _run([uv, "pip", "install", "--quiet", "--python", venv_python, *spec], log, env)
+    ):
         return False
     # ansible-test units --local runs in this virtualenv: its own unit-test requirements (and constraints) and ours.
     data = Path(subprocess.check_output([venv_python, "-c", "import ansible_test, os; print(os.path.dirname(ansible_test.__file__))"], text=True).strip())
     requirements = data / "_data" / "requirements"
-    if not _run([uv, "pip", "install", "--quiet", "--python", venv_python, *spec, "-r", requirements / "units.txt",
-                 "-r", ROOT / "tests" / "unit" / "requirements.txt", "-c", requirements / "constraints.txt"], log, env):
+    if not _run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            venv_python,
+            *spec,
+            "-r",
+            requirements / "units.txt",
+            "-r",
+            ROOT / "tests" / "unit" / "requirements.txt",
+            "-c",
+            requirements / "constraints.txt",
+        ],
+        log,
+        env,
+    ):
         return False
     stamp.write_text(want)
     return True
@@ -227,8 +247,14 @@ def amazon_aws(version, log):
 def _ignored(directory, names):
     """What a copy of the working tree leaves out: virtualenvs, build outputs, git, caches."""
     top = Path(directory) == ROOT
-    return [n for n in names if n in {"__pycache__", ".pytest_cache", ".ansible"} or n.endswith(".tar.gz")
-            or (top and n in {".venv", "build", ".git"}) or (Path(directory) == ROOT / "tests" and n == "output")]
+    return [
+        n
+        for n in names
+        if n in {"__pycache__", ".pytest_cache", ".ansible"}
+        or n.endswith(".tar.gz")
+        or (top and n in {".venv", "build", ".git"})
+        or (Path(directory) == ROOT / "tests" and n == "output")
+    ]
 
 
 def build_tree(cell, amazon):
@@ -361,8 +387,9 @@ def start_endpoint(cell):
     port_file.unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=str(ROOT / "tests"))
     log = open(cell.home / "endpoint.log", "w", encoding="utf-8")  # pylint: disable=consider-using-with  # closed by stop_endpoint
-    process = subprocess.Popen([BIN / "python", "-m", "ssm_endpoint", "--port", "0", "--port-file", port_file, "--profile", "tidy"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [BIN / "python", "-m", "ssm_endpoint", "--port", "0", "--port-file", port_file, "--profile", "tidy"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         if port_file.exists() and port_file.read_text().strip():
@@ -403,8 +430,14 @@ def smoke(cell, env, log):
         stale = control.seed_nodes(2, name_prefix="smoke-stale", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "smoke"})["instance_ids"]
         online = control.seed_nodes(1, name_prefix="smoke-online", ping_status="Online", tags={"Site": "smoke"})["instance_ids"]
         control.clear_log()
-        play_env = dict(env, AWS_ACCESS_KEY_ID="AKIDHYBRIDOPSTEST", AWS_SECRET_ACCESS_KEY="hybridops-test-secret",
-                        AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1", AWS_URL=url)
+        play_env = dict(
+            env,
+            AWS_ACCESS_KEY_ID="AKIDHYBRIDOPSTEST",
+            AWS_SECRET_ACCESS_KEY="hybridops-test-secret",
+            AWS_REGION="us-east-1",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_URL=url,
+        )
         extra = json.dumps({"smoke_module_node": module_node, "smoke_stale_nodes": stale})
         outcome, text = run_timed(["ansible-playbook", "-i", "localhost,", SMOKE_PLAYBOOK, "-e", extra], log, play_env, cell.home)
         total.add(outcome)
@@ -427,7 +460,7 @@ def _documented(text):
     start = text.find("\n{")
     start = 0 if text.startswith("{") else start + 1
     try:
-        data = json.loads(text[start:text.rindex("}") + 1]) if start >= 0 else {}
+        data = json.loads(text[start : text.rindex("}") + 1]) if start >= 0 else {}
     except ValueError:
         return set()
     return {name for name, entry in data.items() if entry and (entry.get("doc") or entry.get("entry_points"))}
@@ -506,10 +539,19 @@ def _document(cells, jobs, wall):
         "jobs": jobs,
         "wall_seconds": round(wall, 1),
         "cells": [
-            {"cell": c.name, "ansible_core": c.core_version, "amazon_aws": c.aws, "python": c.python, "boto3_botocore": c.boto_version,
-             "steps": {step: {"ok": r.ok, "seconds": round(r.seconds, 1), "cpu_seconds": round(r.cpu, 1), "detail": r.detail, **r.extra}
-                       for step, r in c.results.items()}}
-            for c in cells if c.results
+            {
+                "cell": c.name,
+                "ansible_core": c.core_version,
+                "amazon_aws": c.aws,
+                "python": c.python,
+                "boto3_botocore": c.boto_version,
+                "steps": {
+                    step: {"ok": r.ok, "seconds": round(r.seconds, 1), "cpu_seconds": round(r.cpu, 1), "detail": r.detail, **r.extra}
+                    for step, r in c.results.items()
+                },
+            }
+            for c in cells
+            if c.results
         ],
     }
 

@@ -160,8 +160,21 @@ def importer():
 
 def smoke():
     """The smoke run (tools/matrix.py) on the oldest and the newest supported ansible-core x amazon.aws."""
-    return _single("smoke", [BIN / "python", ROOT / "tools" / "matrix.py", "--oldest-newest", "--steps", "smoke", "--jobs", "1",
-                             "--output", ROOT / "build" / "matrix" / "smoke.json"], ROOT)
+    return _single(
+        "smoke",
+        [
+            BIN / "python",
+            ROOT / "tools" / "matrix.py",
+            "--oldest-newest",
+            "--steps",
+            "smoke",
+            "--jobs",
+            "1",
+            "--output",
+            ROOT / "build" / "matrix" / "smoke.json",
+        ],
+        ROOT,
+    )
 
 
 def format_():
@@ -176,11 +189,17 @@ def format_():
 
 # In the order they start: longest first.
 CHECKS = {
-    "integration": integration, "sanity": sanity, "lint": lint, "endpoint": endpoint, "importer": importer, "smoke": smoke, "units": units,
+    "integration": integration,
+    "sanity": sanity,
+    "lint": lint,
+    "endpoint": endpoint,
+    "importer": importer,
+    "smoke": smoke,
+    "units": units,
     "format": format_,
 }
-# What "all" runs: every check but format, until the tree has been formatted once (make format).
-ALL = ("integration", "sanity", "lint", "endpoint", "importer", "smoke", "units")
+# What "all" runs: every check.
+ALL = ("integration", "sanity", "lint", "endpoint", "importer", "smoke", "units", "format")
 # The order of the summary (and of the usage line).
 ORDER = ("format", "lint", "sanity", "units", "endpoint", "integration", "importer", "smoke")
 

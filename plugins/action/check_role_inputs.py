@@ -12,6 +12,7 @@ plugins/plugin_utils/role_inputs.py, and the rules themselves in module_utils/_s
 import os
 
 from ansible.errors import AnsibleError
+
 try:
     from ansible.parsing.vault import VaultHelper  # ansible-core 2.19 and later
 except ImportError:
@@ -24,12 +25,12 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import c
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import unknown_names
 
 
-
 def _vaulted(value):
     """Whether a value is vault-encrypted (EncryptedString from ansible-core 2.19, AnsibleVaultEncryptedUnicode before)."""
     if VaultHelper is not None:
         return VaultHelper.get_ciphertext(value, with_tags=True) is not None
     return bool(getattr(value, "__ENCRYPTED__", False))
+
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False

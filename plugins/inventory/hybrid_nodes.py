@@ -203,14 +203,13 @@ import os
 from ansible import constants as C
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin
-
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEFAULT_CONCURRENCY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.credentials import security_token_fallback
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.credentials import security_token_fallback
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.instances import list_instance_tags

@@ -337,10 +337,7 @@ def run(module):
     if failed_outcomes(outcomes):
         failures.append(failure_summary(outcomes, "instance_id", "node"))
     if result["timed_out"]:
-        failures.append(
-            f"wait_timeout: {len(result['timed_out'])} node(s) had not finished after {wait_timeout}s:"
-            f" {describe_nodes(result['timed_out'])}"
-        )
+        failures.append(f"wait_timeout: {len(result['timed_out'])} node(s) had not finished after {wait_timeout}s: {describe_nodes(result['timed_out'])}")
     if late and params["fail_on_completed"]:
         failures.append(f"fail_on_completed: {late_msg}")
     elif late:

@@ -192,8 +192,8 @@ msg:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ANY_INSTANCE_ID

@@ -42,13 +42,12 @@ def check_hostnames(hostnames, include_tags):
         if not isinstance(entry, str):
             _fail(f"hostnames: {entry!r} must be a string: one of {', '.join(HOSTNAME_FIELDS)} or tag:KEY.", "hostnames", hostnames)
         if entry.startswith(TAG_HOSTNAME):
-            problem = string_problem(TAG_KEY, entry[len(TAG_HOSTNAME):])
+            problem = string_problem(TAG_KEY, entry[len(TAG_HOSTNAME) :])
             if problem:
                 _fail(f"hostnames: {entry!r} names no valid tag key: the key {problem}.", "hostnames", hostnames)
             if not include_tags:
                 _fail(
-                    f"hostnames: {entry!r} needs the nodes' tags, which are read only with include_tags: true"
-                    " (one ListTagsForResource call per node).",
+                    f"hostnames: {entry!r} needs the nodes' tags, which are read only with include_tags: true (one ListTagsForResource call per node).",
                     "hostnames",
                     hostnames,
                 )
@@ -83,8 +82,7 @@ def check_config(raw, options, known=None):
     unknown = sorted(str(key) for key in raw if key not in known)
     if unknown:
         _fail(
-            f"{', '.join(repr(k) for k in unknown)} is not an option of hybridops.ssm.hybrid_nodes (a typo?); its options are"
-            f" {', '.join(sorted(options))}.",
+            f"{', '.join(repr(k) for k in unknown)} is not an option of hybridops.ssm.hybrid_nodes (a typo?); its options are {', '.join(sorted(options))}.",
             unknown[0],
             raw[unknown[0]],
         )
@@ -132,7 +130,7 @@ def _candidates(hostvars, hostnames):
     values = []
     for preference in hostnames:
         if preference.startswith(TAG_HOSTNAME):
-            value = (hostvars.get("tags") or {}).get(preference[len(TAG_HOSTNAME):])
+            value = (hostvars.get("tags") or {}).get(preference[len(TAG_HOSTNAME) :])
         else:
             value = hostvars.get(preference)
         if value not in (None, "") and str(value) not in values:
@@ -150,9 +148,7 @@ def choose_hostnames(nodes, hostnames):
     owners = Counter(value for values in candidates.values() for value in values)
     chosen = {}
     for instance_id, values in candidates.items():
-        chosen[instance_id] = next(
-            (value for value in values if owners[value] == 1 and (value == instance_id or value not in candidates)), instance_id
-        )
+        chosen[instance_id] = next((value for value in values if owners[value] == 1 and (value == instance_id or value not in candidates)), instance_id)
     return chosen
 
 

@@ -43,6 +43,7 @@ def _shown(value):
 # --- rules, in the roles' words: each takes (variable, value as given, value as typed, source) and returns problems.
 # source, when given, says where an explicit value came from ("the registration file ... names ...").
 
+
 def node_id(empty_means):
     def rule(name, raw, value, source):
         if value == "" or rules.string_problem(rules.HYBRID_NODE_ID, value) is None:
@@ -51,6 +52,7 @@ def node_id(empty_means):
             return [f"{source}, which is not a hybrid managed node ID (mi- followed by 17 lower-case hex digits; EC2 instances cannot be deregistered)"]
         ec2 = "; EC2 instances (i-...) cannot be deregistered" if rules.is_ec2_instance_id(value) else ""
         return [f"{name}: '{value}' is not a hybrid managed node ID: it must be 'mi-' followed by 17 lower-case hex digits ({empty_means}){ec2}"]
+
     return rule
 
 
@@ -61,24 +63,28 @@ def region(empty_means):
         if source:
             return [f"{source}, which is not an AWS region name such as eu-west-1"]
         return [f"{name}: '{value}' is not an AWS region name such as eu-west-1 ({empty_means})"]
+
     return rule
 
 
 def seconds(bounds, words):
     def rule(name, raw, value, source):
         return [] if rules.in_bounds(value, bounds) else [f"{name}: {raw} is out of range: {words}"]
+
     return rule
 
 
 def count(bounds):
     def rule(name, raw, value, source):
         return [] if rules.in_bounds(value, bounds) else [f"{name}: {raw} is out of range: it must be from {bounds[0]} to {bounds[1]}"]
+
     return rule
 
 
 def at_least(low, words):
     def rule(name, raw, value, source):
         return [] if rules.in_bounds(value, (low, float("inf"))) else [f"{name}: {raw} {words}"]
+
     return rule
 
 
@@ -89,6 +95,7 @@ def absolute_path(or_empty):
         if rules.path_problem(value, absolute=True) is None:
             return []
         return [f"{name}: '{value}' must be an absolute path" + (" on the controller (or empty, to write no report)" if or_empty else "")]
+
     return rule
 
 
@@ -104,12 +111,16 @@ def relative_paths(root_variable, what_if_none=None):
         }
         problems = [(rules.path_problem(path, absolute=False), path) for path in paths]
         return [f"{name}: '{path}' {words[problem]}" for problem, path in problems if problem]
+
     return rule
 
 
 def service_names(name, raw, value, source):
-    return [f"{name}: '{service}' is not a service name: letters, digits and :_.@- only, not empty"
-            for service in value if rules.string_problem(rules.SERVICE_NAME, service)]
+    return [
+        f"{name}: '{service}' is not a service name: letters, digits and :_.@- only, not empty"
+        for service in value
+        if rules.string_problem(rules.SERVICE_NAME, service)
+    ]
 
 
 def point_in_time(name, raw, value, source):
@@ -121,8 +132,11 @@ def point_in_time(name, raw, value, source):
 
 
 def activation_ids(name, raw, value, source):
-    problems = [f"{name}: '{activation}' is not an activation ID: it must be a lower-case UUID"
-                for activation in value if rules.string_problem(rules.ACTIVATION_ID, activation)]
+    problems = [
+        f"{name}: '{activation}' is not an activation ID: it must be a lower-case UUID"
+        for activation in value
+        if rules.string_problem(rules.ACTIVATION_ID, activation)
+    ]
     if len(set(map(str, value))) != len(value):
         problems.append(f"{name}: {list(value)} names an activation more than once: each activation ID may appear once")
     return problems
@@ -205,9 +219,7 @@ SCOPES = {
         ignore=(D,),
         checks={"decommission_max_hosts": at_least(0, "is not a number of hosts: give a whole number, 0 or more")},
         as_string="",
-        unknown=lambda name, value, known: (
-            f"{name}: not a variable of this playbook (a typo?); its variables are {', '.join(known)} and the role's {D}*"
-        ),
+        unknown=lambda name, value, known: f"{name}: not a variable of this playbook (a typo?); its variables are {', '.join(known)} and the role's {D}*",
     ),
 }
 

@@ -2,6 +2,7 @@
 
 Helpers the test modules import are in endpoint_helpers.py, not here (see there why).
 """
+
 import os
 import sys
 
@@ -11,7 +12,9 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")
 sys.path.insert(0, os.path.abspath(os.path.dirname(__file__)))
 
 from endpoint_helpers import make_client  # noqa: E402  pylint: disable=wrong-import-position
-from ssm_endpoint import EndpointControl, start_in_process  # noqa: E402  pylint: disable=wrong-import-position
+
+from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
+from ssm_endpoint import start_in_process  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(name="endpoint", scope="session")

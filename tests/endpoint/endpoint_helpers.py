@@ -3,6 +3,7 @@
 Not in conftest.py: tests/integration has a conftest.py too, and a test module's ``from conftest import``
 finds whichever of the two pytest loaded last when both directories run in one pytest session.
 """
+
 import boto3
 import botocore.exceptions
 import pytest

@@ -1,11 +1,13 @@
 """CreateActivation / DescribeActivations / DeleteActivation and registering against them."""
+
 import datetime
 import re
 import uuid
 
 import pytest
+from endpoint_helpers import client_error
+from endpoint_helpers import nodes
 
-from endpoint_helpers import client_error, nodes
 from ssm_endpoint.control import ControlError
 
 
@@ -20,8 +22,7 @@ def test_create_activation_returns_uuid_and_20_char_code(ssm):
 
 
 def test_create_activation_fields_and_tags(ssm):
-    created = ssm.create_activation(IamRole="role", RegistrationLimit=7, DefaultInstanceName="edge", Description="d",
-                                    Tags=[{"Key": "env", "Value": "lab"}])
+    created = ssm.create_activation(IamRole="role", RegistrationLimit=7, DefaultInstanceName="edge", Description="d", Tags=[{"Key": "env", "Value": "lab"}])
     item = ssm.describe_activations()["ActivationList"][0]
     assert item["ActivationId"] == created["ActivationId"]
     assert (item["DefaultInstanceName"], item["Description"], item["IamRole"], item["RegistrationLimit"]) == ("edge", "d", "role", 7)
@@ -82,8 +83,9 @@ def test_delete_activation_keeps_nodes(ssm, control, activation):
 
 
 def test_register_node_attributes(ssm, control, activation):
-    instance_id = control.register(activation["ActivationId"], activation["ActivationCode"], computer_name="host1",
-                                   ip_address="10.0.0.9", platform_type="Windows")
+    instance_id = control.register(
+        activation["ActivationId"], activation["ActivationCode"], computer_name="host1", ip_address="10.0.0.9", platform_type="Windows"
+    )
     assert re.fullmatch(r"mi-[0-9a-f]{17}", instance_id)
     node = nodes(ssm)[0]
     assert node["InstanceId"] == instance_id and node["Name"] == "edge" and node["IamRole"] == "SSMServiceRole"

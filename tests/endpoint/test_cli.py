@@ -1,4 +1,5 @@
 """The real AWS CLI against the endpoint, and the endpoint as a separate process."""
+
 import contextlib
 import json
 import os
@@ -10,8 +11,8 @@ import types
 
 import boto3
 import pytest
-
 from endpoint_helpers import CREDS
+
 from ssm_endpoint import EndpointControl
 
 BIN = os.path.dirname(sys.executable)
@@ -21,12 +22,25 @@ TESTS = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 def aws(endpoint, *args):
     """Run ``aws ssm ...`` against the endpoint; returns the CompletedProcess."""
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=CREDS["aws_access_key_id"], AWS_SECRET_ACCESS_KEY=CREDS["aws_secret_access_key"],
-               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_MAX_ATTEMPTS="1")
+    env = dict(
+        os.environ,
+        AWS_ACCESS_KEY_ID=CREDS["aws_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=CREDS["aws_secret_access_key"],
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_MAX_ATTEMPTS="1",
+    )
     env.pop("AWS_SESSION_TOKEN", None)
     env.pop("AWS_PROFILE", None)
-    return subprocess.run([os.path.join(BIN, "aws"), "ssm", *args, "--endpoint-url", endpoint.url, "--output", "json"],
-                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [os.path.join(BIN, "aws"), "ssm", *args, "--endpoint-url", endpoint.url, "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture(name="aws_cli", scope="module")

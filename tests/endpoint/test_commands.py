@@ -1,9 +1,10 @@
 """Run Command: SendCommand, the clock-driven status model, CancelCommand and the list/get calls."""
+
 import datetime
 
 import pytest
-
 from endpoint_helpers import client_error
+
 from ssm_endpoint.commands import aggregate
 
 DOC = "AWS-RunShellScript"
@@ -203,8 +204,7 @@ def test_list_command_invocations(ssm, control, fleet):
     assert [i["InstanceId"] for i in failed] == [fleet[0]]
     assert client_error(ssm.list_command_invocations, Filters=[{"key": "ExecutionStage", "value": "Complete"}])[0] == "InvalidFilterKey"
     assert client_error(ssm.list_command_invocations, CommandId="0" * 36)[0] == "InvalidCommandId"
-    assert client_error(ssm.list_command_invocations, InstanceId=fleet[0], Filters=[{"key": "Status", "value": "Pending"}])[0] == \
-        "InvalidFilterKey"
+    assert client_error(ssm.list_command_invocations, InstanceId=fleet[0], Filters=[{"key": "Status", "value": "Pending"}])[0] == "InvalidFilterKey"
 
 
 def test_list_command_invocations_paging(ssm, control):
@@ -231,17 +231,20 @@ def test_waiter_sees_success(ssm, control, fleet):
     ssm.get_waiter("command_executed").wait(CommandId=command_id, InstanceId=fleet[0], WaiterConfig={"Delay": 0, "MaxAttempts": 1})
 
 
-@pytest.mark.parametrize("statuses, expected", [
-    (["Pending", "Pending"], "Pending"),
-    (["Pending", "InProgress"], "InProgress"),
-    (["Success", "Pending"], "InProgress"),
-    (["Cancelling", "InProgress"], "Cancelling"),
-    (["Delayed", "Success"], "InProgress"),
-    (["Success", "Failed", "TimedOut", "Cancelled"], "Failed"),
-    (["Success", "TimedOut", "Cancelled"], "TimedOut"),
-    (["Success", "Cancelled"], "Cancelled"),
-    (["Success", "Success"], "Success"),
-])
+@pytest.mark.parametrize(
+    "statuses, expected",
+    [
+        (["Pending", "Pending"], "Pending"),
+        (["Pending", "InProgress"], "InProgress"),
+        (["Success", "Pending"], "InProgress"),
+        (["Cancelling", "InProgress"], "Cancelling"),
+        (["Delayed", "Success"], "InProgress"),
+        (["Success", "Failed", "TimedOut", "Cancelled"], "Failed"),
+        (["Success", "TimedOut", "Cancelled"], "TimedOut"),
+        (["Success", "Cancelled"], "Cancelled"),
+        (["Success", "Success"], "Success"),
+    ],
+)
 def test_aggregation(statuses, expected):
     assert aggregate(statuses) == expected
 

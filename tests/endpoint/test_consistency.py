@@ -1,10 +1,13 @@
 """Eventual consistency (consistency.py and its users): deregistration, command visibility and tag lags."""
+
 import json
 
 import pytest
-
-from endpoint_helpers import client_error, nodes
-from test_cli import CLIENT_ERROR_RC, aws, fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
+from endpoint_helpers import client_error
+from endpoint_helpers import nodes
+from test_cli import CLIENT_ERROR_RC  # noqa: F401  pylint: disable=unused-import
+from test_cli import aws  # noqa: F401  pylint: disable=unused-import
+from test_cli import fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
 
 DOC = "AWS-RunShellScript"
 LAG = 30.0  # seconds of endpoint time; long enough that a slow machine (or the AWS CLI's start-up) cannot outrun it
@@ -31,8 +34,7 @@ def test_deregistered_node_keeps_listing_for_the_lag(ssm, control):
     assert listed_ids(ssm) == [gone, kept]
     assert client_error(ssm.deregister_managed_instance, InstanceId=gone)[0] == "InvalidInstanceId"
     assert client_error(ssm.update_managed_instance_role, InstanceId=gone, IamRole="R")[0] == "InvalidInstanceId"
-    assert client_error(ssm.add_tags_to_resource, ResourceType="ManagedInstance", ResourceId=gone, Tags=[{"Key": "k", "Value": "v"}])[0] == \
-        "InvalidResourceId"
+    assert client_error(ssm.add_tags_to_resource, ResourceType="ManagedInstance", ResourceId=gone, Tags=[{"Key": "k", "Value": "v"}])[0] == "InvalidResourceId"
     assert client_error(ssm.list_tags_for_resource, ResourceType="ManagedInstance", ResourceId=gone)[0] == "InvalidResourceId"
     assert client_error(ssm.send_command, InstanceIds=[gone], DocumentName=DOC)[0] == "InvalidInstanceId"
     control.advance(LAG)

@@ -1,12 +1,14 @@
 """The control API itself: clock modes, route errors, and the generic model validation."""
+
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-
-from endpoint_helpers import client_error, make_client
+from endpoint_helpers import client_error
+from endpoint_helpers import make_client
 from test_cli import invocation_status
+
 from ssm_endpoint.control import ControlError
 from ssm_endpoint.validation import validation_errors
 
@@ -75,16 +77,19 @@ def test_validation_message_lists_every_error(raw_ssm):
     assert "at 'iamRole' failed to satisfy constraint: Member must have length less than or equal to 64" in message
 
 
-@pytest.mark.parametrize("operation, params, fragment", [
-    ("DeregisterManagedInstance", {"InstanceId": "mi-" + "0" * 122}, "length less than or equal to 124"),
-    ("CancelCommand", {"CommandId": "x" * 37}, "length less than or equal to 36"),
-    ("CancelCommand", {"CommandId": "x" * 36, "InstanceIds": ["bogus"]}, "at 'instanceIds.1.member'"),
-    ("DescribeInstanceInformation", {"MaxResults": 4}, "value greater than or equal to 5"),
-    ("DescribeInstanceInformation", {"Filters": [{"Key": "PingStatus", "Values": []}]}, "length greater than or equal to 1"),
-    ("ListCommands", {"Filters": [{"key": "Status", "value": ""}]}, "at 'filters.1.member.value'"),
-    ("GetCommandInvocation", {"CommandId": "x" * 36, "InstanceId": "mi-0123456789abcdef0", "PluginName": "ab"}, "at 'pluginName'"),
-    ("SendCommand", {}, "Value null at 'documentName'"),
-])
+@pytest.mark.parametrize(
+    "operation, params, fragment",
+    [
+        ("DeregisterManagedInstance", {"InstanceId": "mi-" + "0" * 122}, "length less than or equal to 124"),
+        ("CancelCommand", {"CommandId": "x" * 37}, "length less than or equal to 36"),
+        ("CancelCommand", {"CommandId": "x" * 36, "InstanceIds": ["bogus"]}, "at 'instanceIds.1.member'"),
+        ("DescribeInstanceInformation", {"MaxResults": 4}, "value greater than or equal to 5"),
+        ("DescribeInstanceInformation", {"Filters": [{"Key": "PingStatus", "Values": []}]}, "length greater than or equal to 1"),
+        ("ListCommands", {"Filters": [{"key": "Status", "value": ""}]}, "at 'filters.1.member.value'"),
+        ("GetCommandInvocation", {"CommandId": "x" * 36, "InstanceId": "mi-0123456789abcdef0", "PluginName": "ab"}, "at 'pluginName'"),
+        ("SendCommand", {}, "Value null at 'documentName'"),
+    ],
+)
 def test_model_driven_validation(operation, params, fragment):
     errors = validation_errors(operation, params)
     assert any(fragment in e for e in errors), errors

@@ -1,10 +1,13 @@
 """describe.py: DescribeInstanceInformation paging and filter rules as AWS has them (plus DeleteActivation twice)."""
+
 import json
 
 import pytest
-
-from endpoint_helpers import client_error, nodes
-from test_cli import CLIENT_ERROR_RC, aws, fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
+from endpoint_helpers import client_error
+from endpoint_helpers import nodes
+from test_cli import CLIENT_ERROR_RC  # noqa: F401  pylint: disable=unused-import
+from test_cli import aws  # noqa: F401  pylint: disable=unused-import
+from test_cli import fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
 
 
 def pages(ssm, **kwargs):
@@ -59,8 +62,7 @@ def test_without_sparse_pages_filtered_pages_are_full(ssm, control, spread):
 
 def test_resource_type_takes_one_known_value(ssm, control):
     control.seed_nodes(1)
-    code, status, message = client_error(ssm.describe_instance_information,
-                                         Filters=[{"Key": "ResourceType", "Values": ["ManagedInstance", "EC2Instance"]}])
+    code, status, message = client_error(ssm.describe_instance_information, Filters=[{"Key": "ResourceType", "Values": ["ManagedInstance", "EC2Instance"]}])
     assert (code, status, message) == ("InvalidInstanceInformationFilterValue", 400, "ResourceType filter may contain only one value.")
     code, _status, message = client_error(ssm.describe_instance_information, Filters=[{"Key": "ResourceType", "Values": ["Document"]}])
     assert (code, message) == ("InvalidInstanceInformationFilterValue", "ResourceType filter is invalid, valid values are EC2Instance, ManagedInstance")
@@ -79,14 +81,18 @@ def test_platform_types_is_a_filter_key(ssm, control):
     control.seed_nodes(2, platform_type="Windows")
     control.seed_nodes(1)
     assert len(nodes(ssm, Filters=[{"Key": "PlatformTypes", "Values": ["Windows"]}])) == 2
-    assert client_error(ssm.describe_instance_information, Filters=[{"Key": "PlatformTypes", "Values": ["Plan9"]}])[0] == \
-        "InvalidInstanceInformationFilterValue"
+    assert (
+        client_error(ssm.describe_instance_information, Filters=[{"Key": "PlatformTypes", "Values": ["Plan9"]}])[0] == "InvalidInstanceInformationFilterValue"
+    )
 
 
 def test_tag_and_other_filters_do_not_mix(ssm):
     mixed = [{"Key": "tag:env", "Values": ["x"]}, {"Key": "PingStatus", "Values": ["Online"]}]
-    assert client_error(ssm.describe_instance_information, Filters=mixed) == \
-        ("ValidationException", 400, "Cannot mix tag or inventory filter with any other filter.")
+    assert client_error(ssm.describe_instance_information, Filters=mixed) == (
+        "ValidationException",
+        400,
+        "Cannot mix tag or inventory filter with any other filter.",
+    )
 
 
 def test_delete_activation_twice_is_invalid_activation(ssm):
@@ -100,8 +106,7 @@ def test_delete_activation_twice_is_invalid_activation(ssm):
 def test_cli_paging_and_filter_rules(aws_cli, endpoint, spread):
     del aws_cli
     _ids, lost = spread
-    one = aws(endpoint, "describe-instance-information", "--filters", "Key=PingStatus,Values=ConnectionLost",
-              "--max-results", "5", "--no-paginate")
+    one = aws(endpoint, "describe-instance-information", "--filters", "Key=PingStatus,Values=ConnectionLost", "--max-results", "5", "--no-paginate")
     body = json.loads(one.stdout)
     assert one.returncode == 0 and [n["InstanceId"] for n in body["InstanceInformationList"]] == lost[:1] and body["NextToken"]
     walked = aws(endpoint, "describe-instance-information", "--filters", "Key=PingStatus,Values=ConnectionLost", "--page-size", "5")

@@ -1,4 +1,5 @@
 """Fault injection and the request log, seen through boto3."""
+
 import time
 import urllib.request
 
@@ -6,8 +7,11 @@ import boto3
 import botocore.exceptions
 import pytest
 from botocore.config import Config
+from endpoint_helpers import CREDS
+from endpoint_helpers import client_error
+from endpoint_helpers import make_client
+from endpoint_helpers import nodes
 
-from endpoint_helpers import CREDS, client_error, make_client, nodes
 from ssm_endpoint.control import ControlError
 
 

@@ -1,11 +1,15 @@
 """faults.py, kind ``reject``: one call refused as a whole for a given node ID or filter value."""
+
 import json
 
 import pytest
+from endpoint_helpers import client_error
+from endpoint_helpers import nodes
+from test_cli import CLIENT_ERROR_RC  # noqa: F401  pylint: disable=unused-import
+from test_cli import aws  # noqa: F401  pylint: disable=unused-import
+from test_cli import fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
 
-from endpoint_helpers import client_error, nodes
 from ssm_endpoint.control import ControlError
-from test_cli import CLIENT_ERROR_RC, aws, fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
 
 
 def by_ids(ids):
@@ -18,8 +22,11 @@ def test_reject_covers_every_batch_naming_the_id(ssm, control):
     bad = ids[2]
     control.set_faults(operation="DescribeInstanceInformation", instance_ids=[bad], reject_rate=1.0)
     for _attempt in range(3):
-        assert client_error(ssm.describe_instance_information, Filters=by_ids(ids)) == \
-            ("InvalidInstanceId", 400, "Instance Id is not valid or is not registered.")
+        assert client_error(ssm.describe_instance_information, Filters=by_ids(ids)) == (
+            "InvalidInstanceId",
+            400,
+            "Instance Id is not valid or is not registered.",
+        )
     assert [n["InstanceId"] for n in nodes(ssm, Filters=by_ids(ids[:2]))] == ids[:2]
     assert [n["InstanceId"] for n in nodes(ssm, Filters=by_ids([ids[4]]))] == [ids[4]]
     ssm.deregister_managed_instance(InstanceId=bad)  # other operations are not covered
@@ -31,8 +38,14 @@ def test_reject_covers_every_batch_naming_the_id(ssm, control):
 
 def test_reject_by_filter_value_with_own_code_and_counter(ssm, control):
     control.seed_nodes(2, ping_status="ConnectionLost")
-    control.set_faults(operation="DescribeInstanceInformation", filter_values=["ConnectionLost"], reject_next=1,
-                       reject_code="InvalidInstanceInformationFilterValue", reject_message="nope", reject_status=400)
+    control.set_faults(
+        operation="DescribeInstanceInformation",
+        filter_values=["ConnectionLost"],
+        reject_next=1,
+        reject_code="InvalidInstanceInformationFilterValue",
+        reject_message="nope",
+        reject_status=400,
+    )
     flt = [{"Key": "PingStatus", "Values": ["ConnectionLost"]}]
     assert client_error(ssm.describe_instance_information, Filters=flt) == ("InvalidInstanceInformationFilterValue", 400, "nope")
     assert len(nodes(ssm, Filters=flt)) == 2  # the counter is spent

@@ -1,15 +1,32 @@
 """DescribeInstanceInformation, DeregisterManagedInstance, UpdateManagedInstanceRole, ManagedInstance tags."""
+
 import datetime
 import re
 import time
 
 import pytest
+from endpoint_helpers import client_error
+from endpoint_helpers import nodes
 
-from endpoint_helpers import client_error, nodes
-
-EXPECTED_KEYS = {"InstanceId", "PingStatus", "LastPingDateTime", "AgentVersion", "IsLatestVersion", "PlatformType", "PlatformName",
-                 "PlatformVersion", "ActivationId", "IamRole", "RegistrationDate", "ResourceType", "Name", "IPAddress",
-                 "ComputerName", "SourceId", "SourceType"}
+EXPECTED_KEYS = {
+    "InstanceId",
+    "PingStatus",
+    "LastPingDateTime",
+    "AgentVersion",
+    "IsLatestVersion",
+    "PlatformType",
+    "PlatformName",
+    "PlatformVersion",
+    "ActivationId",
+    "IamRole",
+    "RegistrationDate",
+    "ResourceType",
+    "Name",
+    "IPAddress",
+    "ComputerName",
+    "SourceId",
+    "SourceType",
+}
 
 
 def test_item_has_all_fields(ssm, control):
@@ -78,8 +95,14 @@ def test_legacy_filter_list(ssm, control):
     control.seed_nodes(2)
     got = ssm.describe_instance_information(InstanceInformationFilterList=[{"key": "PingStatus", "valueSet": ["ConnectionLost"]}])
     assert sorted(n["InstanceId"] for n in got["InstanceInformationList"]) == sorted(lost)
-    assert client_error(ssm.describe_instance_information, InstanceInformationFilterList=[{"key": "PingStatus", "valueSet": ["Online"]}],
-                        Filters=[{"Key": "PingStatus", "Values": ["Online"]}])[0] == "ValidationException"
+    assert (
+        client_error(
+            ssm.describe_instance_information,
+            InstanceInformationFilterList=[{"key": "PingStatus", "valueSet": ["Online"]}],
+            Filters=[{"Key": "PingStatus", "Values": ["Online"]}],
+        )[0]
+        == "ValidationException"
+    )
 
 
 def test_filter_errors(ssm):
@@ -88,8 +111,7 @@ def test_filter_errors(ssm):
     code, _status, message = client_error(ssm.describe_instance_information, Filters=mixed)
     assert code == "ValidationException" and message == "Cannot mix tag or inventory filter with any other filter."
     assert client_error(ssm.describe_instance_information, Filters=[{"Key": "InstanceIds", "Values": ["not-an-id"]}])[0] == "InvalidInstanceId"
-    assert client_error(ssm.describe_instance_information, Filters=[{"Key": "PingStatus", "Values": ["Sleepy"]}])[0] == \
-        "InvalidInstanceInformationFilterValue"
+    assert client_error(ssm.describe_instance_information, Filters=[{"Key": "PingStatus", "Values": ["Sleepy"]}])[0] == "InvalidInstanceInformationFilterValue"
     assert client_error(ssm.describe_instance_information, Filters=[{"Key": "PingStatus", "Values": ["x"] * 101}])[0] == "ValidationException"
 
 
@@ -111,8 +133,10 @@ def test_deregister_unknown_and_malformed(ssm):
     assert client_error(ssm.deregister_managed_instance, InstanceId="mi-0123456789abcdef0")[0] == "InvalidInstanceId"
     code, status, message = client_error(ssm.deregister_managed_instance, InstanceId="i-0123456789abcdef01")
     assert (code, status) == ("ValidationException", 400)
-    assert message.startswith("1 validation error detected: Value 'i-0123456789abcdef01' at 'instanceId' failed to satisfy constraint: "
-                              "Member must satisfy regular expression pattern: (^mi-[0-9a-f]{17}$)")
+    assert message.startswith(
+        "1 validation error detected: Value 'i-0123456789abcdef01' at 'instanceId' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: (^mi-[0-9a-f]{17}$)"
+    )
 
 
 def test_deregister_ec2_node_rejected(ssm, raw_ssm, control):
@@ -159,12 +183,15 @@ def test_managed_instance_tags(ssm, control):
 def test_tag_errors(ssm, control):
     instance_id = control.seed_nodes(1)["instance_ids"][0]
     unknown = "mi-0123456789abcdef0"
-    assert client_error(ssm.add_tags_to_resource, ResourceType="ManagedInstance", ResourceId=unknown, Tags=[{"Key": "a", "Value": "1"}])[0] == \
-        "InvalidResourceId"
+    assert (
+        client_error(ssm.add_tags_to_resource, ResourceType="ManagedInstance", ResourceId=unknown, Tags=[{"Key": "a", "Value": "1"}])[0] == "InvalidResourceId"
+    )
     assert client_error(ssm.remove_tags_from_resource, ResourceType="ManagedInstance", ResourceId=unknown, TagKeys=["a"])[0] == "InvalidResourceId"
     ssm.add_tags_to_resource(ResourceType="ManagedInstance", ResourceId=instance_id, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
-    assert client_error(ssm.add_tags_to_resource, ResourceType="ManagedInstance", ResourceId=instance_id,
-                        Tags=[{"Key": "one-too-many", "Value": "v"}])[0] == "TooManyTagsError"
+    assert (
+        client_error(ssm.add_tags_to_resource, ResourceType="ManagedInstance", ResourceId=instance_id, Tags=[{"Key": "one-too-many", "Value": "v"}])[0]
+        == "TooManyTagsError"
+    )
     control.advance(1)  # past the realistic profile's tag lag
     assert len(ssm.list_tags_for_resource(ResourceType="ManagedInstance", ResourceId=instance_id)["TagList"]) == 50
 

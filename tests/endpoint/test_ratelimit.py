@@ -1,4 +1,5 @@
 """ratelimit.py: token buckets per operation, per account and region, answering ThrottlingException like AWS."""
+
 import json
 import os
 import subprocess
@@ -6,11 +7,18 @@ import sys
 import time
 
 import pytest
+from endpoint_helpers import client_error
+from endpoint_helpers import make_client
+from endpoint_helpers import nodes
+from test_cli import CLIENT_ERROR_RC  # noqa: F401  pylint: disable=unused-import
+from test_cli import TESTS  # noqa: F401  pylint: disable=unused-import
+from test_cli import aws  # noqa: F401  pylint: disable=unused-import
+from test_cli import endpoint_process  # noqa: F401  pylint: disable=unused-import
+from test_cli import fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
 
-from endpoint_helpers import client_error, make_client, nodes
 from ssm_endpoint.control import ControlError
-from ssm_endpoint.ratelimit import RateLimits, parse_rule
-from test_cli import CLIENT_ERROR_RC, TESTS, aws, endpoint_process, fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
+from ssm_endpoint.ratelimit import RateLimits
+from ssm_endpoint.ratelimit import parse_rule
 
 # A bucket that does not refill during a test: exactly `burst` calls get through.
 NO_REFILL = 0.001
@@ -60,10 +68,13 @@ def test_changing_a_rule_refills_only_its_buckets():
     assert limits.allow("a", "r", "ListCommands") and not limits.allow("a", "r", "CancelCommand")
 
 
-@pytest.mark.parametrize("text, rule", [
-    ("DeregisterManagedInstance=20:20", {"operation": "DeregisterManagedInstance", "rate": 20.0, "burst": 20.0}),
-    ("*=2.5", {"operation": "*", "rate": 2.5, "burst": None}),
-])
+@pytest.mark.parametrize(
+    "text, rule",
+    [
+        ("DeregisterManagedInstance=20:20", {"operation": "DeregisterManagedInstance", "rate": 20.0, "burst": 20.0}),
+        ("*=2.5", {"operation": "*", "rate": 2.5, "burst": None}),
+    ],
+)
 def test_parse_rule(text, rule):
     assert parse_rule(text) == rule
 
@@ -76,8 +87,9 @@ def test_parse_rule_refuses(text):
 
 def test_throttled_call_answers_like_aws_changes_nothing_and_is_logged(ssm, control):
     ids = control.seed_nodes(3)["instance_ids"]
-    assert control.set_rate_limit("DeregisterManagedInstance", rate=NO_REFILL, burst=2) == \
-        {"limits": {"DeregisterManagedInstance": {"rate": NO_REFILL, "burst": 2.0}}}
+    assert control.set_rate_limit("DeregisterManagedInstance", rate=NO_REFILL, burst=2) == {
+        "limits": {"DeregisterManagedInstance": {"rate": NO_REFILL, "burst": 2.0}}
+    }
     ssm.deregister_managed_instance(InstanceId=ids[0])
     ssm.deregister_managed_instance(InstanceId=ids[1])
     assert client_error(ssm.deregister_managed_instance, InstanceId=ids[2]) == THROTTLED
@@ -124,13 +136,16 @@ def test_reset_and_delete_clear_the_limits(ssm, control):
     assert control.clear_rate_limits() == {"limits": {}}
 
 
-@pytest.mark.parametrize("body, code", [
-    ({"rate": 0}, "BadRequest"),
-    ({"rate": -1}, "BadRequest"),
-    ({"rate": 5, "burst": 0.5}, "BadRequest"),
-    ({"rate": "fast"}, "BadRequest"),
-    ({"burst": 5}, "MissingParameter"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"rate": 0}, "BadRequest"),
+        ({"rate": -1}, "BadRequest"),
+        ({"rate": 5, "burst": 0.5}, "BadRequest"),
+        ({"rate": "fast"}, "BadRequest"),
+        ({"burst": 5}, "MissingParameter"),
+    ],
+)
 def test_bad_limits_are_refused(control, body, code):
     with pytest.raises(ControlError) as info:
         control._call("POST", "ratelimit", body)  # pylint: disable=protected-access
@@ -160,6 +175,7 @@ def test_aws_cli_sees_throttling(aws_cli, endpoint, control):
 def test_process_rate_limit_option_survives_reset(tmp_path):
     with endpoint_process(tmp_path, "--rate-limit", f"DescribeInstanceInformation={NO_REFILL}:1", "--rate-limit", "CancelCommand=5") as run:
         from ssm_endpoint import EndpointControl  # pylint: disable=import-outside-toplevel
+
         ctl = EndpointControl(run.url)
         expected = {"limits": {"CancelCommand": {"rate": 5.0, "burst": 5.0}, "DescribeInstanceInformation": {"rate": NO_REFILL, "burst": 1.0}}}
         assert ctl.rate_limits() == expected
@@ -173,6 +189,12 @@ def test_process_rate_limit_option_survives_reset(tmp_path):
 
 
 def test_process_refuses_a_bad_rate_limit():
-    bad = subprocess.run([sys.executable, "-m", "ssm_endpoint", "--port", "0", "--rate-limit", "Deregister=0:1"],
-                         env=dict(os.environ, PYTHONPATH=TESTS), capture_output=True, text=True, timeout=60, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "ssm_endpoint", "--port", "0", "--rate-limit", "Deregister=0:1"],
+        env=dict(os.environ, PYTHONPATH=TESTS),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert bad.returncode == 2 and "--rate-limit" in bad.stderr and "rate must be > 0" in bad.stderr

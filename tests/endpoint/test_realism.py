@@ -1,17 +1,33 @@
 """realism.py: the profiles and knobs, and offline agents (commands on nodes that are not Online do not move)."""
+
 import json
 
 import pytest
-
 from endpoint_helpers import client_error
+from test_cli import aws  # noqa: F401  pylint: disable=unused-import
+from test_cli import fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
+
 from ssm_endpoint.control import ControlError
-from test_cli import aws, fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
 
 DOC = "AWS-RunShellScript"
-REALISTIC = {"profile": "realistic", "deregister_lag_s": 3.0, "command_visibility_lag_s": 1.5, "tag_lag_s": 1.0,
-             "describe_default_page": 10, "sparse_pages": True, "offline_agents": True}
-TIDY = {"profile": "tidy", "deregister_lag_s": 0.0, "command_visibility_lag_s": 0.0, "tag_lag_s": 0.0,
-        "describe_default_page": 10, "sparse_pages": False, "offline_agents": False}
+REALISTIC = {
+    "profile": "realistic",
+    "deregister_lag_s": 3.0,
+    "command_visibility_lag_s": 1.5,
+    "tag_lag_s": 1.0,
+    "describe_default_page": 10,
+    "sparse_pages": True,
+    "offline_agents": True,
+}
+TIDY = {
+    "profile": "tidy",
+    "deregister_lag_s": 0.0,
+    "command_visibility_lag_s": 0.0,
+    "tag_lag_s": 0.0,
+    "describe_default_page": 10,
+    "sparse_pages": False,
+    "offline_agents": False,
+}
 
 
 def send(ssm, control, ids, **kwargs):
@@ -39,8 +55,7 @@ def test_realistic_is_the_default_and_reset_restores_it(control):
     assert control.realism() == REALISTIC
 
 
-@pytest.mark.parametrize("knobs", [{"profile": "sloppy"}, {"describe_default_page": 51}, {"deregister_lag_s": -1},
-                                   {"sparse_pages": "yes"}, {"bogus_knob": 1}])
+@pytest.mark.parametrize("knobs", [{"profile": "sloppy"}, {"describe_default_page": 51}, {"deregister_lag_s": -1}, {"sparse_pages": "yes"}, {"bogus_knob": 1}])
 def test_bad_knobs_are_refused(control, knobs):
     with pytest.raises(ControlError) as info:
         control.set_realism(**knobs)
@@ -116,5 +131,4 @@ def test_cli_offline_cancel_and_profile(aws_cli, endpoint, ssm, control):
     got = aws(endpoint, "get-command-invocation", "--command-id", command_id, "--instance-id", lost)
     assert got.returncode == 0, got.stderr
     assert json.loads(got.stdout)["Status"] == "Cancelling"
-    assert client_error(ssm.get_command_invocation, CommandId="0" * 8 + "-0000-0000-0000-" + "0" * 12, InstanceId=lost)[0] == \
-        "InvocationDoesNotExist"
+    assert client_error(ssm.get_command_invocation, CommandId="0" * 8 + "-0000-0000-0000-" + "0" * 12, InstanceId=lost)[0] == "InvocationDoesNotExist"

@@ -152,10 +152,7 @@ def run_runner(tmp_path, env, *, envvars=None, extravars=None, ident="job", inve
 
 def runner_events(runner, event=None, host=None):
     """The runner's events, optionally only those of one event type and host."""
-    return [
-        e for e in runner.events
-        if (event is None or e["event"] == event) and (host is None or e.get("event_data", {}).get("host") == host)
-    ]
+    return [e for e in runner.events if (event is None or e["event"] == event) and (host is None or e.get("event_data", {}).get("host") == host)]
 
 
 def ssm_client(url):

@@ -131,8 +131,13 @@ def test_adhoc_deregister_through_runner_with_awx_credentials(control, runner_en
     envvars = dict(AWX_CREDENTIAL, AWS_REGION="us-east-1", AWS_URL=endpoint.url)
 
     runner, artifacts = run_runner(
-        tmp_path, runner_env, envvars=envvars, ident="adhoc",
-        host_pattern="localhost", module="hybridops.ssm.ssm_managed_instance", module_args=f"instance_ids={','.join(nodes)} state=absent",
+        tmp_path,
+        runner_env,
+        envvars=envvars,
+        ident="adhoc",
+        host_pattern="localhost",
+        module="hybridops.ssm.ssm_managed_instance",
+        module_args=f"instance_ids={','.join(nodes)} state=absent",
     )
     stdout = runner.stdout.read()
     assert (runner.status, runner.rc) == ("successful", 0), stdout
@@ -178,13 +183,15 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     control.set_invocation(command, outcome="Success", duration_steps=1_000_000)  # in flight until cancelled, however slow the run
     control.set_clock(mode="realtime", step_interval=0.1)
     root = make_host_root(tmp_path / "node-a", reachable_id)
-    inventory = "\n".join([
-        "[hybrid_nodes]",
-        f"node-a ansible_connection=local decommission_hybrid_node_root={root}",
-        f"node-b ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1 decommission_hybrid_node_instance_id={gone_id}",
-        "[all:vars]",
-        f"ansible_python_interpreter={BIN / 'python'}",
-    ])
+    inventory = "\n".join(
+        [
+            "[hybrid_nodes]",
+            f"node-a ansible_connection=local decommission_hybrid_node_root={root}",
+            f"node-b ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1 decommission_hybrid_node_instance_id={gone_id}",
+            "[all:vars]",
+            f"ansible_python_interpreter={BIN / 'python'}",
+        ]
+    )
     survey = {
         "decommission_hosts": "hybrid_nodes",
         "decommission_hybrid_node_region": "us-east-1",  # AWX's credential injects no region
@@ -194,8 +201,13 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     }
     control.clear_log()
     runner, artifacts = run_runner(
-        tmp_path, runner_env, envvars=dict(AWX_CREDENTIAL, AWS_URL=endpoint.url), ident="decommission",
-        inventory=inventory, playbook="hybridops.ssm.decommission", extravars=survey,
+        tmp_path,
+        runner_env,
+        envvars=dict(AWX_CREDENTIAL, AWS_URL=endpoint.url),
+        ident="decommission",
+        inventory=inventory,
+        playbook="hybridops.ssm.decommission",
+        extravars=survey,
     )
     stdout = runner.stdout.read()
     assert (runner.status, runner.rc) == ("successful", 0), stdout
@@ -210,7 +222,9 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     assert deregistered == [[{"instance_id": reachable_id, "outcome": "deregistered"}, {"instance_id": gone_id, "outcome": "deregistered"}]]
     published = runner_events(runner, "playbook_on_stats")[0]["event_data"]["artifact_data"]["decommission_hybrid_node"]
     assert {host: (o["instance_id"], o["deregistration"]) for host, o in published.items()} == {
-        "node-a": (reachable_id, "deregistered"), "node-b": (gone_id, "deregistered")}
+        "node-a": (reachable_id, "deregistered"),
+        "node-b": (gone_id, "deregistered"),
+    }
     log = control.log()
     ok_calls = [e for e in log if e["status"] == 200]
     assert sorted(e["params"]["InstanceId"] for e in ok_calls if e["operation"] == "DeregisterManagedInstance") == sorted([reachable_id, gone_id])

@@ -28,8 +28,14 @@ from collections import namedtuple
 import pytest
 import yaml
 
-from conftest import BIN, ROOT, controller_env, run_cli
-from hostroot import AGENT_CALLS, KEY_FILES, REGISTRATION, make_host_root
+from conftest import BIN
+from conftest import ROOT
+from conftest import controller_env
+from conftest import run_cli
+from hostroot import AGENT_CALLS
+from hostroot import KEY_FILES
+from hostroot import REGISTRATION
+from hostroot import make_host_root
 from ssm_endpoint import EndpointControl
 
 Row = namedtuple("Row", ["target", "why", "args", "expect"])
@@ -75,147 +81,189 @@ def rows(target, base, cases):
     return [Row(target, why, {**base, **args}, expect) for why, args, expect in cases]
 
 
-MANAGED_INSTANCE = rows("ssm_managed_instance", {"instance_ids": [MI]}, [
-    ("ID too short", {"instance_ids": ["mi-123"]}, ["instance_ids: ", "'mi-123'", "at least 20 characters long, not 6"]),
-    ("ID with upper-case hex", {"instance_ids": ["mi-0123456789ABCDEF0"]}, ["instance_ids: ", "'mi-0123456789ABCDEF0'", "must match"]),
-    ("ID too long", {"instance_ids": [EKS_TOO_LONG]}, ["instance_ids: ", EKS_TOO_LONG, "at most 124 characters long, not 125"]),
-    ("EC2 ID with state=absent", {"instance_ids": [EC2], "state": "absent"}, [f"instance_ids: '{EC2}' is an EC2 instance", "cannot deregister"]),
-    ("EC2 ID with state=present", {"instance_ids": [MI, EC2]}, [f"instance_ids: '{EC2}' is an EC2 instance", "only hybrid managed nodes"]),
-    ("one bad ID among good ones", {"instance_ids": [MI, "mi-123"]}, ["instance_ids: 1 invalid hybrid managed node ID", "'mi-123'", "at least 20"]),
-    ("duplicated ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", "may appear once", f"duplicated: '{MI}'"]),
-    ("empty ID", {"instance_ids": [""]}, ["instance_ids: ", "''", "at least 20 characters long, not 0"]),
-    ("IDs not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
-    ("no IDs", {"instance_ids": None}, ["missing required arguments: instance_ids"]),
-    ("unknown state", {"state": "deregistered"}, choice("state", "deregistered", "absent, present")),
-    ("iam_role with state=absent", {"state": "absent", "iam_role": "SomeRole"}, ["iam_role: only apply with state=present", "iam_role='SomeRole'"]),
-    ("tags with state=absent", {"state": "absent", "tags": {"Env": "prod"}}, ["tags: only apply with state=present", "tags={'Env': 'prod'}"]),
-    ("wait with state=present", {"wait": True}, ["wait: true only applies with state=absent"]),
-    ("IAM role too long", {"iam_role": "r" * 65}, ["iam_role: ", "'" + "r" * 65 + "'", "at most 64 characters long, not 65"]),
-    ("reserved tag prefix", {"tags": {"aws:owner": "me"}}, ["tags: ", "key 'aws:owner'", "prefix 'aws:', which AWS reserves"]),
-    ("tag key too long", {"tags": {"k" * 129: "v"}}, ["tags: ", "key '" + "k" * 129 + "'", "at most 128 characters long, not 129"]),
-    ("empty tag key", {"tags": {"": "v"}}, ["tags: ", "key ''", "at least 1 character(s) long"]),
-    ("tag key with a forbidden character", {"tags": {"bad#key": "x"}}, ["tags: ", "key 'bad#key'", "contains '#'", "which tags do not allow"]),
-    ("tag value too long", {"tags": {"Env": "v" * 257}}, ["tags: ", "value '" + "v" * 257 + "' of key 'Env'", "at most 256 characters long, not 257"]),
-    ("tag value with a forbidden character", {"tags": {"Env": "prod;drop"}}, ["tags: ", "value 'prod;drop' of key 'Env'", "contains ';'"]),
-    ("tag value not a string", {"tags": {"Env": 1}}, ["tags: ", "value 1 of key 'Env'", "must be a string"]),
-    ("more than 50 tags", {"tags": {f"k{i}": "v" for i in range(51)}}, ["tags: 51 tags given", "'k0'", "a node can carry at most 50"]),
-    ("tags not a dictionary", {"tags": ["Env=prod"]}, bad_type("tags", "list", "dict")),
-    ("purge_tags not a boolean", {"purge_tags": "maybe"}, bad_bool("purge_tags")),
-    ("wait not a boolean", {"state": "absent", "wait": "maybe"}, bad_bool("wait")),
-    ("wait_timeout not an integer", {"state": "absent", "wait_timeout": "soon"}, bad_int("wait_timeout", "soon")),
-    ("wait_timeout zero", {"state": "absent", "wait": True, "wait_timeout": 0}, ["wait_timeout: 0", "must be an integer from 1 to 86400"]),
-    ("wait_timeout zero without wait", {"state": "absent", "wait_timeout": 0}, ["wait_timeout: 0", "must be an integer from 1 to 86400"]),
-    ("wait_timeout above a day", {"state": "absent", "wait": True, "wait_timeout": 86401}, ["wait_timeout: 86401", "from 1 to 86400"]),
-    ("concurrency zero", {"concurrency": 0}, ["concurrency: 0", "must be an integer from 1 to 20"]),
-    ("concurrency above 20", {"concurrency": 21}, ["concurrency: 21", "from 1 to 20"]),
-    ("concurrency not an integer", {"concurrency": "four"}, bad_int("concurrency", "four")),
-    ("deadline zero", {"state": "absent", "deadline": 0}, ["deadline: 0", "must be an integer from 1 to 86400"]),
-    ("deadline not an integer", {"state": "absent", "deadline": "soon"}, bad_int("deadline", "soon")),
-    ("max_calls_per_second zero", {"state": "absent", "max_calls_per_second": 0},
-     ["max_calls_per_second: 0.0 (float)", "must be a number of calls per second from 0.1 to 1000"]),
-    ("max_calls_per_second above 1000", {"state": "absent", "max_calls_per_second": 5000}, ["max_calls_per_second: 5000.0 (float)", "from 0.1 to 1000"]),
-    ("max_calls_per_second not a number", {"state": "absent", "max_calls_per_second": "fast"}, bad_float("max_calls_per_second")),
-    ("unknown option", {"instnace_state": "absent"}, unknown("ssm_managed_instance", "instnace_state")),
-    # amazon.aws's common options, checked by client.check_connection for every module
-    ("validate_certs not a boolean", {"validate_certs": "maybe"}, bad_bool("validate_certs")),
-    ("profile with keys from the environment", {"profile": "ops"}, ["profile: 'ops' cannot be combined with access_key, secret_key", "use either"]),
-    ("profile with a session token", {"profile": "ops", "access_key": "", "secret_key": "", "session_token": "t0k3n-not-shown"},
-     ["profile: 'ops' cannot be combined with session_token"]),
-])
+MANAGED_INSTANCE = rows(
+    "ssm_managed_instance",
+    {"instance_ids": [MI]},
+    [
+        ("ID too short", {"instance_ids": ["mi-123"]}, ["instance_ids: ", "'mi-123'", "at least 20 characters long, not 6"]),
+        ("ID with upper-case hex", {"instance_ids": ["mi-0123456789ABCDEF0"]}, ["instance_ids: ", "'mi-0123456789ABCDEF0'", "must match"]),
+        ("ID too long", {"instance_ids": [EKS_TOO_LONG]}, ["instance_ids: ", EKS_TOO_LONG, "at most 124 characters long, not 125"]),
+        ("EC2 ID with state=absent", {"instance_ids": [EC2], "state": "absent"}, [f"instance_ids: '{EC2}' is an EC2 instance", "cannot deregister"]),
+        ("EC2 ID with state=present", {"instance_ids": [MI, EC2]}, [f"instance_ids: '{EC2}' is an EC2 instance", "only hybrid managed nodes"]),
+        ("one bad ID among good ones", {"instance_ids": [MI, "mi-123"]}, ["instance_ids: 1 invalid hybrid managed node ID", "'mi-123'", "at least 20"]),
+        ("duplicated ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", "may appear once", f"duplicated: '{MI}'"]),
+        ("empty ID", {"instance_ids": [""]}, ["instance_ids: ", "''", "at least 20 characters long, not 0"]),
+        ("IDs not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
+        ("no IDs", {"instance_ids": None}, ["missing required arguments: instance_ids"]),
+        ("unknown state", {"state": "deregistered"}, choice("state", "deregistered", "absent, present")),
+        ("iam_role with state=absent", {"state": "absent", "iam_role": "SomeRole"}, ["iam_role: only apply with state=present", "iam_role='SomeRole'"]),
+        ("tags with state=absent", {"state": "absent", "tags": {"Env": "prod"}}, ["tags: only apply with state=present", "tags={'Env': 'prod'}"]),
+        ("wait with state=present", {"wait": True}, ["wait: true only applies with state=absent"]),
+        ("IAM role too long", {"iam_role": "r" * 65}, ["iam_role: ", "'" + "r" * 65 + "'", "at most 64 characters long, not 65"]),
+        ("reserved tag prefix", {"tags": {"aws:owner": "me"}}, ["tags: ", "key 'aws:owner'", "prefix 'aws:', which AWS reserves"]),
+        ("tag key too long", {"tags": {"k" * 129: "v"}}, ["tags: ", "key '" + "k" * 129 + "'", "at most 128 characters long, not 129"]),
+        ("empty tag key", {"tags": {"": "v"}}, ["tags: ", "key ''", "at least 1 character(s) long"]),
+        ("tag key with a forbidden character", {"tags": {"bad#key": "x"}}, ["tags: ", "key 'bad#key'", "contains '#'", "which tags do not allow"]),
+        ("tag value too long", {"tags": {"Env": "v" * 257}}, ["tags: ", "value '" + "v" * 257 + "' of key 'Env'", "at most 256 characters long, not 257"]),
+        ("tag value with a forbidden character", {"tags": {"Env": "prod;drop"}}, ["tags: ", "value 'prod;drop' of key 'Env'", "contains ';'"]),
+        ("tag value not a string", {"tags": {"Env": 1}}, ["tags: ", "value 1 of key 'Env'", "must be a string"]),
+        ("more than 50 tags", {"tags": {f"k{i}": "v" for i in range(51)}}, ["tags: 51 tags given", "'k0'", "a node can carry at most 50"]),
+        ("tags not a dictionary", {"tags": ["Env=prod"]}, bad_type("tags", "list", "dict")),
+        ("purge_tags not a boolean", {"purge_tags": "maybe"}, bad_bool("purge_tags")),
+        ("wait not a boolean", {"state": "absent", "wait": "maybe"}, bad_bool("wait")),
+        ("wait_timeout not an integer", {"state": "absent", "wait_timeout": "soon"}, bad_int("wait_timeout", "soon")),
+        ("wait_timeout zero", {"state": "absent", "wait": True, "wait_timeout": 0}, ["wait_timeout: 0", "must be an integer from 1 to 86400"]),
+        ("wait_timeout zero without wait", {"state": "absent", "wait_timeout": 0}, ["wait_timeout: 0", "must be an integer from 1 to 86400"]),
+        ("wait_timeout above a day", {"state": "absent", "wait": True, "wait_timeout": 86401}, ["wait_timeout: 86401", "from 1 to 86400"]),
+        ("concurrency zero", {"concurrency": 0}, ["concurrency: 0", "must be an integer from 1 to 20"]),
+        ("concurrency above 20", {"concurrency": 21}, ["concurrency: 21", "from 1 to 20"]),
+        ("concurrency not an integer", {"concurrency": "four"}, bad_int("concurrency", "four")),
+        ("deadline zero", {"state": "absent", "deadline": 0}, ["deadline: 0", "must be an integer from 1 to 86400"]),
+        ("deadline not an integer", {"state": "absent", "deadline": "soon"}, bad_int("deadline", "soon")),
+        (
+            "max_calls_per_second zero",
+            {"state": "absent", "max_calls_per_second": 0},
+            ["max_calls_per_second: 0.0 (float)", "must be a number of calls per second from 0.1 to 1000"],
+        ),
+        ("max_calls_per_second above 1000", {"state": "absent", "max_calls_per_second": 5000}, ["max_calls_per_second: 5000.0 (float)", "from 0.1 to 1000"]),
+        ("max_calls_per_second not a number", {"state": "absent", "max_calls_per_second": "fast"}, bad_float("max_calls_per_second")),
+        ("unknown option", {"instnace_state": "absent"}, unknown("ssm_managed_instance", "instnace_state")),
+        # amazon.aws's common options, checked by client.check_connection for every module
+        ("validate_certs not a boolean", {"validate_certs": "maybe"}, bad_bool("validate_certs")),
+        ("profile with keys from the environment", {"profile": "ops"}, ["profile: 'ops' cannot be combined with access_key, secret_key", "use either"]),
+        (
+            "profile with a session token",
+            {"profile": "ops", "access_key": "", "secret_key": "", "session_token": "t0k3n-not-shown"},
+            ["profile: 'ops' cannot be combined with session_token"],
+        ),
+    ],
+)
 
-MANAGED_INSTANCE_INFO = rows("ssm_managed_instance_info", {}, [
-    ("node ID matching no pattern", {"instance_ids": ["node-1"]}, ["instance_ids: ", "'node-1'", "must match"]),
-    ("node ID too long", {"instance_ids": [EKS_TOO_LONG]}, ["instance_ids: ", "at most 124 characters long, not 125"]),
-    ("duplicated node ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", f"duplicated: '{MI}'"]),
-    ("include_tags not a boolean", {"include_tags": "maybe"}, bad_bool("include_tags")),
-    ("IDs not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
-    ("unknown ping status", {"ping_status": "Offline"}, choice("ping_status", "Offline", "Online, ConnectionLost, Inactive")),
-    ("unknown resource type", {"resource_type": "Server"}, choice("resource_type", "Server", "ManagedInstance, EC2Instance")),
-    ("activation ID that is no UUID", {"activation_ids": ["not-a-uuid"]}, ["activation_ids: ", "'not-a-uuid'", "lower-case UUID"]),
-    ("upper-case activation ID", {"activation_ids": [ACT.upper()]}, ["activation_ids: ", f"'{ACT.upper()}'", "must match"]),
-    ("duplicated activation ID", {"activation_ids": [ACT, ACT]}, ["activation_ids: ", f"duplicated: '{ACT}'"]),
-    ("IAM role too long", {"iam_role": "r" * 65}, ["iam_role: ", "at most 64 characters long, not 65"]),
-    ("reserved tag prefix", {"tags": {"AWS:owner": "me"}}, ["tags: ", "key 'AWS:owner'", "which AWS reserves"]),
-    ("tag key too long", {"tags": {"k" * 129: "v"}}, ["tags: ", "at most 128 characters long, not 129"]),
-    ("tag value too long", {"tags": {"Site": "v" * 257}}, ["tags: ", "of key 'Site'", "at most 256 characters long, not 257"]),
-    ("tag key with a forbidden character", {"tags": {"Site*": "x"}}, ["tags: ", "key 'Site*'", "contains '*'"]),
-    ("tags not a dictionary", {"tags": ["Site"]}, bad_type("tags", "list", "dict")),
-    ("an age in words", {"last_ping_before": "30 days"}, ["last_ping_before: '30 days'", "neither an age such as '30d'", "nor an ISO 8601 time"]),
-    ("a day that is no date", {"last_ping_before": "yesterday"}, ["last_ping_before: 'yesterday'", "ISO 8601"]),
-    ("a date that does not exist", {"registered_before": "2026-13-45"}, ["registered_before: '2026-13-45'", "ISO 8601"]),
-    ("unknown option", {"ping": "Online"}, unknown("ssm_managed_instance_info", "ping")),
-    ("region that is no region name", {"region": "eu west 1"}, ["region: 'eu west 1' is not a valid AWS region name", "must match", "eu-west-1"]),
-    ("CA bundle that is no file", {"aws_ca_bundle": "/nonexistent/ca.pem"}, ["aws_ca_bundle: '/nonexistent/ca.pem' is not a file", "PEM bundle"]),
-])
+MANAGED_INSTANCE_INFO = rows(
+    "ssm_managed_instance_info",
+    {},
+    [
+        ("node ID matching no pattern", {"instance_ids": ["node-1"]}, ["instance_ids: ", "'node-1'", "must match"]),
+        ("node ID too long", {"instance_ids": [EKS_TOO_LONG]}, ["instance_ids: ", "at most 124 characters long, not 125"]),
+        ("duplicated node ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", f"duplicated: '{MI}'"]),
+        ("include_tags not a boolean", {"include_tags": "maybe"}, bad_bool("include_tags")),
+        ("IDs not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
+        ("unknown ping status", {"ping_status": "Offline"}, choice("ping_status", "Offline", "Online, ConnectionLost, Inactive")),
+        ("unknown resource type", {"resource_type": "Server"}, choice("resource_type", "Server", "ManagedInstance, EC2Instance")),
+        ("activation ID that is no UUID", {"activation_ids": ["not-a-uuid"]}, ["activation_ids: ", "'not-a-uuid'", "lower-case UUID"]),
+        ("upper-case activation ID", {"activation_ids": [ACT.upper()]}, ["activation_ids: ", f"'{ACT.upper()}'", "must match"]),
+        ("duplicated activation ID", {"activation_ids": [ACT, ACT]}, ["activation_ids: ", f"duplicated: '{ACT}'"]),
+        ("IAM role too long", {"iam_role": "r" * 65}, ["iam_role: ", "at most 64 characters long, not 65"]),
+        ("reserved tag prefix", {"tags": {"AWS:owner": "me"}}, ["tags: ", "key 'AWS:owner'", "which AWS reserves"]),
+        ("tag key too long", {"tags": {"k" * 129: "v"}}, ["tags: ", "at most 128 characters long, not 129"]),
+        ("tag value too long", {"tags": {"Site": "v" * 257}}, ["tags: ", "of key 'Site'", "at most 256 characters long, not 257"]),
+        ("tag key with a forbidden character", {"tags": {"Site*": "x"}}, ["tags: ", "key 'Site*'", "contains '*'"]),
+        ("tags not a dictionary", {"tags": ["Site"]}, bad_type("tags", "list", "dict")),
+        ("an age in words", {"last_ping_before": "30 days"}, ["last_ping_before: '30 days'", "neither an age such as '30d'", "nor an ISO 8601 time"]),
+        ("a day that is no date", {"last_ping_before": "yesterday"}, ["last_ping_before: 'yesterday'", "ISO 8601"]),
+        ("a date that does not exist", {"registered_before": "2026-13-45"}, ["registered_before: '2026-13-45'", "ISO 8601"]),
+        ("unknown option", {"ping": "Online"}, unknown("ssm_managed_instance_info", "ping")),
+        ("region that is no region name", {"region": "eu west 1"}, ["region: 'eu west 1' is not a valid AWS region name", "must match", "eu-west-1"]),
+        ("CA bundle that is no file", {"aws_ca_bundle": "/nonexistent/ca.pem"}, ["aws_ca_bundle: '/nonexistent/ca.pem' is not a file", "PEM bundle"]),
+    ],
+)
 
-COMMAND = rows("ssm_command", {"command_id": CMD}, [
-    ("max_calls_per_second negative", {"max_calls_per_second": -2}, ["max_calls_per_second: -2.0 (float)", "from 0.1 to 1000"]),
-    ("command ID too short", {"command_id": CMD[:-1]}, ["command_id: ", f"'{CMD[:-1]}'", "exactly 36 characters long, not 35"]),
-    ("command ID too long", {"command_id": CMD + "0"}, ["command_id: ", f"'{CMD}0'", "exactly 36 characters long, not 37"]),
-    ("empty command ID", {"command_id": ""}, ["command_id: ''", "exactly 36 characters long, not 0"]),
-    ("node ID matching no pattern", {"instance_ids": ["mi-123"]}, ["instance_ids: ", "'mi-123'", "must match"]),
-    ("EC2 ID of the wrong length", {"instance_ids": ["i-123"]}, ["instance_ids: ", "'i-123'", "must match", "EC2 ID 'i-' followed by 8 or 17"]),
-    ("empty node ID", {"instance_ids": [""]}, ["instance_ids: ", "''", "must match"]),
-    ("duplicated node ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", f"duplicated: '{MI}'"]),
-    ("nodes not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
-    ("neither command ID nor nodes", {"command_id": None}, ["one of the following is required: command_id, instance_ids"]),
-    ("wait_timeout without wait", {"wait_timeout": 60}, ["wait_timeout: only apply with wait=true", "wait_timeout=60"]),
-    ("poll_interval without wait", {"poll_interval": 2}, ["poll_interval: only apply with wait=true", "poll_interval=2.0"]),
-    ("wait_timeout zero", {"wait": True, "wait_timeout": 0}, ["wait_timeout: 0", "from 1 to 86400"]),
-    ("wait_timeout above a day", {"wait": True, "wait_timeout": 86401}, ["wait_timeout: 86401", "from 1 to 86400"]),
-    ("wait_timeout not an integer", {"wait": True, "wait_timeout": "soon"}, bad_int("wait_timeout", "soon")),
-    ("deadline above a day", {"deadline": 86401}, ["deadline: 86401", "from 1 to 86400"]),
-    ("poll_interval too small", {"wait": True, "poll_interval": 0.01}, ["poll_interval: 0.01", "from 0.1 to 300"]),
-    ("poll_interval too large", {"wait": True, "poll_interval": 301}, ["poll_interval: 301", "from 0.1 to 300"]),
-    ("poll_interval not a number", {"wait": True, "poll_interval": "fast"}, bad_float("poll_interval")),
-    ("wait not a boolean", {"wait": "maybe"}, bad_bool("wait")),
-    ("fail_on_completed not a boolean", {"fail_on_completed": "maybe"}, bad_bool("fail_on_completed")),
-    ("unknown state", {"state": "absent"}, choice("state", "absent", "cancelled")),
-    ("unknown option", {"instance": MI}, unknown("ssm_command", "instance")),
-    ("access key without secret key", {"access_key": "AKIDONLY", "secret_key": ""},
-     ["access_key: 'AKIDONLY' is given without secret_key", "must be given together"]),
-    ("botocore configuration with bad retries", {"aws_config": {"retries": "x"}}, ["aws_config: {'retries': 'x'}", "not a valid botocore configuration"]),
-])
+COMMAND = rows(
+    "ssm_command",
+    {"command_id": CMD},
+    [
+        ("max_calls_per_second negative", {"max_calls_per_second": -2}, ["max_calls_per_second: -2.0 (float)", "from 0.1 to 1000"]),
+        ("command ID too short", {"command_id": CMD[:-1]}, ["command_id: ", f"'{CMD[:-1]}'", "exactly 36 characters long, not 35"]),
+        ("command ID too long", {"command_id": CMD + "0"}, ["command_id: ", f"'{CMD}0'", "exactly 36 characters long, not 37"]),
+        ("empty command ID", {"command_id": ""}, ["command_id: ''", "exactly 36 characters long, not 0"]),
+        ("node ID matching no pattern", {"instance_ids": ["mi-123"]}, ["instance_ids: ", "'mi-123'", "must match"]),
+        ("EC2 ID of the wrong length", {"instance_ids": ["i-123"]}, ["instance_ids: ", "'i-123'", "must match", "EC2 ID 'i-' followed by 8 or 17"]),
+        ("empty node ID", {"instance_ids": [""]}, ["instance_ids: ", "''", "must match"]),
+        ("duplicated node ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", f"duplicated: '{MI}'"]),
+        ("nodes not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
+        ("neither command ID nor nodes", {"command_id": None}, ["one of the following is required: command_id, instance_ids"]),
+        ("wait_timeout without wait", {"wait_timeout": 60}, ["wait_timeout: only apply with wait=true", "wait_timeout=60"]),
+        ("poll_interval without wait", {"poll_interval": 2}, ["poll_interval: only apply with wait=true", "poll_interval=2.0"]),
+        ("wait_timeout zero", {"wait": True, "wait_timeout": 0}, ["wait_timeout: 0", "from 1 to 86400"]),
+        ("wait_timeout above a day", {"wait": True, "wait_timeout": 86401}, ["wait_timeout: 86401", "from 1 to 86400"]),
+        ("wait_timeout not an integer", {"wait": True, "wait_timeout": "soon"}, bad_int("wait_timeout", "soon")),
+        ("deadline above a day", {"deadline": 86401}, ["deadline: 86401", "from 1 to 86400"]),
+        ("poll_interval too small", {"wait": True, "poll_interval": 0.01}, ["poll_interval: 0.01", "from 0.1 to 300"]),
+        ("poll_interval too large", {"wait": True, "poll_interval": 301}, ["poll_interval: 301", "from 0.1 to 300"]),
+        ("poll_interval not a number", {"wait": True, "poll_interval": "fast"}, bad_float("poll_interval")),
+        ("wait not a boolean", {"wait": "maybe"}, bad_bool("wait")),
+        ("fail_on_completed not a boolean", {"fail_on_completed": "maybe"}, bad_bool("fail_on_completed")),
+        ("unknown state", {"state": "absent"}, choice("state", "absent", "cancelled")),
+        ("unknown option", {"instance": MI}, unknown("ssm_command", "instance")),
+        (
+            "access key without secret key",
+            {"access_key": "AKIDONLY", "secret_key": ""},
+            ["access_key: 'AKIDONLY' is given without secret_key", "must be given together"],
+        ),
+        ("botocore configuration with bad retries", {"aws_config": {"retries": "x"}}, ["aws_config: {'retries': 'x'}", "not a valid botocore configuration"]),
+    ],
+)
 
-COMMAND_INFO = rows("ssm_command_info", {}, [
-    ("command ID too short", {"command_id": "abc"}, ["command_id: 'abc'", "exactly 36 characters long, not 3"]),
-    ("node ID matching no pattern", {"instance_id": "node-1"}, ["instance_id: 'node-1'", "must match"]),
-    ("EC2 ID of the wrong length", {"instance_id": "i-123"}, ["instance_id: 'i-123'", "must match"]),
-    ("unknown status", {"status": "Running"}, choice("status", "Running", "Pending, InProgress, Delayed, Success, Cancelled, Failed, TimedOut, Cancelling")),
-    ("empty document name", {"document_name": ""}, ["document_name: ''", "at least 1 characters long, not 0"]),
-    ("document name too long", {"document_name": "d" * 129}, ["document_name: '" + "d" * 129 + "'", "at most 128 characters long, not 129"]),
-    ("an age in words", {"invoked_after": "2 days"}, ["invoked_after: '2 days'", "'30d'"]),
-    ("a date that does not exist", {"invoked_before": "2026-02-30"}, ["invoked_before: '2026-02-30'", "ISO 8601"]),
-    ("invoked_after later than invoked_before", {"invoked_after": "1d", "invoked_before": "2d"},
-     ["invoked_after: '1d'", "is later than invoked_before: '2d'", "it must be earlier"]),
-    ("include_invocations not a boolean", {"include_invocations": "maybe"}, bad_bool("include_invocations")),
-    ("details not a boolean", {"details": "maybe"}, bad_bool("details")),
-    ("unknown option", {"command": CMD}, unknown("ssm_command_info", "command")),
-    ("endpoint URL without a scheme", {"endpoint_url": "127.0.0.1:4566"},
-     ["endpoint_url: '127.0.0.1:4566' is not a valid endpoint URL", "http:// or https://"]),
-    ("secret key without access key", {"access_key": "", "secret_key": "s3cr3t-not-shown"}, ["secret_key: given without access_key", "together"]),
-    ("botocore configuration not a dictionary", {"aws_config": "retries"}, bad_type("aws_config", "str", "dict")),
-])
+COMMAND_INFO = rows(
+    "ssm_command_info",
+    {},
+    [
+        ("command ID too short", {"command_id": "abc"}, ["command_id: 'abc'", "exactly 36 characters long, not 3"]),
+        ("node ID matching no pattern", {"instance_id": "node-1"}, ["instance_id: 'node-1'", "must match"]),
+        ("EC2 ID of the wrong length", {"instance_id": "i-123"}, ["instance_id: 'i-123'", "must match"]),
+        (
+            "unknown status",
+            {"status": "Running"},
+            choice("status", "Running", "Pending, InProgress, Delayed, Success, Cancelled, Failed, TimedOut, Cancelling"),
+        ),
+        ("empty document name", {"document_name": ""}, ["document_name: ''", "at least 1 characters long, not 0"]),
+        ("document name too long", {"document_name": "d" * 129}, ["document_name: '" + "d" * 129 + "'", "at most 128 characters long, not 129"]),
+        ("an age in words", {"invoked_after": "2 days"}, ["invoked_after: '2 days'", "'30d'"]),
+        ("a date that does not exist", {"invoked_before": "2026-02-30"}, ["invoked_before: '2026-02-30'", "ISO 8601"]),
+        (
+            "invoked_after later than invoked_before",
+            {"invoked_after": "1d", "invoked_before": "2d"},
+            ["invoked_after: '1d'", "is later than invoked_before: '2d'", "it must be earlier"],
+        ),
+        ("include_invocations not a boolean", {"include_invocations": "maybe"}, bad_bool("include_invocations")),
+        ("details not a boolean", {"details": "maybe"}, bad_bool("details")),
+        ("unknown option", {"command": CMD}, unknown("ssm_command_info", "command")),
+        (
+            "endpoint URL without a scheme",
+            {"endpoint_url": "127.0.0.1:4566"},
+            ["endpoint_url: '127.0.0.1:4566' is not a valid endpoint URL", "http:// or https://"],
+        ),
+        ("secret key without access key", {"access_key": "", "secret_key": "s3cr3t-not-shown"}, ["secret_key: given without access_key", "together"]),
+        ("botocore configuration not a dictionary", {"aws_config": "retries"}, bad_type("aws_config", "str", "dict")),
+    ],
+)
 
-ACTIVATION = rows("ssm_activation", {"activation_ids": [ACT]}, [
-    ("max_calls_per_second not a finite number", {"max_calls_per_second": "nan"}, ["max_calls_per_second: nan (float)", "from 0.1 to 1000"]),
-    ("no UUID", {"activation_ids": ["not-a-uuid"]}, ["activation_ids: ", "'not-a-uuid'", "lower-case UUID"]),
-    ("upper-case UUID", {"activation_ids": [ACT.upper()]}, ["activation_ids: ", f"'{ACT.upper()}'", "must match"]),
-    ("a node ID instead of an activation ID", {"activation_ids": [MI]}, ["activation_ids: ", f"'{MI}'", "activation ID"]),
-    ("one bad among good ones", {"activation_ids": [ACT, ACT[:-1]]}, ["activation_ids: 1 invalid activation ID", f"'{ACT[:-1]}'"]),
-    ("duplicated ID", {"activation_ids": [ACT, ACT]}, ["activation_ids: ", f"duplicated: '{ACT}'"]),
-    ("empty ID", {"activation_ids": [""]}, ["activation_ids: ", "''", "must match"]),
-    ("no IDs", {"activation_ids": None}, ["missing required arguments: activation_ids"]),
-    ("IDs not a list", {"activation_ids": {"id": ACT}}, bad_type("activation_ids", "dict", "list")),
-    ("unknown state", {"state": "present"}, choice("state", "present", "absent")),
-    ("only_if_unused not a boolean", {"only_if_unused": "maybe"}, bad_bool("only_if_unused")),
-    ("deadline zero", {"deadline": 0}, ["deadline: 0", "from 1 to 86400"]),
-    ("unknown option", {"force": True}, unknown("ssm_activation", "force")),
-    ("profile with keys from the environment", {"profile": "ops"}, ["profile: 'ops' cannot be combined with access_key, secret_key"]),
-    ("botocore configuration with an unknown setting", {"aws_config": {"no_such_setting": 1}},
-     ["aws_config: {'no_such_setting': 1}", "not a valid botocore configuration", "no_such_setting"]),
-    ("debug_botocore_endpoint_logs not a boolean", {"debug_botocore_endpoint_logs": "maybe"}, bad_bool("debug_botocore_endpoint_logs")),
-])
+ACTIVATION = rows(
+    "ssm_activation",
+    {"activation_ids": [ACT]},
+    [
+        ("max_calls_per_second not a finite number", {"max_calls_per_second": "nan"}, ["max_calls_per_second: nan (float)", "from 0.1 to 1000"]),
+        ("no UUID", {"activation_ids": ["not-a-uuid"]}, ["activation_ids: ", "'not-a-uuid'", "lower-case UUID"]),
+        ("upper-case UUID", {"activation_ids": [ACT.upper()]}, ["activation_ids: ", f"'{ACT.upper()}'", "must match"]),
+        ("a node ID instead of an activation ID", {"activation_ids": [MI]}, ["activation_ids: ", f"'{MI}'", "activation ID"]),
+        ("one bad among good ones", {"activation_ids": [ACT, ACT[:-1]]}, ["activation_ids: 1 invalid activation ID", f"'{ACT[:-1]}'"]),
+        ("duplicated ID", {"activation_ids": [ACT, ACT]}, ["activation_ids: ", f"duplicated: '{ACT}'"]),
+        ("empty ID", {"activation_ids": [""]}, ["activation_ids: ", "''", "must match"]),
+        ("no IDs", {"activation_ids": None}, ["missing required arguments: activation_ids"]),
+        ("IDs not a list", {"activation_ids": {"id": ACT}}, bad_type("activation_ids", "dict", "list")),
+        ("unknown state", {"state": "present"}, choice("state", "present", "absent")),
+        ("only_if_unused not a boolean", {"only_if_unused": "maybe"}, bad_bool("only_if_unused")),
+        ("deadline zero", {"deadline": 0}, ["deadline: 0", "from 1 to 86400"]),
+        ("unknown option", {"force": True}, unknown("ssm_activation", "force")),
+        ("profile with keys from the environment", {"profile": "ops"}, ["profile: 'ops' cannot be combined with access_key, secret_key"]),
+        (
+            "botocore configuration with an unknown setting",
+            {"aws_config": {"no_such_setting": 1}},
+            ["aws_config: {'no_such_setting': 1}", "not a valid botocore configuration", "no_such_setting"],
+        ),
+        ("debug_botocore_endpoint_logs not a boolean", {"debug_botocore_endpoint_logs": "maybe"}, bad_bool("debug_botocore_endpoint_logs")),
+    ],
+)
 
 # Role rows: the arguments are the role's variables, set as host variables (as an inventory would).
 DECOMMISSION = "decommission_hybrid_node"
@@ -234,96 +282,134 @@ def role_bool(variable):
     return ["Validation of arguments failed", f"argument '{variable}' is of type str", "'maybe'", "not a valid boolean"]
 
 
-DECOMMISSION_ROWS = rows(DECOMMISSION, {}, [
-    ("instance ID too short", {D + "instance_id": "mi-123"}, [D + "instance_id: 'mi-123' is not a hybrid managed node ID", "17 lower-case hex digits"]),
-    ("instance ID with upper-case hex", {D + "instance_id": "mi-0123456789ABCDEF0"}, [D + "instance_id: 'mi-0123456789ABCDEF0'", "lower-case hex"]),
-    ("an EC2 instance ID", {D + "instance_id": EC2},
-     [D + f"instance_id: '{EC2}' is not a hybrid managed node ID", "EC2 instances (i-...) cannot be deregistered"]),
-    ("region that is no region name", {D + "region": "eu west 1"}, [D + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
-    ("region in capitals", {D + "region": "EU-WEST-1"}, [D + "region: 'EU-WEST-1' is not an AWS region name"]),
-    ("host_steps not a boolean", {D + "host_steps": "maybe"}, role_bool(D + "host_steps")),
-    ("become not a boolean", {D + "become": "maybe"}, role_bool(D + "become")),
-    ("cancel_commands not a boolean", {D + "cancel_commands": "maybe"}, role_bool(D + "cancel_commands")),
-    ("remove_package not a boolean", {D + "remove_package": "maybe"}, role_bool(D + "remove_package")),
-    ("delete_activation not a boolean", {D + "delete_activation": "maybe"}, role_bool(D + "delete_activation")),
-    ("command wait timeout not an integer", {D + "command_wait_timeout": "soon"}, role_type(D + "command_wait_timeout", "'soon'", "int")),
-    ("command wait timeout zero", {D + "command_wait_timeout": 0}, out_of_range(D + "command_wait_timeout", 0, 1, 86400)),
-    ("command wait timeout above a day", {D + "command_wait_timeout": 86401}, out_of_range(D + "command_wait_timeout", 86401, 1, 86400)),
-    ("poll interval not a number", {D + "command_poll_interval": "fast"}, role_type(D + "command_poll_interval", "str", "float")),
-    ("poll interval too small", {D + "command_poll_interval": 0.05}, out_of_range(D + "command_poll_interval", 0.05, 0.1, 300)),
-    ("poll interval too large", {D + "command_poll_interval": 301}, out_of_range(D + "command_poll_interval", 301, 0.1, 300)),
-    ("deregister wait timeout not an integer", {D + "deregister_wait_timeout": "soon"}, role_type(D + "deregister_wait_timeout", "'soon'", "int")),
-    ("deregister wait timeout zero", {D + "deregister_wait_timeout": 0}, out_of_range(D + "deregister_wait_timeout", 0, 1, 86400)),
-    ("deregister wait timeout above a day", {D + "deregister_wait_timeout": 86401}, out_of_range(D + "deregister_wait_timeout", 86401, 1, 86400)),
-    ("relative root", {D + "root": "srv/node"}, [D + "root: 'srv/node' must be an absolute path"]),
-    ("read_host_vars not a boolean", {D + "read_host_vars": "maybe"}, role_bool(D + "read_host_vars")),
-    ("relative report path", {D + "report_path": "report.json"}, [D + "report_path: 'report.json' must be an absolute path on the controller"]),
-    ("absolute registration file", {D + "registration_file": "/var/lib/amazon/ssm/registration"},
-     [D + "registration_file: '/var/lib/amazon/ssm/registration' is absolute", "relative to " + D + "root"]),
-    ("empty registration file", {D + "registration_file": ""}, [D + "registration_file: '' is empty", "must not be empty"]),
-    ("absolute key file", {D + "key_files": ["/etc/shadow"]}, [D + "key_files: '/etc/shadow' is absolute", "would escape it"]),
-    ("key file climbing out of the root", {D + "key_files": ["../../etc/shadow"]}, [D + "key_files: '../../etc/shadow' climbs out of " + D + "root"]),
-    ("empty key file", {D + "key_files": ["var/lib/amazon/ssm/Vault/Store/RegistrationKey", ""]}, [D + "key_files: '' is empty"]),
-    ("no key files", {D + "key_files": []}, [D + "key_files: [] is empty", "registration key and fingerprint"]),
-    ("key files not a list", {D + "key_files": {"key": "x"}}, role_type(D + "key_files", "dict", "list")),
-    # The argument spec takes "a,b" for a list but leaves the variable a string, which the tasks would misread.
-    ("key files as a comma-separated string", {D + "key_files": "a,b"}, [D + "key_files: 'a,b' is a string, not a list", "YAML or JSON list"]),
-    ("absolute agent binary", {D + "agent_binaries": ["/usr/bin/amazon-ssm-agent"]}, [D + "agent_binaries: '/usr/bin/amazon-ssm-agent' is absolute"]),
-    ("empty agent binary", {D + "agent_binaries": [""]}, [D + "agent_binaries: '' is empty"]),
-    ("agent binaries not a list", {D + "agent_binaries": {"bin": "x"}}, role_type(D + "agent_binaries", "dict", "list")),
-    ("service name with spaces", {D + "services": ["amazon ssm agent"]}, [D + "services: 'amazon ssm agent' is not a service name", ":_.@- only"]),
-    ("empty service name", {D + "services": ["amazon-ssm-agent", ""]}, [D + "services: '' is not a service name", "not empty"]),
-    ("services not a list", {D + "services": {"svc": "x"}}, role_type(D + "services", "dict", "list")),
-    ("misspelt variable", {D + "instanceid": MI}, [D + f"instanceid: '{MI}' is not a variable of this role (a typo?)", D + "instance_id, "]),
-    ("several problems at once", {D + "instance_id": "mi-1", D + "region": "nowhere", D + "root": "relative"},
-     [D + "instance_id: 'mi-1'", D + "region: 'nowhere'", D + "root: 'relative'"]),
-    ("a Windows host (WinRM)", {"ansible_connection": "winrm", "ansible_host": "127.0.0.1", "ansible_port": 1, D + "instance_id": MI},
-     [D + "host_steps is true", "Windows host (ansible_connection 'winrm'", "not supported on Windows yet; nothing was changed", D + "host_steps=false"]),
-    ("a Windows host (PowerShell over SSH)",
-     {"ansible_connection": "ssh", "ansible_shell_type": "powershell", "ansible_host": "127.0.0.1", "ansible_port": 1, D + "instance_id": MI},
-     [D + "host_steps is true", "ansible_shell_type 'powershell'", "not supported on Windows yet"]),
-    ("an EC2 ID in the inventory's host variable instance_id", {"instance_id": EC2, "region": "eu-west-1"},
-     [f"the host variable instance_id (from the inventory) is {EC2}, which is not a hybrid managed node ID", "nothing was changed"]),
-    ("registration file naming another node", {D + "instance_id": MI, D + "root": HOST_ROOT},
-     [D + f"instance_id is {MI}", f"registration file {HOST_ROOT}/{REGISTRATION} names {OTHER_MI}", "nothing was changed"]),
-])
+DECOMMISSION_ROWS = rows(
+    DECOMMISSION,
+    {},
+    [
+        ("instance ID too short", {D + "instance_id": "mi-123"}, [D + "instance_id: 'mi-123' is not a hybrid managed node ID", "17 lower-case hex digits"]),
+        ("instance ID with upper-case hex", {D + "instance_id": "mi-0123456789ABCDEF0"}, [D + "instance_id: 'mi-0123456789ABCDEF0'", "lower-case hex"]),
+        (
+            "an EC2 instance ID",
+            {D + "instance_id": EC2},
+            [D + f"instance_id: '{EC2}' is not a hybrid managed node ID", "EC2 instances (i-...) cannot be deregistered"],
+        ),
+        ("region that is no region name", {D + "region": "eu west 1"}, [D + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
+        ("region in capitals", {D + "region": "EU-WEST-1"}, [D + "region: 'EU-WEST-1' is not an AWS region name"]),
+        ("host_steps not a boolean", {D + "host_steps": "maybe"}, role_bool(D + "host_steps")),
+        ("become not a boolean", {D + "become": "maybe"}, role_bool(D + "become")),
+        ("cancel_commands not a boolean", {D + "cancel_commands": "maybe"}, role_bool(D + "cancel_commands")),
+        ("remove_package not a boolean", {D + "remove_package": "maybe"}, role_bool(D + "remove_package")),
+        ("delete_activation not a boolean", {D + "delete_activation": "maybe"}, role_bool(D + "delete_activation")),
+        ("command wait timeout not an integer", {D + "command_wait_timeout": "soon"}, role_type(D + "command_wait_timeout", "'soon'", "int")),
+        ("command wait timeout zero", {D + "command_wait_timeout": 0}, out_of_range(D + "command_wait_timeout", 0, 1, 86400)),
+        ("command wait timeout above a day", {D + "command_wait_timeout": 86401}, out_of_range(D + "command_wait_timeout", 86401, 1, 86400)),
+        ("poll interval not a number", {D + "command_poll_interval": "fast"}, role_type(D + "command_poll_interval", "str", "float")),
+        ("poll interval too small", {D + "command_poll_interval": 0.05}, out_of_range(D + "command_poll_interval", 0.05, 0.1, 300)),
+        ("poll interval too large", {D + "command_poll_interval": 301}, out_of_range(D + "command_poll_interval", 301, 0.1, 300)),
+        ("deregister wait timeout not an integer", {D + "deregister_wait_timeout": "soon"}, role_type(D + "deregister_wait_timeout", "'soon'", "int")),
+        ("deregister wait timeout zero", {D + "deregister_wait_timeout": 0}, out_of_range(D + "deregister_wait_timeout", 0, 1, 86400)),
+        ("deregister wait timeout above a day", {D + "deregister_wait_timeout": 86401}, out_of_range(D + "deregister_wait_timeout", 86401, 1, 86400)),
+        ("relative root", {D + "root": "srv/node"}, [D + "root: 'srv/node' must be an absolute path"]),
+        ("read_host_vars not a boolean", {D + "read_host_vars": "maybe"}, role_bool(D + "read_host_vars")),
+        ("relative report path", {D + "report_path": "report.json"}, [D + "report_path: 'report.json' must be an absolute path on the controller"]),
+        (
+            "absolute registration file",
+            {D + "registration_file": "/var/lib/amazon/ssm/registration"},
+            [D + "registration_file: '/var/lib/amazon/ssm/registration' is absolute", "relative to " + D + "root"],
+        ),
+        ("empty registration file", {D + "registration_file": ""}, [D + "registration_file: '' is empty", "must not be empty"]),
+        ("absolute key file", {D + "key_files": ["/etc/shadow"]}, [D + "key_files: '/etc/shadow' is absolute", "would escape it"]),
+        ("key file climbing out of the root", {D + "key_files": ["../../etc/shadow"]}, [D + "key_files: '../../etc/shadow' climbs out of " + D + "root"]),
+        ("empty key file", {D + "key_files": ["var/lib/amazon/ssm/Vault/Store/RegistrationKey", ""]}, [D + "key_files: '' is empty"]),
+        ("no key files", {D + "key_files": []}, [D + "key_files: [] is empty", "registration key and fingerprint"]),
+        ("key files not a list", {D + "key_files": {"key": "x"}}, role_type(D + "key_files", "dict", "list")),
+        # The argument spec takes "a,b" for a list but leaves the variable a string, which the tasks would misread.
+        ("key files as a comma-separated string", {D + "key_files": "a,b"}, [D + "key_files: 'a,b' is a string, not a list", "YAML or JSON list"]),
+        ("absolute agent binary", {D + "agent_binaries": ["/usr/bin/amazon-ssm-agent"]}, [D + "agent_binaries: '/usr/bin/amazon-ssm-agent' is absolute"]),
+        ("empty agent binary", {D + "agent_binaries": [""]}, [D + "agent_binaries: '' is empty"]),
+        ("agent binaries not a list", {D + "agent_binaries": {"bin": "x"}}, role_type(D + "agent_binaries", "dict", "list")),
+        ("service name with spaces", {D + "services": ["amazon ssm agent"]}, [D + "services: 'amazon ssm agent' is not a service name", ":_.@- only"]),
+        ("empty service name", {D + "services": ["amazon-ssm-agent", ""]}, [D + "services: '' is not a service name", "not empty"]),
+        ("services not a list", {D + "services": {"svc": "x"}}, role_type(D + "services", "dict", "list")),
+        ("misspelt variable", {D + "instanceid": MI}, [D + f"instanceid: '{MI}' is not a variable of this role (a typo?)", D + "instance_id, "]),
+        (
+            "several problems at once",
+            {D + "instance_id": "mi-1", D + "region": "nowhere", D + "root": "relative"},
+            [D + "instance_id: 'mi-1'", D + "region: 'nowhere'", D + "root: 'relative'"],
+        ),
+        (
+            "a Windows host (WinRM)",
+            {"ansible_connection": "winrm", "ansible_host": "127.0.0.1", "ansible_port": 1, D + "instance_id": MI},
+            [D + "host_steps is true", "Windows host (ansible_connection 'winrm'", "not supported on Windows yet; nothing was changed", D + "host_steps=false"],
+        ),
+        (
+            "a Windows host (PowerShell over SSH)",
+            {"ansible_connection": "ssh", "ansible_shell_type": "powershell", "ansible_host": "127.0.0.1", "ansible_port": 1, D + "instance_id": MI},
+            [D + "host_steps is true", "ansible_shell_type 'powershell'", "not supported on Windows yet"],
+        ),
+        (
+            "an EC2 ID in the inventory's host variable instance_id",
+            {"instance_id": EC2, "region": "eu-west-1"},
+            [f"the host variable instance_id (from the inventory) is {EC2}, which is not a hybrid managed node ID", "nothing was changed"],
+        ),
+        (
+            "registration file naming another node",
+            {D + "instance_id": MI, D + "root": HOST_ROOT},
+            [D + f"instance_id is {MI}", f"registration file {HOST_ROOT}/{REGISTRATION} names {OTHER_MI}", "nothing was changed"],
+        ),
+    ],
+)
 
 SWEEP = "sweep_stale_hybrid_nodes"
 S = "sweep_stale_hybrid_nodes_"
-SWEEP_ROWS = rows(SWEEP, {}, [
-    ("an age in words", {S + "older_than": "30 days"}, [S + "older_than: '30 days' is neither an age such as '30d'", "nor an ISO 8601 time"]),
-    ("a month that does not exist", {S + "older_than": "2026-13-01"}, [S + "older_than: '2026-13-01' is neither an age"]),
-    ("an empty age", {S + "older_than": ""}, [S + "older_than: '' is neither an age"]),
-    # The form is right, the day does not exist: the role's check (the module's rule) refuses it, before any request.
-    ("a day that does not exist", {S + "older_than": "2026-02-30"}, [S + "older_than: '2026-02-30' is neither an age", "ISO 8601"]),
-    ("tags not a dictionary", {S + "tags": ["Site"]}, role_type(S + "tags", "list", "dict")),
-    ("tags as a key=value string", {S + "tags": "Site=kiosks"}, [S + "tags: 'Site=kiosks' is a string, not a dictionary", "YAML or JSON"]),
-    ("reserved tag prefix", {S + "tags": {"aws:owner": "me"}}, [S + "tags: key 'aws:owner'", "must not start with 'aws:'"]),
-    ("tag key too long", {S + "tags": {"k" * 129: "v"}}, [S + "tags: key '" + "k" * 129 + "' must be 1-128 characters long"]),
-    ("tag key with a forbidden character", {S + "tags": {"Site*": "x"}}, [S + "tags: key 'Site*' may hold only letters, digits, spaces and _.:/=+-@"]),
-    ("tag value not a string", {S + "tags": {"Rack": 7}}, [S + "tags: the value of key 'Rack' is 7, not a string"]),
-    ("tag value too long", {S + "tags": {"Site": "v" * 257}}, [S + "tags: the value of key 'Site': '" + "v" * 257 + "' is longer than 256 characters"]),
-    ("tag value with a forbidden character", {S + "tags": {"Site": "a;b"}}, [S + "tags: the value of key 'Site': 'a;b' may hold only letters"]),
-    # A tab is white space but no tag character (the API's \p{Z} is separators only).
-    ("tag value with a tab", {S + "tags": {"Site": "a\tb"}}, [S + "tags: the value of key 'Site': 'a\tb' may hold only letters"]),
-    ("activation ID that is no UUID", {S + "activation_ids": ["not-a-uuid"]}, [S + "activation_ids: 'not-a-uuid' is not an activation ID", "lower-case UUID"]),
-    ("duplicated activation ID", {S + "activation_ids": [ACT, ACT]}, [S + f"activation_ids: ['{ACT}', '{ACT}'] names an activation more than once"]),
-    ("activation IDs not a list", {S + "activation_ids": {"id": ACT}}, role_type(S + "activation_ids", "dict", "list")),
-    ("activation IDs as a comma-separated string", {S + "activation_ids": f"{ACT},{ACT}"},
-     [S + f"activation_ids: '{ACT},{ACT}' is a string, not a dictionary or list"]),
-    ("max_nodes zero", {S + "max_nodes": 0}, [S + "max_nodes: 0 is out of range", "from 1 to 10000"]),
-    ("relative report path", {S + "report_path": "sweep.json"}, [S + "report_path: 'sweep.json' must be an absolute path on the controller"]),
-    ("max_nodes above 10000", {S + "max_nodes": 10001}, [S + "max_nodes: 10001 is out of range", "from 1 to 10000"]),
-    ("max_nodes not an integer", {S + "max_nodes": "many"}, role_type(S + "max_nodes", "'many'", "int")),
-    ("region that is no region name", {S + "region": "eu west 1"}, [S + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
-    ("cancel_commands not a boolean", {S + "cancel_commands": "maybe"}, role_bool(S + "cancel_commands")),
-    ("concurrency zero", {S + "concurrency": 0}, [S + "concurrency: 0 is out of range", "from 1 to 20"]),
-    ("concurrency above 20", {S + "concurrency": 21}, [S + "concurrency: 21 is out of range", "from 1 to 20"]),
-    ("concurrency not an integer", {S + "concurrency": "four"}, role_type(S + "concurrency", "'four'", "int")),
-    ("misspelt variable", {S + "older_then": "60d"}, [S + "older_then: '60d' is not a variable of this role (a typo?)", S + "older_than, "]),
-    ("several problems at once", {S + "max_nodes": 0, S + "region": "x", S + "concurrency": 99},
-     [S + "max_nodes: 0", S + "region: 'x'", S + "concurrency: 99"]),
-])
+SWEEP_ROWS = rows(
+    SWEEP,
+    {},
+    [
+        ("an age in words", {S + "older_than": "30 days"}, [S + "older_than: '30 days' is neither an age such as '30d'", "nor an ISO 8601 time"]),
+        ("a month that does not exist", {S + "older_than": "2026-13-01"}, [S + "older_than: '2026-13-01' is neither an age"]),
+        ("an empty age", {S + "older_than": ""}, [S + "older_than: '' is neither an age"]),
+        # The form is right, the day does not exist: the role's check (the module's rule) refuses it, before any request.
+        ("a day that does not exist", {S + "older_than": "2026-02-30"}, [S + "older_than: '2026-02-30' is neither an age", "ISO 8601"]),
+        ("tags not a dictionary", {S + "tags": ["Site"]}, role_type(S + "tags", "list", "dict")),
+        ("tags as a key=value string", {S + "tags": "Site=kiosks"}, [S + "tags: 'Site=kiosks' is a string, not a dictionary", "YAML or JSON"]),
+        ("reserved tag prefix", {S + "tags": {"aws:owner": "me"}}, [S + "tags: key 'aws:owner'", "must not start with 'aws:'"]),
+        ("tag key too long", {S + "tags": {"k" * 129: "v"}}, [S + "tags: key '" + "k" * 129 + "' must be 1-128 characters long"]),
+        ("tag key with a forbidden character", {S + "tags": {"Site*": "x"}}, [S + "tags: key 'Site*' may hold only letters, digits, spaces and _.:/=+-@"]),
+        ("tag value not a string", {S + "tags": {"Rack": 7}}, [S + "tags: the value of key 'Rack' is 7, not a string"]),
+        ("tag value too long", {S + "tags": {"Site": "v" * 257}}, [S + "tags: the value of key 'Site': '" + "v" * 257 + "' is longer than 256 characters"]),
+        ("tag value with a forbidden character", {S + "tags": {"Site": "a;b"}}, [S + "tags: the value of key 'Site': 'a;b' may hold only letters"]),
+        # A tab is white space but no tag character (the API's \p{Z} is separators only).
+        ("tag value with a tab", {S + "tags": {"Site": "a\tb"}}, [S + "tags: the value of key 'Site': 'a\tb' may hold only letters"]),
+        (
+            "activation ID that is no UUID",
+            {S + "activation_ids": ["not-a-uuid"]},
+            [S + "activation_ids: 'not-a-uuid' is not an activation ID", "lower-case UUID"],
+        ),
+        ("duplicated activation ID", {S + "activation_ids": [ACT, ACT]}, [S + f"activation_ids: ['{ACT}', '{ACT}'] names an activation more than once"]),
+        ("activation IDs not a list", {S + "activation_ids": {"id": ACT}}, role_type(S + "activation_ids", "dict", "list")),
+        (
+            "activation IDs as a comma-separated string",
+            {S + "activation_ids": f"{ACT},{ACT}"},
+            [S + f"activation_ids: '{ACT},{ACT}' is a string, not a dictionary or list"],
+        ),
+        ("max_nodes zero", {S + "max_nodes": 0}, [S + "max_nodes: 0 is out of range", "from 1 to 10000"]),
+        ("relative report path", {S + "report_path": "sweep.json"}, [S + "report_path: 'sweep.json' must be an absolute path on the controller"]),
+        ("max_nodes above 10000", {S + "max_nodes": 10001}, [S + "max_nodes: 10001 is out of range", "from 1 to 10000"]),
+        ("max_nodes not an integer", {S + "max_nodes": "many"}, role_type(S + "max_nodes", "'many'", "int")),
+        ("region that is no region name", {S + "region": "eu west 1"}, [S + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
+        ("cancel_commands not a boolean", {S + "cancel_commands": "maybe"}, role_bool(S + "cancel_commands")),
+        ("concurrency zero", {S + "concurrency": 0}, [S + "concurrency: 0 is out of range", "from 1 to 20"]),
+        ("concurrency above 20", {S + "concurrency": 21}, [S + "concurrency: 21 is out of range", "from 1 to 20"]),
+        ("concurrency not an integer", {S + "concurrency": "four"}, role_type(S + "concurrency", "'four'", "int")),
+        ("misspelt variable", {S + "older_then": "60d"}, [S + "older_then: '60d' is not a variable of this role (a typo?)", S + "older_than, "]),
+        (
+            "several problems at once",
+            {S + "max_nodes": 0, S + "region": "x", S + "concurrency": 99},
+            [S + "max_nodes: 0", S + "region: 'x'", S + "concurrency: 99"],
+        ),
+    ],
+)
 
 MODULES = ("ssm_managed_instance", "ssm_managed_instance_info", "ssm_command", "ssm_command_info", "ssm_activation")
 ROLES = (DECOMMISSION, SWEEP)
@@ -338,8 +424,18 @@ NO_CONSTRAINT = {
     ("*", "secret_key"): "any string; given without access_key it is a row (ssm_command_info)",
     ("*", "session_token"): "any string; with a profile it is a row (ssm_managed_instance)",
 }
-COMMON_OPTIONS = ("access_key", "secret_key", "session_token", "profile", "endpoint_url", "validate_certs", "aws_ca_bundle", "aws_config",
-                  "debug_botocore_endpoint_logs", "region")
+COMMON_OPTIONS = (
+    "access_key",
+    "secret_key",
+    "session_token",
+    "profile",
+    "endpoint_url",
+    "validate_certs",
+    "aws_ca_bundle",
+    "aws_config",
+    "debug_botocore_endpoint_logs",
+    "region",
+)
 
 
 def test_row_count():
@@ -379,34 +475,42 @@ def playbook(results_file):
             "name": f"Bad input for {role}",
             "hosts": role,
             "gather_facts": False,
-            "tasks": [{
-                "name": "The row, stopped where the role fails",
-                "block": [
-                    {"name": "Include the role", "ansible.builtin.include_role": {"name": f"hybridops.ssm.{role}"}},
-                    {"name": "The role did not fail", "ansible.builtin.set_fact": {"row_result": {"failed": False, "msg": "the role did not fail"}}},
-                ],
-                "rescue": [{
-                    "name": "Keep the failure",
-                    "ansible.builtin.set_fact": {"row_result": "{{ ansible_failed_result | combine({'failed_task': ansible_failed_task.name}) }}"},
-                }],
-            }],
+            "tasks": [
+                {
+                    "name": "The row, stopped where the role fails",
+                    "block": [
+                        {"name": "Include the role", "ansible.builtin.include_role": {"name": f"hybridops.ssm.{role}"}},
+                        {"name": "The role did not fail", "ansible.builtin.set_fact": {"row_result": {"failed": False, "msg": "the role did not fail"}}},
+                    ],
+                    "rescue": [
+                        {
+                            "name": "Keep the failure",
+                            "ansible.builtin.set_fact": {"row_result": "{{ ansible_failed_result | combine({'failed_task': ansible_failed_task.name}) }}"},
+                        }
+                    ],
+                }
+            ],
         }
         for role in ROLES
     ]
-    plays.append({
-        "name": "Write every row's result",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "tasks": [{
-            "name": "Write the results",
-            "ansible.builtin.copy": {
-                "dest": str(results_file),
-                "content": "{{ dict(groups['rows'] | zip(groups['rows'] | map('extract', hostvars) | map(attribute='row_result', default={}))) | to_json }}",
-                "mode": "0600",
-            },
-        }],
-    })
+    plays.append(
+        {
+            "name": "Write every row's result",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "Write the results",
+                    "ansible.builtin.copy": {
+                        "dest": str(results_file),
+                        "content": "{{ dict(groups['rows'] | zip(groups['rows'] | map('extract', hostvars) | map(attribute='row_result', default={}))) | to_json }}",
+                        "mode": "0600",
+                    },
+                }
+            ],
+        }
+    )
     return plays
 
 

@@ -55,6 +55,7 @@ def test_ansible_doc_renders_with_examples(module, ansible_env):
 
 def test_module_utils_refuses_an_invalid_id_before_any_request(control, endpoint):
     import boto3  # pylint: disable=import-outside-toplevel
+
     from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import commands  # pylint: disable=import-outside-toplevel
     from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances  # pylint: disable=import-outside-toplevel
     from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError  # pylint: disable=import-outside-toplevel

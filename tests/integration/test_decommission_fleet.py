@@ -10,7 +10,10 @@ from collections import Counter
 
 import boto3
 import pytest
-from test_roles import mutating, playbook, recap, write_inventory
+from test_roles import mutating
+from test_roles import playbook
+from test_roles import recap
+from test_roles import write_inventory
 
 from conftest import send_long_command
 
@@ -39,8 +42,14 @@ def fleet(control, endpoint, tmp_path):
     nodes["east-absent"] = (ABSENT, EAST)
     hosts = {host: {"decommission_hybrid_node_instance_id": node, "decommission_hybrid_node_region": region} for host, (node, region) in nodes.items()}
     report = tmp_path / "report.json"
-    inventory = write_inventory(tmp_path / "inventory.json", hosts, ansible_connection="local", decommission_hybrid_node_host_steps=False,
-                                decommission_hybrid_node_command_poll_interval=0.3, decommission_hybrid_node_report_path=str(report))
+    inventory = write_inventory(
+        tmp_path / "inventory.json",
+        hosts,
+        ansible_connection="local",
+        decommission_hybrid_node_host_steps=False,
+        decommission_hybrid_node_command_poll_interval=0.3,
+        decommission_hybrid_node_report_path=str(report),
+    )
     return {"nodes": nodes, "east": east, "eu": eu, "denied": "eu-2", "command_id": command_id, "inventory": inventory, "report": report}
 
 
@@ -50,8 +59,9 @@ def run(env, fleet, *extra):
 
 def test_one_batched_call_per_region_and_each_host_its_own_outcome(control, endpoint, ansible_env, fleet):
     nodes, denied = fleet["nodes"], fleet["denied"]
-    control.set_faults(operation="DeregisterManagedInstance", instance_ids=[nodes[denied][0]], reject_rate=1.0,
-                       reject_code="AccessDeniedException", reject_message=DENIED)
+    control.set_faults(
+        operation="DeregisterManagedInstance", instance_ids=[nodes[denied][0]], reject_rate=1.0, reject_code="AccessDeniedException", reject_message=DENIED
+    )
 
     control.clear_log()
     check = run(ansible_env, fleet, "--check")
@@ -71,8 +81,9 @@ def test_one_batched_call_per_region_and_each_host_its_own_outcome(control, endp
     report = json.loads(fleet["report"].read_text())
     assert report["failed_hosts"] == [denied]
     outcomes = {host: (entry["instance_id"], entry["region"], entry["deregistration"]) for host, entry in report["hosts"].items()}
-    assert outcomes == {host: (node, region, "failed" if host == denied else "already_absent" if node == ABSENT else "deregistered")
-                        for host, (node, region) in nodes.items()}
+    assert outcomes == {
+        host: (node, region, "failed" if host == denied else "already_absent" if node == ABSENT else "deregistered") for host, (node, region) in nodes.items()
+    }
     assert "(AccessDeniedException)" in report["hosts"][denied]["error"] and f"fatal: [{denied}]" in real.stdout
     cancelled = {host: [(c["command_id"], c["outcome"]) for c in entry["commands"] if c["command_id"]] for host, entry in report["hosts"].items()}
     assert cancelled == {host: ([(fleet["command_id"], "cancelled")] if nodes[host][0] in fleet["east"][:2] else []) for host in nodes}

@@ -4,7 +4,8 @@ else. (Generating the RST needs pandoc from the docs virtualenv: make docs.)"""
 import shutil
 import subprocess
 
-from conftest import BIN, ROOT
+from conftest import BIN
+from conftest import ROOT
 
 
 def _docsite_copy(tmp_path):

@@ -7,7 +7,8 @@ import tarfile
 
 import yaml
 
-from conftest import BIN, ROOT
+from conftest import BIN
+from conftest import ROOT
 
 CACHES = [
     ".pytest_cache/v/cache/lastfailed",

@@ -11,8 +11,14 @@ import json
 import os
 from unittest import mock
 
-from conftest import AWX_CREDENTIAL, ROOT, run_cli, run_runner, runner_events
-from test_hybrid_nodes_inventory import plain, write_config
+from test_hybrid_nodes_inventory import plain
+from test_hybrid_nodes_inventory import write_config
+
+from conftest import AWX_CREDENTIAL
+from conftest import ROOT
+from conftest import run_cli
+from conftest import run_runner
+from conftest import runner_events
 
 SECRETS = [AWX_CREDENTIAL["AWS_SECRET_ACCESS_KEY"], AWX_CREDENTIAL["AWS_SECURITY_TOKEN"]]
 
@@ -32,15 +38,25 @@ def test_inventory_update_as_awx_runs_it(control, runner_env, endpoint, tmp_path
 
     lost = control.seed_nodes(4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=40)["instance_ids"]
     online = control.seed_nodes(3, name_prefix="shop", tags={"site": "lyon"}, region="eu-west-1")["instance_ids"]
-    path = source_file(tmp_path, {
-        "regions": ["us-east-1", "eu-west-1"], "include_tags": True, "hostnames": ["name"],
-        "keyed_groups": [{"key": "ping_status", "prefix": "ping"}, {"key": "tags.site | default('none')", "prefix": "site"}],
-    })
+    path = source_file(
+        tmp_path,
+        {
+            "regions": ["us-east-1", "eu-west-1"],
+            "include_tags": True,
+            "hostnames": ["name"],
+            "keyed_groups": [{"key": "ping_status", "prefix": "ping"}, {"key": "tags.site | default('none')", "prefix": "site"}],
+        },
+    )
     envvars = dict(AWX_CREDENTIAL, AWS_URL=endpoint.url, ANSIBLE_INVENTORY_UNPARSED_FAILED="True")
     control.clear_log()
     with mock.patch.dict(os.environ, runner_env, clear=True):
         out, err = ansible_runner.get_inventory(
-            "list", [str(path)], response_format="json", export=True, envvars=envvars, private_data_dir=str(tmp_path / "runner-inventory"),
+            "list",
+            [str(path)],
+            response_format="json",
+            export=True,
+            envvars=envvars,
+            private_data_dir=str(tmp_path / "runner-inventory"),
             quiet=True,
         )
     assert not err or "ERROR" not in err, err
@@ -59,7 +75,12 @@ def test_inventory_update_as_awx_runs_it(control, runner_env, endpoint, tmp_path
     broken = source_file(tmp_path, {"regions": ["us-east-1"], "endpoint_url": "http://127.0.0.1:1"})
     with mock.patch.dict(os.environ, runner_env, clear=True):
         out, err = ansible_runner.get_inventory(
-            "list", [str(broken)], response_format="json", envvars=envvars, private_data_dir=str(tmp_path / "runner-broken"), quiet=True,
+            "list",
+            [str(broken)],
+            response_format="json",
+            envvars=envvars,
+            private_data_dir=str(tmp_path / "runner-broken"),
+            quiet=True,
         )
     assert "listing the managed nodes of us-east-1 failed" in " ".join(str(err).split())
     assert not (isinstance(out, dict) and out.get("_meta", {}).get("hostvars"))
@@ -71,20 +92,20 @@ def test_decommission_and_sweep_jobs_publish_their_results(control, runner_env, 
     path = source_file(tmp_path, {"regions": ["us-east-1"], "hostnames": ["name"], "keyed_groups": [{"key": "ping_status", "prefix": "ping"}]})
     envvars = dict(AWX_CREDENTIAL, AWS_URL=endpoint.url)
     report = tmp_path / "decommission.json"
-    survey = {"decommission_hosts": "ping_ConnectionLost", "decommission_hybrid_node_host_steps": False,
-              "decommission_hybrid_node_report_path": str(report)}
-    runner, _artifacts = run_runner(tmp_path, runner_env, envvars=envvars, ident="decommission", inventory=str(path),
-                                    playbook="hybridops.ssm.decommission", extravars=survey)
+    survey = {"decommission_hosts": "ping_ConnectionLost", "decommission_hybrid_node_host_steps": False, "decommission_hybrid_node_report_path": str(report)}
+    runner, _artifacts = run_runner(
+        tmp_path, runner_env, envvars=envvars, ident="decommission", inventory=str(path), playbook="hybridops.ssm.decommission", extravars=survey
+    )
     assert (runner.status, runner.rc) == ("successful", 0), runner.stdout.read()[-4000:]
     published = artifact_data(runner)["decommission_hybrid_node"]
     assert {host: (o["instance_id"], o["deregistration"], o["source"]) for host, o in published.items()} == {
-        f"kiosk-{n}": (i, "deregistered", "host variables") for n, i in enumerate(lost)}
+        f"kiosk-{n}": (i, "deregistered", "host variables") for n, i in enumerate(lost)
+    }
     assert json.loads(report.read_text(encoding="utf-8"))["hosts"] == published
 
     stale = control.seed_nodes(2, name_prefix="old", ping_status="ConnectionLost", last_ping_days_ago=90)["instance_ids"]
     report = tmp_path / "sweep.json"
-    sweep = {"sweep_stale_hybrid_nodes_older_than": "60d", "sweep_stale_hybrid_nodes_region": "us-east-1",
-             "sweep_stale_hybrid_nodes_report_path": str(report)}
+    sweep = {"sweep_stale_hybrid_nodes_older_than": "60d", "sweep_stale_hybrid_nodes_region": "us-east-1", "sweep_stale_hybrid_nodes_report_path": str(report)}
     runner, _artifacts = run_runner(tmp_path, runner_env, envvars=envvars, ident="sweep", playbook="hybridops.ssm.sweep_stale", extravars=sweep)
     assert (runner.status, runner.rc) == ("successful", 0), runner.stdout.read()[-4000:]
     summary = artifact_data(runner)["sweep_stale_hybrid_nodes"]
@@ -98,8 +119,9 @@ def test_decommission_and_sweep_jobs_publish_their_results(control, runner_env, 
 def test_the_documented_examples_work(control, ansible_env, tmp_path):
     """docs/examples: the inventory source lists the lost nodes of both regions; the workflow's report
     playbook reads the decommission's set_stats data as AWX hands it over (extra variables)."""
-    lost_eu = control.seed_nodes(2, name_prefix="eu", ping_status="ConnectionLost", last_ping_days_ago=70, tags={"site": "lyon"},
-                                 region="eu-west-1")["instance_ids"]
+    lost_eu = control.seed_nodes(2, name_prefix="eu", ping_status="ConnectionLost", last_ping_days_ago=70, tags={"site": "lyon"}, region="eu-west-1")[
+        "instance_ids"
+    ]
     lost_us = control.seed_nodes(1, name_prefix="us", ping_status="ConnectionLost", last_ping_days_ago=70)["instance_ids"]
     control.seed_nodes(2, name_prefix="young", ping_status="ConnectionLost", last_ping_days_ago=10)
     control.seed_nodes(2, name_prefix="up")
@@ -112,10 +134,12 @@ def test_the_documented_examples_work(control, ansible_env, tmp_path):
     assert set(listing["ping_ConnectionLost"]["hosts"]) == {"eu-0", "eu-1", "us-0"}
     assert set(listing["site_lyon"]["hosts"]) == {"eu-0", "eu-1"} and set(listing["region_eu_west_1"]["hosts"]) == {"eu-0", "eu-1"}
 
-    artifacts = {"decommission_hybrid_node": {
-        "eu-0": {"instance_id": lost_eu[0], "deregistration": "deregistered"},
-        "eu-1": {"instance_id": lost_eu[1], "deregistration": "not registered"},
-    }}
+    artifacts = {
+        "decommission_hybrid_node": {
+            "eu-0": {"instance_id": lost_eu[0], "deregistration": "deregistered"},
+            "eu-1": {"instance_id": lost_eu[1], "deregistration": "not registered"},
+        }
+    }
     result = run_cli(["ansible-playbook", str(ROOT / "docs" / "examples" / "decommission_report.yml"), "-e", json.dumps(artifacts)], ansible_env)
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"1 of 2 hybrid node(s) deregistered: {lost_eu[0]}" in " ".join(result.stdout.split())

@@ -12,8 +12,14 @@ import math
 import pytest
 import yaml
 
-from conftest import BIN, ROOT, run_cli, ssm_client
-from hostroot import AGENT_CALLS, KEY_FILES, REGISTRATION, make_host_root
+from conftest import BIN
+from conftest import ROOT
+from conftest import run_cli
+from conftest import ssm_client
+from hostroot import AGENT_CALLS
+from hostroot import KEY_FILES
+from hostroot import REGISTRATION
+from hostroot import make_host_root
 
 MUTATING = {"DeregisterManagedInstance", "CancelCommand", "DeleteActivation", "UpdateManagedInstanceRole", "AddTagsToResource", "RemoveTagsFromResource"}
 
@@ -52,8 +58,9 @@ def seed_fleet(control, url):
     parts = {
         "paris": control.seed_nodes(150, name_prefix="store", tags={"site": "paris"}, **east)["instance_ids"],
         "pos": control.seed_nodes(100, name_prefix="pos", **east)["instance_ids"],
-        "lyon_lost": control.seed_nodes(40, name_prefix="kiosk", tags={"site": "lyon"}, ping_status="ConnectionLost", last_ping_days_ago=40,
-                                        **east)["instance_ids"],
+        "lyon_lost": control.seed_nodes(40, name_prefix="kiosk", tags={"site": "lyon"}, ping_status="ConnectionLost", last_ping_days_ago=40, **east)[
+            "instance_ids"
+        ],
         # kiosk-0 ... kiosk-9 again: these names belong to two nodes each
         "untagged_lost": control.seed_nodes(10, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=40, **east)["instance_ids"],
         "recent_lost": control.seed_nodes(5, name_prefix="recent", ping_status="ConnectionLost", last_ping_days_ago=3, **east)["instance_ids"],
@@ -149,11 +156,18 @@ def test_list_and_graph_over_pages_and_regions(control, endpoint, ansible_env, t
 
 def test_hostvars_prefix_and_suffix(control, ansible_env, tmp_path):
     ids = control.seed_nodes(3, name_prefix="edge", tags={"site": "oslo"})["instance_ids"]
-    path = write_config(tmp_path, "prefixed", {
-        "hostvars_prefix": "ssm_", "hostvars_suffix": "_v", "include_tags": True, "hostnames": ["name"],
-        "keyed_groups": [{"key": "ssm_ping_status_v", "prefix": "ping"}, {"key": "ssm_tags_v.site", "prefix": "site"}],
-        "compose": {"instance_id": "ssm_instance_id_v", "region": "ssm_region_v"},
-    })
+    path = write_config(
+        tmp_path,
+        "prefixed",
+        {
+            "hostvars_prefix": "ssm_",
+            "hostvars_suffix": "_v",
+            "include_tags": True,
+            "hostnames": ["name"],
+            "keyed_groups": [{"key": "ssm_ping_status_v", "prefix": "ping"}, {"key": "ssm_tags_v.site", "prefix": "site"}],
+            "compose": {"instance_id": "ssm_instance_id_v", "region": "ssm_region_v"},
+        },
+    )
     listing = inventory(ansible_env, path)
     hostvars = listing["_meta"]["hostvars"]
     assert set(hostvars) == {"edge-0", "edge-1", "edge-2"}
@@ -168,10 +182,17 @@ def test_hostvars_prefix_and_suffix(control, ansible_env, tmp_path):
 
 def test_cached_run_makes_no_call(control, ansible_env, tmp_path):
     ids = control.seed_nodes(60, name_prefix="cached")["instance_ids"]
-    path = write_config(tmp_path, "cached", {
-        "cache": True, "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": str(tmp_path / "cache"), "cache_timeout": 600,
-        "keyed_groups": [{"key": "ping_status", "prefix": "ping"}],
-    })
+    path = write_config(
+        tmp_path,
+        "cached",
+        {
+            "cache": True,
+            "cache_plugin": "ansible.builtin.jsonfile",
+            "cache_connection": str(tmp_path / "cache"),
+            "cache_timeout": 600,
+            "keyed_groups": [{"key": "ping_status", "prefix": "ping"}],
+        },
+    )
     control.clear_log()
     first = inventory(ansible_env, path)
     assert control.count("DescribeInstanceInformation") == 2  # 60 nodes, two pages
@@ -192,27 +213,39 @@ def test_filters_go_to_ssm_where_it_can_and_the_rest_is_applied_to_the_answer(co
     parts = seed_fleet(control, endpoint.url)
 
     # no tag filter: every SSM filter is sent; the age is applied to what comes back
-    path = write_config(tmp_path, "lost", {
-        "regions": ["us-east-1"],
-        "filters": {"ping_status": "ConnectionLost", "resource_type": "ManagedInstance", "platform_type": "Linux", "last_ping_before": "30d"},
-    })
+    path = write_config(
+        tmp_path,
+        "lost",
+        {
+            "regions": ["us-east-1"],
+            "filters": {"ping_status": "ConnectionLost", "resource_type": "ManagedInstance", "platform_type": "Linux", "last_ping_before": "30d"},
+        },
+    )
     control.clear_log()
     listing = inventory(ansible_env, path)
     ids = {v["instance_id"] for v in listing["_meta"]["hostvars"].values()}
     assert ids == set(parts["lyon_lost"] + parts["untagged_lost"])  # recent_lost: ConnectionLost for SSM, too young here
     requests = [e["params"] for e in control.log()]
     assert requests and all(
-        r["Filters"] == [{"Key": "PingStatus", "Values": ["ConnectionLost"]}, {"Key": "ResourceType", "Values": ["ManagedInstance"]},
-                         {"Key": "PlatformType", "Values": ["Linux"]}]
+        r["Filters"]
+        == [
+            {"Key": "PingStatus", "Values": ["ConnectionLost"]},
+            {"Key": "ResourceType", "Values": ["ManagedInstance"]},
+            {"Key": "PlatformType", "Values": ["Linux"]},
+        ]
         for r in requests
     )
     assert {e["operation"] for e in control.log()} == {"DescribeInstanceInformation"}
 
     # with tags: only the tag filters go to SSM (it refuses tags with other filters); the rest is applied here
-    path = write_config(tmp_path, "tagged", {
-        "regions": ["us-east-1", "eu-west-1"],
-        "filters": {"tags": {"site": ["lyon", "berlin"]}, "ping_status": "ConnectionLost", "name": "kiosk-1*"},
-    })
+    path = write_config(
+        tmp_path,
+        "tagged",
+        {
+            "regions": ["us-east-1", "eu-west-1"],
+            "filters": {"tags": {"site": ["lyon", "berlin"]}, "ping_status": "ConnectionLost", "name": "kiosk-1*"},
+        },
+    )
     control.clear_log()
     listing = inventory(ansible_env, path)
     names = sorted(v["name"] for v in listing["_meta"]["hostvars"].values())
@@ -228,13 +261,32 @@ def test_decommission_playbook_takes_the_lost_group_from_the_inventory(control, 
     online = control.seed_nodes(6, name_prefix="shop", **east)["instance_ids"] + control.seed_nodes(2, name_prefix="eushop", region="eu-west-1")["instance_ids"]
     lost_east = control.seed_nodes(8, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=40, **east)["instance_ids"]
     lost_eu = control.seed_nodes(3, name_prefix="eukiosk", ping_status="ConnectionLost", last_ping_days_ago=40, region="eu-west-1")["instance_ids"]
-    path = write_config(tmp_path, "fleet", {
-        "regions": ["us-east-1", "eu-west-1"], "hostnames": ["name"], "keyed_groups": [{"key": "ping_status", "prefix": "ping"}],
-    })
+    path = write_config(
+        tmp_path,
+        "fleet",
+        {
+            "regions": ["us-east-1", "eu-west-1"],
+            "hostnames": ["name"],
+            "keyed_groups": [{"key": "ping_status", "prefix": "ping"}],
+        },
+    )
     report = tmp_path / "decommission-report.json"
-    command = ["ansible-playbook", "hybridops.ssm.decommission", "-i", str(path), "-f", "10",
-               "-e", "decommission_hosts=ping_ConnectionLost", "-e", "decommission_hybrid_node_host_steps=false",
-               "-e", f"decommission_hybrid_node_report_path={report}", "-e", "decommission_max_hosts=20"]
+    command = [
+        "ansible-playbook",
+        "hybridops.ssm.decommission",
+        "-i",
+        str(path),
+        "-f",
+        "10",
+        "-e",
+        "decommission_hosts=ping_ConnectionLost",
+        "-e",
+        "decommission_hybrid_node_host_steps=false",
+        "-e",
+        f"decommission_hybrid_node_report_path={report}",
+        "-e",
+        "decommission_max_hosts=20",
+    ]
     control.clear_log()
     result = run_cli(command, ansible_env)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
@@ -244,8 +296,7 @@ def test_decommission_playbook_takes_the_lost_group_from_the_inventory(control, 
     assert deregistered == {(i, "us-east-1") for i in lost_east} | {(i, "eu-west-1") for i in lost_eu}
     assert {e["operation"] for e in log} & MUTATING == {"DeregisterManagedInstance"}
     assert all(e["status"] == 200 for e in log if e["operation"] == "DeregisterManagedInstance")
-    still = {n["InstanceId"] for r in ("us-east-1", "eu-west-1")
-             for n in ssm_client_in(control, r).describe_instance_information()["InstanceInformationList"]}
+    still = {n["InstanceId"] for r in ("us-east-1", "eu-west-1") for n in ssm_client_in(control, r).describe_instance_information()["InstanceInformationList"]}
     assert still == set(online)
 
     written = json.loads(report.read_text(encoding="utf-8"))
@@ -268,30 +319,45 @@ def ssm_client_in(control, region):
     return boto3.client("ssm", endpoint_url=control.url, region_name=region, aws_access_key_id="AKIDHYBRIDOPSTEST", aws_secret_access_key="x")
 
 
-@pytest.mark.parametrize("sources, words", [
-    # the bug this closes: the region given as a variable, the ID and another region in the registration file
-    ({"decommission_hybrid_node_region": "us-east-1"},
-     ["decommission_hybrid_node_region is us-east-1 but the registration file", "names region us-west-2"]),
-    # the inventory's host variables against the registration file
-    ({"instance_id": "@other@", "region": "us-west-2"}, ["the host variable instance_id (from the inventory) is @other@ but the registration file"]),
-    ({"instance_id": "@node@", "region": "eu-west-1"},
-     ["the host variable region (from the inventory) is eu-west-1 but the registration file", "names region us-west-2"]),
-    # the variables against the inventory's host variables
-    ({"decommission_hybrid_node_instance_id": "@node@", "instance_id": "@other@"},
-     ["decommission_hybrid_node_instance_id is @node@ but the host variable instance_id (from the inventory) is @other@"]),
-])
+@pytest.mark.parametrize(
+    "sources, words",
+    [
+        # the bug this closes: the region given as a variable, the ID and another region in the registration file
+        (
+            {"decommission_hybrid_node_region": "us-east-1"},
+            ["decommission_hybrid_node_region is us-east-1 but the registration file", "names region us-west-2"],
+        ),
+        # the inventory's host variables against the registration file
+        ({"instance_id": "@other@", "region": "us-west-2"}, ["the host variable instance_id (from the inventory) is @other@ but the registration file"]),
+        (
+            {"instance_id": "@node@", "region": "eu-west-1"},
+            ["the host variable region (from the inventory) is eu-west-1 but the registration file", "names region us-west-2"],
+        ),
+        # the variables against the inventory's host variables
+        (
+            {"decommission_hybrid_node_instance_id": "@node@", "instance_id": "@other@"},
+            ["decommission_hybrid_node_instance_id is @node@ but the host variable instance_id (from the inventory) is @other@"],
+        ),
+    ],
+)
 def test_sources_that_disagree_are_refused_before_any_change(control, ansible_env, tmp_path, sources, words):
     node = control.seed_nodes(1, name_prefix="west", region="us-west-2")["instance_ids"][0]
     other = control.seed_nodes(1, name_prefix="east")["instance_ids"][0]
     root = make_host_root(tmp_path / "root", node, region="us-west-2")
     before = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
     values = {k: str(v).replace("@node@", node).replace("@other@", other) for k, v in sources.items()}
-    host = {"ansible_connection": "local", "ansible_python_interpreter": str(BIN / "python"), "decommission_hybrid_node_root": str(root),
-            "decommission_hybrid_node_become": False, **values}
+    host = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": str(BIN / "python"),
+        "decommission_hybrid_node_root": str(root),
+        "decommission_hybrid_node_become": False,
+        **values,
+    }
     (tmp_path / "inventory.json").write_text(json.dumps({"all": {"children": {"hybrid_nodes": {"hosts": {"node": host}}}}}), encoding="utf-8")
     control.clear_log()
-    result = run_cli(["ansible-playbook", "hybridops.ssm.decommission", "-i", str(tmp_path / "inventory.json"), "-e", "decommission_hosts=hybrid_nodes"],
-                     ansible_env)
+    result = run_cli(
+        ["ansible-playbook", "hybridops.ssm.decommission", "-i", str(tmp_path / "inventory.json"), "-e", "decommission_hosts=hybrid_nodes"], ansible_env
+    )
     assert result.returncode != 0
     text = " ".join(result.stdout.split())
     for fragment in words:

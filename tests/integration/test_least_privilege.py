@@ -18,7 +18,11 @@ import re
 
 import pytest
 
-from conftest import BIN, ROOT, run_cli, send_long_command, ssm_client
+from conftest import BIN
+from conftest import ROOT
+from conftest import run_cli
+from conftest import send_long_command
+from conftest import ssm_client
 from hostroot import make_host_root
 
 NOT_AN_SSM_CALL = {"iam:PassRole"}  # an IAM permission check when a role is passed, never a request (see above)
@@ -67,10 +71,15 @@ def cut(index, endpoint_url):
     It reads the log with the url lookup on the controller, so it costs no module run (and makes no SSM call).
     """
     log = f"lookup('ansible.builtin.url', '{endpoint_url}/_hybridops/log', split_lines=False) | from_json"
-    return module_play(f"Cut the request log after scenario {index}", [
-        {"name": "Print the last sequence number",
-         "ansible.builtin.debug": {"msg": f"least-privilege cut {index} {{{{ ([0] + ({log}).entries | map(attribute='seq')) | max }}}}"}},
-    ])
+    return module_play(
+        f"Cut the request log after scenario {index}",
+        [
+            {
+                "name": "Print the last sequence number",
+                "ansible.builtin.debug": {"msg": f"least-privilege cut {index} {{{{ ([0] + ({log}).entries | map(attribute='seq')) | max }}}}"},
+            },
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +104,10 @@ def observed(control, endpoint, ansible_env, tmp_path):
     node_a = control.seed_nodes(count=1, name_prefix="store")["instance_ids"][0]
     node_b = control.seed_nodes(count=1, name_prefix="store")["instance_ids"][0]  # alone on its activation: it goes with the node
     send_long_command(url, [node_a, node_b])
-    stale = {site: control.seed_nodes(count=2, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": site})["instance_ids"]
-             for site in ("a", "b")}
+    stale = {
+        site: control.seed_nodes(count=2, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": site})["instance_ids"]
+        for site in ("a", "b")
+    }
     send_long_command(url, [stale["a"][0], stale["b"][0]])
     root = make_host_root(tmp_path / "node-a", node_a)
     control.clear_log()
@@ -106,16 +117,27 @@ def observed(control, endpoint, ansible_env, tmp_path):
         ("ssm_managed_instance", ["state: absent"], [task("ssm_managed_instance", instance_ids=deregister, state="absent", wait=True, wait_timeout=120)]),
         ("ssm_managed_instance", ["iam_role"], [task("ssm_managed_instance", instance_ids=[role_node], iam_role="NewRole")]),
         ("ssm_managed_instance", ["tags"], [task("ssm_managed_instance", instance_ids=[tags_node], tags={"Env": "new", "Owner": "me"}, purge_tags=True)]),
-        ("ssm_managed_instance", ["iam_role", "tags"],
-         [task("ssm_managed_instance", instance_ids=[both_node], iam_role="NewRole", tags={"Env": "new"}, purge_tags=True)]),
-        ("ssm_managed_instance_info", [], [task("ssm_managed_instance_info", ping_status="Online", tags={"Env": "old"}),
-                                           task("ssm_managed_instance_info", instance_ids=deregister + [role_node], last_ping_before="1h")]),
+        (
+            "ssm_managed_instance",
+            ["iam_role", "tags"],
+            [task("ssm_managed_instance", instance_ids=[both_node], iam_role="NewRole", tags={"Env": "new"}, purge_tags=True)],
+        ),
+        (
+            "ssm_managed_instance_info",
+            [],
+            [
+                task("ssm_managed_instance_info", ping_status="Online", tags={"Env": "old"}),
+                task("ssm_managed_instance_info", instance_ids=deregister + [role_node], last_ping_before="1h"),
+            ],
+        ),
         ("ssm_command", [], [task("ssm_command", command_id=by_id_command, instance_ids=by_id_nodes[:1])]),
-        ("ssm_command", ["wait"], [task("ssm_command", command_id=by_id_command, **wait),
-                                   task("ssm_command", instance_ids=[by_node], **wait)]),
+        ("ssm_command", ["wait"], [task("ssm_command", command_id=by_id_command, **wait), task("ssm_command", instance_ids=[by_node], **wait)]),
         ("ssm_command_info", [], [task("ssm_command_info", status="Cancelled"), task("ssm_command_info", instance_id=by_node)]),
-        ("ssm_command_info", ["include_invocations or details"], [task("ssm_command_info", command_id=by_id_command, include_invocations=True),
-                                                                  task("ssm_command_info", instance_id=by_node, details=True)]),
+        (
+            "ssm_command_info",
+            ["include_invocations or details"],
+            [task("ssm_command_info", command_id=by_id_command, include_invocations=True), task("ssm_command_info", instance_id=by_node, details=True)],
+        ),
         ("ssm_activation", [], [task("ssm_activation", activation_ids=[unused, used])]),
     ]
     plays = []
@@ -123,8 +145,12 @@ def observed(control, endpoint, ansible_env, tmp_path):
         plays += [module_play(f"{name} {conditions}", tasks), cut(index, url)]
     role_scenarios = [
         ("decommission_hybrid_node", ["decommission_hybrid_node_cancel_commands"], "node_a", {}),
-        ("decommission_hybrid_node", ["decommission_hybrid_node_delete_activation"], "node_b",
-         {"decommission_hybrid_node_cancel_commands": False, "decommission_hybrid_node_delete_activation": True}),
+        (
+            "decommission_hybrid_node",
+            ["decommission_hybrid_node_delete_activation"],
+            "node_b",
+            {"decommission_hybrid_node_cancel_commands": False, "decommission_hybrid_node_delete_activation": True},
+        ),
         ("sweep_stale_hybrid_nodes", [], "localhost", {"sweep_stale_hybrid_nodes_tags": {"Site": "a"}, "sweep_stale_hybrid_nodes_cancel_commands": False}),
         ("sweep_stale_hybrid_nodes", ["sweep_stale_hybrid_nodes_cancel_commands"], "localhost", {"sweep_stale_hybrid_nodes_tags": {"Site": "b"}}),
     ]
@@ -139,8 +165,11 @@ def observed(control, endpoint, ansible_env, tmp_path):
                 "node_b": {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1, "decommission_hybrid_node_instance_id": node_b},
                 "localhost": {"ansible_connection": "local"},
             },
-            "vars": {"ansible_python_interpreter": str(BIN / "python"), "decommission_hybrid_node_become": False,
-                     "decommission_hybrid_node_command_poll_interval": 0.2},
+            "vars": {
+                "ansible_python_interpreter": str(BIN / "python"),
+                "decommission_hybrid_node_become": False,
+                "decommission_hybrid_node_command_poll_interval": 0.2,
+            },
         }
     }
     (tmp_path / "inventory.json").write_text(json.dumps(inventory), encoding="utf-8")
@@ -164,8 +193,19 @@ def observed(control, endpoint, ansible_env, tmp_path):
 
 
 def test_readme_tables_parse(readme):
-    assert set(readme) == {"ssm_managed_instance", "ssm_managed_instance_info", "ssm_command", "ssm_command_info", "ssm_activation",
-                           "decommission_hybrid_node", "sweep_stale_hybrid_nodes"} | INVENTORY_PLUGINS
+    assert (
+        set(readme)
+        == {
+            "ssm_managed_instance",
+            "ssm_managed_instance_info",
+            "ssm_command",
+            "ssm_command_info",
+            "ssm_activation",
+            "decommission_hybrid_node",
+            "sweep_stale_hybrid_nodes",
+        }
+        | INVENTORY_PLUGINS
+    )
     assert all(entry["base"] for entry in readme.values())
     assert set(ROLE_PLAYBOOK) <= set(readme)
 
@@ -177,8 +217,9 @@ def test_documented_actions_are_exactly_the_calls_made(readme, observed):
         entry = readme[name]
         documented = set(entry["base"]).union(*(entry["conditions"][label] for label in conditions))
         if calls != documented:
-            problems.append(f"{name} {list(conditions)}: called but not documented {sorted(calls - documented)}, "
-                            f"documented but not called {sorted(documented - calls)}")
+            problems.append(
+                f"{name} {list(conditions)}: called but not documented {sorted(calls - documented)}, documented but not called {sorted(documented - calls)}"
+            )
     assert not problems, "\n".join(problems)
     exercised = {(name, label) for name, conditions, _calls in observed for label in conditions}
     documented_conditions = {(name, label) for name, entry in readme.items() for label in entry["conditions"]}

@@ -10,9 +10,20 @@ import json
 import threading
 import time
 
-from conftest import adhoc, run_cli, send_long_command
-from hostroot import AGENT_CALLS, KEY_FILES, REGISTRATION, make_host_root
-from test_roles import listed, local_host, mutating, playbook, recap, write_inventory
+from test_roles import listed
+from test_roles import local_host
+from test_roles import mutating
+from test_roles import playbook
+from test_roles import recap
+from test_roles import write_inventory
+
+from conftest import adhoc
+from conftest import run_cli
+from conftest import send_long_command
+from hostroot import AGENT_CALLS
+from hostroot import KEY_FILES
+from hostroot import REGISTRATION
+from hostroot import make_host_root
 
 MI = "mi-0123456789abcdef0"
 EC2 = "i-0123456789abcdef0"
@@ -31,6 +42,7 @@ def untouched(root):
 
 
 # --- no implicit fleet --------------------------------------------------------------------------
+
 
 def test_a_misspelt_decommission_host_changes_nothing(control, endpoint, ansible_env, tmp_path):
     hosts = registered_roots(control, tmp_path, 2)
@@ -72,6 +84,7 @@ def test_the_host_count_guard_shows_the_hosts_then_refuses(control, endpoint, an
 
 # --- host steps only after the API side is settled ---------------------------------------------
 
+
 def test_a_host_whose_node_is_still_registered_in_its_region_is_not_cleaned(control, endpoint, ansible_env, tmp_path):
     """A survey answer names another region: the node is absent there, still registered where the host's file says."""
     hosts = registered_roots(control, tmp_path, 1)
@@ -92,14 +105,13 @@ def test_already_absent_names_the_region_it_looked_in(control, ansible_env):
     args = json.dumps({"instance_ids": [node], "state": "absent", "region": "eu-west-1"})
     _result, status, result = adhoc(ansible_env, "hybridops.ssm.ssm_managed_instance", args)
     assert status == "SUCCESS", result
-    assert result["outcomes"] == [
-        {"instance_id": node, "outcome": "already_absent", "region": "eu-west-1", "msg": result["outcomes"][0]["msg"]}
-    ]
+    assert result["outcomes"] == [{"instance_id": node, "outcome": "already_absent", "region": "eu-west-1", "msg": result["outcomes"][0]["msg"]}]
     assert "eu-west-1" in result["outcomes"][0]["msg"]
     assert not mutating(control.log())
 
 
 # --- empty is a no-op ---------------------------------------------------------------------------
+
 
 def test_empty_lists_change_nothing_and_call_nothing(control, ansible_env, tmp_path):
     tasks = [
@@ -136,6 +148,7 @@ def test_empty_lists_change_nothing_and_call_nothing(control, ansible_env, tmp_p
 
 # --- every bad item at once ---------------------------------------------------------------------
 
+
 def test_one_run_reports_every_bad_item_of_a_mixed_list(control, ansible_env):
     bad = [EC2, "i-0123456789abcdef1", "mi-123", "mi-0123456789ABCDEF0", MI, MI] + [f"mi-{n:02d}" + "g" * 15 for n in range(12)]
     control.clear_log()
@@ -162,6 +175,7 @@ def test_comma_separated_ids_with_spaces_work(control, endpoint, ansible_env):
 
 
 # --- bounded failure ----------------------------------------------------------------------------
+
 
 def test_an_outage_mid_run_ends_in_minutes_with_a_true_outcome_for_every_node(control, endpoint, ansible_env):
     """300 nodes; after 60 deregistrations every connection is dropped (before SSM serves the call)."""
@@ -209,6 +223,7 @@ def test_an_outage_mid_run_ends_in_minutes_with_a_true_outcome_for_every_node(co
 
 
 # --- reports that survive -----------------------------------------------------------------------
+
 
 def sweep(env, *extra):
     return playbook(env, "sweep_stale", "localhost,", *extra)
@@ -275,8 +290,9 @@ def test_the_windows_advice_works_as_given(control, endpoint, ansible_env, tmp_p
     assert refused.returncode != 0 and not mutating(control.log())
     advice = f"decommission_hybrid_node_host_steps=false and decommission_hybrid_node_instance_id={node}"
     assert advice in refused.stdout
-    followed = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=win", *[
-        arg for pair in advice.split(" and ") for arg in ("-e", pair)])
+    followed = playbook(
+        ansible_env, "decommission", inventory, "-e", "decommission_hosts=win", *[arg for pair in advice.split(" and ") for arg in ("-e", pair)]
+    )
     assert followed.returncode == 0, followed.stdout
     assert node not in listed(endpoint.url)
 

@@ -31,8 +31,14 @@ def served_deregistrations(log):
 
 def unpaced_script(url, instance_ids):
     """Four threads on one standard-mode client, each node deregistered once (botocore retries only)."""
-    client = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDHYBRIDOPSTEST",
-                          aws_secret_access_key="x", config=Config(retries={"mode": "standard"}, max_pool_connections=4))
+    client = boto3.client(
+        "ssm",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDHYBRIDOPSTEST",
+        aws_secret_access_key="x",
+        config=Config(retries={"mode": "standard"}, max_pool_connections=4),
+    )
 
     def deregister(instance_id):
         try:
@@ -47,10 +53,16 @@ def unpaced_script(url, instance_ids):
 def run_module(env, tmp_path, args):
     """One ssm_managed_instance task in an ansible-playbook run; returns its registered result."""
     out = tmp_path / "result.json"
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "Deregister", "hybridops.ssm.ssm_managed_instance": args, "register": "result", "ignore_errors": True},
-        {"name": "Keep the result", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out), "mode": "0600"}},
-    ]}]
+    play = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {"name": "Deregister", "hybridops.ssm.ssm_managed_instance": args, "register": "result", "ignore_errors": True},
+                {"name": "Keep the result", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out), "mode": "0600"}},
+            ],
+        }
+    ]
     (tmp_path / "play.yml").write_text(json.dumps(play))
     completed = run_cli(["ansible-playbook", "-i", "localhost,", "-c", "local", str(tmp_path / "play.yml")], env)
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]

@@ -13,10 +13,12 @@ import subprocess
 
 import pytest
 import yaml
+from test_roles import mutating
+from test_roles import recap
 
-from conftest import BIN, ROOT
+from conftest import BIN
+from conftest import ROOT
 from hostroot import make_host_root
-from test_roles import mutating, recap
 
 README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
@@ -89,8 +91,11 @@ def test_readme_examples_run_as_written_twice(control, ansible_env, tmp_path, fl
     runs = []
     for attempt in (1, 2):
         control.clear_log()
-        result = run_cli(["ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={BIN / 'python'}", str(tmp_path / "readme_tasks.yml")],
-                         ansible_env, cwd=tmp_path)
+        result = run_cli(
+            ["ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={BIN / 'python'}", str(tmp_path / "readme_tasks.yml")],
+            ansible_env,
+            cwd=tmp_path,
+        )
         print(f"===== README tasks, {fleet} fleet, run {attempt}: rc {result.returncode}\n{result.stdout}\n{result.stderr}")
         assert result.returncode == 0, result.stdout + result.stderr
         runs.append((recap(result.stdout)["localhost"]["changed"], mutating(control.log())))

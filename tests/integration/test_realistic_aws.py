@@ -9,8 +9,15 @@ import json
 import threading
 import time
 
-from conftest import BIN, run_cli, send_long_command, ssm_client
-from test_roles import gone_host, mutating, playbook, write_inventory
+from test_roles import gone_host
+from test_roles import mutating
+from test_roles import playbook
+from test_roles import write_inventory
+
+from conftest import BIN
+from conftest import run_cli
+from conftest import send_long_command
+from conftest import ssm_client
 
 
 def run_tasks(env, tmp_path, tasks, name="scene"):
@@ -120,8 +127,13 @@ def test_a_batch_rejected_for_one_id_fails_only_that_node(control, endpoint, ans
         scenes[code] = {"retire": retire, "keep": keep, "bad_retire": retire[17], "bad_keep": keep[33]}
     message = "1 validation error detected: Value at 'filters.1.member.values' failed to satisfy constraint"
     for code, scene in scenes.items():
-        control.set_faults(operation="DescribeInstanceInformation", instance_ids=[scene["bad_retire"], scene["bad_keep"]], reject_rate=1.0,
-                           reject_code=code, reject_message=message)
+        control.set_faults(
+            operation="DescribeInstanceInformation",
+            instance_ids=[scene["bad_retire"], scene["bad_keep"]],
+            reject_rate=1.0,
+            reject_code=code,
+            reject_message=message,
+        )
     control.clear_log()
     tasks = []
     for index, scene in enumerate(scenes.values()):

@@ -5,7 +5,8 @@ import subprocess
 
 import yaml
 
-from conftest import BIN, ROOT
+from conftest import BIN
+from conftest import ROOT
 
 
 def _changelogs(tmp_path, fragments, changelog=None):

@@ -10,8 +10,16 @@ import json
 
 import pytest
 
-from conftest import BIN, run_cli, send_long_command, ssm_client  # conftest also puts tests/ on sys.path, for hostroot
-from hostroot import AGENT_CALLS, KEY_FILES, REGISTRATION, USER_PROFILE, USER_PROFILE_TEXT, make_host_root
+from conftest import BIN  # conftest also puts tests/ on sys.path, for hostroot
+from conftest import run_cli  # conftest also puts tests/ on sys.path, for hostroot
+from conftest import send_long_command  # conftest also puts tests/ on sys.path, for hostroot
+from conftest import ssm_client  # conftest also puts tests/ on sys.path, for hostroot
+from hostroot import AGENT_CALLS
+from hostroot import KEY_FILES
+from hostroot import REGISTRATION
+from hostroot import USER_PROFILE
+from hostroot import USER_PROFILE_TEXT
+from hostroot import make_host_root
 
 MUTATING = {"DeregisterManagedInstance", "CancelCommand", "DeleteActivation", "UpdateManagedInstanceRole", "AddTagsToResource", "RemoveTagsFromResource"}
 

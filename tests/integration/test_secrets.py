@@ -24,8 +24,13 @@ import stat
 
 import pytest
 
-from conftest import BIN, run_cli, run_runner, runner_events, send_long_command
-from hostroot import REGISTRATION, make_host_root
+from conftest import BIN
+from conftest import run_cli
+from conftest import run_runner
+from conftest import runner_events
+from conftest import send_long_command
+from hostroot import REGISTRATION
+from hostroot import make_host_root
 
 ACCESS_KEY = "AKIAHYBRIDOPSLEAKTEST"
 SECRET_KEY = "hybridops-leak-test-secret-5c1e8a"
@@ -80,8 +85,11 @@ def module_tour(scene, credentials, results_file):
         ("absent", "ssm_managed_instance", {"instance_ids": [first], "state": "absent", "wait": True, "wait_timeout": 60}),
         ("activation", "ssm_activation", {"activation_ids": [scene["activation_id"]], "only_if_unused": False}),
         ("unknown_command", "ssm_command", {"command_id": UNKNOWN_COMMAND}),
-        ("unreachable", "ssm_managed_instance_info",
-         {"instance_ids": [second], "endpoint_url": "http://127.0.0.1:1", "aws_config": {"retries": {"total_max_attempts": 1}}}),
+        (
+            "unreachable",
+            "ssm_managed_instance_info",
+            {"instance_ids": [second], "endpoint_url": "http://127.0.0.1:1", "aws_config": {"retries": {"total_max_attempts": 1}}},
+        ),
         ("bad_input", "ssm_managed_instance", {"instance_ids": ["i-0123456789abcdef0"], "state": "absent"}),
     ]
     failing = {"unknown_command", "unreachable", "bad_input"}
@@ -91,11 +99,16 @@ def module_tour(scene, credentials, results_file):
         if name in failing:
             task["ignore_errors"] = True
         play_tasks.append(task)
-    play_tasks.append({
-        "name": "Write every registered result",
-        "ansible.builtin.copy": {"dest": str(results_file), "mode": "0600",
-                                 "content": "{{ {" + ", ".join(f"'{n}': {n}" for n, _m, _a in tasks) + "} | to_json }}"},
-    })
+    play_tasks.append(
+        {
+            "name": "Write every registered result",
+            "ansible.builtin.copy": {
+                "dest": str(results_file),
+                "mode": "0600",
+                "content": "{{ {" + ", ".join(f"'{n}': {n}" for n, _m, _a in tasks) + "} | to_json }}",
+            },
+        }
+    )
     return [{"name": "Every module, with credentials", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": play_tasks}]
 
 
@@ -182,9 +195,24 @@ def test_decommission_playbook_at_vvvv_shows_no_secret(control, endpoint, ansibl
     )
     control.clear_log()
     env = dict(without_credentials(ansible_env), **ENVIRONMENT)
-    run = run_cli(["ansible-playbook", "-vvvv", "hybridops.ssm.decommission", "-i", str(inventory), "-e", "decommission_hosts=hybrid_nodes",
-                   "-e", "decommission_hybrid_node_become=false",
-                   "-e", "decommission_hybrid_node_delete_activation=true", "-e", "decommission_hybrid_node_command_poll_interval=0.2"], env)
+    run = run_cli(
+        [
+            "ansible-playbook",
+            "-vvvv",
+            "hybridops.ssm.decommission",
+            "-i",
+            str(inventory),
+            "-e",
+            "decommission_hosts=hybrid_nodes",
+            "-e",
+            "decommission_hybrid_node_become=false",
+            "-e",
+            "decommission_hybrid_node_delete_activation=true",
+            "-e",
+            "decommission_hybrid_node_command_poll_interval=0.2",
+        ],
+        env,
+    )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert not leaks(run.stdout) and not leaks(run.stderr)
     assert not (root / REGISTRATION).exists()

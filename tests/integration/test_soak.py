@@ -17,7 +17,9 @@ import json
 import re
 import time
 
-from conftest import ROOT, run_cli, ssm_client
+from conftest import ROOT
+from conftest import run_cli
+from conftest import ssm_client
 
 # The issue's mix; drop_rate + drop_after_rate is the 1% of dropped connections.
 FAULT_MIX = {"throttle_rate": 0.30, "server_error_rate": 0.05, "drop_rate": 0.005, "drop_after_rate": 0.005}
@@ -70,8 +72,13 @@ def figures(name, log, seconds, **more):
     """One line of figures, shown in the test output and kept in build/soak/ for the docs."""
     faults = fault_counts(log)
     line = {
-        "case": name, "wall_seconds": round(seconds, 1), "calls": len(log), "faults": faults,
-        "faulted_calls": sum(faults.values()), "calls_by_operation": dict(collections.Counter(e["operation"] for e in log)), **more,
+        "case": name,
+        "wall_seconds": round(seconds, 1),
+        "calls": len(log),
+        "faults": faults,
+        "faulted_calls": sum(faults.values()),
+        "calls_by_operation": dict(collections.Counter(e["operation"] for e in log)),
+        **more,
     }
     target = ROOT / "build" / "soak"
     target.mkdir(parents=True, exist_ok=True)
@@ -102,8 +109,12 @@ def test_bulk_deregister_of_1000_nodes_under_faults(control, endpoint, ansible_e
     nodes = control.seed_nodes(1000)["instance_ids"]
     control.set_faults(operation="*", seed=7, **FAULT_MIX)
     result, seconds = run_task(
-        ansible_env, tmp_path, "soak-deregister", "hybridops.ssm.ssm_managed_instance",
-        {"instance_ids": "{{ soak_instance_ids }}", "state": "absent", "concurrency": 20}, {"soak_instance_ids": nodes},
+        ansible_env,
+        tmp_path,
+        "soak-deregister",
+        "hybridops.ssm.ssm_managed_instance",
+        {"instance_ids": "{{ soak_instance_ids }}", "state": "absent", "concurrency": 20},
+        {"soak_instance_ids": nodes},
     )
     log = control.log()
     control.clear_faults()
@@ -148,8 +159,15 @@ def test_bulk_deregister_of_1000_nodes_under_faults(control, endpoint, ansible_e
     assert listed(endpoint.url) == set()
 
     line = figures(
-        "deregister-1000", log, seconds, nodes=1000, deregistered=len(served), handled_twice=0, lost=0,
-        retries=sum(faults.values()), answers_lost_then_gone=len(answer_lost),
+        "deregister-1000",
+        log,
+        seconds,
+        nodes=1000,
+        deregistered=len(served),
+        handled_twice=0,
+        lost=0,
+        retries=sum(faults.values()),
+        answers_lost_then_gone=len(answer_lost),
     )
     with capsys.disabled():
         print(f"\nsoak: {json.dumps(line)}")
@@ -166,7 +184,10 @@ def test_cancel_on_500_nodes_under_faults(control, endpoint, ansible_env, tmp_pa
     control.clear_log()
     control.set_faults(operation="*", seed=CANCEL_SEED, **FAULT_MIX)
     result, seconds = run_task(
-        ansible_env, tmp_path, "soak-cancel", "hybridops.ssm.ssm_command",
+        ansible_env,
+        tmp_path,
+        "soak-cancel",
+        "hybridops.ssm.ssm_command",
         {"command_id": command_id, "instance_ids": "{{ soak_instance_ids }}", "wait": True, "poll_interval": 0.5, "wait_timeout": 300},
         {"soak_instance_ids": nodes},
     )
@@ -204,8 +225,15 @@ def test_cancel_on_500_nodes_under_faults(control, endpoint, ansible_env, tmp_pa
     assert set(invocation_statuses(endpoint.url, command_id).values()) == {"Cancelled"}
 
     line = figures(
-        "cancel-500", log, seconds, nodes=500, cancel_calls_answered=len(answered), cancel_answers_lost=len(served_unanswered),
-        handled_twice=0, lost=0, retries=sum(faults.values()),
+        "cancel-500",
+        log,
+        seconds,
+        nodes=500,
+        cancel_calls_answered=len(answered),
+        cancel_answers_lost=len(served_unanswered),
+        handled_twice=0,
+        lost=0,
+        retries=sum(faults.values()),
     )
     with capsys.disabled():
         print(f"\nsoak: {json.dumps(line)}")
@@ -254,8 +282,14 @@ def test_retries_run_out_then_a_rerun_finishes_the_nodes_left(control, endpoint,
     assert not [e for e in control.log() if e["operation"] in MUTATING]
 
     line = figures(
-        "exhausted-30", log, first_seconds, nodes=30, stuck=3, attempts_per_stuck_node=ATTEMPTS_PER_STUCK_NODE,
-        rerun_wall_seconds=round(second_seconds, 1), third_run_wall_seconds=round(third_seconds, 1),
+        "exhausted-30",
+        log,
+        first_seconds,
+        nodes=30,
+        stuck=3,
+        attempts_per_stuck_node=ATTEMPTS_PER_STUCK_NODE,
+        rerun_wall_seconds=round(second_seconds, 1),
+        third_run_wall_seconds=round(third_seconds, 1),
     )
     with capsys.disabled():
         print(f"\nsoak: {json.dumps(line)}")

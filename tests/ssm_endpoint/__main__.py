@@ -1,4 +1,5 @@
 """``python -m ssm_endpoint``: run the endpoint as a process."""
+
 import sys
 
 from .server import main

@@ -3,6 +3,7 @@
 Also the agent side of an activation (``consume``), used by the test-only register route,
 because registration limits, expiry and deletion are what the collection has to cope with.
 """
+
 import dataclasses
 import datetime
 import secrets
@@ -11,7 +12,10 @@ import uuid
 from typing import Any
 
 from .clock import CLOCK
-from .errors import InvalidActivation, InvalidActivationId, InvalidFilter, InvalidParameters
+from .errors import InvalidActivation
+from .errors import InvalidActivationId
+from .errors import InvalidFilter
+from .errors import InvalidParameters
 from .paging import page
 
 MAX_EXPIRY = datetime.timedelta(days=30)
@@ -117,8 +121,9 @@ class Activations:
         """
         if self.items.pop(activation_id, None) is None:
             if activation_id in self.deleted:
-                raise InvalidActivation("The activation isn't valid. The activation might have been deleted, or the ActivationId "
-                                        "and the ActivationCode don't match.")
+                raise InvalidActivation(
+                    "The activation isn't valid. The activation might have been deleted, or the ActivationId and the ActivationCode don't match."
+                )
             raise InvalidActivationId()
         self.deleted.add(activation_id)
 

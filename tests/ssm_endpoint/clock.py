@@ -5,6 +5,7 @@ Manual mode (the default) lets tests move commands forward deterministically wit
 In manual mode each step also moves "now" forward by ``step_interval`` seconds, so
 timestamps of finished invocations look plausible; in realtime mode "now" is wall-clock time.
 """
+
 import datetime
 import threading
 from typing import Callable

@@ -15,17 +15,24 @@ never reached the agent). With ``command_visibility_lag_s`` a new command is inv
 GetCommandInvocation for a moment (aws-cli#3546, aws/aws-sdk#190: ListCommandInvocations answers an empty
 list); CancelCommand in that window is accepted (not documented; the messier legal choice).
 """
+
 import dataclasses
 import datetime
 import uuid
-from typing import Any, Callable
+from typing import Any
+from typing import Callable
 
 from .clock import CLOCK
-from .consistency import after, due
-from .errors import (
-    DuplicateInstanceId, InvalidCommandId, InvalidFilterKey, InvalidInstanceId, InvalidParameters,
-    InvalidPluginName, InvocationDoesNotExist, ValidationException,
-)
+from .consistency import after
+from .consistency import due
+from .errors import DuplicateInstanceId
+from .errors import InvalidCommandId
+from .errors import InvalidFilterKey
+from .errors import InvalidInstanceId
+from .errors import InvalidParameters
+from .errors import InvalidPluginName
+from .errors import InvocationDoesNotExist
+from .errors import ValidationException
 from .paging import page
 from .realism import REALISM
 
@@ -33,8 +40,10 @@ TERMINAL = ("Success", "Cancelled", "Failed", "TimedOut")
 INVOCATION_STATUSES = ("Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling")
 DETAILS = {"TimedOut": "ExecutionTimedOut"}
 DELIVERY_TIMED_OUT = "DeliveryTimedOut"
-PENDING_WITH_INSTANCE = ("You can't specify a managed node ID in the same command that you specify Status = Pending. "
-                         "This is because the command hasn't reached the managed node yet.")
+PENDING_WITH_INSTANCE = (
+    "You can't specify a managed node ID in the same command that you specify Status = Pending. "
+    "This is because the command hasn't reached the managed node yet."
+)
 
 
 def aggregate(statuses: list[str]) -> str:
@@ -141,29 +150,54 @@ class Command:
         if status == "TimedOut" and "ExecutionTimedOut" not in details:
             status_details = DELIVERY_TIMED_OUT
         return {
-            "CommandId": self.command_id, "DocumentName": self.document_name, "DocumentVersion": "$DEFAULT",
-            "Comment": self.params.get("Comment", ""), "Parameters": self.params.get("Parameters") or {},
-            "InstanceIds": list(self.params.get("InstanceIds") or []), "Targets": list(self.params.get("Targets") or []),
-            "RequestedDateTime": self.requested, "ExpiresAfter": self.expires,
-            "Status": status, "StatusDetails": status_details,
-            "TargetCount": len(statuses), "CompletedCount": sum(s in TERMINAL for s in statuses),
+            "CommandId": self.command_id,
+            "DocumentName": self.document_name,
+            "DocumentVersion": "$DEFAULT",
+            "Comment": self.params.get("Comment", ""),
+            "Parameters": self.params.get("Parameters") or {},
+            "InstanceIds": list(self.params.get("InstanceIds") or []),
+            "Targets": list(self.params.get("Targets") or []),
+            "RequestedDateTime": self.requested,
+            "ExpiresAfter": self.expires,
+            "Status": status,
+            "StatusDetails": status_details,
+            "TargetCount": len(statuses),
+            "CompletedCount": sum(s in TERMINAL for s in statuses),
             # Delivery timeouts do not count against MaxErrors (user guide, command statuses): not in ErrorCount.
-            "ErrorCount": sum(s in ("Failed", "TimedOut") for s in statuses) - delivery, "DeliveryTimedOutCount": delivery,
-            "MaxConcurrency": self.params.get("MaxConcurrency", "50"), "MaxErrors": self.params.get("MaxErrors", "0"),
+            "ErrorCount": sum(s in ("Failed", "TimedOut") for s in statuses) - delivery,
+            "DeliveryTimedOutCount": delivery,
+            "MaxConcurrency": self.params.get("MaxConcurrency", "50"),
+            "MaxErrors": self.params.get("MaxErrors", "0"),
             "TimeoutSeconds": self.timeout,
         }
 
     def invocation_to_api(self, inv: Invocation, details: bool) -> dict[str, Any]:
         """The CommandInvocation structure of ListCommandInvocations."""
         item: dict[str, Any] = {
-            "CommandId": self.command_id, "InstanceId": inv.instance_id, "InstanceName": inv.instance_name,
-            "Comment": self.params.get("Comment", ""), "DocumentName": self.document_name, "DocumentVersion": "$DEFAULT",
-            "RequestedDateTime": self.requested, "Status": inv.status, "StatusDetails": inv.status_details,
-            "TraceOutput": "", "StandardOutputUrl": "", "StandardErrorUrl": "", "CommandPlugins": [],
+            "CommandId": self.command_id,
+            "InstanceId": inv.instance_id,
+            "InstanceName": inv.instance_name,
+            "Comment": self.params.get("Comment", ""),
+            "DocumentName": self.document_name,
+            "DocumentVersion": "$DEFAULT",
+            "RequestedDateTime": self.requested,
+            "Status": inv.status,
+            "StatusDetails": inv.status_details,
+            "TraceOutput": "",
+            "StandardOutputUrl": "",
+            "StandardErrorUrl": "",
+            "CommandPlugins": [],
         }
         if details:
-            plugin = {"Name": self.plugin, "Status": inv.status, "StatusDetails": item["StatusDetails"],
-                      "ResponseCode": inv.response_code(), "Output": "", "StandardOutputUrl": "", "StandardErrorUrl": ""}
+            plugin = {
+                "Name": self.plugin,
+                "Status": inv.status,
+                "StatusDetails": item["StatusDetails"],
+                "ResponseCode": inv.response_code(),
+                "Output": "",
+                "StandardOutputUrl": "",
+                "StandardErrorUrl": "",
+            }
             if inv.started:
                 plugin["ResponseStartDateTime"] = inv.started
             if inv.ended:
@@ -281,8 +315,7 @@ class CommandStore:
         """ListCommands, newest first."""
         checks = self._filters(params, allow_stage=True)
         instance_id = params.get("InstanceId")
-        found = [c for c in self._selected(params)
-                 if (not instance_id or instance_id in c.invocations) and all(chk(c, c.status()) for chk in checks)]
+        found = [c for c in self._selected(params) if (not instance_id or instance_id in c.invocations) and all(chk(c, c.status()) for chk in checks)]
         chunk, token = page("ListCommands", found, params.get("MaxResults"), params.get("NextToken"))
         return [c.to_api() for c in chunk], token
 
@@ -290,8 +323,12 @@ class CommandStore:
         """ListCommandInvocations, newest command first, then target order."""
         checks = self._filters(params, allow_stage=False)
         instance_id = params.get("InstanceId")
-        found = [(c, inv) for c in self._selected(params) for inv in c.invocations.values()
-                 if (not instance_id or inv.instance_id == instance_id) and all(chk(c, inv.status) for chk in checks)]
+        found = [
+            (c, inv)
+            for c in self._selected(params)
+            for inv in c.invocations.values()
+            if (not instance_id or inv.instance_id == instance_id) and all(chk(c, inv.status) for chk in checks)
+        ]
         chunk, token = page("ListCommandInvocations", found, params.get("MaxResults"), params.get("NextToken"))
         return [c.invocation_to_api(inv, bool(params.get("Details"))) for c, inv in chunk], token
 
@@ -305,13 +342,22 @@ class CommandStore:
         inv = command.invocations[instance_id]
         elapsed = (inv.ended - inv.started).total_seconds() if inv.started and inv.ended else 0.0
         return {
-            "CommandId": command_id, "InstanceId": instance_id, "Comment": command.params.get("Comment", ""),
-            "DocumentName": command.document_name, "DocumentVersion": "$DEFAULT", "PluginName": command.plugin,
-            "ResponseCode": inv.response_code(), "Status": inv.status, "StatusDetails": inv.status_details,
+            "CommandId": command_id,
+            "InstanceId": instance_id,
+            "Comment": command.params.get("Comment", ""),
+            "DocumentName": command.document_name,
+            "DocumentVersion": "$DEFAULT",
+            "PluginName": command.plugin,
+            "ResponseCode": inv.response_code(),
+            "Status": inv.status,
+            "StatusDetails": inv.status_details,
             "ExecutionStartDateTime": inv.started.isoformat() if inv.started else "",
             "ExecutionEndDateTime": inv.ended.isoformat() if inv.ended else "",
             "ExecutionElapsedTime": f"PT{elapsed:.3f}S" if inv.ended else "",
-            "StandardOutputContent": "", "StandardOutputUrl": "", "StandardErrorContent": "", "StandardErrorUrl": "",
+            "StandardOutputContent": "",
+            "StandardOutputUrl": "",
+            "StandardErrorContent": "",
+            "StandardErrorUrl": "",
         }
 
     def step(self, fleet: Any = None) -> None:

@@ -4,8 +4,10 @@ SSM's reads lag its writes: a new command's invocations list empty for about a s
 aws/aws-sdk#190), a deregistered node keeps listing (aws/eks-hybrid polls for minutes). ``Lagged`` keeps
 each written version with the endpoint time from which reads see it.
 """
+
 import datetime
-from typing import Generic, TypeVar
+from typing import Generic
+from typing import TypeVar
 
 from .clock import CLOCK
 

@@ -3,6 +3,7 @@
 Tests, demos and the other side of the repo drive the endpoint with it; it must not import moto
 so it also works from a Python that only has boto3 (or nothing at all).
 """
+
 import json
 import urllib.error
 import urllib.request
@@ -26,8 +27,7 @@ class EndpointControl:
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body or {}).encode() if method in ("POST", "PUT") else None
-        request = urllib.request.Request(self.url + "/_hybridops/" + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(self.url + "/_hybridops/" + path, data=data, method=method, headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # nosec - loopback test endpoint
                 return json.loads(response.read() or b"{}")

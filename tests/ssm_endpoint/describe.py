@@ -13,17 +13,30 @@ Rules (README, "Behaviours AWS has that we model"):
   filter other than InstanceIds, the service filters each window of the unfiltered list, so pages may be
   short or empty and still carry a NextToken (aws-cli#2626: an empty page mid-way, the last one without a token).
 """
-from typing import Any, Callable
 
-from .errors import InvalidFilterKey, InvalidInstanceId, InvalidInstanceInformationFilterValue, ValidationException
-from .paging import page, window
+from typing import Any
+from typing import Callable
+
+from .errors import InvalidFilterKey
+from .errors import InvalidInstanceId
+from .errors import InvalidInstanceInformationFilterValue
+from .errors import ValidationException
+from .paging import page
+from .paging import window
 from .realism import REALISM
 
 FILTER_FIELDS = {
-    "InstanceIds": "instance_id", "PingStatus": "ping_status", "ResourceType": "resource_type",
-    "ActivationIds": "activation_id", "AgentVersion": "agent_version", "AssociationStatus": "association_status",
-    "IamRole": "iam_role", "PlatformType": "platform_type", "PlatformTypes": "platform_type",
-    "SourceIds": "source_id", "SourceTypes": "source_type",
+    "InstanceIds": "instance_id",
+    "PingStatus": "ping_status",
+    "ResourceType": "resource_type",
+    "ActivationIds": "activation_id",
+    "AgentVersion": "agent_version",
+    "AssociationStatus": "association_status",
+    "IamRole": "iam_role",
+    "PlatformType": "platform_type",
+    "PlatformTypes": "platform_type",
+    "SourceIds": "source_id",
+    "SourceTypes": "source_type",
 }
 ALLOWED_VALUES = {
     "PingStatus": {"Online", "ConnectionLost", "Inactive"},
@@ -60,8 +73,7 @@ def predicate(key: str, values: list[str], well_formed: Any) -> Callable[[Any], 
         if len(values) != 1:
             raise InvalidInstanceInformationFilterValue("ResourceType filter may contain only one value.")
         if values[0] not in RESOURCE_TYPES:
-            raise InvalidInstanceInformationFilterValue(
-                f"ResourceType filter is invalid, valid values are {', '.join(RESOURCE_TYPES)}")
+            raise InvalidInstanceInformationFilterValue(f"ResourceType filter is invalid, valid values are {', '.join(RESOURCE_TYPES)}")
     if key in ALLOWED_VALUES and not wanted <= ALLOWED_VALUES[key]:
         raise InvalidInstanceInformationFilterValue(f"The filter value is not valid for key {key}.")
     field = FILTER_FIELDS[key]

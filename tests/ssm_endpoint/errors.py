@@ -4,6 +4,7 @@ They subclass moto's ServiceException so moto serialises them with the SSM servi
 (``__type`` + HTTP status).  This module must not live under a ``moto`` package: moto would
 then look the codes up in the wrong service model.
 """
+
 from moto.core.exceptions import ServiceException
 
 

@@ -6,14 +6,18 @@ every account+region backend gets its own ``hybridops_fleet`` and ``hybridops_co
 moto resets (``/moto-api/reset`` re-runs ``__init__``).  SendCommand/ListCommands/GetCommandInvocation are
 replaced because moto's commands have no status model; tagging is only taken over for ManagedInstance.
 """
+
 import functools
 import json
 import threading
-from typing import Any, Callable
+from typing import Any
+from typing import Callable
 
 from moto import backends as moto_backends
-from moto.core.responses import ActionResult, EmptyResult
-from moto.ssm.models import SimpleSystemManagerBackend, ssm_backends
+from moto.core.responses import ActionResult
+from moto.core.responses import EmptyResult
+from moto.ssm.models import SimpleSystemManagerBackend
+from moto.ssm.models import ssm_backends
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from .clock import CLOCK
@@ -35,12 +39,14 @@ def raw_params(response: Any) -> dict[str, Any]:
 
 def _api(operation: str, handler: Callable[[Any, dict[str, Any]], dict[str, Any] | None]) -> Callable[[Any], ActionResult]:
     """Build a response method: validate against the model, run the handler under the state lock."""
+
     def method(self: Any) -> ActionResult:
         params = raw_params(self)
         validate(operation, params)
         with STATE_LOCK:
             result = handler(self.ssm_backend, params)
         return ActionResult(result) if result else EmptyResult()
+
     method.__name__ = operation
     method.__doc__ = f"{operation} served by the hybridops extension."
     return method
@@ -54,6 +60,7 @@ def _tagging(operation: str, original: str, handler: Callable[[Any, dict[str, An
         if raw_params(self).get("ResourceType") == "ManagedInstance":
             return ours(self)
         return _ORIGINALS[original](self)
+
     method.__name__ = original
     return method
 
@@ -87,12 +94,13 @@ HANDLERS: dict[str, Callable[[Any], ActionResult]] = {
     "list_commands": _api("ListCommands", lambda b, p: _paged("Commands", b.hybridops_commands.list_commands(p))),
     "list_command_invocations": _api("ListCommandInvocations", lambda b, p: _paged("CommandInvocations", b.hybridops_commands.list_invocations(p))),
     "get_command_invocation": _api(
-        "GetCommandInvocation", lambda b, p: b.hybridops_commands.get_invocation(p["CommandId"], p["InstanceId"], p.get("PluginName"))),
+        "GetCommandInvocation", lambda b, p: b.hybridops_commands.get_invocation(p["CommandId"], p["InstanceId"], p.get("PluginName"))
+    ),
     "add_tags_to_resource": _tagging("AddTagsToResource", "add_tags_to_resource", lambda b, p: b.hybridops_fleet.add_tags(p["ResourceId"], p["Tags"])),
     "remove_tags_from_resource": _tagging(
-        "RemoveTagsFromResource", "remove_tags_from_resource", lambda b, p: b.hybridops_fleet.remove_tags(p["ResourceId"], p["TagKeys"])),
-    "list_tags_for_resource": _tagging(
-        "ListTagsForResource", "list_tags_for_resource", lambda b, p: {"TagList": b.hybridops_fleet.list_tags(p["ResourceId"])}),
+        "RemoveTagsFromResource", "remove_tags_from_resource", lambda b, p: b.hybridops_fleet.remove_tags(p["ResourceId"], p["TagKeys"])
+    ),
+    "list_tags_for_resource": _tagging("ListTagsForResource", "list_tags_for_resource", lambda b, p: {"TagList": b.hybridops_fleet.list_tags(p["ResourceId"])}),
 }
 
 
@@ -102,6 +110,7 @@ def _wrap_init(original: Callable[..., None]) -> Callable[..., None]:
         original(self, region_name, account_id)
         self.hybridops_fleet = Fleet()
         self.hybridops_commands = CommandStore()
+
     return __init__
 
 

@@ -8,6 +8,7 @@ filter values (``filter_values``): it then covers only calls whose request names
 DescribeInstanceInformation naming several IDs as a whole when it objects to one of them, so a client must
 never read such an answer as "none of these nodes is registered".
 """
+
 import dataclasses
 import random
 import threading

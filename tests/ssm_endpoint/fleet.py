@@ -4,6 +4,7 @@ Nodes are kept in registration order so DescribeInstanceInformation pages are st
 on AWS (realism.py): a deregistered node keeps listing for ``deregister_lag_s`` while every other call
 already treats it as unknown, and tag changes reach ListTagsForResource and tag filters after ``tag_lag_s``.
 """
+
 import dataclasses
 import datetime
 import itertools
@@ -13,9 +14,14 @@ from typing import Any
 
 from .activations import Activations
 from .clock import CLOCK
-from .consistency import Lagged, after, due
+from .consistency import Lagged
+from .consistency import after
+from .consistency import due
 from .describe import describe
-from .errors import InvalidActivationId, InvalidInstanceId, InvalidResourceId, TooManyTagsError
+from .errors import InvalidActivationId
+from .errors import InvalidInstanceId
+from .errors import InvalidResourceId
+from .errors import TooManyTagsError
 from .realism import REALISM
 
 MAX_TAGS = 50
@@ -82,12 +88,24 @@ class Node:
         """The InstanceInformationList item."""
         platform_name, platform_version = PLATFORMS.get(self.platform_type, ("", ""))
         item: dict[str, Any] = {
-            "InstanceId": self.instance_id, "PingStatus": self.ping_status, "LastPingDateTime": self.last_ping,
-            "AgentVersion": self.agent_version, "IsLatestVersion": True, "PlatformType": self.platform_type,
-            "PlatformName": platform_name, "PlatformVersion": platform_version, "RegistrationDate": self.registration_date,
-            "ResourceType": self.resource_type, "SourceId": self.source_id, "SourceType": self.source_type,
-            "ActivationId": self.activation_id, "IamRole": self.iam_role, "Name": self.name,
-            "IPAddress": self.ip_address, "ComputerName": self.computer_name, "AssociationStatus": self.association_status,
+            "InstanceId": self.instance_id,
+            "PingStatus": self.ping_status,
+            "LastPingDateTime": self.last_ping,
+            "AgentVersion": self.agent_version,
+            "IsLatestVersion": True,
+            "PlatformType": self.platform_type,
+            "PlatformName": platform_name,
+            "PlatformVersion": platform_version,
+            "RegistrationDate": self.registration_date,
+            "ResourceType": self.resource_type,
+            "SourceId": self.source_id,
+            "SourceType": self.source_type,
+            "ActivationId": self.activation_id,
+            "IamRole": self.iam_role,
+            "Name": self.name,
+            "IPAddress": self.ip_address,
+            "ComputerName": self.computer_name,
+            "AssociationStatus": self.association_status,
         }
         return {k: v for k, v in item.items() if v is not None}
 
@@ -105,15 +123,20 @@ class Fleet:
     def register(self, params: dict[str, Any]) -> Node:
         """What the agent's ``-register`` does: consume the activation and create a node."""
         if "eks_cluster" in params:
-            raise ValueError("eks_cluster was removed: eks_c: IDs are EKS Connector agents (use eks_connector_cluster); "
-                             "EKS Hybrid Nodes register as ordinary mi- nodes")
+            raise ValueError(
+                "eks_cluster was removed: eks_c: IDs are EKS Connector agents (use eks_connector_cluster); EKS Hybrid Nodes register as ordinary mi- nodes"
+            )
         activation = self.activations.consume(params["activation_id"], params["activation_code"])
         now = CLOCK.now()
         node = Node(
-            instance_id=new_node_id(eks_connector_cluster=params.get("eks_connector_cluster")), registration_date=now, last_ping=now,
-            activation_id=activation.activation_id, iam_role=activation.iam_role,
+            instance_id=new_node_id(eks_connector_cluster=params.get("eks_connector_cluster")),
+            registration_date=now,
+            last_ping=now,
+            activation_id=activation.activation_id,
+            iam_role=activation.iam_role,
             name=params.get("name") or activation.default_instance_name or None,
-            computer_name=params.get("computer_name"), ip_address=params.get("ip_address"),
+            computer_name=params.get("computer_name"),
+            ip_address=params.get("ip_address"),
             platform_type=params.get("platform_type") or "Linux",
         )
         self.nodes[node.instance_id] = node
@@ -142,11 +165,18 @@ class Fleet:
         ids = []
         for index in range(count):
             node = Node(
-                instance_id=new_node_id(resource_type), registration_date=registered, last_ping=last_ping,
-                activation_id=activation_id, iam_role=iam_role, name=f"{prefix}-{index}", computer_name=f"{prefix}-{index}.local",
+                instance_id=new_node_id(resource_type),
+                registration_date=registered,
+                last_ping=last_ping,
+                activation_id=activation_id,
+                iam_role=iam_role,
+                name=f"{prefix}-{index}",
+                computer_name=f"{prefix}-{index}.local",
                 ip_address=f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}",
-                platform_type=params.get("platform_type") or "Linux", ping_status=params.get("ping_status") or "Online",
-                resource_type=resource_type, tags=dict(tags),
+                platform_type=params.get("platform_type") or "Linux",
+                ping_status=params.get("ping_status") or "Online",
+                resource_type=resource_type,
+                tags=dict(tags),
             )
             self.nodes[node.instance_id] = node
             ids.append(node.instance_id)

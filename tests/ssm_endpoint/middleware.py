@@ -3,6 +3,7 @@
 Faulted calls never reach moto, so they change no state, exactly like a throttled call on AWS; the one
 exception is ``drop_after`` (a lost answer): the call is served, then the connection is dropped.
 """
+
 import http
 import io
 import json
@@ -11,7 +12,9 @@ import re
 import socket
 import time
 import urllib.parse
-from typing import Any, Callable, Iterable
+from typing import Any
+from typing import Callable
+from typing import Iterable
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
@@ -119,8 +122,13 @@ class EndpointMiddleware:
         except ValueError:
             params = {"_unparsed": raw.decode("utf-8", "replace")}
         region, account = _identity(environ)
-        entry = {"operation": operation, "region": region, "account": account, "params": params,
-                 "session_token_sent": bool(environ.get("HTTP_X_AMZ_SECURITY_TOKEN"))}
+        entry = {
+            "operation": operation,
+            "region": region,
+            "account": account,
+            "params": params,
+            "session_token_sent": bool(environ.get("HTTP_X_AMZ_SECURITY_TOKEN")),
+        }
         latency = self.faults.latency(operation, params)
         if latency:
             time.sleep(latency)

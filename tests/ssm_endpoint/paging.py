@@ -3,9 +3,12 @@
 Tokens are opaque to clients but simply encode an offset into a stably ordered list; a token
 this endpoint did not issue (or issued for another operation) is rejected as InvalidNextToken.
 """
+
 import base64
 import json
-from typing import Any, Callable, Sequence
+from typing import Any
+from typing import Callable
+from typing import Sequence
 
 from .errors import InvalidNextToken
 
@@ -30,16 +33,17 @@ def page(scope: str, items: Sequence[Any], max_results: int | None, next_token: 
     """Return one page of ``items`` and the token for the next page (None at the end)."""
     start = _decode(scope, next_token) if next_token else 0
     size = max_results or default
-    chunk = list(items[start:start + size])
+    chunk = list(items[start : start + size])
     following = start + size
     return chunk, (_encode(scope, following) if following < len(items) else None)
 
 
-def window(scope: str, items: Sequence[Any], keep: Callable[[Any], bool], max_results: int | None, next_token: str | None,
-           default: int = 50) -> tuple[list[Any], str | None]:
+def window(
+    scope: str, items: Sequence[Any], keep: Callable[[Any], bool], max_results: int | None, next_token: str | None, default: int = 50
+) -> tuple[list[Any], str | None]:
     """Filter one window of the UNFILTERED ``items``: the page may be short or empty and still have a token."""
     start = _decode(scope, next_token) if next_token else 0
     size = max_results or default
-    chunk = [item for item in items[start:start + size] if keep(item)]
+    chunk = [item for item in items[start : start + size] if keep(item)]
     following = start + size
     return chunk, (_encode(scope, following) if following < len(items) else None)

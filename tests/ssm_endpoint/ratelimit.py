@@ -9,10 +9,12 @@ operation without its own rule, each in a bucket of its own. Buckets start full 
 
 Off unless a rule is set (control API or ``--rate-limit``); a throttled call takes no token.
 """
+
 import math
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
+from typing import Callable
 
 DEFAULT = "*"
 
@@ -76,10 +78,7 @@ class RateLimits:
         with self._lock:
             self._rules[operation] = (rate, burst)
             # A changed rule starts with full buckets (the '*' rule reaches every operation without its own).
-            self._buckets = {
-                key: bucket for key, bucket in self._buckets.items()
-                if ((key[2] in self._rules) if operation == DEFAULT else key[2] != operation)
-            }
+            self._buckets = {key: bucket for key, bucket in self._buckets.items() if ((key[2] in self._rules) if operation == DEFAULT else key[2] != operation)}
         return self.settings()
 
     def settings(self) -> dict[str, Any]:

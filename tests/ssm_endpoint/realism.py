@@ -5,6 +5,7 @@ that is publicly reported (README, "Behaviours AWS has that we model"); "tidy" t
 messy paging/agents off for the few tests that need exact timing. Lags are seconds of endpoint time
 (``CLOCK.now()``), which wall time, clock steps and ``clock/advance`` all move forward.
 """
+
 import threading
 from typing import Any
 
@@ -26,8 +27,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         "offline_agents": True,
     },
     "tidy": {
-        "deregister_lag_s": 0.0, "command_visibility_lag_s": 0.0, "tag_lag_s": 0.0,
-        "describe_default_page": 10, "sparse_pages": False, "offline_agents": False,
+        "deregister_lag_s": 0.0,
+        "command_visibility_lag_s": 0.0,
+        "tag_lag_s": 0.0,
+        "describe_default_page": 10,
+        "sparse_pages": False,
+        "offline_agents": False,
     },
 }
 LAGS = ("deregister_lag_s", "command_visibility_lag_s", "tag_lag_s")

@@ -3,6 +3,7 @@
 Tests and demos assert on it (e.g. "no DeregisterManagedInstance in check mode").  Credentials are
 never recorded: only whether a session token was sent.
 """
+
 import threading
 import time
 from typing import Any

@@ -3,13 +3,16 @@
 Each handler takes the JSON body (and the query string) and returns a JSON-able dict; they act on the
 same moto backends the SSM API uses, picked by ``region``/``account`` in the body.
 """
-from typing import Any, Callable
+
+from typing import Any
+from typing import Callable
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_api._internal.models import moto_api_backend
 
 from .clock import CLOCK
-from .extend import STATE_LOCK, backend
+from .extend import STATE_LOCK
+from .extend import backend
 from .faults import Faults
 from .ratelimit import RateLimits
 from .realism import REALISM

@@ -2,20 +2,25 @@
 
 ``start_in_process`` is for pytest fixtures; ``main`` is the CLI behind ``python -m ssm_endpoint``.
 """
+
 import argparse
 import signal
 import sys
 import threading
 from typing import Any
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+from moto.moto_server.werkzeug_app import create_backend_app
+from werkzeug.serving import BaseWSGIServer
+from werkzeug.serving import make_server
 
 from .clock import CLOCK
 from .extend import install
 from .middleware import EndpointMiddleware
 from .ratelimit import parse_rule
-from .realism import PROFILES, REALISM
+from .realism import PROFILES
+from .realism import REALISM
 
 
 class QuietRequestHandler(MotoRequestHandler):
@@ -71,11 +76,19 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port-file", help="write the endpoint URL here once listening")
     parser.add_argument("--realtime", action="store_true", help="advance commands on a timer instead of /_hybridops/clock/step")
     parser.add_argument("--step-interval", type=float, default=2.0, help="seconds per clock step")
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="realistic",
-                        help="realism profile at start and after every reset (tidy only for tests that need exact timing)")
-    parser.add_argument("--rate-limit", action="append", default=[], metavar="OP=RATE:BURST",
-                        help="token bucket per account and region for operation OP ('*': every operation, each its own bucket);"
-                             " repeatable; kept across reset")
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="realistic",
+        help="realism profile at start and after every reset (tidy only for tests that need exact timing)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="OP=RATE:BURST",
+        help="token bucket per account and region for operation OP ('*': every operation, each its own bucket); repeatable; kept across reset",
+    )
     parser.add_argument("--verbose", action="store_true", help="print an access log line per request")
     return parser.parse_args(argv)
 

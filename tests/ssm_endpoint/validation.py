@@ -4,6 +4,7 @@ botocore only checks ``required`` and ``min`` client-side; the real service also
 ``max``, ``pattern``, ``enum`` and list counts and answers HTTP 400 ValidationException.
 Doing it generically from the model keeps the endpoint honest for every operation it serves.
 """
+
 import functools
 import re
 from typing import Any

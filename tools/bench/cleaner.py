@@ -26,7 +26,7 @@ POOL = 20
 def describe(client, instance_ids):
     found = []
     for start in range(0, len(instance_ids), PAGE):
-        kwargs = {"Filters": [{"Key": "InstanceIds", "Values": instance_ids[start:start + PAGE]}], "MaxResults": PAGE}
+        kwargs = {"Filters": [{"Key": "InstanceIds", "Values": instance_ids[start : start + PAGE]}], "MaxResults": PAGE}
         while True:
             page = client.describe_instance_information(**kwargs)
             found.extend(node["InstanceId"] for node in page["InstanceInformationList"])
@@ -52,8 +52,7 @@ def main(argv):
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         errors = Counter(code for code in pool.map(deregister, found) if code)
-    print(json.dumps({"nodes": len(instance_ids), "deregistered": len(found) - sum(errors.values()), "failed": sum(errors.values()),
-                      "errors": dict(errors)}))
+    print(json.dumps({"nodes": len(instance_ids), "deregistered": len(found) - sum(errors.values()), "failed": sum(errors.values()), "errors": dict(errors)}))
     return 0
 
 

@@ -39,8 +39,20 @@ def _run(runner, count):
     runner.reset()
     instance_ids = runner.seed(count)
     inventory = _inventory(runner, instance_ids)
-    command = [str(BIN / "ansible-playbook"), "hybridops.ssm.decommission", "-i", str(inventory), "-f", str(FORKS),
-               "-e", "decommission_hosts=retiring", "-e", f"decommission_max_hosts={count}", "-e", "decommission_hybrid_node_host_steps=false"]
+    command = [
+        str(BIN / "ansible-playbook"),
+        "hybridops.ssm.decommission",
+        "-i",
+        str(inventory),
+        "-f",
+        str(FORKS),
+        "-e",
+        "decommission_hosts=retiring",
+        "-e",
+        f"decommission_max_hosts={count}",
+        "-e",
+        "decommission_hybrid_node_host_steps=false",
+    ]
     measured = runner.measure(command, keep_output=True)
     measured["lines"] = len(measured.pop("stdout").splitlines())
     measured["lines_per_host"] = round(measured["lines"] / count, 2)
@@ -56,8 +68,11 @@ def run_case(runner, hosts=HOSTS, runs=RUNS):
         if run:
             for side, value in measured.items():
                 samples[side].append(value)
-        print(f"  decommission run {run}{' (warm-up)' if not run else ''}: 1 host {measured['one']['wall']:.1f}s,"
-              f" {hosts} hosts {measured['fleet']['wall']:.1f}s, {measured['fleet']['lines_per_host']} lines/host", flush=True)
+        print(
+            f"  decommission run {run}{' (warm-up)' if not run else ''}: 1 host {measured['one']['wall']:.1f}s,"
+            f" {hosts} hosts {measured['fleet']['wall']:.1f}s, {measured['fleet']['lines_per_host']} lines/host",
+            flush=True,
+        )
     return samples
 
 
@@ -70,10 +85,19 @@ def rows(samples, hosts=HOSTS):
     for side, count in (("one", 1), ("fleet", hosts)):
         runs = samples[side]
         ordered = sorted(runs, key=lambda s: s["wall"])
-        out.append({"case": f"decommission playbook, {count} host(s)", "hosts": count, "runs": len(runs),
-                    "median_s": round(_median(runs, "wall"), 2), "min_s": min(s["wall"] for s in runs), "max_s": max(s["wall"] for s in runs),
-                    "lines": ordered[len(ordered) // 2]["lines"], "lines_per_host": ordered[len(ordered) // 2]["lines_per_host"],
-                    "calls": ordered[len(ordered) // 2]["calls"]})
+        out.append(
+            {
+                "case": f"decommission playbook, {count} host(s)",
+                "hosts": count,
+                "runs": len(runs),
+                "median_s": round(_median(runs, "wall"), 2),
+                "min_s": min(s["wall"] for s in runs),
+                "max_s": max(s["wall"] for s in runs),
+                "lines": ordered[len(ordered) // 2]["lines"],
+                "lines_per_host": ordered[len(ordered) // 2]["lines_per_host"],
+                "calls": ordered[len(ordered) // 2]["calls"],
+            }
+        )
     return out
 
 
@@ -84,15 +108,27 @@ def targets(samples, hosts=HOSTS):
     lines = max(s["lines_per_host"] for s in samples["fleet"])
     deregistered = min(s["calls"].get("DeregisterManagedInstance", 0) for s in samples["fleet"])
     return [
-        {"target": f"decommission playbook, {hosts} ID-only hosts: wall <= {TARGETS['wall_vs_one_host']:g}x the 1-host run",
-         "value": round(fleet / one, 3), "limit": TARGETS["wall_vs_one_host"], "ok": fleet / one <= TARGETS["wall_vs_one_host"],
-         "detail": f"{fleet:.1f}s vs {one:.1f}s; {deregistered} of {hosts} nodes deregistered"},
-        {"target": f"decommission playbook, {hosts} hosts: DescribeInstanceInformation <= ceil({hosts}/50)+2 = {describe_limit}",
-         "value": describe, "limit": describe_limit, "ok": describe <= describe_limit and deregistered == hosts,
-         "detail": json.dumps(samples["fleet"][0]["calls"], sort_keys=True)},
-        {"target": f"decommission playbook, {hosts} hosts: <= {TARGETS['lines_per_host']} output lines per host at default verbosity",
-         "value": lines, "limit": TARGETS["lines_per_host"], "ok": lines <= TARGETS["lines_per_host"],
-         "detail": f"{max(s['lines'] for s in samples['fleet'])} lines in all"},
+        {
+            "target": f"decommission playbook, {hosts} ID-only hosts: wall <= {TARGETS['wall_vs_one_host']:g}x the 1-host run",
+            "value": round(fleet / one, 3),
+            "limit": TARGETS["wall_vs_one_host"],
+            "ok": fleet / one <= TARGETS["wall_vs_one_host"],
+            "detail": f"{fleet:.1f}s vs {one:.1f}s; {deregistered} of {hosts} nodes deregistered",
+        },
+        {
+            "target": f"decommission playbook, {hosts} hosts: DescribeInstanceInformation <= ceil({hosts}/50)+2 = {describe_limit}",
+            "value": describe,
+            "limit": describe_limit,
+            "ok": describe <= describe_limit and deregistered == hosts,
+            "detail": json.dumps(samples["fleet"][0]["calls"], sort_keys=True),
+        },
+        {
+            "target": f"decommission playbook, {hosts} hosts: <= {TARGETS['lines_per_host']} output lines per host at default verbosity",
+            "value": lines,
+            "limit": TARGETS["lines_per_host"],
+            "ok": lines <= TARGETS["lines_per_host"],
+            "detail": f"{max(s['lines'] for s in samples['fleet'])} lines in all",
+        },
     ]
 
 
@@ -102,5 +138,7 @@ def print_rows(table):
     print("-" * len(header))
     for r in table:
         calls = ", ".join(f"{op} {n}" for op, n in sorted(r["calls"].items()))
-        print(f"{r['case']:<38} {r['hosts']:>6} {r['median_s']:>9.2f} {r['min_s']:.2f}-{r['max_s']:.2f}".ljust(70)
-              + f" {r['lines']:>6} {r['lines_per_host']:>10.2f}  {calls}")
+        print(
+            f"{r['case']:<38} {r['hosts']:>6} {r['median_s']:>9.2f} {r['min_s']:.2f}-{r['max_s']:.2f}".ljust(70)
+            + f" {r['lines']:>6} {r['lines_per_host']:>10.2f}  {calls}"
+        )

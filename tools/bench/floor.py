@@ -36,7 +36,7 @@ def describe(client, instance_ids):
     """The registered nodes among ``instance_ids``, one filtered call per 50 IDs (every page)."""
     found = []
     for start in range(0, len(instance_ids), PAGE):
-        kwargs = {"Filters": [{"Key": "InstanceIds", "Values": instance_ids[start:start + PAGE]}], "MaxResults": PAGE}
+        kwargs = {"Filters": [{"Key": "InstanceIds", "Values": instance_ids[start : start + PAGE]}], "MaxResults": PAGE}
         while True:
             page = client.describe_instance_information(**kwargs)
             found.extend(node["InstanceId"] for node in page["InstanceInformationList"])

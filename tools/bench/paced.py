@@ -26,8 +26,16 @@ CLI_NODES = 100
 
 # case: (nodes, bucket rate, [(label, kind, extra)])
 CASES = {
-    "rate20": (1000, 20.0, [("module, defaults", "module", {}), ("boto3 script, standard mode", "script", "standard"),
-                            ("boto3 script, adaptive mode", "script", "adaptive"), ("AWS CLI loop (100 nodes, x10)", "cli", None)]),
+    "rate20": (
+        1000,
+        20.0,
+        [
+            ("module, defaults", "module", {}),
+            ("boto3 script, standard mode", "script", "standard"),
+            ("boto3 script, adaptive mode", "script", "adaptive"),
+            ("AWS CLI loop (100 nodes, x10)", "cli", None),
+        ],
+    ),
     "rate10": (500, 10.0, [("module, defaults", "module", {})]),
     "rate50": (1500, 50.0, [("module, defaults", "module", {})]),
     "cap10": (500, 20.0, [("module, max_calls_per_second 10", "module", {"max_calls_per_second": 10})]),
@@ -44,8 +52,14 @@ def figures(entries, nodes, rate, wall):
     throttled = sum(1 for e in entries if e["error"] == "ThrottlingException")
     done = {e["params"]["InstanceId"] for e in served}
     return {
-        "nodes": nodes, "rate": rate, "wall": round(wall, 2), "span": round(span, 2), "span_vs_n_over_rate": round(span / (nodes / rate), 3),
-        "calls": len(entries), "throttled": throttled, "throttled_share": round(throttled / max(1, len(entries)), 4),
+        "nodes": nodes,
+        "rate": rate,
+        "wall": round(wall, 2),
+        "span": round(span, 2),
+        "span_vs_n_over_rate": round(span / (nodes / rate), 3),
+        "calls": len(entries),
+        "throttled": throttled,
+        "throttled_share": round(throttled / max(1, len(entries)), 4),
         "failed": nodes - len(done),
     }
 
@@ -73,8 +87,11 @@ def run_case(runner, name):
         if extra and kind == "module":
             row["max_calls_per_second"] = extra["max_calls_per_second"]
         rows.append(row)
-        print(f"  {name}: {label}: span {row['span']}s ({row['span_vs_n_over_rate']}x N/rate), throttled {row['throttled_share']:.1%},"
-              f" failed {row['failed']}, wall {row['wall']}s", flush=True)
+        print(
+            f"  {name}: {label}: span {row['span']}s ({row['span_vs_n_over_rate']}x N/rate), throttled {row['throttled_share']:.1%},"
+            f" failed {row['failed']}, wall {row['wall']}s",
+            flush=True,
+        )
     return rows
 
 
@@ -88,39 +105,66 @@ def targets(rows):
 
     default = module("rate20")
     if default:
-        out.append(_target(f"module at defaults, 1,000 nodes, 20/s: span <= {TARGETS['span']}x N/rate, throttled <= 5 %, 0 failed", default,
-                           default["span_vs_n_over_rate"] <= TARGETS["span"] and default["throttled_share"] <= TARGETS["throttled"]
-                           and default["failed"] == 0))
+        out.append(
+            _target(
+                f"module at defaults, 1,000 nodes, 20/s: span <= {TARGETS['span']}x N/rate, throttled <= 5 %, 0 failed",
+                default,
+                default["span_vs_n_over_rate"] <= TARGETS["span"] and default["throttled_share"] <= TARGETS["throttled"] and default["failed"] == 0,
+            )
+        )
         scripts = [r for (c, kind, _l), r in found.items() if c == "rate20" and kind == "script"]
         standard = next((r for r in scripts if "standard" in r["label"]), None)
         if standard:
-            out.append({"target": "module beats the standard-mode boto3 script on throttled share",
-                        "value": {"module": default["throttled_share"], "script": standard["throttled_share"]},
-                        "ok": default["throttled_share"] < standard["throttled_share"], "detail": ""})
+            out.append(
+                {
+                    "target": "module beats the standard-mode boto3 script on throttled share",
+                    "value": {"module": default["throttled_share"], "script": standard["throttled_share"]},
+                    "ok": default["throttled_share"] < standard["throttled_share"],
+                    "detail": "",
+                }
+            )
         complete = [r for r in scripts if r["failed"] == 0]
         if complete:
             best = min(complete, key=lambda r: r["span"])
             ratio = default["span"] / best["span"] if best["span"] else math.inf
-            out.append({"target": f"module span within {TARGETS['vs_best_script']}x of the best script ({best['label']})",
-                        "value": round(ratio, 3), "ok": ratio <= TARGETS["vs_best_script"],
-                        "detail": f"{default['span']}s vs {best['span']}s"})
+            out.append(
+                {
+                    "target": f"module span within {TARGETS['vs_best_script']}x of the best script ({best['label']})",
+                    "value": round(ratio, 3),
+                    "ok": ratio <= TARGETS["vs_best_script"],
+                    "detail": f"{default['span']}s vs {best['span']}s",
+                }
+            )
     for case in ("rate10", "rate50"):
         row = module(case)
         if row:
-            out.append(_target(f"module, {row['rate']:g}/s: span <= {TARGETS['span_other_rates']}x N/rate, throttled <= 5 %, 0 failed", row,
-                               row["span_vs_n_over_rate"] <= TARGETS["span_other_rates"] and row["throttled_share"] <= TARGETS["throttled"]
-                               and row["failed"] == 0))
+            out.append(
+                _target(
+                    f"module, {row['rate']:g}/s: span <= {TARGETS['span_other_rates']}x N/rate, throttled <= 5 %, 0 failed",
+                    row,
+                    row["span_vs_n_over_rate"] <= TARGETS["span_other_rates"] and row["throttled_share"] <= TARGETS["throttled"] and row["failed"] == 0,
+                )
+            )
     capped = module("cap10")
     if capped:
         span_vs_cap = round(capped["span"] / (capped["nodes"] / 10), 3)
-        out.append(_target(f"max_calls_per_second 10 against 20/s: 0 throttled, span <= {TARGETS['span']}x N/10", capped,
-                           capped["throttled"] == 0 and span_vs_cap <= TARGETS["span"] and capped["failed"] == 0, span_vs_cap))
+        out.append(
+            _target(
+                f"max_calls_per_second 10 against 20/s: 0 throttled, span <= {TARGETS['span']}x N/10",
+                capped,
+                capped["throttled"] == 0 and span_vs_cap <= TARGETS["span"] and capped["failed"] == 0,
+                span_vs_cap,
+            )
+        )
     return out
 
 
 def _target(text, row, ok, span_ratio=None):
-    value = {"span_vs_n_over_rate": row["span_vs_n_over_rate"] if span_ratio is None else span_ratio,
-             "throttled_share": row["throttled_share"], "failed": row["failed"]}
+    value = {
+        "span_vs_n_over_rate": row["span_vs_n_over_rate"] if span_ratio is None else span_ratio,
+        "throttled_share": row["throttled_share"],
+        "failed": row["failed"],
+    }
     return {"target": text, "value": value, "ok": ok, "detail": f"span {row['span']}s, {row['calls']} calls, wall {row['wall']}s"}
 
 
@@ -130,5 +174,7 @@ def print_rows(rows):
     print("-" * len(header))
     for r in rows:
         wall = f"{r['wall']:.1f}" + (f" (x{r['nodes'] and 1000 // r['nodes']}: {r['scaled_wall']})" if "scaled_wall" in r else "")
-        print(f"{r['case']:<8} {r['label']:<34} {r['nodes']:>6} {r['rate']:>5g} {r['span']:>7.1f} {r['span_vs_n_over_rate']:>8.3f}"
-              f" {r['throttled_share']:>9.1%} {r['failed']:>6} {wall:>7}")
+        print(
+            f"{r['case']:<8} {r['label']:<34} {r['nodes']:>6} {r['rate']:>5g} {r['span']:>7.1f} {r['span_vs_n_over_rate']:>8.3f}"
+            f" {r['throttled_share']:>9.1%} {r['failed']:>6} {wall:>7}"
+        )

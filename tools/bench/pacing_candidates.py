@@ -32,8 +32,8 @@ sys.path[:0] = [str(ROOT / "build" / "collections"), str(ROOT / "tests")]
 
 # pylint: disable=wrong-import-position
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import pacing  # noqa: E402
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.served import count_unanswered  # noqa: E402
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent  # noqa: E402
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.served import count_unanswered  # noqa: E402
 from ssm_endpoint import EndpointControl  # noqa: E402
 
 DEREGISTER = "DeregisterManagedInstance"
@@ -41,8 +41,14 @@ DEREGISTER = "DeregisterManagedInstance"
 
 def client_for(url, candidate):
     mode = "adaptive" if candidate == "adaptive" else "standard"
-    client = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDHYBRIDOPSBENCH",
-                          aws_secret_access_key="bench", config=Config(max_pool_connections=20, retries={"mode": mode}))
+    client = boto3.client(
+        "ssm",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDHYBRIDOPSBENCH",
+        aws_secret_access_key="bench",
+        config=Config(max_pool_connections=20, retries={"mode": mode}),
+    )
     count_unanswered(client)
     if candidate == "bucket":
         pacing.attach(client)
@@ -54,9 +60,13 @@ def figures(log, nodes, rate, wall, outcomes):
     throttled = sum(1 for e in log if e["error"] == "ThrottlingException")
     span = (max(ok) - min(ok)) if len(ok) > 1 else 0.0
     return {
-        "span_s": round(span, 2), "span_vs_n_over_rate": round(span / (nodes / rate), 3), "calls": len(log),
-        "throttled": throttled, "throttled_share": round(throttled / max(1, len(log)), 4),
-        "failed": sum(1 for o in outcomes if o["outcome"] == "failed"), "wall_s": round(wall, 2),
+        "span_s": round(span, 2),
+        "span_vs_n_over_rate": round(span / (nodes / rate), 3),
+        "calls": len(log),
+        "throttled": throttled,
+        "throttled_share": round(throttled / max(1, len(log)), 4),
+        "failed": sum(1 for o in outcomes if o["outcome"] == "failed"),
+        "wall_s": round(wall, 2),
     }
 
 
@@ -74,8 +84,9 @@ def main(argv):
     url_file = ROOT / "build" / "bench" / "candidates.url"
     url_file.parent.mkdir(parents=True, exist_ok=True)
     url_file.unlink(missing_ok=True)
-    with subprocess.Popen([sys.executable, "-m", "ssm_endpoint", "--port", "0", "--port-file", str(url_file)], cwd=ROOT / "tests",
-                          stdout=subprocess.DEVNULL) as endpoint:
+    with subprocess.Popen(
+        [sys.executable, "-m", "ssm_endpoint", "--port", "0", "--port-file", str(url_file)], cwd=ROOT / "tests", stdout=subprocess.DEVNULL
+    ) as endpoint:
         try:
             while not url_file.exists() or not url_file.read_text().strip():
                 time.sleep(0.1)
@@ -92,8 +103,14 @@ def main(argv):
                 started = time.monotonic()
                 _changed, result = ensure_absent(client, ids, False, args.concurrency)
                 wall = time.monotonic() - started
-                line = {"candidate": candidate, "nodes": args.nodes, "rate": args.rate, "burst": args.burst,
-                        "concurrency": args.concurrency, **figures(control.log(), args.nodes, args.rate, wall, result["outcomes"])}
+                line = {
+                    "candidate": candidate,
+                    "nodes": args.nodes,
+                    "rate": args.rate,
+                    "burst": args.burst,
+                    "concurrency": args.concurrency,
+                    **figures(control.log(), args.nodes, args.rate, wall, result["outcomes"]),
+                }
                 print(json.dumps(line), flush=True)
         finally:
             endpoint.terminate()

@@ -9,12 +9,12 @@ Creating activations is left out on purpose: CreateActivation returns the
 activation code, a secret that registers machines into the account.
 """
 
-from .retry import ssm_retry
 from .constraints import ACTIVATION_ID
 from .constraints import check_list
 from .constraints import check_string
 from .errors import SSMActivationErrorHandler
 from .paging import all_pages
+from .retry import ssm_retry
 
 DESCRIBE_ACTIVATIONS_MAX_RESULTS = 50  # DescribeActivations MaxResults, 1-50
 

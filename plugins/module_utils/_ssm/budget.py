@@ -66,8 +66,7 @@ class TaskBudget:
             silent = self._clock() - self._last_success
             if self.reason is None and self._failures >= self._min_attempts and silent >= self._window:
                 self._trip(
-                    f"the endpoint failed every call for {silent:.0f}s ({self._failures} attempts in a row, the last {code}),"
-                    " so no new call was started"
+                    f"the endpoint failed every call for {silent:.0f}s ({self._failures} attempts in a row, the last {code}), so no new call was started"
                 )
 
     def _trip(self, reason):

@@ -108,7 +108,7 @@ def not_targeted_error(command_id, unknown, statuses):
 
 
 def chunks(items, size=CANCEL_INSTANCE_IDS_MAX):
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def send_cancels(client, command_id, node_ids, whole_command):
@@ -213,16 +213,20 @@ class CancelJob:
 
     def unfinished(self):
         """Targeted nodes not terminal yet that the task still waits for."""
-        return [
-            i for i in self.targets if i not in self.errors and i not in self.unreachable and self.now.get(i) not in TERMINAL_COMMAND_STATUSES
-        ]
+        return [i for i in self.targets if i not in self.errors and i not in self.unreachable and self.now.get(i) not in TERMINAL_COMMAND_STATUSES]
 
     def outcomes(self):
         sent = set(self.to_cancel) - set(self.errors)
         return [
             outcome_record(
-                self.command_id, i, self.before.get(i), self.now.get(i), i in sent, self.errors.get(i),
-                unreachable=i in self.unreachable, ping_status=self.unreachable.get(i),
+                self.command_id,
+                i,
+                self.before.get(i),
+                self.now.get(i),
+                i in sent,
+                self.errors.get(i),
+                unreachable=i in self.unreachable,
+                ping_status=self.unreachable.get(i),
             )
             for i in self.targets
         ]

@@ -5,7 +5,6 @@
 
 """One function per SSM Run Command call (list, invocations, cancel)."""
 
-from .retry import ssm_retry
 from .constraints import CANCEL_INSTANCE_IDS_MAX
 from .constraints import COMMAND_ID
 from .constraints import COMMAND_INSTANCE_ID
@@ -13,6 +12,7 @@ from .constraints import check_list
 from .constraints import check_string
 from .errors import SSMCommandErrorHandler
 from .paging import all_pages
+from .retry import ssm_retry
 
 
 def _command_listing(list_call, result_key, command_id, instance_id, filters, kwargs):

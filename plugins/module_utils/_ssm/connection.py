@@ -38,8 +38,7 @@ def check_connection(params):
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SSMValidationError(
-                f"endpoint_url: {endpoint_url!r} is not a valid endpoint URL: it must be http:// or https:// followed by a host name"
-                " (also read from AWS_URL).",
+                f"endpoint_url: {endpoint_url!r} is not a valid endpoint URL: it must be http:// or https:// followed by a host name (also read from AWS_URL).",
                 parameter="endpoint_url",
                 value=endpoint_url,
             )

@@ -119,7 +119,10 @@ AWS_REGION_NAME = Constraint(
 
 # An IAM role ARN to assume (STS AssumeRole RoleArn, checked before the STS call).
 ROLE_ARN = Constraint(
-    name="IAM role ARN", min_len=20, max_len=2048, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
+    name="IAM role ARN",
+    min_len=20,
+    max_len=2048,
+    pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
     hint="arn:aws:iam::ACCOUNT:role/NAME",
 )
 
@@ -159,8 +162,9 @@ PLATFORM_TYPES = ("Linux", "Windows", "MacOS")
 
 # A hybrid node's own ID as its agent registers it (the mi- form of ManagedInstanceId; EKS Connector IDs
 # have no registration file and no host steps).
-HYBRID_NODE_ID = Constraint(name="hybrid managed node ID", min_len=20, max_len=20, pattern=r"^mi-[0-9a-f]{17}$",
-                            hint="'mi-' followed by 17 lower-case hex digits")
+HYBRID_NODE_ID = Constraint(
+    name="hybrid managed node ID", min_len=20, max_len=20, pattern=r"^mi-[0-9a-f]{17}$", hint="'mi-' followed by 17 lower-case hex digits"
+)
 # A service (systemd and upstart unit) name: the characters of systemd.unit(5) unit names, without the escape character.
 SERVICE_NAME = Constraint(name="service name", min_len=1, max_len=None, pattern=r"^[A-Za-z0-9:_.@-]+$", hint="letters, digits and :_.@- only")
 
@@ -192,7 +196,10 @@ def path_problem(value, absolute):
 # Inventory host variable names: hostvars_prefix + name + hostvars_suffix must stay a name Jinja can
 # reference (letters, digits, underscores, not starting with a digit).
 HOSTVARS_PREFIX = Constraint(
-    name="host variable prefix", min_len=None, max_len=None, pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$",
+    name="host variable prefix",
+    min_len=None,
+    max_len=None,
+    pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$",
     hint="letters, digits and underscores, not starting with a digit",
 )
 HOSTVARS_SUFFIX = Constraint(name="host variable suffix", min_len=None, max_len=None, pattern=r"^[A-Za-z0-9_]*$", hint="letters, digits and underscores")
@@ -325,16 +332,13 @@ def check_choice(parameter, value, choices, max_items=None):
             raise SSMValidationError(f"{parameter}: the list is empty; give one of {', '.join(choices)}.", parameter=parameter, value=list(values))
         if max_items is not None and len(values) > max_items:
             raise SSMValidationError(
-                f"{parameter}: {list(values)!r} gives {len(values)} values, but SSM's filter takes at most {max_items}"
-                f" ({', '.join(choices)}).",
+                f"{parameter}: {list(values)!r} gives {len(values)} values, but SSM's filter takes at most {max_items} ({', '.join(choices)}).",
                 parameter=parameter,
                 value=list(values),
             )
     bad = [v for v in values if v not in choices]
     if bad:
-        raise SSMValidationError(
-            f"{parameter}: {', '.join(_describe(v) for v in bad)} is not one of {', '.join(choices)}.", parameter=parameter, value=value
-        )
+        raise SSMValidationError(f"{parameter}: {', '.join(_describe(v) for v in bad)} is not one of {', '.join(choices)}.", parameter=parameter, value=value)
     return value
 
 

@@ -32,8 +32,7 @@ ERROR_ADVICE = {
     "TooManyTagsError": "a node can carry at most 50 tags; purge some or tag fewer",
     "TooManyUpdates": "another update to this resource is in progress; run again shortly",
     "InvalidActivationId": (
-        "no activation with this ID exists in this account and region (already deleted, a typo, or another region);"
-        " list them with aws ssm describe-activations"
+        "no activation with this ID exists in this account and region (already deleted, a typo, or another region); list them with aws ssm describe-activations"
     ),
     "InvalidActivation": (
         "the activation is not valid: it was deleted, or (when registering) the activation code does not match, it expired"

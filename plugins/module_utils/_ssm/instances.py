@@ -10,7 +10,6 @@ from typing import NamedTuple
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from .retry import ssm_retry
 from .constraints import DESCRIBE_FILTER_VALUES_MAX
 from .constraints import IAM_ROLE
 from .constraints import MANAGED_INSTANCE_ID
@@ -21,6 +20,7 @@ from .errors import AnsibleSSMError
 from .errors import SSMInstanceErrorHandler
 from .errors import SSMTaggingErrorHandler
 from .paging import all_pages
+from .retry import ssm_retry
 from .served import Attempts
 from .served import count_unanswered
 
@@ -62,7 +62,7 @@ def describe_instances_by_id(client, instance_ids, filters=(), id_rule=MANAGED_I
     found, errors = {}, {}
     batch_size = min(DESCRIBE_FILTER_VALUES_MAX, 50)  # one page of at most 50 results per batch
     for start in range(0, len(instance_ids), batch_size):
-        _describe_or_split(client, list(instance_ids[start:start + batch_size]), list(filters), found, errors)
+        _describe_or_split(client, list(instance_ids[start : start + batch_size]), list(filters), found, errors)
     return found, errors
 
 

@@ -99,7 +99,7 @@ def failure_summary(outcomes, id_key, noun):
     if skipped:
         parts.append(f"not attempted: {len(skipped)} ({_ids(skipped, id_key)})")
     text = f"{head}, every other {noun} was handled: " + "; ".join(parts) + f". Each {noun}'s own outcome and message are in the outcomes."
-    return text if len(text) <= MSG_MAX else text[:MSG_MAX - 3] + "..."
+    return text if len(text) <= MSG_MAX else text[: MSG_MAX - 3] + "..."
 
 
 def success_summary(outcomes, noun, check_mode):

@@ -42,8 +42,16 @@ SERVER_FILTERS = {
 
 # Every criterion a selection takes (ssm_managed_instance_info's options, the hybrid_nodes inventory's filters).
 CRITERIA = (
-    "ping_status", "resource_type", "activation_ids", "iam_role", "platform_type", "tags",
-    "name", "computer_name", "last_ping_before", "registered_before",
+    "ping_status",
+    "resource_type",
+    "activation_ids",
+    "iam_role",
+    "platform_type",
+    "tags",
+    "name",
+    "computer_name",
+    "last_ping_before",
+    "registered_before",
 )
 
 
@@ -54,6 +62,7 @@ def selection_criteria(params, prefix=""):
     each option name in messages (the inventory plugin's ``filters.``). Single-valued options also take
     a list of values (any matches), except resource_type: SSM's ResourceType filter takes one value.
     """
+
     def named(option):
         return prefix + option
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.template import Templar
 
 from ansible_collections.hybridops.ssm.plugins.action.check_role_inputs import ActionModule
+
 try:
     from ansible.parsing.vault import EncryptedString  # ansible-core 2.19 and later
 
@@ -30,6 +30,7 @@ except ImportError:
 
     def vaulted(ciphertext):
         return AnsibleVaultEncryptedUnicode(ciphertext)
+
 
 try:
     from ansible.template import trust_as_template  # ansible-core 2.19 and later
@@ -84,18 +85,28 @@ def test_the_defaults_of_both_roles_pass():
 
 
 def test_every_problem_is_reported_at_once_with_variable_value_and_rule():
-    task_vars = {**defaults("decommission_hybrid_node"), D + "instance_id": "i-0123456789abcdef0", D + "region": "EU-WEST-1",
-                 D + "root": "srv", D + "command_poll_interval": 301, D + "key_files": ["../../etc/shadow", "/etc/shadow", ""],
-                 D + "services": ["amazon ssm agent"], D + "instanceid": MI}
+    task_vars = {
+        **defaults("decommission_hybrid_node"),
+        D + "instance_id": "i-0123456789abcdef0",
+        D + "region": "EU-WEST-1",
+        D + "root": "srv",
+        D + "command_poll_interval": 301,
+        D + "key_files": ["../../etc/shadow", "/etc/shadow", ""],
+        D + "services": ["amazon ssm agent"],
+        D + "instanceid": MI,
+    }
     result = run({}, task_vars)
     assert result["failed"] is True and isinstance(result["msg"], list)
     text = "\n".join(result["msg"])
     for fragment in (
-        f"{D}instance_id: 'i-0123456789abcdef0' is not a hybrid managed node ID", "EC2 instances (i-...) cannot be deregistered",
+        f"{D}instance_id: 'i-0123456789abcdef0' is not a hybrid managed node ID",
+        "EC2 instances (i-...) cannot be deregistered",
         f"{D}region: 'EU-WEST-1' is not an AWS region name such as eu-west-1",
         f"{D}root: 'srv' must be an absolute path",
         f"{D}command_poll_interval: 301 is out of range: 0.1 to 300 seconds",
-        f"{D}key_files: '../../etc/shadow' climbs out of {D}root", f"{D}key_files: '/etc/shadow' is absolute", f"{D}key_files: '' is empty",
+        f"{D}key_files: '../../etc/shadow' climbs out of {D}root",
+        f"{D}key_files: '/etc/shadow' is absolute",
+        f"{D}key_files: '' is empty",
         f"{D}services: 'amazon ssm agent' is not a service name",
         f"{D}instanceid: '{MI}' is not a variable of this role (a typo?); its variables are {D}instance_id, {D}region, ",
     ):
@@ -122,8 +133,13 @@ def test_a_wrong_type_is_named_by_the_argument_spec_and_its_rules_are_skipped():
 
 
 def test_the_sweep_rules_are_the_modules_rules():
-    task_vars = {**defaults("sweep_stale_hybrid_nodes"), S + "older_than": "2026-02-30", S + "tags": {"aws:owner": "me", "Site": "a\tb", "Rack": 7},
-                 S + "activation_ids": ["0a1b2c3d-0000-4000-8000-000000000000"] * 2, S + "concurrency": 21}
+    task_vars = {
+        **defaults("sweep_stale_hybrid_nodes"),
+        S + "older_than": "2026-02-30",
+        S + "tags": {"aws:owner": "me", "Site": "a\tb", "Rack": 7},
+        S + "activation_ids": ["0a1b2c3d-0000-4000-8000-000000000000"] * 2,
+        S + "concurrency": 21,
+    }
     problems = run({}, task_vars, role="sweep_stale_hybrid_nodes")["problems"]
     assert problems == [
         f"{S}older_than: '2026-02-30' is neither an age such as '30d', '12h', '90m', '45s', '2w' nor an ISO 8601 time such as '2026-10-01T12:00:00Z'",
@@ -142,12 +158,17 @@ def test_real_region_names_pass(region):
 
 
 def test_explicit_values_are_worded_by_their_source_on_one_line():
-    result = run({
-        "values": {D + "instance_id": "i-0123456789abcdef0", D + "region": "eu west 1"},
-        "sources": {D + "instance_id": "the host variable instance_id (from the inventory) is i-0123456789abcdef0",
-                    D + "region": "the registration file names region eu west 1"},
-        "context": "node-1",
-    }, {D + "instance_idd": "not looked for with values"})
+    result = run(
+        {
+            "values": {D + "instance_id": "i-0123456789abcdef0", D + "region": "eu west 1"},
+            "sources": {
+                D + "instance_id": "the host variable instance_id (from the inventory) is i-0123456789abcdef0",
+                D + "region": "the registration file names region eu west 1",
+            },
+            "context": "node-1",
+        },
+        {D + "instance_idd": "not looked for with values"},
+    )
     assert result["msg"] == (
         "node-1: the host variable instance_id (from the inventory) is i-0123456789abcdef0, which is not a hybrid managed node ID"
         " (mi- followed by 17 lower-case hex digits; EC2 instances cannot be deregistered); the registration file names region eu west 1,"
@@ -166,8 +187,12 @@ def test_the_playbook_scope_refuses_unknown_variables_but_not_the_roles():
 
 
 def test_secret_and_vaulted_values_of_unknown_variables_are_not_shown():
-    task_vars = {**defaults("decommission_hybrid_node"), D + "secret_key": "hunter2-not-shown",
-                 D + "vaulted": vaulted("$ANSIBLE_VAULT;1.1;AES256\n6162"), D + "broken": trust_as_template("{{ undefined_variable }}")}
+    task_vars = {
+        **defaults("decommission_hybrid_node"),
+        D + "secret_key": "hunter2-not-shown",
+        D + "vaulted": vaulted("$ANSIBLE_VAULT;1.1;AES256\n6162"),
+        D + "broken": trust_as_template("{{ undefined_variable }}"),
+    }
     problems = run({}, task_vars)["problems"]
     shown = [p.split(" is not a variable")[0] for p in problems]
     assert shown == [f"{D}broken: (value not shown)", f"{D}secret_key: (value not shown)", f"{D}vaulted: (value not shown)"]

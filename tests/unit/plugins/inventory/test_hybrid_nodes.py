@@ -11,7 +11,6 @@ from botocore.exceptions import ClientError
 
 from ansible_collections.hybridops.ssm.plugins.inventory import hybrid_nodes as inventory_plugin
 
-
 A = "mi-0000000000000000a"
 B = "mi-0000000000000000b"
 C = "mi-0000000000000000c"

@@ -14,7 +14,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import S
 from .doubles import ScriptedClient
 from .doubles import client_error
 
-
 A = "0a1b2c3d-0000-4000-8000-00000000000a"
 B = "0a1b2c3d-0000-4000-8000-00000000000b"
 

@@ -5,7 +5,6 @@
 
 """The task budget (budget.py): a deadline, and a circuit that opens when the endpoint fails everything."""
 
-
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
 
 from .doubles import Clock

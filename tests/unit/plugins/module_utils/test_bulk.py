@@ -5,12 +5,11 @@
 
 """Bounded concurrency (bulk.py): every item gets an entry, items not started once the task stopped are not_attempted."""
 
-
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import bulk
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import bulk
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
 from .doubles import Clock
 from .doubles import client_error

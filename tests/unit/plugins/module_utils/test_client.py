@@ -5,12 +5,10 @@
 
 """The client factory (client.py): token passed and masked, every hook registered."""
 
-
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
 
 from .doubles import ScriptedClient
-
 
 KEYS = {"access_key": "AKIDEXAMPLE", "secret_key": "secret", "session_token": None, "profile": None}
 

@@ -8,8 +8,8 @@
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import command_cancel as cc
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
 
 from .doubles import ScriptedClient
 from .doubles import client_error
@@ -302,7 +302,11 @@ def test_refresh_reads_the_command_again_when_its_last_node_finished_between_the
     # ListCommands answers before the last invocation ends, ListCommandInvocations after it: the command's
     # status must not stay one step behind its nodes' (the module would report Cancelled nodes of an InProgress command).
     client = ScriptedClient(
-        list_commands=[{"Commands": [_command(status="InProgress")]}, {"Commands": [_command(status="InProgress")]}, {"Commands": [_command(status="Cancelled")]}],
+        list_commands=[
+            {"Commands": [_command(status="InProgress")]},
+            {"Commands": [_command(status="InProgress")]},
+            {"Commands": [_command(status="Cancelled")]},
+        ],
         list_command_invocations=[_invocations({A: "InProgress"}), _invocations({A: "Cancelled"})],
     )
     job = _job(client, [A])
@@ -313,7 +317,9 @@ def test_refresh_reads_the_command_again_when_its_last_node_finished_between_the
 
 
 def test_refresh_does_not_read_again_while_a_node_is_still_running():
-    client = ScriptedClient(list_commands=[{"Commands": [_command(status="InProgress")]}], list_command_invocations=[_invocations({A: "InProgress", B: "Cancelled"})])
+    client = ScriptedClient(
+        list_commands=[{"Commands": [_command(status="InProgress")]}], list_command_invocations=[_invocations({A: "InProgress", B: "Cancelled"})]
+    )
     job = _job(client, [A, B])
     job.refresh(client)
     assert client.names().count("list_commands") == 2

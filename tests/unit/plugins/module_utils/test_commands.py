@@ -13,7 +13,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import S
 from .doubles import ScriptedClient
 from .doubles import client_error
 
-
 MI = "mi-0123456789abcdef0"
 CMD = "25173b39-c88d-4459-ba3d-8704a0000000"
 

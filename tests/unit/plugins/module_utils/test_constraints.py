@@ -19,6 +19,7 @@ MI = "mi-" + HEX17
 # UpdateManagedInstanceRole, Tag, DescribeInstanceInformation, ListCommands; Understanding command statuses
 # in the AWS Systems Manager user guide) ------------------------------------------------------------
 
+
 def test_managed_instance_id_matches_the_deregister_reference_page():
     assert (c.MANAGED_INSTANCE_ID.min_len, c.MANAGED_INSTANCE_ID.max_len) == (20, 124)
     assert c.MANAGED_INSTANCE_ID.pattern == r"(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)"
@@ -42,6 +43,7 @@ def test_other_counts_match_the_reference_pages():
 
 
 # --- the same values in the installed botocore model: a drift fails here ------------------------
+
 
 @pytest.fixture(scope="module")
 def model():
@@ -119,6 +121,7 @@ def test_fifty_instance_ids_pass_and_tags_at_their_limits_pass():
 
 
 # --- values that fail, with the right message --------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "value, fragment",
@@ -224,7 +227,7 @@ def test_ec2_ids_are_recognised():
 
 def test_tags_count_is_capped_where_the_caller_says():
     tags = {f"k{i}": "v" for i in range(c.TAGS_PER_NODE_MAX + 1)}
-    assert c.check_tags("tags", dict(list(tags.items())[:c.TAGS_PER_NODE_MAX]), max_items=c.TAGS_PER_NODE_MAX)
+    assert c.check_tags("tags", dict(list(tags.items())[: c.TAGS_PER_NODE_MAX]), max_items=c.TAGS_PER_NODE_MAX)
     assert c.check_tags("tags", tags) == tags  # a filter has no such cap
     with pytest.raises(SSMValidationError, match=r"tags: 51 tags given \('k0', 'k1', 'k2', \.\.\.\), a node can carry at most 50"):
         c.check_tags("tags", tags, max_items=c.TAGS_PER_NODE_MAX)
@@ -254,6 +257,7 @@ def test_an_empty_list_is_allowed_unless_items_are_required():
 
 # --- rules the roles share with the modules ---------------------------------------------------------
 
+
 def _botocore_regions():
     import json
     import os
@@ -275,36 +279,67 @@ def test_what_is_no_aws_region_name_is_refused(value):
     assert c.string_problem(c.AWS_REGION_NAME, value)
 
 
-@pytest.mark.parametrize("value, problem", [(MI, None), ("mi-" + HEX17.upper(), "must match"), ("i-" + HEX17, "exactly 20"),
-                                            ("eks_c:cluster_" + "a" * 17, "exactly 20")])
+@pytest.mark.parametrize(
+    "value, problem", [(MI, None), ("mi-" + HEX17.upper(), "must match"), ("i-" + HEX17, "exactly 20"), ("eks_c:cluster_" + "a" * 17, "exactly 20")]
+)
 def test_a_hybrid_node_id_is_the_mi_form_only(value, problem):
     found = c.string_problem(c.HYBRID_NODE_ID, value)
     assert (found is None) if problem is None else (problem in found)
 
 
-@pytest.mark.parametrize("value, absolute, problem", [
-    ("/", True, None), ("srv", True, "relative"), ("", True, "empty"), ("var/lib/x", False, None), ("/etc/shadow", False, "absolute"),
-    ("var/../../etc", False, "climbs"), ("..", False, "climbs"), ("var/..x/y", False, None), ("", False, "empty"), (None, False, "empty"),
-])
+@pytest.mark.parametrize(
+    "value, absolute, problem",
+    [
+        ("/", True, None),
+        ("srv", True, "relative"),
+        ("", True, "empty"),
+        ("var/lib/x", False, None),
+        ("/etc/shadow", False, "absolute"),
+        ("var/../../etc", False, "climbs"),
+        ("..", False, "climbs"),
+        ("var/..x/y", False, None),
+        ("", False, "empty"),
+        (None, False, "empty"),
+    ],
+)
 def test_path_problems(value, absolute, problem):
     assert c.path_problem(value, absolute) == problem
 
 
-@pytest.mark.parametrize("value, valid", [("amazon-ssm-agent", True), ("snap.amazon-ssm-agent.amazon-ssm-agent", True), ("getty@tty1", True),
-                                          ("amazon ssm agent", False), ("", False), ("a;b", False)])
+@pytest.mark.parametrize(
+    "value, valid",
+    [
+        ("amazon-ssm-agent", True),
+        ("snap.amazon-ssm-agent.amazon-ssm-agent", True),
+        ("getty@tty1", True),
+        ("amazon ssm agent", False),
+        ("", False),
+        ("a;b", False),
+    ],
+)
 def test_service_names(value, valid):
     assert (c.string_problem(c.SERVICE_NAME, value) is None) is valid
 
 
-@pytest.mark.parametrize("value, bounds, inside", [(1, c.WAIT_SECONDS, True), (86401, c.WAIT_SECONDS, False), (0.1, c.POLL_SECONDS, True),
-                                                   (0.05, c.POLL_SECONDS, False), (True, c.WAIT_SECONDS, False), (float("nan"), c.POLL_SECONDS, False),
-                                                   ("5", c.POLL_SECONDS, False)])
+@pytest.mark.parametrize(
+    "value, bounds, inside",
+    [
+        (1, c.WAIT_SECONDS, True),
+        (86401, c.WAIT_SECONDS, False),
+        (0.1, c.POLL_SECONDS, True),
+        (0.05, c.POLL_SECONDS, False),
+        (True, c.WAIT_SECONDS, False),
+        (float("nan"), c.POLL_SECONDS, False),
+        ("5", c.POLL_SECONDS, False),
+    ],
+)
 def test_in_bounds(value, bounds, inside):
     assert c.in_bounds(value, bounds) is inside
 
 
-@pytest.mark.parametrize("text, constraint, kind", [("a\tb", c.TAG_VALUE, "character"), ("k" * 129, c.TAG_KEY, "length"), (7, c.TAG_VALUE, "type"),
-                                                    ("Größe 1:2", c.TAG_VALUE, None)])
+@pytest.mark.parametrize(
+    "text, constraint, kind", [("a\tb", c.TAG_VALUE, "character"), ("k" * 129, c.TAG_KEY, "length"), (7, c.TAG_VALUE, "type"), ("Größe 1:2", c.TAG_VALUE, None)]
+)
 def test_tag_text_problem_kinds(text, constraint, kind):
     found = c.tag_text_problem(text, constraint)
     assert (found is None) if kind is None else (found[0] == kind)

@@ -9,7 +9,6 @@ import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.credentials import security_token_fallback
 
-
 KEYS = {"access_key": "AKIDEXAMPLE", "secret_key": "secret", "session_token": None, "profile": None}
 
 

@@ -6,6 +6,7 @@
 """Desired state of managed nodes (managed_instances.py): absent and present, check mode, failures per node."""
 
 import datetime
+
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
@@ -14,7 +15,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes
 from .doubles import ScriptedClient
 from .doubles import client_error
 from .doubles import rejecting_describe as _rejects
-
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
 A, B, C = "mi-0000000000000000a", "mi-0000000000000000b", "mi-0000000000000000c"
@@ -25,10 +25,21 @@ def _describe_only(*present):
 
 
 FLAT_NODE = {
-    "InstanceId": A, "PingStatus": "ConnectionLost", "LastPingDateTime": NOW, "RegistrationDate": NOW - datetime.timedelta(days=90),
-    "AgentVersion": "3.3.1142.0", "IsLatestVersion": False, "PlatformType": "Linux", "ResourceType": "ManagedInstance",
-    "IPAddress": "10.0.0.1", "IamRole": "SSMServiceRole", "ActivationId": "0a1b2c3d-0000-4000-8000-000000000000",
-    "SourceId": A, "SourceType": "AWS::SSM::ManagedInstance", "ComputerName": "store-1.local", "Name": "store-1",
+    "InstanceId": A,
+    "PingStatus": "ConnectionLost",
+    "LastPingDateTime": NOW,
+    "RegistrationDate": NOW - datetime.timedelta(days=90),
+    "AgentVersion": "3.3.1142.0",
+    "IsLatestVersion": False,
+    "PlatformType": "Linux",
+    "ResourceType": "ManagedInstance",
+    "IPAddress": "10.0.0.1",
+    "IamRole": "SSMServiceRole",
+    "ActivationId": "0a1b2c3d-0000-4000-8000-000000000000",
+    "SourceId": A,
+    "SourceType": "AWS::SSM::ManagedInstance",
+    "ComputerName": "store-1.local",
+    "Name": "store-1",
 }
 
 

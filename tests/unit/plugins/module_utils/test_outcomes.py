@@ -18,9 +18,7 @@ def no_task_left_behind():
 
 
 def test_the_failure_summary_stays_short_and_counts_by_code():
-    outcomes = [
-        {"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "ConnectionClosedError", "msg": "closed " * 100} for n in range(40)
-    ]
+    outcomes = [{"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "ConnectionClosedError", "msg": "closed " * 100} for n in range(40)]
     outcomes += [{"instance_id": f"mi-{n:017x}", "outcome": "failed", "error_code": "AccessDeniedException", "msg": "denied"} for n in range(40, 42)]
     outcomes += [outcomes_module.failure_record(f"mi-{n:017x}", budget_module.NotAttempted("the task's deadline of 5s passed")) for n in range(42, 300)]
     outcomes += [{"instance_id": "mi-ffffffffffffffff0", "outcome": "deregistered"}]

@@ -276,8 +276,18 @@ def test_calls_per_second_accepted(value):
     assert check_number("max_calls_per_second", value, CALLS_PER_SECOND, "calls per second") == value
 
 
-@pytest.mark.parametrize("value, shown", [(0, "0 (int)"), (-1.0, "-1.0 (float)"), (1000.5, "1000.5 (float)"), (float("nan"), "nan (float)"),
-                                          (float("inf"), "inf (float)"), (True, "True (bool)"), ("10", "'10'")])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (0, "0 (int)"),
+        (-1.0, "-1.0 (float)"),
+        (1000.5, "1000.5 (float)"),
+        (float("nan"), "nan (float)"),
+        (float("inf"), "inf (float)"),
+        (True, "True (bool)"),
+        ("10", "'10'"),
+    ],
+)
 def test_calls_per_second_refused(value, shown):
     with pytest.raises(SSMValidationError) as info:
         check_number("max_calls_per_second", value, CALLS_PER_SECOND, "calls per second")

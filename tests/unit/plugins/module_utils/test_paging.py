@@ -5,9 +5,8 @@
 
 """The paging loop: only a missing NextToken ends a listing."""
 
-
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.paging import all_pages
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.paging import all_pages
 
 from .doubles import ScriptedClient
 from .doubles import client_error

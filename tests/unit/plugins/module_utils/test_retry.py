@@ -6,19 +6,18 @@
 """The retry policy (retry.py): what is retried, how often, with a backoff schedule per call, within the task's budget."""
 
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.exceptions import ConnectionClosedError
 from botocore.exceptions import EndpointConnectionError
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instances
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import retry
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
 from .doubles import Clock
 from .doubles import ScriptedClient
 from .doubles import client_error
-
 
 MI = "mi-0123456789abcdef0"
 URL = "https://ssm.us-east-1.amazonaws.com/"

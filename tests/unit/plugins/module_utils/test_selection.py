@@ -6,6 +6,7 @@
 """Selecting nodes (selection.py): what goes to SSM, what is filtered here, IDs in batches."""
 
 import datetime
+
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
@@ -14,7 +15,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection impor
 
 from .doubles import ScriptedClient
 from .doubles import rejecting_describe as _rejects
-
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
 A, B, C = "mi-0000000000000000a", "mi-0000000000000000b", "mi-0000000000000000c"

@@ -18,7 +18,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import instance
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
 
-
 URL = "https://ssm.us-east-1.amazonaws.com/"
 A, B = "mi-0000000000000000a", "mi-0000000000000000b"
 
@@ -76,7 +75,10 @@ class FakeSSMService:
 
 def real_client(service, botocore_attempts):
     client = boto3.client(
-        "ssm", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+        "ssm",
+        region_name="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
         config=Config(retries={"total_max_attempts": botocore_attempts, "mode": "standard"}),
     )
     client.meta.events.register("before-send.ssm", service)
@@ -135,7 +137,10 @@ def test_a_plain_botocore_client_counts_too_and_each_attempt_once(monkeypatch):
     monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
     service = FakeSSMService([A, B], {A: ["drop_after"], B: ["drop_after"]})
     client = boto3.client(
-        "ssm", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+        "ssm",
+        region_name="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
         config=Config(retries={"total_max_attempts": 3, "mode": "standard"}),
     )
     client.meta.events.register("before-send.ssm", service)

@@ -6,11 +6,11 @@
 """Points in time (timeparse.py): absolute and relative, named by the option when bad."""
 
 import datetime
+
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
-
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
 

@@ -9,9 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import patch_module_args
-
 from ansible_collections.hybridops.ssm.plugins.modules import ssm_managed_instance
+from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import patch_module_args
 
 from ..module_utils.doubles import ScriptedClient
 from ..module_utils.doubles import client_error

@@ -10,19 +10,28 @@ Its configuration checked before any request, host names, host variables, the se
 
 import pytest
 
-from ansible_collections.hybridops.ssm.plugins.plugin_utils import hybrid_nodes as plugin
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
-
+from ansible_collections.hybridops.ssm.plugins.plugin_utils import hybrid_nodes as plugin
 
 A = "mi-0000000000000000a"
 B = "mi-0000000000000000b"
 C = "mi-0000000000000000c"
 D = "mi-0000000000000000d"
 OPTIONS = {
-    "plugin": "hybridops.ssm.hybrid_nodes", "regions": ["us-east-1"], "region": None, "hostnames": ["instance_id"], "include_tags": False,
-    "filters": {}, "hostvars_prefix": "", "hostvars_suffix": "", "compose": {}, "groups": {}, "keyed_groups": [], "strict": False,
+    "plugin": "hybridops.ssm.hybrid_nodes",
+    "regions": ["us-east-1"],
+    "region": None,
+    "hostnames": ["instance_id"],
+    "include_tags": False,
+    "filters": {},
+    "hostvars_prefix": "",
+    "hostvars_suffix": "",
+    "compose": {},
+    "groups": {},
+    "keyed_groups": [],
+    "strict": False,
 }
 
 
@@ -47,8 +56,12 @@ class Pages:
 
 
 def test_hostnames_take_the_first_unique_preference():
-    nodes = [node(A, name="edge", computer_name="a.local"), node(B, name="edge", computer_name="b.local"), node(C, computer_name="c.local"),
-             node(D, name="", tags={"alias": "door"})]
+    nodes = [
+        node(A, name="edge", computer_name="a.local"),
+        node(B, name="edge", computer_name="b.local"),
+        node(C, computer_name="c.local"),
+        node(D, name="", tags={"alias": "door"}),
+    ]
     chosen = plugin.choose_hostnames(nodes, ["tag:alias", "name", "computer_name", "instance_id"])
     assert chosen == {A: "a.local", B: "b.local", C: "c.local", D: "door"}
 
@@ -82,12 +95,15 @@ def test_regions_fall_back_to_the_region_option():
         config(regions=[], region=None)
 
 
-@pytest.mark.parametrize("hostnames, words", [
-    ([], "must be a non-empty list"),
-    (["fqdn"], "'fqdn' is not one of name, computer_name, instance_id, ip_address or tag:KEY"),
-    (["name", "name"], "duplicated: name"),
-    (["tag:Name"], "needs the nodes' tags"),
-])
+@pytest.mark.parametrize(
+    "hostnames, words",
+    [
+        ([], "must be a non-empty list"),
+        (["fqdn"], "'fqdn' is not one of name, computer_name, instance_id, ip_address or tag:KEY"),
+        (["name", "name"], "duplicated: name"),
+        (["tag:Name"], "needs the nodes' tags"),
+    ],
+)
 def test_bad_hostnames(hostnames, words):
     with pytest.raises(SSMValidationError, match=words.replace("(", r"\(")):
         config(hostnames=hostnames)
@@ -117,11 +133,15 @@ def test_filters_are_checked_as_the_info_module_checks_them_and_named_as_filters
 
 
 def test_filters_without_tags_all_go_to_ssm():
-    criteria = config(filters={"ping_status": ["Online", "ConnectionLost"], "platform_type": "Linux", "resource_type": "ManagedInstance",
-                               "last_ping_before": "40d"})["criteria"]
+    criteria = config(
+        filters={"ping_status": ["Online", "ConnectionLost"], "platform_type": "Linux", "resource_type": "ManagedInstance", "last_ping_before": "40d"}
+    )["criteria"]
     server, predicates = build_selection(criteria)
-    assert server == [{"Key": "PingStatus", "Values": ["Online", "ConnectionLost"]}, {"Key": "ResourceType", "Values": ["ManagedInstance"]},
-                      {"Key": "PlatformType", "Values": ["Linux"]}]
+    assert server == [
+        {"Key": "PingStatus", "Values": ["Online", "ConnectionLost"]},
+        {"Key": "ResourceType", "Values": ["ManagedInstance"]},
+        {"Key": "PlatformType", "Values": ["Linux"]},
+    ]
     assert len(predicates) == 1  # the age
 
 
@@ -142,12 +162,14 @@ def test_constructed_options_must_have_their_shapes():
 
 def test_every_page_is_followed_even_empty_ones():
     ssm_node = {"InstanceId": A, "PingStatus": "Online"}
-    pages = Pages([
-        {"InstanceInformationList": [], "NextToken": "t1"},
-        {"InstanceInformationList": [ssm_node], "NextToken": "t2"},
-        {"InstanceInformationList": [], "NextToken": "t3"},
-        {"InstanceInformationList": [dict(ssm_node, InstanceId=B)]},
-    ])
+    pages = Pages(
+        [
+            {"InstanceInformationList": [], "NextToken": "t1"},
+            {"InstanceInformationList": [ssm_node], "NextToken": "t2"},
+            {"InstanceInformationList": [], "NextToken": "t3"},
+            {"InstanceInformationList": [dict(ssm_node, InstanceId=B)]},
+        ]
+    )
     nodes = select_nodes(pages, config()["criteria"])
     assert [n["InstanceId"] for n in nodes] == [A, B]
     assert [c.get("NextToken") for c in pages.calls] == [None, "t1", "t2", "t3"]
