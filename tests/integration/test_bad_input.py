@@ -504,7 +504,8 @@ def playbook(results_file):
                     "name": "Write the results",
                     "ansible.builtin.copy": {
                         "dest": str(results_file),
-                        "content": "{{ dict(groups['rows'] | zip(groups['rows'] | map('extract', hostvars) | map(attribute='row_result', default={}))) | to_json }}",
+                        "content": "{{ dict(groups['rows'] | zip(groups['rows'] | map('extract', hostvars)"
+                        " | map(attribute='row_result', default={}))) | to_json }}",
                         "mode": "0600",
                     },
                 }
