@@ -568,7 +568,8 @@ def test_role_rows_stop_in_their_checks_before_any_connection(bad_input):
         if "Windows" in row.why:
             assert task == "Stop on a Windows host, whose host steps are not supported yet", (row.why, task)
         elif row.why == "registration file naming another node":
-            assert task == "Refuse sources that disagree on the node's ID or region", task
+            # sources that disagree keep the host out of every SSM call; it fails with the others, at the end
+            assert task == "Fail the hosts whose node was not decommissioned, each with its reason", task
         elif row.why == "an EC2 ID in the inventory's host variable instance_id":
             assert task == "Check the node ID and region taken from the host or the inventory", task
         else:
