@@ -164,20 +164,29 @@ def _plan_present(node, current_tags, iam_role, tags, purge_tags):
 
 # SSM's tag reads lag its tag writes (tagging is eventually consistent), so
 # a task run right after this one could read the old tags and change them
-# again. After changing a node's tags, read them back until SSM shows the
-# change, for at most this many seconds; past that the task goes on.
+# again. After changing nodes' tags, read them back until SSM shows the
+# change, for at most this many seconds; past that the task goes on. The
+# nodes are read back together, one pause a round for all of them: a pause
+# per node would make 120 nodes wait 120 lags (30 s at 4 at a time).
 TAG_SETTLE_WAIT = 10.0
 TAG_SETTLE_POLL = 0.5
 
 
-def wait_for_tags(client, instance_id, expected, settle=TAG_SETTLE_WAIT, clock=time.monotonic, sleep=time.sleep):
-    """Read the node's tags until they are ``expected`` or ``settle`` seconds passed; whether they were."""
+def wait_for_tags(client, expected, concurrency, settle=TAG_SETTLE_WAIT, clock=time.monotonic, sleep=time.sleep):
+    """Read each node's tags until they are ``expected[node]`` or ``settle`` seconds passed.
+
+    Returns the nodes whose tags SSM did not show in time. A failed read is not
+    a failed node (its change was made): the node is read again next round.
+    """
     deadline = clock() + settle
-    while list_instance_tags(client, instance_id) != expected:
-        if clock() >= deadline:
-            return False
+    pending = dict(expected)
+    while pending:
+        read = run_per_item(list(pending), lambda i: list_instance_tags(client, i), concurrency)
+        pending = {i: tags for i, tags in pending.items() if read[i][0] != tags}
+        if not pending or clock() >= deadline or task_budget().stopped() is not None:
+            break
         sleep(min(TAG_SETTLE_POLL, max(0.0, deadline - clock())))
-    return True
+    return sorted(pending)
 
 
 def _converge_node(client, node, iam_role, tags, purge_tags, check_mode):
@@ -196,10 +205,9 @@ def _converge_node(client, node, iam_role, tags, purge_tags, check_mode):
     if current_tags is not None:
         after_tags = {k: v for k, v in current_tags.items() if k not in tags_to_unset}
         after_tags.update(tags_to_set)
-    if (tags_to_set or tags_to_unset) and not check_mode:
-        wait_for_tags(client, instance_id, after_tags)
     return {
         "changed": changed,
+        "tags_changed": bool(tags_to_set or tags_to_unset) and not check_mode,
         "before": node_to_ansible(node, current_tags),
         "after_role": role_change or node.get("IamRole"),
         "after_tags": after_tags,
@@ -220,6 +228,9 @@ def ensure_present(client, instance_ids, iam_role, tags, purge_tags, check_mode,
 
     found = [i for i in instance_ids if i in registered]
     converged = run_per_item(found, lambda i: _converge_node(client, registered[i], iam_role, tags, purge_tags, check_mode), concurrency)
+    retagged = {i: state["after_tags"] for i, (state, error) in converged.items() if error is None and state["tags_changed"]}
+    if retagged:
+        wait_for_tags(client, retagged, concurrency)
     instances, before, after = [], {}, {}
     for instance_id in found:
         state, error = converged[instance_id]

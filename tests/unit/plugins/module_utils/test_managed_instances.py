@@ -158,12 +158,33 @@ def test_tags_are_read_back_until_ssm_shows_the_change():
     stale, fresh = {"TagList": [{"Key": "Env", "Value": "old"}]}, {"TagList": [{"Key": "Env", "Value": "new"}]}
     client = ScriptedClient(list_tags_for_resource=[stale, stale, fresh])
     fake = _Clock()
-    assert mi.wait_for_tags(client, A, {"Env": "new"}, settle=10, clock=fake.clock, sleep=fake.sleep) is True
+    assert mi.wait_for_tags(client, {A: {"Env": "new"}}, 1, settle=10, clock=fake.clock, sleep=fake.sleep) == []
     assert fake.sleeps == [0.5, 0.5]
 
 
 def test_tags_that_never_show_stop_the_read_back_at_the_settle_time():
     client = ScriptedClient(list_tags_for_resource=[{"TagList": []}])
     fake = _Clock()
-    assert mi.wait_for_tags(client, A, {"Env": "new"}, settle=1.25, clock=fake.clock, sleep=fake.sleep) is False
+    assert mi.wait_for_tags(client, {A: {"Env": "new"}}, 1, settle=1.25, clock=fake.clock, sleep=fake.sleep) == [A]
     assert fake.sleeps == [0.5, 0.5, 0.25]
+
+
+def test_nodes_are_read_back_together_with_one_pause_a_round():
+    # A settled first, B one round later: two rounds of reads, one pause, whatever the number of nodes
+    stale, fresh = {"TagList": []}, {"TagList": [{"Key": "Env", "Value": "new"}]}
+    client = ScriptedClient(list_tags_for_resource=[fresh, stale, fresh])
+    fake = _Clock()
+    assert mi.wait_for_tags(client, {A: {"Env": "new"}, B: {"Env": "new"}}, 1, settle=10, clock=fake.clock, sleep=fake.sleep) == []
+    assert fake.sleeps == [0.5]
+    assert [c[1]["ResourceId"] for c in client.calls if c[0] == "list_tags_for_resource"] == [A, B, B]
+
+
+def test_a_failed_read_back_is_read_again_not_a_failed_node():
+    client = ScriptedClient(
+        list_tags_for_resource=[
+            client_error("AccessDeniedException", "ListTagsForResource"),
+            {"TagList": [{"Key": "Env", "Value": "new"}]},
+        ]
+    )
+    fake = _Clock()
+    assert mi.wait_for_tags(client, {A: {"Env": "new"}}, 1, settle=10, clock=fake.clock, sleep=fake.sleep) == []
