@@ -84,9 +84,9 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - O(tags) and O(purge_tags) apply only with O(state=present); O(purge_tags) keeps tags starting with C(aws:).
-  - SSM's tag reads lag its tag writes. After changing a node's tags the module reads them back
-    (ListTagsForResource) until SSM shows the change, for at most 10 seconds, so a task run right after
-    it sees the new tags and changes nothing.
+  - SSM's tag reads lag its tag writes. After changing nodes' tags the module reads them back
+    (ListTagsForResource), all the changed nodes together, until SSM shows the change, for at most 10 seconds
+    in all, so a task run right after it sees the new tags and changes nothing.
     A node carries at most 50 tags, so more than 50 in O(tags) are refused before any request.
   - Supports check mode (no mutating call is made) and diff mode.
 """
