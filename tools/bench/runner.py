@@ -9,9 +9,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import boto3
-
 from ssm_endpoint import EndpointControl  # tests/ is on sys.path (tools/bench.py puts it there)
+from ssm_endpoint import endpoint_client
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -169,13 +168,7 @@ class Runner:
 
     def send_command(self, tag_value):
         """SendCommand to every node tagged Bench=tag_value (not measured); returns the command ID."""
-        client = boto3.client(
-            "ssm",
-            endpoint_url=self.url,
-            region_name=REGION,
-            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
-        )
+        client = endpoint_client(self.url, REGION, self.env["AWS_ACCESS_KEY_ID"], self.env["AWS_SECRET_ACCESS_KEY"])
         command = client.send_command(
             DocumentName="AWS-RunShellScript", Targets=[{"Key": "tag:Bench", "Values": [tag_value]}], Parameters={"commands": ["sleep 3600"]}
         )

@@ -76,28 +76,8 @@ def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 40, rel=0.05)
 
 
-def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
-    p, fake = pacer(max_rate=30)
-    for _round in range(3):
-        p.slot()
-        p.answered(fake.now, throttled=False)
-        fake.advance(0.04)
-    p.slot()
-    p.answered(fake.now, throttled=True)  # the first throttled answer, no evidence yet: no cut
-    assert p.cuts == 0
-    for _round in range(6):  # 0.3 s after it: 6 granted, 20 a second
-        fake.advance(0.05)
-        p.slot()
-        p.answered(fake.now, throttled=False)
-    p.slot()
-    p.answered(fake.now, throttled=True)
-    assert p.cuts == 1
-    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 20, rel=0.01)
-    assert cut_to_the_granted_rate()[0].rate() == p.rate()
-
-
-def cut_to_the_granted_rate():
-    """A capped pacer whose one cut went down to the granted rate (20 a second): 0.97 * 20."""
+def first_throttle_without_evidence():
+    """A pacer capped at 30 a second: 3 calls granted 0.04 s apart, then the first throttled answer."""
     p, fake = pacer(max_rate=30)
     for _round in range(3):
         p.slot()
@@ -105,12 +85,31 @@ def cut_to_the_granted_rate():
         fake.advance(0.04)
     p.slot()
     p.answered(fake.now, throttled=True)
+    return p, fake
+
+
+def granted_then_throttled(p, fake):
+    """0.3 s of answers after the first throttle: 6 granted (20 a second), then a throttled one."""
     for _round in range(6):
         fake.advance(0.05)
         p.slot()
         p.answered(fake.now, throttled=False)
     p.slot()
     p.answered(fake.now, throttled=True)
+
+
+def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
+    p, fake = first_throttle_without_evidence()
+    assert p.cuts == 0  # no evidence yet: no cut
+    granted_then_throttled(p, fake)
+    assert p.cuts == 1
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 20, rel=0.01)
+
+
+def cut_to_the_granted_rate():
+    """A capped pacer whose one cut went down to the granted rate (20 a second): 0.97 * 20."""
+    p, fake = first_throttle_without_evidence()
+    granted_then_throttled(p, fake)
     assert p.cuts == 1
     return p, fake
 
