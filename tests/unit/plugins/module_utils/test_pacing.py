@@ -16,29 +16,12 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.pacing import Pacer
 
+from .doubles import FakeTime
 from .doubles import ScriptedClient
 
 
-class FakeTime:
-    """A clock that moves only by ``advance`` and by the pacer's own sleeps (recorded)."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
 def pacer(max_rate=None):
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     return Pacer(max_rate, clock=fake.clock, sleep=fake.sleep), fake
 
 
@@ -56,7 +39,7 @@ def send_and_answer(p, fake, count, spacing, throttled=False):
 def test_unpaced_until_the_first_throttle():
     p, fake = pacer()
     send_and_answer(p, fake, 50, 0.01)
-    assert p.rate() is None and fake.slept == [] and p.cuts == 0
+    assert p.rate() is None and fake.sleeps == [] and p.cuts == 0
 
 
 def test_an_early_first_throttle_halves_the_rate_the_run_was_sending_at():
@@ -213,7 +196,7 @@ def test_the_cap_paces_from_the_first_call_and_growth_stays_under_it():
     sent = send_and_answer(p, fake, 21, 0.0)
     gaps = {round(b - a, 6) for a, b in zip(sent, sent[1:])}
     assert gaps == {0.1}
-    assert sum(fake.slept) == pytest.approx(2.0)
+    assert sum(fake.sleeps) == pytest.approx(2.0)
     fake.advance(3600)
     assert p.rate() == 10
 
