@@ -30,27 +30,26 @@ The roles' and playbooks' variables are checked by these same rules
 roles' own words).
 """
 
-# Re-exported: the one import path for every rule and check (the `as` marks them as such).
-from .checks import ITEMS_SHOWN as ITEMS_SHOWN
-from .checks import Constraint as Constraint
-from .checks import check_boolean as check_boolean
-from .checks import check_choice as check_choice
-from .checks import check_list as check_list
-from .checks import check_number as check_number
-from .checks import check_range as check_range
-from .checks import check_string as check_string
-from .checks import in_bounds as in_bounds
-from .checks import is_ec2_instance_id as is_ec2_instance_id
-from .checks import normalize_list as normalize_list
-from .checks import path_problem as path_problem
-from .checks import string_problem as string_problem
-from .tag_rules import TAG_FILTER_VALUES_MAX as TAG_FILTER_VALUES_MAX
-from .tag_rules import TAG_KEY as TAG_KEY
-from .tag_rules import TAG_VALUE as TAG_VALUE
-from .tag_rules import check_tag_filters as check_tag_filters
-from .tag_rules import check_tags as check_tags
-from .tag_rules import tag_key_reserved as tag_key_reserved
-from .tag_rules import tag_text_problem as tag_text_problem
+from .checks import ITEMS_SHOWN
+from .checks import Constraint
+from .checks import check_boolean
+from .checks import check_choice
+from .checks import check_list
+from .checks import check_number
+from .checks import check_range
+from .checks import check_string
+from .checks import in_bounds
+from .checks import is_ec2_instance_id
+from .checks import normalize_list
+from .checks import path_problem
+from .checks import string_problem
+from .tag_rules import TAG_FILTER_VALUES_MAX
+from .tag_rules import TAG_KEY
+from .tag_rules import TAG_VALUE
+from .tag_rules import check_tag_filters
+from .tag_rules import check_tags
+from .tag_rules import tag_key_reserved
+from .tag_rules import tag_text_problem
 
 # DeregisterManagedInstance / UpdateManagedInstanceRole InstanceId (shape ManagedInstanceId).
 MANAGED_INSTANCE_ID = Constraint(
@@ -150,3 +149,59 @@ HOSTVARS_PREFIX = Constraint(
     hint="letters, digits and underscores, not starting with a digit",
 )
 HOSTVARS_SUFFIX = Constraint(name="host variable suffix", pattern=r"^[A-Za-z0-9_]*$", hint="letters, digits and underscores")
+
+# The public names: the declarations above and the checks re-exported from checks.py and tag_rules.py, so that
+# callers keep importing every rule and check from this one module.
+__all__ = [
+    "ACTIVATION_ID",
+    "ANY_INSTANCE_ID",
+    "AWS_REGION_NAME",
+    "CALLS_PER_SECOND",
+    "CANCEL_INSTANCE_IDS_MAX",
+    "check_boolean",
+    "check_choice",
+    "check_list",
+    "check_number",
+    "check_range",
+    "check_string",
+    "check_tag_filters",
+    "check_tags",
+    "COMMAND_FILTER_VALUE_LEN",
+    "COMMAND_FILTERS_MAX",
+    "COMMAND_ID",
+    "COMMAND_INSTANCE_ID",
+    "COMMAND_LIST_MAX_RESULTS",
+    "Constraint",
+    "DESCRIBE_FILTER_VALUES_MAX",
+    "DESCRIBE_MAX_RESULTS",
+    "HOSTVARS_PREFIX",
+    "HOSTVARS_SUFFIX",
+    "HYBRID_NODE_ID",
+    "IAM_ROLE",
+    "in_bounds",
+    "IN_FLIGHT_COMMAND_STATUSES",
+    "is_ec2_instance_id",
+    "ITEMS_SHOWN",
+    "MANAGED_INSTANCE_ID",
+    "normalize_list",
+    "path_problem",
+    "PING_STATUSES",
+    "PLATFORM_TYPES",
+    "PLUGIN_NAME",
+    "POLL_SECONDS",
+    "REGION",
+    "RESOURCE_TYPE_FILTER_VALUES_MAX",
+    "RESOURCE_TYPES",
+    "ROLE_ARN",
+    "SERVICE_NAME",
+    "string_problem",
+    "SWEEP_NODES",
+    "TAG_FILTER_VALUES_MAX",
+    "TAG_KEY",
+    "tag_key_reserved",
+    "tag_text_problem",
+    "TAG_VALUE",
+    "TAGS_PER_NODE_MAX",
+    "TERMINAL_COMMAND_STATUSES",
+    "WAIT_SECONDS",
+]
