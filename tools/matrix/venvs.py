@@ -111,7 +111,7 @@ def amazon_aws(version, log):
     manifest = json.loads((target / prefix / "MANIFEST.json").read_text())
     found = manifest["collection_info"]["version"]
     if found != version:
-        raise SystemExit(f"ansible {AMAZON_AWS[version]} bundles amazon.aws {found}, not {version}: update AMAZON_AWS in tools/matrix.py")
+        raise SystemExit(f"ansible {AMAZON_AWS[version]} bundles amazon.aws {found}, not {version}: update AMAZON_AWS in tools/matrix/cells.py")
     done.write_text(version)
     return target / "ansible_collections" / "amazon"
 
