@@ -131,6 +131,16 @@ def ratio_target(text, ratio, limit, detail, at_least=False, digits=3):
     return {"target": text, "value": round(ratio, digits), "limit": limit, "ok": ratio >= limit if at_least else ratio <= limit, "detail": detail}
 
 
+def floor_target(task_name, key, task, ping, floor, note=""):
+    """A task's median seconds against its floor, the ping playbook plus the boto3 script: at most TARGETS[key] times."""
+    return ratio_target(
+        f"{task_name} <= {TARGETS[key]}x floor (ping playbook + boto3 script)",
+        task / (ping + floor),
+        TARGETS[key],
+        f"{task:.2f}s vs {ping:.2f}s + {floor:.2f}s{note}",
+    )
+
+
 def summarize(args, samples):
     """Rows of the table and the targets of the classic cases that ran (``samples``: case -> its samples)."""
     one, big, loops, cancelled = (samples.get(case) for case in CLASSIC_CASES)
@@ -163,14 +173,7 @@ def summarize(args, samples):
         noop_mutating = max(sum(s["calls"].get(op, 0) for op in MUTATING) for s in big["noop"])
         noop_describe = max(s["calls"].get(DESCRIBE, 0) for s in big["noop"])
         describe_limit = math.ceil(args.bulk / 50)
-        targets.append(
-            ratio_target(
-                f"bulk task <= {TARGETS['bulk_vs_floor']}x floor (ping playbook + boto3 script)",
-                task / (ping + floor),
-                TARGETS["bulk_vs_floor"],
-                f"{task:.2f}s vs {ping:.2f}s + {floor:.2f}s; same calls on both sides: {same_calls}",
-            )
-        )
+        targets.append(floor_target("bulk task", "bulk_vs_floor", task, ping, floor, f"; same calls on both sides: {same_calls}"))
         if loops:
             loop_per_node, bulk_per_node = median(loops["module_loop"]) / args.loop, task / args.bulk
             targets.append(
@@ -199,14 +202,7 @@ def summarize(args, samples):
         )
     if one:
         ping_one, task_one, floor_one = median(one["ping"]), median(one["task"]), median(one["floor"])
-        targets.append(
-            ratio_target(
-                f"one-node task <= {TARGETS['one_node_vs_floor']}x (ping playbook + boto3 script)",
-                task_one / (ping_one + floor_one),
-                TARGETS["one_node_vs_floor"],
-                f"{task_one:.2f}s vs {ping_one:.2f}s + {floor_one:.2f}s",
-            )
-        )
+        targets.append(floor_target("one-node task", "one_node_vs_floor", task_one, ping_one, floor_one))
     if cancelled:
         info["cancel_task_vs_script_alone"] = round(median(cancelled["task"]) / median(cancelled["floor"]), 3)
     if loops:
