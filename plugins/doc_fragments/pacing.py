@@ -5,7 +5,8 @@
 
 
 class ModuleDocFragment:
-    # The bulk modules' client-side pace (module_utils/_ssm/pacing.py), declared once.
+    # The options every bulk module gets from module_utils/_ssm/task.py (TASK_OPTIONS), declared once: the
+    # client-side pace (pacing.py) and the whole task's deadline (budget.py).
     DOCUMENTATION = r"""
 options:
   max_calls_per_second:
@@ -19,6 +20,15 @@ options:
         upwards again slowly. With it, the task starts at this rate and still slows down below it if SSM throttles.
       - Waiting for the pace is not a retry; a node's retries are spent only on calls SSM refused or failed.
     type: float
+  deadline:
+    description:
+      - The most seconds the whole task may take for its calls (1-86400). When it passes, no new call is started and
+        a call waiting to retry gives up; a node whose call was never started is reported V(not_attempted) in the
+        per-node outcomes (in the modules that report them). Run the task again.
+      - Without it the task is still bounded when the endpoint fails every call. Once no call has succeeded for
+        60 seconds (and at least 8 attempts in a row failed), the task stops the same way. Throttling that lets
+        some calls through does not stop it.
+    type: int
 notes:
   - Every call of the task is paced, retries of throttled calls too; the concurrent calls of one API share one pace.
 """

@@ -51,12 +51,6 @@ options:
         activations deleted while nodes were still registered with them.
     type: bool
     default: true
-  deadline:
-    description:
-      - The most seconds the whole task may take for its calls (1-86400). When it passes, no new call is
-        started and a call waiting to retry gives up.
-      - Without it the task still stops once the endpoint has failed every call for 60 seconds.
-    type: int
 extends_documentation_fragment:
   - hybridops.ssm.pacing
   - amazon.aws.common.modules

@@ -83,12 +83,6 @@ options:
       - V(true) fails the task, naming those nodes, after every node was handled.
     type: bool
     default: false
-  deadline:
-    description:
-      - The most seconds the whole task may take for its calls (1-86400). When it passes, no new call is
-        started, a call waiting to retry gives up, and the nodes not reached are reported V(not_attempted).
-      - Without it the task still stops once the endpoint has failed every call for 60 seconds.
-    type: int
 extends_documentation_fragment:
   - hybridops.ssm.pacing
   - amazon.aws.common.modules

@@ -268,7 +268,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import S
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
 
 # A ListCommands filter value (shape CommandFilterValue).
-DOCUMENT_NAME_FILTER = Constraint(name="document name", min_len=1, max_len=128, pattern=None, hint="a document name such as AWS-RunShellScript")
+DOCUMENT_NAME_FILTER = Constraint(name="document name", min_len=1, max_len=128, hint="a document name such as AWS-RunShellScript")
 STATUSES = ["Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling"]
 
 

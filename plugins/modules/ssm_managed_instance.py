@@ -68,14 +68,6 @@ options:
         the calls share one pace (see O(max_calls_per_second)) and throttled calls are retried with jittered backoff.
     type: int
     default: 4
-  deadline:
-    description:
-      - The most seconds the whole task may take for its per-node calls (1-86400). When it passes, no new call
-        is started; a call waiting to retry gives up, and every node not started is reported V(not_attempted).
-      - Without it the task is still bounded when the endpoint fails every call. Once no call has succeeded
-        for 60 seconds (and at least 8 attempts in a row failed), the task stops the same way.
-        Throttling that lets some calls through does not stop it.
-    type: int
 extends_documentation_fragment:
   - hybridops.ssm.pacing
   - amazon.aws.common.modules

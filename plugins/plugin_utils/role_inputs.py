@@ -44,27 +44,34 @@ def _shown(value):
 # source, when given, says where an explicit value came from ("the registration file ... names ...").
 
 
-def node_id(empty_means):
+def _optional(constraint, from_source, explicit):
+    """A rule for a value that may be left empty (then found elsewhere): a value ``source`` names breaks it as
+    "SOURCE, which FROM_SOURCE"; one given in the variable as ``explicit(name, value)`` words it."""
+
     def rule(name, raw, value, source):
-        if value == "" or rules.string_problem(rules.HYBRID_NODE_ID, value) is None:
+        if value == "" or rules.string_problem(constraint, value) is None:
             return []
-        if source:
-            return [f"{source}, which is not a hybrid managed node ID (mi- followed by 17 lower-case hex digits; EC2 instances cannot be deregistered)"]
-        ec2 = "; EC2 instances (i-...) cannot be deregistered" if rules.is_ec2_instance_id(value) else ""
-        return [f"{name}: '{value}' is not a hybrid managed node ID: it must be 'mi-' followed by 17 lower-case hex digits ({empty_means}){ec2}"]
+        return [f"{source}, which {from_source}" if source else explicit(name, value)]
 
     return rule
+
+
+def node_id(empty_means):
+    def explicit(name, value):
+        ec2 = "; EC2 instances (i-...) cannot be deregistered" if rules.is_ec2_instance_id(value) else ""
+        return f"{name}: '{value}' is not a hybrid managed node ID: it must be 'mi-' followed by 17 lower-case hex digits ({empty_means}){ec2}"
+
+    return _optional(
+        rules.HYBRID_NODE_ID, "is not a hybrid managed node ID (mi- followed by 17 lower-case hex digits; EC2 instances cannot be deregistered)", explicit
+    )
 
 
 def region(empty_means):
-    def rule(name, raw, value, source):
-        if value == "" or rules.string_problem(rules.AWS_REGION_NAME, value) is None:
-            return []
-        if source:
-            return [f"{source}, which is not an AWS region name such as eu-west-1"]
-        return [f"{name}: '{value}' is not an AWS region name such as eu-west-1 ({empty_means})"]
-
-    return rule
+    return _optional(
+        rules.AWS_REGION_NAME,
+        "is not an AWS region name such as eu-west-1",
+        lambda name, value: f"{name}: '{value}' is not an AWS region name such as eu-west-1 ({empty_means})",
+    )
 
 
 def seconds(bounds, words):

@@ -160,6 +160,18 @@ def ssm_client(url):
     return boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDHYBRIDOPSTEST", aws_secret_access_key="x")
 
 
+def listed(url):
+    """The IDs of every node the endpoint lists."""
+    pages = ssm_client(url).get_paginator("describe_instance_information").paginate()
+    return {node["InstanceId"] for page in pages for node in page["InstanceInformationList"]}
+
+
+def invocation_statuses(url, command_id):
+    """Every invocation of the command: {instance_id: status}."""
+    pages = ssm_client(url).get_paginator("list_command_invocations").paginate(CommandId=command_id)
+    return {invocation["InstanceId"]: invocation["Status"] for page in pages for invocation in page["CommandInvocations"]}
+
+
 def send_long_command(url, instance_ids):
     """SendCommand to the nodes; returns the command ID."""
     command = ssm_client(url).send_command(InstanceIds=instance_ids, DocumentName="AWS-RunShellScript", Parameters={"commands": ["sleep 600"]})

@@ -10,11 +10,10 @@ time check is the lower bound a cap guarantees: calls at least 1/cap seconds apa
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import run_cli
+from ssm_endpoint import endpoint_client
 
 NODES = 60
 RATE = 5
@@ -31,14 +30,7 @@ def served_deregistrations(log):
 
 def unpaced_script(url, instance_ids):
     """Four threads on one standard-mode client, each node deregistered once (botocore retries only)."""
-    client = boto3.client(
-        "ssm",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDHYBRIDOPSTEST",
-        aws_secret_access_key="x",
-        config=Config(retries={"mode": "standard"}, max_pool_connections=4),
-    )
+    client = endpoint_client(url, retries={"mode": "standard"}, max_pool_connections=4)
 
     def deregister(instance_id):
         try:

@@ -15,6 +15,7 @@ from test_roles import playbook
 from test_roles import write_inventory
 
 from conftest import BIN
+from conftest import invocation_statuses
 from conftest import run_cli
 from conftest import send_long_command
 from conftest import ssm_client
@@ -46,11 +47,6 @@ def lost_nodes_with_a_command(control, url, count, **seed):
     control.step()  # delivered: InProgress
     control.set_ping(ids, "ConnectionLost", last_ping_days_ago=seed.get("last_ping_days_ago", 0))
     return ids, command_id
-
-
-def invocation_statuses(url, command_id):
-    pages = ssm_client(url).get_paginator("list_command_invocations").paginate(CommandId=command_id)
-    return {invocation["InstanceId"]: invocation["Status"] for page in pages for invocation in page["CommandInvocations"]}
 
 
 def test_decommission_of_a_dead_node_with_a_command_in_flight(control, endpoint, ansible_env, tmp_path):

@@ -11,9 +11,10 @@ import json
 import pytest
 
 from conftest import BIN  # conftest also puts tests/ on sys.path, for hostroot
+from conftest import invocation_statuses
+from conftest import listed
 from conftest import run_cli  # conftest also puts tests/ on sys.path, for hostroot
 from conftest import send_long_command  # conftest also puts tests/ on sys.path, for hostroot
-from conftest import ssm_client  # conftest also puts tests/ on sys.path, for hostroot
 from hostroot import AGENT_CALLS
 from hostroot import KEY_FILES
 from hostroot import REGISTRATION
@@ -64,17 +65,6 @@ def recap(stdout):
 
 def mutating(log):
     return [entry for entry in log if entry["operation"] in MUTATING and entry["status"] == 200]
-
-
-def listed(url):
-    """The IDs of every node the endpoint lists."""
-    pages = ssm_client(url).get_paginator("describe_instance_information").paginate()
-    return {node["InstanceId"] for page in pages for node in page["InstanceInformationList"]}
-
-
-def invocation_statuses(url, command_id):
-    pages = ssm_client(url).get_paginator("list_command_invocations").paginate(CommandId=command_id)
-    return {invocation["InstanceId"]: invocation["Status"] for page in pages for invocation in page["CommandInvocations"]}
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ import re
 import time
 
 from conftest import ROOT
+from conftest import invocation_statuses
+from conftest import listed
 from conftest import run_cli
 from conftest import ssm_client
 
@@ -84,16 +86,6 @@ def figures(name, log, seconds, **more):
     target.mkdir(parents=True, exist_ok=True)
     (target / f"{name}.json").write_text(json.dumps(line, indent=2))
     return line
-
-
-def listed(url):
-    pages = ssm_client(url).get_paginator("describe_instance_information").paginate()
-    return {node["InstanceId"] for page in pages for node in page["InstanceInformationList"]}
-
-
-def invocation_statuses(url, command_id):
-    pages = ssm_client(url).get_paginator("list_command_invocations").paginate(CommandId=command_id)
-    return {inv["InstanceId"]: inv["Status"] for page in pages for inv in page["CommandInvocations"]}
 
 
 def deregister_attempts(log):

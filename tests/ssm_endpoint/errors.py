@@ -15,100 +15,29 @@ class SSMError(ServiceException):
         super().__init__(self.code, args[0] if args and args[0] else self.message)
 
 
-class ValidationException(SSMError):
-    """A member violated a length, pattern, range, enum or count constraint."""
-
-    code = "ValidationException"
-
-
-class InvalidInstanceId(SSMError):
-    """Unknown, deregistered or malformed managed node ID."""
-
-    code = "InvalidInstanceId"
-    message = "Instance Id is not valid or is not registered."
+def _error(code, doc, message=None):
+    """An SSMError subclass named after its code, as the SSM API reference names it."""
+    attrs = {"__doc__": doc, "code": code}
+    if message is not None:
+        attrs["message"] = message
+    return type(code, (SSMError,), attrs)
 
 
-class InvalidCommandId(SSMError):
-    """Unknown command ID."""
-
-    code = "InvalidCommandId"
-    message = "The specified command ID isn't valid."
-
-
-class DuplicateInstanceId(SSMError):
-    """The same node ID appears twice in one request."""
-
-    code = "DuplicateInstanceId"
-    message = "Instance ids must be unique."
-
-
-class InvalidFilterKey(SSMError):
-    """A filter key the operation does not support."""
-
-    code = "InvalidFilterKey"
-
-
-class InvalidFilter(SSMError):
-    """DescribeActivations filter problems."""
-
-    code = "InvalidFilter"
-
-
-class InvalidInstanceInformationFilterValue(SSMError):
-    """A DescribeInstanceInformation filter value that cannot be used."""
-
-    code = "InvalidInstanceInformationFilterValue"
-
-
-class InvalidNextToken(SSMError):
-    """A NextToken this endpoint never issued."""
-
-    code = "InvalidNextToken"
-    message = "The specified token isn't valid."
-
-
-class InvalidActivationId(SSMError):
-    """Unknown or deleted activation."""
-
-    code = "InvalidActivationId"
-    message = "The activation ID isn't valid."
-
-
-class InvalidActivation(SSMError):
-    """Activation that cannot register a node (expired, used up, wrong code)."""
-
-    code = "InvalidActivation"
-
-
-class InvalidParameters(SSMError):
-    """Parameter values the service rejects beyond the model's constraints."""
-
-    code = "InvalidParameters"
-
-
-class InvocationDoesNotExist(SSMError):
-    """No invocation for this command ID and node ID."""
-
-    code = "InvocationDoesNotExist"
-    message = "The command ID and managed node ID you specified didn't match any invocations."
-
-
-class InvalidResourceId(SSMError):
-    """Tagging a node that is not registered."""
-
-    code = "InvalidResourceId"
-    message = "The resource ID isn't valid."
-
-
-class TooManyTagsError(SSMError):
-    """More than 50 tags on one resource."""
-
-    code = "TooManyTagsError"
-    message = "The Targets parameter includes too many tags."
-
-
-class InvalidPluginName(SSMError):
-    """A plugin name the command's document does not have."""
-
-    code = "InvalidPluginName"
-    message = "The plugin name isn't valid."
+# code, what it means here, the default message (the API reference's wording), or moto's generic one.
+ValidationException = _error("ValidationException", "A member violated a length, pattern, range, enum or count constraint.")
+InvalidInstanceId = _error("InvalidInstanceId", "Unknown, deregistered or malformed managed node ID.", "Instance Id is not valid or is not registered.")
+InvalidCommandId = _error("InvalidCommandId", "Unknown command ID.", "The specified command ID isn't valid.")
+DuplicateInstanceId = _error("DuplicateInstanceId", "The same node ID appears twice in one request.", "Instance ids must be unique.")
+InvalidFilterKey = _error("InvalidFilterKey", "A filter key the operation does not support.")
+InvalidFilter = _error("InvalidFilter", "DescribeActivations filter problems.")
+InvalidInstanceInformationFilterValue = _error("InvalidInstanceInformationFilterValue", "A DescribeInstanceInformation filter value that cannot be used.")
+InvalidNextToken = _error("InvalidNextToken", "A NextToken this endpoint never issued.", "The specified token isn't valid.")
+InvalidActivationId = _error("InvalidActivationId", "Unknown or deleted activation.", "The activation ID isn't valid.")
+InvalidActivation = _error("InvalidActivation", "Activation that cannot register a node (expired, used up, wrong code).")
+InvalidParameters = _error("InvalidParameters", "Parameter values the service rejects beyond the model's constraints.")
+InvocationDoesNotExist = _error(
+    "InvocationDoesNotExist", "No invocation for this command ID and node ID.", "The command ID and managed node ID you specified didn't match any invocations."
+)
+InvalidResourceId = _error("InvalidResourceId", "Tagging a node that is not registered.", "The resource ID isn't valid.")
+TooManyTagsError = _error("TooManyTagsError", "More than 50 tags on one resource.", "The Targets parameter includes too many tags.")
+InvalidPluginName = _error("InvalidPluginName", "A plugin name the command's document does not have.", "The plugin name isn't valid.")

@@ -8,6 +8,9 @@ own retries only: ``standard`` (3 attempts, exponential backoff with jitter, a r
 client) or ``adaptive`` (the same plus botocore's client-side rate limiter, driven by throttling answers,
 shared by every thread of the client). A node whose call still fails is counted, not retried: what such a
 script reports. Prints one JSON line: {"nodes", "deregistered", "failed", "errors": {code: n}}.
+
+The look-up is the floor's own (floor.py ``describe``): what differs between the two scripts is only how the
+deregistrations meet throttling, so that is all this file writes.
 """
 
 import json
@@ -18,22 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-PAGE = 50
-POOL = 20
-
-
-def describe(client, instance_ids):
-    found = []
-    for start in range(0, len(instance_ids), PAGE):
-        kwargs = {"Filters": [{"Key": "InstanceIds", "Values": instance_ids[start : start + PAGE]}], "MaxResults": PAGE}
-        while True:
-            page = client.describe_instance_information(**kwargs)
-            found.extend(node["InstanceId"] for node in page["InstanceInformationList"])
-            if not page.get("NextToken"):
-                break
-            kwargs["NextToken"] = page["NextToken"]
-    return found
+from floor import POOL  # the script's own folder is on sys.path: the same look-up and pool as the floor's
+from floor import describe
 
 
 def main(argv):

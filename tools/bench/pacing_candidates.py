@@ -24,9 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "build" / "collections"), str(ROOT / "tests")]
 
@@ -35,20 +32,14 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import pacing  
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent  # noqa: E402
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.served import count_unanswered  # noqa: E402
 from ssm_endpoint import EndpointControl  # noqa: E402
+from ssm_endpoint import endpoint_client  # noqa: E402
 
 DEREGISTER = "DeregisterManagedInstance"
 
 
 def client_for(url, candidate):
     mode = "adaptive" if candidate == "adaptive" else "standard"
-    client = boto3.client(
-        "ssm",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDHYBRIDOPSBENCH",
-        aws_secret_access_key="bench",
-        config=Config(max_pool_connections=20, retries={"mode": mode}),
-    )
+    client = endpoint_client(url, access_key="AKIDHYBRIDOPSBENCH", secret_key="bench", max_pool_connections=20, retries={"mode": mode})
     count_unanswered(client)
     if candidate == "bucket":
         pacing.attach(client)

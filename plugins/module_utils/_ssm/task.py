@@ -10,7 +10,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from .errors import AnsibleSSMError
 
 # The task's bounds, in every module that makes per-item calls: the whole task's deadline (budget.py) and the
-# cap on its pace (pacing.py, documented by the hybridops.ssm.pacing doc fragment).
+# cap on its pace (pacing.py); the hybridops.ssm.pacing doc fragment documents both.
 TASK_OPTIONS = dict(
     deadline=dict(type="int"),
     max_calls_per_second=dict(type="float"),

@@ -69,6 +69,24 @@ class Clock:
         return self.now
 
 
+class FakeTime:
+    """A clock and a sleep for code that takes both: time moves only by ``advance`` and by the sleeps (recorded)."""
+
+    def __init__(self, start=0.0):
+        self.now = start
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
 def rejecting_describe(bad, registered):
     """A describe_instance_information that rejects any batch naming ``bad`` and lists the ``registered`` among the rest."""
 

@@ -11,6 +11,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import command_
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
 
+from .doubles import FakeTime
 from .doubles import ScriptedClient
 from .doubles import client_error
 
@@ -154,19 +155,6 @@ def test_a_command_not_delivered_to_any_node_is_still_cancelled(check_mode):
     assert result["outcomes"] == []
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def _job(client, targets):
     command, statuses = cc.read_command(client, CMD)
     return cc.CancelJob(command, statuses, targets, whole_command=False)
@@ -181,7 +169,7 @@ def test_wait_polls_until_every_node_is_terminal():
     client = _client({A: "Cancelling", B: "Cancelling"}, {A: "Cancelled", B: "Cancelling"}, {A: "Cancelled", B: "Cancelled"})
     client._scripts["describe_instance_information"] = [_pings(**{A: "Online", B: "Online"})]
     job = _job(client, [A, B])
-    fake = FakeClock()
+    fake = FakeTime()
     assert cc.wait_until_terminal(client, [job], wait_timeout=30, poll_interval=2, clock=fake.clock, sleep=fake.sleep) == []
     assert fake.sleeps == [2, 2]
     assert [o["outcome"] for o in job.outcomes()] == ["cancelled", "cancelled"]
@@ -191,7 +179,7 @@ def test_wait_timeout_names_each_unfinished_node_and_its_state():
     client = _client({A: "Cancelling", B: "Cancelling"}, {A: "Cancelled", B: "Cancelling"})
     client._scripts["describe_instance_information"] = [_pings(**{A: "Online", B: "Online"})]
     job = _job(client, [A, B])
-    fake = FakeClock()
+    fake = FakeTime()
     timed_out = cc.wait_until_terminal(client, [job], wait_timeout=5, poll_interval=2, clock=fake.clock, sleep=fake.sleep)
     assert timed_out == [{"command_id": CMD, "instance_id": B, "status": "Cancelling"}]
     assert fake.sleeps == [2, 2, 1]
@@ -240,7 +228,7 @@ def test_wait_does_not_wait_for_a_node_that_is_not_online():
     client = _client({A: "Cancelling", B: "Cancelling", C: "Cancelling"}, {A: "Cancelling", B: "Cancelled", C: "Cancelling"})
     client._scripts["describe_instance_information"] = [_pings(**{A: "ConnectionLost", B: "Online"})]
     job = _job(client, [A, B, C])
-    fake = FakeClock()
+    fake = FakeTime()
     assert cc.wait_until_terminal(client, [job], wait_timeout=300, poll_interval=2, clock=fake.clock, sleep=fake.sleep) == []
     assert fake.sleeps == [2]
     outcomes = {o["instance_id"]: o for o in job.outcomes()}
@@ -264,7 +252,7 @@ def test_a_node_that_goes_offline_while_waited_on_is_set_aside():
 
     client._scripts["describe_instance_information"] = [describe]
     job = _job(client, [A])
-    fake = FakeClock()
+    fake = FakeTime()
     assert cc.wait_until_terminal(client, [job], wait_timeout=300, poll_interval=5, clock=fake.clock, sleep=fake.sleep) == []
     assert fake.sleeps == [5]
     assert job.outcomes()[0]["outcome"] == "cancel_requested" and job.outcomes()[0]["ping_status"] == "ConnectionLost"
@@ -277,7 +265,7 @@ def test_a_node_whose_describe_is_rejected_is_still_waited_for():
     client = _client({A: "Cancelling"}, {A: "Cancelling"})
     client._scripts["describe_instance_information"] = [describe]
     job = _job(client, [A])
-    fake = FakeClock()
+    fake = FakeTime()
     timed_out = cc.wait_until_terminal(client, [job], wait_timeout=4, poll_interval=2, clock=fake.clock, sleep=fake.sleep)
     assert timed_out == [{"command_id": CMD, "instance_id": A, "status": "Cancelling"}]
 
@@ -285,7 +273,7 @@ def test_a_node_whose_describe_is_rejected_is_still_waited_for():
 def test_a_command_not_listed_yet_is_read_again_before_it_is_unknown():
     listings = iter([{"Commands": []}, {"Commands": []}, {"Commands": [_command(instance_ids=[A])]}])
     client = ScriptedClient(list_commands=[lambda **kw: next(listings)], list_command_invocations=[_invocations({A: "InProgress"})])
-    fake = FakeClock()
+    fake = FakeTime()
     command, statuses = cc.read_command_eventually(client, CMD, settle=6, clock=fake.clock, sleep=fake.sleep)
     assert command["CommandId"] == CMD and statuses == {A: "InProgress"}
     assert fake.sleeps == [1.0, 1.0]
@@ -293,7 +281,7 @@ def test_a_command_not_listed_yet_is_read_again_before_it_is_unknown():
 
 def test_a_command_never_listed_is_unknown_after_the_settle_time():
     client = ScriptedClient(list_commands=[{"Commands": []}])
-    fake = FakeClock()
+    fake = FakeTime()
     assert cc.read_command_eventually(client, CMD, settle=2.5, clock=fake.clock, sleep=fake.sleep) == (None, {})
     assert fake.sleeps == [1.0, 1.0, 0.5]
 

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
 
+from .doubles import FakeTime
 from .doubles import ScriptedClient
 from .doubles import client_error
 from .doubles import rejecting_describe as _rejects
@@ -41,18 +42,6 @@ FLAT_NODE = {
     "ComputerName": "store-1.local",
     "Name": "store-1",
 }
-
-
-class _Clock:
-    def __init__(self):
-        self.now, self.sleeps = 0.0, []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def test_absent_in_check_mode_predicts_without_mutating():
@@ -157,14 +146,14 @@ def test_present_with_a_rejected_batch_never_calls_the_node_not_registered():
 def test_tags_are_read_back_until_ssm_shows_the_change():
     stale, fresh = {"TagList": [{"Key": "Env", "Value": "old"}]}, {"TagList": [{"Key": "Env", "Value": "new"}]}
     client = ScriptedClient(list_tags_for_resource=[stale, stale, fresh])
-    fake = _Clock()
+    fake = FakeTime()
     assert mi.wait_for_tags(client, {A: {"Env": "new"}}, 1, settle=10, clock=fake.clock, sleep=fake.sleep) == []
     assert fake.sleeps == [0.5, 0.5]
 
 
 def test_tags_that_never_show_stop_the_read_back_at_the_settle_time():
     client = ScriptedClient(list_tags_for_resource=[{"TagList": []}])
-    fake = _Clock()
+    fake = FakeTime()
     assert mi.wait_for_tags(client, {A: {"Env": "new"}}, 1, settle=1.25, clock=fake.clock, sleep=fake.sleep) == [A]
     assert fake.sleeps == [0.5, 0.5, 0.25]
 
@@ -173,7 +162,7 @@ def test_nodes_are_read_back_together_with_one_pause_a_round():
     # A settled first, B one round later: two rounds of reads, one pause, whatever the number of nodes
     stale, fresh = {"TagList": []}, {"TagList": [{"Key": "Env", "Value": "new"}]}
     client = ScriptedClient(list_tags_for_resource=[fresh, stale, fresh])
-    fake = _Clock()
+    fake = FakeTime()
     assert mi.wait_for_tags(client, {A: {"Env": "new"}, B: {"Env": "new"}}, 1, settle=10, clock=fake.clock, sleep=fake.sleep) == []
     assert fake.sleeps == [0.5]
     assert [c[1]["ResourceId"] for c in client.calls if c[0] == "list_tags_for_resource"] == [A, B, B]
@@ -186,5 +175,5 @@ def test_a_failed_read_back_is_read_again_not_a_failed_node():
             {"TagList": [{"Key": "Env", "Value": "new"}]},
         ]
     )
-    fake = _Clock()
+    fake = FakeTime()
     assert mi.wait_for_tags(client, {A: {"Env": "new"}}, 1, settle=10, clock=fake.clock, sleep=fake.sleep) == []

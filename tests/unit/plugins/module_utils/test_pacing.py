@@ -16,29 +16,12 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.pacing import Pacer
 
+from .doubles import FakeTime
 from .doubles import ScriptedClient
 
 
-class FakeTime:
-    """A clock that moves only by ``advance`` and by the pacer's own sleeps (recorded)."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
 def pacer(max_rate=None):
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     return Pacer(max_rate, clock=fake.clock, sleep=fake.sleep), fake
 
 
@@ -56,7 +39,7 @@ def send_and_answer(p, fake, count, spacing, throttled=False):
 def test_unpaced_until_the_first_throttle():
     p, fake = pacer()
     send_and_answer(p, fake, 50, 0.01)
-    assert p.rate() is None and fake.slept == [] and p.cuts == 0
+    assert p.rate() is None and fake.sleeps == [] and p.cuts == 0
 
 
 def test_an_early_first_throttle_halves_the_rate_the_run_was_sending_at():
@@ -76,28 +59,8 @@ def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 40, rel=0.05)
 
 
-def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
-    p, fake = pacer(max_rate=30)
-    for _round in range(3):
-        p.slot()
-        p.answered(fake.now, throttled=False)
-        fake.advance(0.04)
-    p.slot()
-    p.answered(fake.now, throttled=True)  # the first throttled answer, no evidence yet: no cut
-    assert p.cuts == 0
-    for _round in range(6):  # 0.3 s after it: 6 granted, 20 a second
-        fake.advance(0.05)
-        p.slot()
-        p.answered(fake.now, throttled=False)
-    p.slot()
-    p.answered(fake.now, throttled=True)
-    assert p.cuts == 1
-    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 20, rel=0.01)
-    assert cut_to_the_granted_rate()[0].rate() == p.rate()
-
-
-def cut_to_the_granted_rate():
-    """A capped pacer whose one cut went down to the granted rate (20 a second): 0.97 * 20."""
+def first_throttle_without_evidence():
+    """A pacer capped at 30 a second: 3 calls granted 0.04 s apart, then the first throttled answer."""
     p, fake = pacer(max_rate=30)
     for _round in range(3):
         p.slot()
@@ -105,12 +68,31 @@ def cut_to_the_granted_rate():
         fake.advance(0.04)
     p.slot()
     p.answered(fake.now, throttled=True)
+    return p, fake
+
+
+def granted_then_throttled(p, fake):
+    """0.3 s of answers after the first throttle: 6 granted (20 a second), then a throttled one."""
     for _round in range(6):
         fake.advance(0.05)
         p.slot()
         p.answered(fake.now, throttled=False)
     p.slot()
     p.answered(fake.now, throttled=True)
+
+
+def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
+    p, fake = first_throttle_without_evidence()
+    assert p.cuts == 0  # no evidence yet: no cut
+    granted_then_throttled(p, fake)
+    assert p.cuts == 1
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 20, rel=0.01)
+
+
+def cut_to_the_granted_rate():
+    """A capped pacer whose one cut went down to the granted rate (20 a second): 0.97 * 20."""
+    p, fake = first_throttle_without_evidence()
+    granted_then_throttled(p, fake)
     assert p.cuts == 1
     return p, fake
 
@@ -214,7 +196,7 @@ def test_the_cap_paces_from_the_first_call_and_growth_stays_under_it():
     sent = send_and_answer(p, fake, 21, 0.0)
     gaps = {round(b - a, 6) for a, b in zip(sent, sent[1:])}
     assert gaps == {0.1}
-    assert sum(fake.slept) == pytest.approx(2.0)
+    assert sum(fake.sleeps) == pytest.approx(2.0)
     fake.advance(3600)
     assert p.rate() == 10
 

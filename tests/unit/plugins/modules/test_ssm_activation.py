@@ -5,12 +5,13 @@
 
 """ssm_activation driven through main(): options in, JSON out, the client scripted."""
 
+import functools
 import json
 
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.modules import ssm_activation
-from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import patch_module_args
+from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import run_module_main
 
 from ..module_utils.doubles import ScriptedClient
 from ..module_utils.doubles import client_error
@@ -18,15 +19,7 @@ from ..module_utils.doubles import client_error
 A = "0a1b2c3d-0000-4000-8000-00000000000a"
 B = "0a1b2c3d-0000-4000-8000-00000000000b"
 NODE = "mi-0123456789abcdef0"
-BASE = {"region": "us-east-1", "access_key": "AKIDTEST", "secret_key": "secret"}
-
-
-def run_main(monkeypatch, capsys, client, **args):
-    monkeypatch.setattr(ssm_activation, "ssm_client", lambda module: client)
-    with patch_module_args({**BASE, **args}):
-        with pytest.raises(SystemExit):
-            ssm_activation.main()
-    return json.loads(capsys.readouterr().out)
+run_main = functools.partial(run_module_main, ssm_activation)
 
 
 def _existing(*present):

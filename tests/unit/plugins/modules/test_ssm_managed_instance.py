@@ -5,26 +5,20 @@
 
 """ssm_managed_instance driven through main(): options in, JSON out, the client scripted."""
 
-import json
+import functools
 
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.modules import ssm_managed_instance
+from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import BASE_ARGS
 from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import patch_module_args
+from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import run_module_main
 
 from ..module_utils.doubles import ScriptedClient
 from ..module_utils.doubles import client_error
 
 A, B = "mi-0000000000000000a", "mi-0000000000000000b"
-BASE = {"region": "us-east-1", "access_key": "AKIDTEST", "secret_key": "secret"}
-
-
-def run_main(monkeypatch, capsys, client, **args):
-    monkeypatch.setattr(ssm_managed_instance, "ssm_client", lambda module: client)
-    with patch_module_args({**BASE, **args}):
-        with pytest.raises(SystemExit):
-            ssm_managed_instance.main()
-    return json.loads(capsys.readouterr().out)
+run_main = functools.partial(run_module_main, ssm_managed_instance)
 
 
 def _listed(*present):
@@ -71,7 +65,7 @@ def test_awx_token_never_reaches_output(monkeypatch, capsys):
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     seen = {}
     monkeypatch.setattr(ssm_managed_instance, "ssm_client", lambda module: _client_with_token(module, seen))
-    with patch_module_args({**BASE, "instance_ids": [A], "state": "absent"}):
+    with patch_module_args({**BASE_ARGS, "instance_ids": [A], "state": "absent"}):
         with pytest.raises(SystemExit):
             ssm_managed_instance.main()
     out = capsys.readouterr().out

@@ -8,12 +8,14 @@
 ansible-core 2.19 added ``ansible.module_utils.testing.patch_module_args`` (and serialises the arguments
 with its module encoder); before it, a test set the JSON that AnsibleModule reads,
 ``ansible.module_utils.basic._ANSIBLE_ARGS``, itself. Use ansible's helper where it exists, else that.
+``run_module_main`` runs a module's main() that way, with its SSM client replaced, and returns its JSON result.
 """
 
 import contextlib
 import json
 from unittest import mock
 
+import pytest
 from ansible.module_utils import basic
 
 try:
@@ -30,4 +32,17 @@ except ImportError:  # ansible-core < 2.19
             yield
 
 
-__all__ = ["patch_module_args"]
+# Region and credentials of a module run whose client a test replaces (nothing is sent anywhere).
+BASE_ARGS = {"region": "us-east-1", "access_key": "AKIDTEST", "secret_key": "secret"}
+
+
+def run_module_main(module, monkeypatch, capsys, client, **args):
+    """``module``.main() with BASE_ARGS and ``args``, its SSM client ``client``: the JSON it exits with."""
+    monkeypatch.setattr(module, "ssm_client", lambda _module: client)
+    with patch_module_args({**BASE_ARGS, **args}):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+__all__ = ["BASE_ARGS", "patch_module_args", "run_module_main"]

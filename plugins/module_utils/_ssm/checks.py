@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""How an input is checked against a rule, and how a broken one is worded; the rules themselves are declared
+in constraints.py (the SSM API's constraints) and tag_rules.py (tags).
+
+Every check raises SSMValidationError naming the parameter, the value and the rule, before any request.
+"""
+
+import posixpath
+import re
+from collections import namedtuple
+
+from .errors import SSMValidationError
+
+# name: what a person calls the value; hint: what a valid value looks like, in words; min_len/max_len:
+# inclusive bounds and pattern: a Python regular expression, each None (the default) when the rule has none.
+Constraint = namedtuple("Constraint", ["name", "hint", "min_len", "max_len", "pattern"], defaults=(None, None, None))
+
+
+def in_bounds(value, bounds):
+    """True for a number (not a bool, not NaN) within inclusive (low, high) bounds."""
+    low, high = bounds
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and low <= value <= high
+
+
+def path_problem(value, absolute):
+    """Why a POSIX path breaks its rule, or None: 'empty'; with ``absolute`` 'relative'; else 'absolute' or
+    'climbs' (a '..' part, which would leave the directory the path is relative to)."""
+    if not isinstance(value, str) or not value:
+        return "empty"
+    if absolute:
+        return None if posixpath.isabs(value) else "relative"
+    if posixpath.isabs(value):
+        return "absolute"
+    return "climbs" if ".." in value.split("/") else None
+
+
+_COMPILED = {}
+
+
+def _matches(pattern, value):
+    compiled = _COMPILED.get(pattern)
+    if compiled is None:
+        compiled = _COMPILED[pattern] = re.compile(pattern)
+    return compiled.search(value) is not None
+
+
+def _describe(value):
+    if isinstance(value, str):
+        return repr(value)
+    # The built-in type a person wrote (ansible-core 2.19 hands plugins tagged subclasses such as _AnsibleTaggedInt).
+    kind = next((t for t in type(value).__mro__ if t.__module__ == "builtins" and t is not object), type(value))
+    return f"{value!r} ({kind.__name__})"
+
+
+def string_problem(constraint, value):
+    """Return why ``value`` breaks ``constraint`` (a sentence), or None when it holds."""
+    if not isinstance(value, str):
+        return f"must be a string ({constraint.hint})"
+    if constraint.min_len is not None and constraint.min_len == constraint.max_len and len(value) != constraint.min_len:
+        return f"must be exactly {constraint.min_len} characters long, not {len(value)} ({constraint.hint})"
+    if constraint.min_len is not None and len(value) < constraint.min_len:
+        return f"must be at least {constraint.min_len} characters long, not {len(value)} ({constraint.hint})"
+    if constraint.max_len is not None and len(value) > constraint.max_len:
+        return f"must be at most {constraint.max_len} characters long, not {len(value)} ({constraint.hint})"
+    if constraint.pattern is not None and not _matches(constraint.pattern, value):
+        return f"must match {constraint.pattern} ({constraint.hint})"
+    return None
+
+
+def check_string(parameter, value, constraint):
+    """Raise SSMValidationError naming ``parameter``, ``value`` and the constraint it breaks."""
+    problem = string_problem(constraint, value)
+    if problem:
+        raise SSMValidationError(f"{parameter}: {_describe(value)} is not a valid {constraint.name}: it {problem}.", parameter=parameter, value=value)
+    return value
+
+
+# How many items of one class an input error names before it counts the rest.
+ITEMS_SHOWN = 10
+
+_EC2_ADVICE = (
+    "SSM cannot deregister; only hybrid managed nodes (mi-..., eks_c:...) are handled here."
+    " EC2 instances leave SSM when they are terminated or lose their instance profile"
+)
+
+
+def _listing(values):
+    shown = ", ".join(_describe(v) for v in values[:ITEMS_SHOWN])
+    return shown + (f" and {len(values) - ITEMS_SHOWN} more" if len(values) > ITEMS_SHOWN else "")
+
+
+def normalize_list(values):
+    """A list option as given, with comma-separated strings split and every item stripped of surrounding spaces.
+
+    Ansible splits "mi-a, mi-b" on the comma only, which leaves " mi-b"; IDs never hold spaces.
+    """
+    if isinstance(values, str):
+        values = [part for part in values.split(",") if part.strip()]
+    if not isinstance(values, (list, tuple)):
+        return values
+    return [v.strip() if isinstance(v, str) else v for v in values]
+
+
+def check_list(parameter, values, constraint, min_items=0, max_items=None, refuse_ec2=False):
+    """Check a list option: item count, EC2 IDs (with ``refuse_ec2``), bad items and duplicates, all at once.
+
+    Returns the list with its items stripped of surrounding spaces. Every
+    broken item is named in one message, grouped by what is wrong with it
+    (the first ITEMS_SHOWN of each class, then a count), so a user fixes a bad
+    list in one run rather than one class of mistake per run.
+    """
+    if values is None:
+        values = []
+    values = normalize_list(values)
+    if not isinstance(values, (list, tuple)):
+        raise SSMValidationError(f"{parameter}: {_describe(values)} must be a list.", parameter=parameter, value=values)
+    if len(values) < min_items:
+        raise SSMValidationError(
+            f"{parameter}: the list is empty; give at least {min_items} {constraint.name}{'s' if min_items > 1 else ''}.",
+            parameter=parameter,
+            value=list(values),
+        )
+    classes = []
+    if max_items is not None and len(values) > max_items:
+        classes.append(f"{len(values)} items given, at most {max_items} are allowed in one call")
+    ec2, invalid, duplicates, seen = [], {}, [], set()
+    for value in values:
+        if refuse_ec2 and is_ec2_instance_id(value):
+            ec2.append(value)
+            continue
+        problem = string_problem(constraint, value)
+        if problem:
+            invalid.setdefault(problem, []).append(value)
+            continue
+        if value in seen and value not in duplicates:
+            duplicates.append(value)
+        seen.add(value)
+    if ec2:
+        classes.append(f"{_listing(ec2)} {'is an EC2 instance' if len(ec2) == 1 else f'({len(ec2)}) are EC2 instances'}, which {_EC2_ADVICE}")
+    for problem, bad in invalid.items():
+        classes.append(f"{len(bad)} invalid {constraint.name}{'s' if len(bad) > 1 else ''}: {_listing(bad)} {'each ' if len(bad) > 1 else ''}{problem}")
+    if duplicates:
+        classes.append(f"each {constraint.name} may appear once; duplicated: {_listing(duplicates)}")
+    if classes:
+        raise SSMValidationError(f"{parameter}: " + "; ".join(classes) + ".", parameter=parameter, value=list(values))
+    return list(values)
+
+
+def check_range(parameter, value, bounds):
+    """Check an integer option against inclusive (low, high) bounds."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SSMValidationError(f"{parameter}: {_describe(value)} must be an integer from {low} to {high}.", parameter=parameter, value=value)
+    return value
+
+
+def check_choice(parameter, value, choices, max_items=None):
+    """Check a value (or a list of values, when ``max_items`` allows more than one) against ``choices``."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if isinstance(value, (list, tuple)):
+        if not values:
+            raise SSMValidationError(f"{parameter}: the list is empty; give one of {', '.join(choices)}.", parameter=parameter, value=list(values))
+        if max_items is not None and len(values) > max_items:
+            raise SSMValidationError(
+                f"{parameter}: {list(values)!r} gives {len(values)} values, but SSM's filter takes at most {max_items} ({', '.join(choices)}).",
+                parameter=parameter,
+                value=list(values),
+            )
+    bad = [v for v in values if v not in choices]
+    if bad:
+        raise SSMValidationError(f"{parameter}: {', '.join(_describe(v) for v in bad)} is not one of {', '.join(choices)}.", parameter=parameter, value=value)
+    return value
+
+
+def check_boolean(parameter, value):
+    """A boolean given in YAML (true/false, yes/no, on/off, 1/0); None when not given.
+
+    Ansible's configuration reads any other string as false without a word: refuse it instead.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1", "y", "t"):
+        return True
+    if text in ("false", "no", "off", "0", "n", "f"):
+        return False
+    raise SSMValidationError(f"{parameter}: {_describe(value)} is not a boolean: give true or false.", parameter=parameter, value=value)
+
+
+def check_number(parameter, value, bounds, unit):
+    """Check a number option (int or float, not bool, not NaN) against inclusive (low, high) bounds."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise SSMValidationError(f"{parameter}: {_describe(value)} must be a number of {unit} from {low:g} to {high:g}.", parameter=parameter, value=value)
+    return value
+
+
+def is_ec2_instance_id(value):
+    """True for an EC2 instance ID (i-...), which SSM cannot deregister."""
+    return isinstance(value, str) and value.startswith("i-")
