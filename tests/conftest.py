@@ -1,6 +1,6 @@
 """Shared by tests/endpoint and tests/integration: how pytest-xdist may spread their tests over workers.
 
-``make test`` runs them with ``-n <CPUs> --dist loadgroup``. A test that uses a fixture of module (or
+``make test`` runs them with ``-n <workers> --dist loadgroup`` (tools/run_checks.py). A test that uses a fixture of module (or
 class, or package) scope is put in one group with every other test of its file (or package), so that
 fixture runs once, on one worker; every other test is spread on its own. A new test file needs nothing
 for this. The session-scoped endpoint exists once per worker, and every test resets it.

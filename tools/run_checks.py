@@ -37,6 +37,9 @@ IMPORTER_FINDING = re.compile(r"^(WARNING|ERROR|CRITICAL): ")
 PYTEST_SUMMARY = re.compile(r"=+ (.*\b(passed|failed|error|errors|skipped|no tests ran)\b.*) in [\d.]+s")
 # pytest-xdist: one worker per CPU; the tests wait on the endpoint a good deal, so never fewer than two.
 PYTEST_WORKERS = str(max(2, os.cpu_count() or 1))
+# The integration tests wait about half their time (backoff sleeps against faults, polls, lags, the 60 s
+# circuit of the outage test): one worker more than the CPUs fills those waits. INTEGRATION_WORKERS overrides.
+INTEGRATION_WORKERS = os.environ.get("INTEGRATION_WORKERS") or str(max(3, (os.cpu_count() or 1) + 1))
 
 _print_lock = threading.Lock()
 _tree_lock = threading.Lock()  # sanity and units: one ansible-test at a time in TREE
@@ -118,9 +121,9 @@ def _single(name, command, cwd, lock=None):
     return Result(name, ok, _counts(name, step.lines), [step])
 
 
-def _pytest(name, path):
+def _pytest(name, path, workers=PYTEST_WORKERS):
     # --dist loadgroup: tests that share a module-scoped fixture run on one worker (tests/conftest.py)
-    return _single(name, [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", PYTEST_WORKERS, "--dist", "loadgroup", path], ROOT)
+    return _single(name, [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", workers, "--dist", "loadgroup", path], ROOT)
 
 
 def lint():
@@ -140,7 +143,7 @@ def endpoint():
 
 
 def integration():
-    return _pytest("integration", "tests/integration")
+    return _pytest("integration", "tests/integration", INTEGRATION_WORKERS)
 
 
 def importer():
