@@ -1,7 +1,7 @@
 """The decommission role over several hosts, through its playbook (ansible-playbook hybridops.ssm.decommission).
 
-One registered host, and the sweep role, are integration targets (targets/decommission_hybrid_node,
-targets/sweep_stale_hybrid_nodes). SSM calls go to the local endpoint; host steps run over the local
+One registered host, and the sweep role, are integration targets (targets/role_decommission_hybrid_node,
+targets/role_sweep_stale_hybrid_nodes). SSM calls go to the local endpoint; host steps run over the local
 connection against a throwaway directory per host that stands in for `/`, with a fake `amazon-ssm-agent`
 that records how it was called and clears its keys like the real one (leaving the registration file, as
 agent v3 does). Every claim about calls is read from the endpoint's request log.
