@@ -15,7 +15,8 @@ description:
   - Criteria combine with AND. O(ping_status), O(resource_type), O(activation_ids) and O(iam_role) are
     filtered by SSM; with O(tags) they are applied to the result instead, since SSM does not combine tag
     filters with other filters. O(name), O(computer_name), O(last_ping_before) and O(registered_before)
-    are always applied to the result.
+    are always applied to the result, and so are O(ping_status) and O(resource_type) again, so that a node of
+    another status or type is never returned, whatever SSM answered.
   - For example, hybrid nodes that lost their connection more than 30 days ago are
     O(ping_status=ConnectionLost), O(resource_type=ManagedInstance), O(last_ping_before=30d).
 author:

@@ -7,7 +7,8 @@
 
 SSM rejects tag filters combined with any other filter type, and knows
 nothing of name globs or ages; so with tags only the tag filters go to SSM and
-every other criterion is applied here to what comes back.
+every other criterion is applied here to what comes back. Ping status and
+resource type are checked here on every node, also when SSM filtered by them.
 """
 
 import fnmatch
@@ -39,6 +40,12 @@ SERVER_FILTERS = {
     # The API reference (InstanceInformationStringFilter) names the key PlatformType; older versions of the page said PlatformTypes.
     "platform_type": ("PlatformType", "PlatformType"),
 }
+
+# Checked on every node SSM returns even when SSM filtered by them: the criteria a sweep relies on to keep EC2
+# instances (which SSM cannot deregister) and live nodes out, so that a filter SSM ignored or misread never
+# puts one in front of a deregistration. Their values come from a fixed set, so the check cannot disagree with
+# SSM's own matching.
+RECHECKED = ("ping_status", "resource_type")
 
 # Every criterion a selection takes (ssm_managed_instance_info's options, the hybrid_nodes inventory's filters).
 CRITERIA = (
@@ -113,9 +120,9 @@ def build_selection(criteria):
         if value is None:
             continue
         values = _as_list(value)
-        if tags:
+        if tags or option in RECHECKED:
             predicates.append(lambda node, field=field, values=values: node.get(field) in values)
-        else:
+        if not tags:
             server.append({"Key": filter_key, "Values": values})
     for option, field in (("name", "Name"), ("computer_name", "ComputerName")):
         pattern = criteria.get(option)

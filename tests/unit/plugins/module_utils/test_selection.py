@@ -23,7 +23,20 @@ A, B, C = "mi-0000000000000000a", "mi-0000000000000000b", "mi-0000000000000000c"
 def test_selection_without_tags_goes_to_ssm():
     server, predicates = build_selection({"ping_status": "ConnectionLost", "activation_ids": ["x"], "iam_role": None})
     assert server == [{"Key": "PingStatus", "Values": ["ConnectionLost"]}, {"Key": "ActivationIds", "Values": ["x"]}]
-    assert predicates == []
+    # the ping status is checked again on the answer; the activation is left to SSM
+    assert [p({"PingStatus": "ConnectionLost", "ActivationId": "y"}) for p in predicates] == [True]
+    assert [p({"PingStatus": "Online", "ActivationId": "x"}) for p in predicates] == [False]
+
+
+def test_an_ec2_instance_or_online_node_ssm_returns_is_dropped():
+    # What a sweep deregisters: no EC2 instance and no Online node, whatever SSM answered to its filters.
+    ec2 = {"InstanceId": "i-0123456789abcdef0", "ResourceType": "EC2Instance", "PingStatus": "ConnectionLost"}
+    online = {"InstanceId": B, "ResourceType": "ManagedInstance", "PingStatus": "Online"}
+    stale = {"InstanceId": A, "ResourceType": "ManagedInstance", "PingStatus": "ConnectionLost"}
+    client = ScriptedClient(describe_instance_information=[{"InstanceInformationList": [ec2, online, stale]}])
+    nodes = select_nodes(client, {"resource_type": "ManagedInstance", "ping_status": "ConnectionLost"})
+    assert [n["InstanceId"] for n in nodes] == [A]
+    assert client.calls[0][1]["Filters"] == [{"Key": "PingStatus", "Values": ["ConnectionLost"]}, {"Key": "ResourceType", "Values": ["ManagedInstance"]}]
 
 
 def test_selection_with_tags_sends_only_tags_and_filters_the_rest_here():

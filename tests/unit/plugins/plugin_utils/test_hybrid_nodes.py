@@ -8,6 +8,8 @@
 Its configuration checked before any request, host names, host variables, the selection it builds.
 """
 
+import datetime
+
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
@@ -142,7 +144,16 @@ def test_filters_without_tags_all_go_to_ssm():
         {"Key": "ResourceType", "Values": ["ManagedInstance"]},
         {"Key": "PlatformType", "Values": ["Linux"]},
     ]
-    assert len(predicates) == 1  # the age
+    # the age, and the ping status and resource type checked again on the answer
+    assert len(predicates) == 3
+    node = {
+        "PingStatus": "ConnectionLost",
+        "ResourceType": "ManagedInstance",
+        "PlatformType": "Linux",
+        "LastPingDateTime": datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc),
+    }
+    assert all(p(node) for p in predicates)
+    assert not all(p(dict(node, ResourceType="EC2Instance")) for p in predicates)
 
 
 def test_with_tags_only_the_tag_filters_go_to_ssm():
