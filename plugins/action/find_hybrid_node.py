@@ -13,6 +13,7 @@ costs a worker process per host, which dominates a run over many hosts; one task
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
 
 from ansible_collections.hybridops.ssm.plugins.action.check_role_inputs import ActionModule as CheckRoleInputs
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
@@ -30,7 +31,8 @@ class ActionModule(CheckRoleInputs):
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
-        result = super(CheckRoleInputs, self).run(tmp, task_vars)  # pylint: disable=bad-super-call
+        # The base run (argument names, check mode), not check_role_inputs' own: its helpers are reused, not its run.
+        result = ActionBase.run(self, tmp, task_vars)
         result["changed"] = False
         args = self._task.args
         registration = args.get("registration")
@@ -58,7 +60,7 @@ class ActionModule(CheckRoleInputs):
         host_vars = None
         if variables[D + "read_host_vars"] and "instance_id" in task_vars:
             host_vars = {name: self._value(task_vars[name]) for name in ("instance_id", "region") if name in task_vars}
-        file = {"id": (registration or {}).get("ManagedInstanceID", ""), "region": (registration or {}).get("Region", "")}
+        file = {"id": (registration or {}).get("ManagedInstanceID") or "", "region": (registration or {}).get("Region") or ""}
         node = find_node(host, variables, host_vars=host_vars, registration=file, unreachable=str(args.get("unreachable") or ""))
         result.update(node=node, found=True)
 
@@ -73,5 +75,7 @@ class ActionModule(CheckRoleInputs):
         if problems:
             result.update(failed=True, msg=f"{host}: " + "; ".join(problems) + "; nothing was changed.")
         else:
-            result["msg"] = f"{host}: " + (f"{node['id']} ({node['id_source']})" if node["id"] else "no node ID yet") + (f"; {node['refusal']}" if node["refusal"] else "")
+            result["msg"] = (
+                f"{host}: " + (f"{node['id']} ({node['id_source']})" if node["id"] else "no node ID yet") + (f"; {node['refusal']}" if node["refusal"] else "")
+            )
         return result

@@ -89,10 +89,7 @@ def find_node(host, variables, host_vars=None, registration=None, unreachable=""
         host_note = ""
     on_host = host_steps and not unreachable
     if conflicts:
-        refusal = (
-            f"{host}: {'; '.join(conflicts)}; the node's ID and region must come from one source or agree, so nothing was changed."
-            " Check the inventory."
-        )
+        refusal = f"{host}: {'; '.join(conflicts)}; the node's ID and region must come from one source or agree, so nothing was changed. Check the inventory."
     elif not with_id and not on_host:
         refusal = (
             f"{host}: {host_note}, and {D}instance_id is not set, nor the host variable instance_id, so the node cannot be"

@@ -29,7 +29,12 @@ def variables(**given):
 
 def test_the_variables_come_first_and_the_file_gives_what_they_leave_out():
     node = find_node("web-1", variables(instance_id=A), registration={"id": A, "region": "eu-west-1"})
-    assert (node["id"], node["id_source"], node["region"], node["region_says"]) == (A, "variables", "eu-west-1", f"the registration file {FILE} names region eu-west-1")
+    assert (node["id"], node["id_source"], node["region"], node["region_says"]) == (
+        A,
+        "variables",
+        "eu-west-1",
+        f"the registration file {FILE} names region eu-west-1",
+    )
     assert node["refusal"] == "" and node["on_host"] is True and node["host_note"] == ""
     assert node["registered_region"] == "eu-west-1" and node["registration_path"] == FILE
 
