@@ -76,6 +76,6 @@ class ActionModule(CheckRoleInputs):
             result.update(failed=True, msg=f"{host}: " + "; ".join(problems) + "; nothing was changed.")
         else:
             result["msg"] = (
-                f"{host}: " + (f"{node['id']} ({node['id_source']})" if node["id"] else "no node ID yet") + (f"; {node['refusal']}" if node["refusal"] else "")
+                f"{host}: " + (f"{node['id']} ({node['id_source']})" if node["id"] else "no source names a node ID") + (f"; {node['refusal']}" if node["refusal"] else "")
             )
         return result
