@@ -75,7 +75,6 @@ class ActionModule(CheckRoleInputs):
         if problems:
             result.update(failed=True, msg=f"{host}: " + "; ".join(problems) + "; nothing was changed.")
         else:
-            result["msg"] = (
-                f"{host}: " + (f"{node['id']} ({node['id_source']})" if node["id"] else "no source names a node ID") + (f"; {node['refusal']}" if node["refusal"] else "")
-            )
+            found = f"{node['id']} ({node['id_source']})" if node["id"] else "no source names a node ID"
+            result["msg"] = f"{host}: {found}" + (f"; {node['refusal']}" if node["refusal"] else "")
         return result

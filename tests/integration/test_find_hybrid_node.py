@@ -40,17 +40,27 @@ def test_a_batch_decommissioned_by_id_costs_two_tasks_per_host(control, ansible_
 
 
 def test_hosts_with_and_without_host_steps_in_one_batch(control, ansible_env, tmp_path):
-    """The registration file is read only on the host whose host steps run; both nodes go in one batched call."""
-    on_host, by_id = control.seed_nodes(count=2, name_prefix="mixed")["instance_ids"]
+    """The registration file is read only on the hosts whose host steps run; both nodes go in one batched call; a Windows
+    host, which fails before its file is read, takes part in no call and is left out of the report's hosts."""
+    on_host, by_id, windows = control.seed_nodes(count=3, name_prefix="mixed")["instance_ids"]
     root = make_host_root(tmp_path / "node-a", on_host)
     hosts = {"node-a": local_host(root), "node-b": {"ansible_connection": "local", D + "host_steps": False, D + "instance_id": by_id}}
+    hosts["node-w"] = {
+        "ansible_connection": "ssh",
+        "ansible_shell_type": "powershell",
+        "ansible_host": "127.0.0.1",
+        "ansible_port": 1,
+        D + "instance_id": windows,
+    }
     inventory = write_inventory(tmp_path / "inventory.json", hosts, **{D + "command_poll_interval": 0.3, D + "report_path": str(tmp_path / "report.json")})
     control.clear_log()
-    result = decommission(ansible_env, inventory, 2)
-    assert result.returncode == 0, result.stdout[-4000:]
+    result = decommission(ansible_env, inventory, 3)
+    assert result.returncode != 0 and "fatal: [node-w]" in result.stdout, result.stdout[-4000:]
     deregistrations = [e for e in mutating(control.log()) if e["operation"] == "DeregisterManagedInstance"]
     assert sorted(e["params"]["InstanceId"] for e in deregistrations) == sorted([on_host, by_id])
-    report = json.loads((tmp_path / "report.json").read_text())["hosts"]
+    written = json.loads((tmp_path / "report.json").read_text())
+    assert written["failed_hosts"] == ["node-w"] and sorted(written["hosts"]) == ["node-a", "node-b"]
+    report = written["hosts"]
     assert (report["node-a"]["source"], report["node-a"]["host_steps"]) == ("registration file", "ran")
     assert (report["node-b"]["source"], report["node-b"]["host_steps"]) == ("variables", f"host steps skipped: {D}host_steps is false")
     assert not (root / REGISTRATION).exists() and (root / AGENT_CALLS).read_text().startswith("-register -clear")
@@ -59,6 +69,7 @@ def test_hosts_with_and_without_host_steps_in_one_batch(control, ansible_env, tm
     assert "node-a" in read and "node-b" not in read
     counts = recap(result.stdout)
     assert counts["node-a"]["changed"] > 0 and counts["node-b"]["changed"] == 1 and not counts["node-b"]["failed"], counts
+    assert (counts["node-w"]["failed"], counts["node-w"]["changed"]) == (1, 0), counts
 
 
 def test_the_playbook_refuses_a_variable_of_the_wrong_type_before_any_request(control, ansible_env, tmp_path):
