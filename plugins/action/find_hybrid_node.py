@@ -11,6 +11,9 @@ first the variables alone, then, once the host's registration file was read, the
 costs a worker process per host, which dominates a run over many hosts; one task does what three did.
 """
 
+import os
+
+import yaml
 from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -24,6 +27,19 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import u
 
 SCOPE = "decommission_hybrid_node"
 BOOLEANS = ("host_steps", "read_host_vars", "cancel_commands", "delete_activation")
+SPEC_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", SCOPE, "meta", "argument_specs.yml")
+
+
+def _read_spec(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["argument_specs"]["main"]["options"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return None
+
+
+# Read when the controller loads this plugin, before it forks a worker per host, rather than by every worker.
+_SPEC = _read_spec(SPEC_FILE)
 
 
 class ActionModule(CheckRoleInputs):
@@ -39,7 +55,7 @@ class ActionModule(CheckRoleInputs):
         if registration is not None and not isinstance(registration, dict):
             raise AnsibleError("find_hybrid_node: registration must be a dictionary (the registration file as read, or {})")
         scope = SCOPES[SCOPE]
-        spec = self._role_spec(self._task._role, SCOPE)
+        spec = _SPEC or self._role_spec(self._task._role, SCOPE)
 
         # 1. the role's variables, every problem at once, each naming the variable, its value and the rule
         variables = {name: self._value(task_vars[name]) for name in spec if name in task_vars}

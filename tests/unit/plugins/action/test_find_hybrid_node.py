@@ -98,3 +98,11 @@ def test_an_unreachable_host_without_id_is_refused():
     node = result["node"]
     assert node["host_note"] == "host steps skipped: the host cannot be reached (Failed to connect)"
     assert "the node cannot be identified" in node["refusal"] and not result.get("failed")
+
+
+def test_the_argument_spec_read_at_load_is_the_roles():
+    """Read once when the controller loads the plugin (before it forks a worker per host): the role's own options."""
+    from ansible_collections.hybridops.ssm.plugins.action import find_hybrid_node
+
+    spec = yaml.safe_load((ROOT / "roles" / "decommission_hybrid_node" / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
+    assert find_hybrid_node._SPEC == spec["argument_specs"]["main"]["options"]
