@@ -14,6 +14,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.template import Templar
 
+from ansible_collections.hybridops.ssm.plugins.action import find_hybrid_node
 from ansible_collections.hybridops.ssm.plugins.action.find_hybrid_node import ActionModule
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -102,7 +103,5 @@ def test_an_unreachable_host_without_id_is_refused():
 
 def test_the_argument_spec_read_at_load_is_the_roles():
     """Read once when the controller loads the plugin (before it forks a worker per host): the role's own options."""
-    from ansible_collections.hybridops.ssm.plugins.action import find_hybrid_node
-
     spec = yaml.safe_load((ROOT / "roles" / "decommission_hybrid_node" / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
     assert find_hybrid_node._SPEC == spec["argument_specs"]["main"]["options"]
