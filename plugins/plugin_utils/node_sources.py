@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Where the role hybridops.ssm.decommission_hybrid_node finds a host's node, and when it refuses the host.
+
+The node's ID and region can come from three sources, in this order of precedence: the role's variables,
+the host variables instance_id and region (set by the hybridops.ssm.hybrid_nodes inventory), and the
+host's registration file. Every source present must agree with the first on the ID and on the region: a
+region taken from one source and an ID from another would act on a node in the wrong region (the
+deregistration finds nothing there while the host is wiped).
+
+Whether an ID or a region is well formed is not decided here: the action plugin hybridops.ssm.find_hybrid_node
+checks what is found by the rules of plugin_utils/role_inputs.py, worded by the source (``id_says``).
+"""
+
+import os
+
+D = "decommission_hybrid_node_"
+
+
+def registration_path(root, registration_file):
+    """The registration file on the host, as the role's tasks name it (ansible.builtin.path_join)."""
+    return os.path.join(str(root), str(registration_file))
+
+
+def _sources(variables, host_vars, registration, path):
+    """Each source that gives the node's ID or region, in order of precedence, with the words naming it."""
+    host_id, host_region = (str(host_vars.get("instance_id", "")), str(host_vars.get("region", ""))) if host_vars is not None else ("", "")
+    file_id, file_region = (str(registration.get("id", "")), str(registration.get("region", ""))) if registration else ("", "")
+    var_id, var_region = str(variables.get(D + "instance_id", "")), str(variables.get(D + "region", ""))
+    return [
+        {
+            "source": "variables",
+            "id": var_id,
+            "region": var_region,
+            "id_says": f"{D}instance_id is {var_id}",
+            "region_says": f"{D}region is {var_region}",
+        },
+        {
+            "source": "host variables",
+            "id": host_id,
+            "region": host_region,
+            "id_says": f"the host variable instance_id (from the inventory) is {host_id}",
+            "region_says": f"the host variable region (from the inventory) is {host_region}",
+        },
+        {
+            "source": "registration file",
+            "id": file_id,
+            "region": file_region,
+            "id_says": f"the registration file {path} names {file_id}",
+            "region_says": f"the registration file {path} names region {file_region}",
+        },
+    ]
+
+
+def _conflicts(found, key):
+    """Each later source whose value differs from the first source's, as 'FIRST but OTHER'."""
+    if not found:
+        return []
+    first = found[0]
+    return [f"{first[key + '_says']} but {other[key + '_says']}" for other in found if other[key] != first[key]]
+
+
+def find_node(host, variables, host_vars=None, registration=None, unreachable=""):
+    """Where ``host``'s node is, or why the host is refused.
+
+    ``variables``: the role's variables, typed (booleans as booleans); ``host_vars``: the host variables
+    instance_id and region when the role reads them (None otherwise); ``registration``: the registration
+    file's ``id`` and ``region`` (empty when the host holds none or was not read); ``unreachable``: why the
+    host cannot be reached, empty when it can.
+
+    Returns the host's node as templates/fleet.j2 takes it: id, region, id_source, id_says, region_says,
+    on_host, host_note, registered_region, registration_path, cancel_commands, delete_activation and
+    refusal (empty, or the sentence that fails the host at the end, after the report, without any SSM call).
+    """
+    host_steps = bool(variables[D + "host_steps"])
+    path = registration_path(variables[D + "root"], variables[D + "registration_file"])
+    sources = _sources(variables, host_vars, registration, path)
+    with_id = [s for s in sources if s["id"]]
+    with_region = [s for s in sources if s["region"]]
+    conflicts = _conflicts(with_id, "id") + _conflicts(with_region, "region")
+    if not host_steps:
+        host_note = f"host steps skipped: {D}host_steps is false"
+    elif unreachable:
+        host_note = f"host steps skipped: the host cannot be reached ({unreachable.strip()})"
+    else:
+        host_note = ""
+    on_host = host_steps and not unreachable
+    if conflicts:
+        refusal = f"{host}: {'; '.join(conflicts)}; the node's ID and region must come from one source or agree, so nothing was changed. Check the inventory."
+    elif not with_id and not on_host:
+        refusal = (
+            f"{host}: {host_note}, and {D}instance_id is not set, nor the host variable instance_id, so the node cannot be"
+            f" identified. Set {D}instance_id for this host, or list the host with the hybridops.ssm.hybrid_nodes inventory."
+        )
+    else:
+        refusal = ""
+    first_id = with_id[0] if with_id else {}
+    first_region = with_region[0] if with_region else {}
+    return {
+        "id": first_id.get("id", ""),
+        "id_source": first_id.get("source", ""),
+        "id_says": first_id.get("id_says", ""),
+        "region": first_region.get("region", ""),
+        "region_says": first_region.get("region_says", ""),
+        "on_host": on_host,
+        "host_note": host_note,
+        "registered_region": str(registration.get("region", "")) if registration else "",
+        "registration_path": path,
+        # The SSM steps run once for the whole batch: each host's own switches travel with it.
+        "cancel_commands": bool(variables[D + "cancel_commands"]),
+        "delete_activation": bool(variables[D + "delete_activation"]),
+        "refusal": refusal,
+    }
