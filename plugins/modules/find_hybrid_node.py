@@ -35,17 +35,8 @@ options:
       - Why the host cannot be reached; empty when it can.
     type: str
     default: ""
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing.
-  platform:
-    platforms: all
-    support: full
-    description: Runs on the controller; never connects to the host.
+extends_documentation_fragment:
+  - hybridops.ssm.role_check
 notes:
   - The rules live in the collection's C(module_utils/_ssm/constraints.py), shared with the modules; which rule
     checks which variable is in C(plugin_utils/role_inputs.py), where the node is looked for in
