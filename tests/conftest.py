@@ -16,15 +16,18 @@ _CPU_START = pytest.StashKey[float]()
 # --cpu-durations and --durations) start at once and the end of the run is not one long test on one worker.
 # Stable: the order inside a file, and of every other file, stays as collected.
 LONGEST_FIRST = (
-    "integration/test_targets.py",
-    "integration/test_soak.py",
-    "integration/test_roles.py",
-    "integration/test_readme.py",
-    "integration/test_bad_input.py",
-    "integration/test_secrets.py",
-    "integration/test_operator_safety.py",
     "integration/test_least_privilege.py",
+    "integration/test_soak.py",
+    "integration/test_targets.py",
+    "integration/test_bad_input.py",
+    "integration/test_operator_safety.py",
+    "integration/test_readme.py",
+    "integration/test_roles.py",
+    "integration/test_decommission_fleet.py",
+    "integration/test_secrets.py",
+    "integration/test_pacing.py",
     "integration/test_realistic_aws.py",
+    "integration/test_find_hybrid_node.py",
     "integration/test_awx.py",
 )
 
