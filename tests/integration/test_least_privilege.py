@@ -97,8 +97,12 @@ def observed(control, endpoint, ansible_env, tmp_path):
     role_node, tags_node, both_node = control.seed_nodes(count=3, name_prefix="keep", iam_role="OldRole", tags={"Env": "old", "Extra": "x"})["instance_ids"]
     by_id_nodes = control.seed_nodes(count=2, name_prefix="busy")["instance_ids"]
     by_node = control.seed_nodes(count=1, name_prefix="busy")["instance_ids"][0]
+    # Its agent is offline, so its cancel stays Cancelling: the wait reads ping status whatever the timing (an Online
+    # node's cancel may end between CancelCommand and the first poll on a loaded machine, and then nothing is waited for).
+    offline_node = control.seed_nodes(count=1, name_prefix="busy", ping_status="ConnectionLost")["instance_ids"][0]
     by_id_command = send_long_command(url, by_id_nodes)
     send_long_command(url, [by_node])
+    send_long_command(url, [offline_node])
     used = control.seed_nodes(count=1, name_prefix="activated")["activation_id"]
     unused = ssm_client(url).create_activation(IamRole="SSMServiceRole")["ActivationId"]
     node_a = control.seed_nodes(count=1, name_prefix="store")["instance_ids"][0]
@@ -131,7 +135,15 @@ def observed(control, endpoint, ansible_env, tmp_path):
             ],
         ),
         ("ssm_command", [], [task("ssm_command", command_id=by_id_command, instance_ids=by_id_nodes[:1])]),
-        ("ssm_command", ["wait"], [task("ssm_command", command_id=by_id_command, **wait), task("ssm_command", instance_ids=[by_node], **wait)]),
+        (
+            "ssm_command",
+            ["wait"],
+            [
+                task("ssm_command", command_id=by_id_command, **wait),
+                task("ssm_command", instance_ids=[by_node], **wait),
+                task("ssm_command", instance_ids=[offline_node], **wait),
+            ],
+        ),
         ("ssm_command_info", [], [task("ssm_command_info", status="Cancelled"), task("ssm_command_info", instance_id=by_node)]),
         (
             "ssm_command_info",
