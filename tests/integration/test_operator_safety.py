@@ -261,6 +261,7 @@ def test_a_partial_failure_still_shows_the_report(control, endpoint, ansible_env
 def test_check_mode_report_lines_say_would_and_count_cancel_requested_apart(control, endpoint, ansible_env):
     stale = control.seed_nodes(count=2, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45)["instance_ids"]
     command_id = send_long_command(endpoint.url, stale)
+    control.advance(10)  # past the moment SSM lists a new command only later
     control.clear_log()
     run = sweep(ansible_env, "--check")
     assert run.returncode == 0, run.stdout

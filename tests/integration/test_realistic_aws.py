@@ -39,6 +39,12 @@ def run_tasks(env, tmp_path, tasks, name="scene"):
     return result, json.loads(results.read_text(encoding="utf-8")), elapsed
 
 
+def reads_after_the_cancel(log, command_id):
+    """The reads of the command's invocations after its (last) CancelCommand: one per poll of a wait."""
+    cancelled = max(e["seq"] for e in log if e["operation"] == "CancelCommand" and e["params"]["CommandId"] == command_id)
+    return [e for e in log if e["seq"] > cancelled and e["operation"] == "ListCommandInvocations" and e["params"].get("CommandId") == command_id]
+
+
 def lost_nodes_with_a_command(control, url, count, **seed):
     """``count`` nodes that had a command in flight when their agent went away (PingStatus ConnectionLost)."""
     ids = control.seed_nodes(count=count, **seed)["instance_ids"]
@@ -60,8 +66,11 @@ def test_decommission_of_a_dead_node_with_a_command_in_flight(control, endpoint,
     result = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=hybrid_nodes", "-v")
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout[-6000:]
-    assert elapsed < 60, f"the role took {elapsed:.0f}s"
     log = control.log()
+    # not waited for: the command is read once after the cancel (its status for the report), never polled
+    # (the role's wait would poll every 2 s for up to its command wait timeout); the wall time is only printed,
+    # a loaded machine stretches it
+    assert len(reads_after_the_cancel(log, command_id)) == 1, f"the role took {elapsed:.0f}s"
     assert [e["params"]["InstanceId"] for e in mutating(log) if e["operation"] == "DeregisterManagedInstance"] == [node]
     assert [e["params"].get("InstanceIds") for e in mutating(log) if e["operation"] == "CancelCommand"] == [[node]]
     # the report names the command the dead agent could not finish cancelling
@@ -81,8 +90,8 @@ def test_sweep_of_twenty_dead_nodes_with_commands_in_flight(control, endpoint, a
     started = time.monotonic()
     result = playbook(ansible_env, "sweep_stale", inventory, "-e", "sweep_stale_hybrid_nodes_older_than=30d")
     assert result.returncode == 0, result.stdout[-6000:]
-    assert time.monotonic() - started < 60
     log = control.log()
+    assert len(reads_after_the_cancel(log, command_id)) == 1, f"the sweep took {time.monotonic() - started:.0f}s"  # no wait
     assert sorted(e["params"]["InstanceId"] for e in mutating(log) if e["operation"] == "DeregisterManagedInstance") == sorted(dead)
     assert sorted(i for e in mutating(log) if e["operation"] == "CancelCommand" for i in e["params"]["InstanceIds"]) == sorted(dead)
     assert set(invocation_statuses(endpoint.url, command_id).values()) == {"Cancelling"}
@@ -101,13 +110,12 @@ def test_wait_does_not_wait_for_offline_nodes(control, endpoint, ansible_env, tm
     task = {"hybridops.ssm.ssm_command": {"command_id": command_id, "wait": True, "wait_timeout": 240, "poll_interval": 0.5}, "register": "cancel"}
     result, results, elapsed = run_tasks(ansible_env, tmp_path, [task])
     assert result.returncode == 0, result.stdout[-6000:]
-    assert elapsed < 45, f"waited {elapsed:.0f}s"
     outcomes = {o["instance_id"]: o for o in results["cancel"]["outcomes"]}
     assert {i for i, o in outcomes.items() if o["outcome"] == "cancelled"} == set(ids) - set(offline)
     for instance_id in offline:
         assert (outcomes[instance_id]["outcome"], outcomes[instance_id]["status"]) == ("cancel_requested", "Cancelling")
         assert outcomes[instance_id]["ping_status"] == "ConnectionLost" and "did not wait" in outcomes[instance_id]["msg"]
-    assert results["cancel"]["timed_out"] == []
+    assert results["cancel"]["timed_out"] == [], f"waited {elapsed:.0f}s"  # a wait for the offline nodes ends only at wait_timeout (240 s)
 
 
 def test_a_batch_rejected_for_one_id_fails_only_that_node(control, endpoint, ansible_env, tmp_path):
@@ -175,7 +183,7 @@ def test_a_batch_rejected_for_one_id_fails_only_that_node(control, endpoint, ans
 
 def test_a_rerun_inside_the_deregistration_lag_changes_nothing(control, endpoint, ansible_env, tmp_path):
     """(e) 120 nodes deregistered, then the same task at once while SSM still lists them."""
-    control.set_realism(deregister_lag_s=120)  # wider than the default, so both runs fall inside it
+    control.set_realism(deregister_lag_s=3600)  # wider than the default, so both runs fall inside it however slow the machine
     ids = control.seed_nodes(count=120, name_prefix="retire")["instance_ids"]
     control.clear_log()
     task = {"hybridops.ssm.ssm_managed_instance": {"instance_ids": ids, "state": "absent"}}

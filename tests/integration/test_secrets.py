@@ -70,6 +70,7 @@ def scene(control, endpoint):
     command_id = send_long_command(endpoint.url, [seeded["instance_ids"][1]])
     control.set_invocation(command_id, outcome="Success", duration_steps=1_000_000)  # in flight until cancelled, however slow the run
     control.set_clock(mode="realtime", step_interval=0.1)
+    control.advance(10)  # past the moment SSM lists a new command only later
     control.clear_log()  # the setup's own calls carry no token
     return {"nodes": seeded["instance_ids"], "activation_id": seeded["activation_id"], "command_id": command_id}
 
@@ -187,6 +188,7 @@ def test_decommission_playbook_at_vvvv_shows_no_secret(control, endpoint, ansibl
     command_id = send_long_command(endpoint.url, node["instance_ids"])
     control.set_invocation(command_id, outcome="Success", duration_steps=1_000_000)  # in flight until cancelled, however slow the run
     control.set_clock(mode="realtime", step_interval=0.1)
+    control.advance(10)  # past the moment SSM lists a new command only later
     root = make_host_root(tmp_path / "node", node["instance_ids"][0])
     inventory = tmp_path / "inventory.ini"
     inventory.write_text(

@@ -262,7 +262,8 @@ def test_retries_run_out_then_a_rerun_finishes_the_nodes_left(control, endpoint,
         assert 3 < len(made) <= ATTEMPTS_PER_STUCK_NODE, (instance_id, len(made))
     if any(len(attempts[i]) < ATTEMPTS_PER_STUCK_NODE for i in stuck):
         last_attempt = max(attempts[i][-1]["time"] for i in stuck)
-        assert last_attempt - last_served >= CIRCUIT_WINDOW - 1, "stopped early, though the circuit could not have opened"
+        # (5 s of slack: the endpoint logs an attempt's time, the module counts the failure when its answer arrives)
+        assert last_attempt - last_served >= CIRCUIT_WINDOW - 5, "stopped early, though the circuit could not have opened"
     for instance_id in set(nodes) - set(stuck):
         assert [(e["status"], e["fault"]) for e in attempts[instance_id]] == [(200, None)]
     assert listed(endpoint.url) == set(stuck)
