@@ -150,6 +150,7 @@ def is_eks_connector_id(value):
     """
     return isinstance(value, str) and value.startswith(EKS_CONNECTOR_ID_PREFIX)
 
+
 # A service (systemd and upstart unit) name: the characters of systemd.unit(5) unit names, without the escape character.
 SERVICE_NAME = Constraint(name="service name", min_len=1, pattern=r"^[A-Za-z0-9:_.@-]+$", hint="letters, digits and :_.@- only")
 

@@ -3,19 +3,21 @@
 # Copyright: Contributors to the hybridops.ssm project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The Jinja test hybridops.ssm.eks_connector_id, through a template as a role uses it."""
+"""The Jinja test hybridops.ssm.eks_connector_id (plugins/test/eks_connector_id.py), through a template as a role uses it."""
 
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import is_eks_connector_id
+from ansible_collections.hybridops.ssm.plugins.test import eks_connector_id as plugin
+
 try:
-    from ansible.template import trust_as_template
-except ImportError:  # ansible-core before 2.19 templates every string
+    from ansible.template import trust_as_template  # ansible-core 2.19 and later
+except ImportError:  # before 2.19 every string is templated
+
     def trust_as_template(value):
         return value
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import is_eks_connector_id
-from ansible_collections.hybridops.ssm.plugins.test import eks_connector_id as plugin
 
 EKS = "eks_c:edge-cluster_0123456789abcdefg"
 MI = "mi-0123456789abcdef0"
@@ -23,7 +25,7 @@ EC2 = "i-0123456789abcdef0"
 
 
 def test_the_test_is_the_constraints_rule():
-    # one rule, in constraints.py, for the module option and the roles
+    # one rule, in constraints.py, for the module option, the inventory filter and the roles
     assert plugin.TestModule().tests() == {"eks_connector_id": is_eks_connector_id}
 
 
