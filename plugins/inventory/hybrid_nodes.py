@@ -70,7 +70,8 @@ options:
       - V(ping_status), V(resource_type), V(activation_ids), V(iam_role), V(platform_type) and V(tags) are
         sent to SSM. SSM does not combine tag filters with other filters, so when V(tags) is given only the
         tag filters are sent and the others are applied to what comes back. V(name), V(computer_name),
-        V(last_ping_before) and V(registered_before) are always applied to what comes back.
+        V(last_ping_before), V(registered_before) and V(include_eks_connector_agents) are always applied to
+        what comes back.
     type: dict
     default: {}
     suboptions:
@@ -109,6 +110,13 @@ options:
       registered_before:
         description: Only nodes registered before this time; the same forms as V(last_ping_before).
         type: str
+      include_eks_connector_agents:
+        description:
+          - V(false) leaves EKS Connector agents (C(eks_c:) IDs) out, whatever else matches; they register
+            like hybrid nodes (resource type C(ManagedInstance)) and belong to a cluster connected to Amazon
+            EKS. Not given (or V(true)), every node SSM lists is kept.
+        type: bool
+        version_added: 1.1.0
   hostvars_prefix:
     description:
       - Put in front of every host variable's name from SSM (C(instance_id) becomes C(aws_instance_id) with
@@ -153,6 +161,8 @@ filters:
   resource_type: ManagedInstance
   ping_status: ConnectionLost
   last_ping_before: 60d
+  # EKS Connector agents (eks_c:...) go with their cluster's deregistration from EKS, not the decommission playbook
+  include_eks_connector_agents: false
 include_tags: true
 hostnames:
   - tag:Name

@@ -19,6 +19,9 @@ description:
     another status or type is never returned, whatever SSM answered.
   - For example, hybrid nodes that lost their connection more than 30 days ago are
     O(ping_status=ConnectionLost), O(resource_type=ManagedInstance), O(last_ping_before=30d).
+  - EKS Connector agents (C(eks_c:...) IDs) register like hybrid nodes (an activation, resource type
+    C(ManagedInstance)), so every criterion above matches them too; O(include_eks_connector_agents=false)
+    leaves them out.
 author:
   - hybridops maintainers (@hybridops)
 options:
@@ -67,6 +70,17 @@ options:
   registered_before:
     description: Only nodes registered before this time; the same forms as O(last_ping_before).
     type: str
+  include_eks_connector_agents:
+    description:
+      - Whether EKS Connector agents (C(eks_c:) IDs) are returned. V(false) leaves them out, whatever else
+        matches; SSM has no filter for them, so they are told by their ID in what SSM returns.
+      - An EKS Connector agent belongs to a cluster connected to Amazon EKS and is removed by deregistering
+        that cluster from EKS (C(aws eks deregister-cluster)), not as a hybrid node; the role
+        P(hybridops.ssm.sweep_stale_hybrid_nodes#role) sets V(false) unless told otherwise.
+      - The default V(true) returns every node SSM lists.
+    type: bool
+    default: true
+    version_added: 1.1.0
   include_tags:
     description:
       - Return each hybrid node's tags in RV(instances[].tags) (one ListTagsForResource per node, C(ssm:ListTagsForResource)).
@@ -87,6 +101,7 @@ EXAMPLES = r"""
     ping_status: ConnectionLost
     resource_type: ManagedInstance
     last_ping_before: 30d
+    include_eks_connector_agents: false  # an EKS Connector agent goes with its cluster's EKS deregistration
   register: stale
 
 - name: Deregister them
@@ -236,6 +251,7 @@ def main():
         computer_name=dict(type="str"),
         last_ping_before=dict(type="str"),
         registered_before=dict(type="str"),
+        include_eks_connector_agents=dict(type="bool", default=True),
         include_tags=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

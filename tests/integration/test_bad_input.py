@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 190 (120 module rows, 70 role rows). The options amazon.aws adds to every module (region,
+Rows: 192 (121 module rows, 71 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -147,6 +147,7 @@ MANAGED_INSTANCE_INFO = rows(
         ("node ID too long", {"instance_ids": [EKS_TOO_LONG]}, ["instance_ids: ", "at most 124 characters long, not 125"]),
         ("duplicated node ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", f"duplicated: '{MI}'"]),
         ("include_tags not a boolean", {"include_tags": "maybe"}, bad_bool("include_tags")),
+        ("include_eks_connector_agents not a boolean", {"include_eks_connector_agents": "maybe"}, bad_bool("include_eks_connector_agents")),
         ("IDs not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
         ("unknown ping status", {"ping_status": "Offline"}, choice("ping_status", "Offline", "Online, ConnectionLost, Inactive")),
         ("unknown resource type", {"resource_type": "Server"}, choice("resource_type", "Server", "ManagedInstance, EC2Instance")),
@@ -399,6 +400,7 @@ SWEEP_ROWS = rows(
         ("max_nodes not an integer", {S + "max_nodes": "many"}, role_type(S + "max_nodes", "'many'", "int")),
         ("region that is no region name", {S + "region": "eu west 1"}, [S + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
         ("cancel_commands not a boolean", {S + "cancel_commands": "maybe"}, role_bool(S + "cancel_commands")),
+        ("include_eks_connector_agents not a boolean", {S + "include_eks_connector_agents": "maybe"}, role_bool(S + "include_eks_connector_agents")),
         ("concurrency zero", {S + "concurrency": 0}, [S + "concurrency: 0 is out of range", "from 1 to 20"]),
         ("concurrency above 20", {S + "concurrency": 21}, [S + "concurrency: 21 is out of range", "from 1 to 20"]),
         ("concurrency not an integer", {S + "concurrency": "four"}, role_type(S + "concurrency", "'four'", "int")),
@@ -442,7 +444,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (190, 120, 70), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (192, 121, 71), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

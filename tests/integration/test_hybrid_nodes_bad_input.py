@@ -76,6 +76,11 @@ ROWS = [
     ("tags not a dictionary", {"filters": {"tags": ["site"]}}, ["filters.tags: ['site'] (list) must be a dictionary of tag keys to values"]),
     ("name pattern not a string", {"filters": {"name": 5}}, ["filters.name: 5 must be a string, a shell-style pattern"]),
     ("computer name pattern a list", {"filters": {"computer_name": ["a"]}}, ["filters.computer_name: ['a'] must be a string"]),
+    (
+        "EKS Connector agents neither in nor out",
+        {"filters": {"include_eks_connector_agents": "maybe"}},
+        ["filters.include_eks_connector_agents: 'maybe' is not a boolean: give true or false"],
+    ),
     ("last ping as words", {"filters": {"last_ping_before": "yesterday"}}, ["filters.last_ping_before: 'yesterday' is neither an age such as '30d'"]),
     (
         "registration date that does not exist",

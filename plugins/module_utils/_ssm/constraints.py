@@ -51,12 +51,20 @@ from .tag_rules import check_tags
 from .tag_rules import tag_key_reserved
 from .tag_rules import tag_text_problem
 
+# The two kinds of node DeregisterManagedInstance takes, the two branches of its InstanceId pattern: a hybrid
+# node ('mi-'; an EKS Hybrid Node is one too) and an EKS Connector agent ('eks_c:' + cluster name + '_' + 17
+# characters; Amazon EKS user guide, Troubleshooting issues in Amazon EKS Connector). An EKS Connector agent
+# belongs to a cluster connected to EKS and is removed by deregistering that cluster from EKS.
+EKS_CONNECTOR_ID_PREFIX = "eks_c:"
+_HYBRID_NODE_PATTERN = r"^mi-[0-9a-f]{17}$"
+_EKS_CONNECTOR_PATTERN = "^" + EKS_CONNECTOR_ID_PREFIX + r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$"
+
 # DeregisterManagedInstance / UpdateManagedInstanceRole InstanceId (shape ManagedInstanceId).
 MANAGED_INSTANCE_ID = Constraint(
     name="hybrid managed node ID",
     min_len=20,
     max_len=124,
-    pattern=r"(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)",
+    pattern=f"({_HYBRID_NODE_PATTERN})|({_EKS_CONNECTOR_PATTERN})",
     hint="'mi-' followed by 17 lower-case hex digits, or an 'eks_c:' EKS Connector agent ID",
 )
 
@@ -129,8 +137,20 @@ PLATFORM_TYPES = ("Linux", "Windows", "MacOS")
 # A hybrid node's own ID as its agent registers it (the mi- form of ManagedInstanceId; EKS Connector IDs
 # have no registration file and no host steps).
 HYBRID_NODE_ID = Constraint(
-    name="hybrid managed node ID", min_len=20, max_len=20, pattern=r"^mi-[0-9a-f]{17}$", hint="'mi-' followed by 17 lower-case hex digits"
+    name="hybrid managed node ID", min_len=20, max_len=20, pattern=_HYBRID_NODE_PATTERN, hint="'mi-' followed by 17 lower-case hex digits"
 )
+
+
+def is_eks_connector_id(value):
+    """True for an EKS Connector agent's ID (``eks_c:...``).
+
+    Told by its prefix, not the whole pattern: an ID SSM lists under that prefix is an EKS Connector
+    agent's even if its cluster name has a form the pattern does not foresee, and a selection that leaves
+    these agents out must not take one in for that.
+    """
+    return isinstance(value, str) and value.startswith(EKS_CONNECTOR_ID_PREFIX)
+
+
 # A service (systemd and upstart unit) name: the characters of systemd.unit(5) unit names, without the escape character.
 SERVICE_NAME = Constraint(name="service name", min_len=1, pattern=r"^[A-Za-z0-9:_.@-]+$", hint="letters, digits and :_.@- only")
 
@@ -174,6 +194,7 @@ __all__ = [
     "Constraint",
     "DESCRIBE_FILTER_VALUES_MAX",
     "DESCRIBE_MAX_RESULTS",
+    "EKS_CONNECTOR_ID_PREFIX",
     "HOSTVARS_PREFIX",
     "HOSTVARS_SUFFIX",
     "HYBRID_NODE_ID",
@@ -181,6 +202,7 @@ __all__ = [
     "in_bounds",
     "IN_FLIGHT_COMMAND_STATUSES",
     "is_ec2_instance_id",
+    "is_eks_connector_id",
     "ITEMS_SHOWN",
     "MANAGED_INSTANCE_ID",
     "normalize_list",

@@ -6,9 +6,10 @@
 """Selecting managed nodes: what SSM can filter server-side, and the rest client-side.
 
 SSM rejects tag filters combined with any other filter type, and knows
-nothing of name globs or ages; so with tags only the tag filters go to SSM and
-every other criterion is applied here to what comes back. Ping status and
-resource type are checked here on every node, also when SSM filtered by them.
+nothing of name globs, ages or EKS Connector agents; so with tags only the tag
+filters go to SSM and every other criterion is applied here to what comes back.
+Ping status and resource type are checked here on every node, also when SSM
+filtered by them.
 """
 
 import fnmatch
@@ -20,10 +21,12 @@ from .constraints import PING_STATUSES
 from .constraints import PLATFORM_TYPES
 from .constraints import RESOURCE_TYPE_FILTER_VALUES_MAX
 from .constraints import RESOURCE_TYPES
+from .constraints import check_boolean
 from .constraints import check_choice
 from .constraints import check_list
 from .constraints import check_string
 from .constraints import check_tag_filters
+from .constraints import is_eks_connector_id
 from .errors import AnsibleSSMError
 from .errors import SSMValidationError
 from .instances import describe_instance_information
@@ -59,6 +62,7 @@ CRITERIA = (
     "computer_name",
     "last_ping_before",
     "registered_before",
+    "include_eks_connector_agents",
 )
 
 
@@ -100,6 +104,7 @@ def selection_criteria(params, prefix=""):
                 f"{named(option)}: {params[option]!r} must be a string, a shell-style pattern such as 'edge-*'.", parameter=named(option), value=params[option]
             )
     criteria = {option: params.get(option) for option in CRITERIA}
+    criteria["include_eks_connector_agents"] = check_boolean(named("include_eks_connector_agents"), params.get("include_eks_connector_agents"))
     for option in ("last_ping_before", "registered_before"):
         criteria[option] = parse_point_in_time(named(option), params.get(option))
     return criteria
@@ -132,6 +137,10 @@ def build_selection(criteria):
         moment = criteria.get(option)
         if moment is not None:
             predicates.append(lambda node, field=field, moment=moment: node.get(field) is not None and as_utc(node[field]) < moment)
+    # EKS Connector agents register like hybrid nodes (an activation, resource type ManagedInstance) and SSM has
+    # no filter that tells them apart: only their ID does. None (not given) keeps them, as SSM lists them.
+    if criteria.get("include_eks_connector_agents") is False:
+        predicates.append(lambda node: not is_eks_connector_id(node.get("InstanceId")))
     return server, predicates
 
 

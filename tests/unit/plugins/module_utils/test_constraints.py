@@ -343,3 +343,28 @@ def test_in_bounds(value, bounds, inside):
 def test_tag_text_problem_kinds(text, constraint, kind):
     found = c.tag_text_problem(text, constraint)
     assert (found is None) if kind is None else (found[0] == kind)
+
+
+@pytest.mark.parametrize(
+    "value, eks_connector",
+    [
+        ("eks_c:prod_" + "a" * 17, True),
+        ("eks_c:" + "a" * 101 + "_" + "b" * 17, True),  # longer than the pattern allows: still an EKS Connector agent's
+        ("eks_c:", True),
+        (MI, False),
+        ("i-" + HEX17, False),
+        ("EKS_C:prod_" + "a" * 17, False),
+        ("mi-eks_c:x", False),
+        (None, False),
+    ],
+)
+def test_an_eks_connector_id_is_told_by_its_prefix(value, eks_connector):
+    assert c.is_eks_connector_id(value) is eks_connector
+
+
+def test_the_eks_connector_prefix_is_the_deregister_patterns_eks_branch():
+    # The prefix is where the DeregisterManagedInstance pattern (pinned above) tells the two kinds of node apart.
+    hybrid_branch, eks_branch = c.MANAGED_INSTANCE_ID.pattern.split("|")
+    assert eks_branch.startswith("(^" + c.EKS_CONNECTOR_ID_PREFIX)
+    assert hybrid_branch == "(" + c.HYBRID_NODE_ID.pattern + ")"
+    assert c.string_problem(c.MANAGED_INSTANCE_ID, "eks_c:prod_" + "a" * 17) is None

@@ -10,8 +10,10 @@ import datetime
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import selection_criteria
 
 from .doubles import ScriptedClient
 from .doubles import rejecting_describe as _rejects
@@ -68,3 +70,43 @@ def test_info_by_id_keeps_the_order_and_the_other_criteria():
     nodes = select_nodes(client, {"name": None, "iam_role": "Old"}, [C, B, A])
     assert [n["InstanceId"] for n in nodes] == [C, A]
     assert client.calls[0][1]["Filters"] == [{"Key": "IamRole", "Values": ["Old"]}, {"Key": "InstanceIds", "Values": [C, B, A]}]
+
+
+EKS = "eks_c:prod-east_0123456789abcdefg"  # an EKS Connector agent: registered with an activation, ManagedInstance
+
+
+def _lost(instance_id):
+    return {"InstanceId": instance_id, "ResourceType": "ManagedInstance", "PingStatus": "ConnectionLost", "Name": "edge-1"}
+
+
+@pytest.mark.parametrize("include, expected", [(False, [A]), (True, [A, EKS]), (None, [A, EKS])])
+def test_eks_connector_agents_are_dropped_only_when_left_out(include, expected):
+    # SSM lists an EKS Connector agent beside a hybrid node, both matching every other criterion.
+    client = ScriptedClient(describe_instance_information=[{"InstanceInformationList": [_lost(A), _lost(EKS)]}])
+    criteria = {"resource_type": "ManagedInstance", "ping_status": "ConnectionLost", "name": "edge-*", "include_eks_connector_agents": include}
+    nodes = select_nodes(client, criteria)
+    assert [n["InstanceId"] for n in nodes] == expected
+    # SSM has no filter for it: what is sent is the same either way
+    assert client.calls[0][1]["Filters"] == [{"Key": "PingStatus", "Values": ["ConnectionLost"]}, {"Key": "ResourceType", "Values": ["ManagedInstance"]}]
+
+
+@pytest.mark.parametrize("by_id", [True, False])
+def test_eks_connector_agents_are_left_out_also_with_tags_and_by_id(by_id):
+    # With tags, every criterion is applied to SSM's answer; with IDs, the IDs are sent in batches.
+    answer = {"InstanceInformationList": [_lost(EKS), _lost(A)]}
+    client = ScriptedClient(describe_instance_information=[answer])
+    criteria = {"include_eks_connector_agents": False} if by_id else {"tags": {"Site": "lab"}, "include_eks_connector_agents": False}
+    nodes = select_nodes(client, criteria, [EKS, A] if by_id else None)
+    assert [n["InstanceId"] for n in nodes] == [A]
+
+
+@pytest.mark.parametrize("given, criterion", [(None, None), (True, True), ("no", False), ("false", False), ("yes", True)])
+def test_include_eks_connector_agents_is_read_as_a_boolean(given, criterion):
+    assert selection_criteria({"include_eks_connector_agents": given})["include_eks_connector_agents"] is criterion
+
+
+def test_include_eks_connector_agents_that_is_no_boolean_is_refused_naming_it():
+    with pytest.raises(SSMValidationError) as raised:
+        selection_criteria({"include_eks_connector_agents": "maybe"}, prefix="filters.")
+    assert raised.value.message == "filters.include_eks_connector_agents: 'maybe' is not a boolean: give true or false."
+    assert raised.value.parameter == "filters.include_eks_connector_agents"

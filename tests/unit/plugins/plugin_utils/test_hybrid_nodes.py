@@ -164,6 +164,16 @@ def test_with_tags_only_the_tag_filters_go_to_ssm():
     assert [p({"PingStatus": "Online"}) for p in predicates] == [False]
 
 
+def test_the_eks_connector_filter_leaves_the_agents_out_of_what_ssm_returns():
+    eks = {"InstanceId": "eks_c:prod_" + "a" * 17, "PingStatus": "Online"}
+    pages = Pages([{"InstanceInformationList": [eks, {"InstanceId": A, "PingStatus": "Online"}]}] * 2)
+    assert [n["InstanceId"] for n in select_nodes(pages, config(filters={"include_eks_connector_agents": False})["criteria"])] == [A]
+    assert [n["InstanceId"] for n in select_nodes(pages, config()["criteria"])] == [eks["InstanceId"], A]
+    assert pages.calls[0] == pages.calls[1]  # nothing about it is sent to SSM
+    with pytest.raises(SSMValidationError, match="filters.include_eks_connector_agents: 'maybe' is not a boolean: give true or false"):
+        config(filters={"include_eks_connector_agents": "maybe"})
+
+
 def test_constructed_options_must_have_their_shapes():
     with pytest.raises(SSMValidationError, match="keyed_groups: 'ping_status' must be a dictionary with a key"):
         config(keyed_groups=["ping_status"])
