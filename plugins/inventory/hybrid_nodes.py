@@ -116,7 +116,6 @@ options:
             like hybrid nodes (resource type C(ManagedInstance)) and belong to a cluster connected to Amazon
             EKS. Not given (or V(true)), every node SSM lists is kept.
         type: bool
-        version_added: 1.1.0
   hostvars_prefix:
     description:
       - Put in front of every host variable's name from SSM (C(instance_id) becomes C(aws_instance_id) with

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: check_role_inputs
 short_description: Check the variables of this collection's roles and playbooks against the SSM rules (internal)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - B(Internal:) used by the roles C(hybridops.ssm.decommission_hybrid_node) and C(hybridops.ssm.sweep_stale_hybrid_nodes)
     and the playbook C(hybridops.ssm.decommission) to check their inputs. Its scopes are this collection's own; its

@@ -80,7 +80,6 @@ options:
       - The default V(true) returns every node SSM lists.
     type: bool
     default: true
-    version_added: 1.1.0
   include_tags:
     description:
       - Return each hybrid node's tags in RV(instances[].tags) (one ListTagsForResource per node, C(ssm:ListTagsForResource)).
