@@ -47,7 +47,9 @@ options:
     description:
       - Managed node IDs, C(mi-) followed by 17 characters or EC2 IDs C(i-...). Each ID may appear once.
       - With O(command_id), cancel the command only on these nodes; every one must be a node the command targeted.
-      - Without O(command_id), cancel every in-flight command on these nodes.
+      - Without O(command_id), cancel every in-flight command on these nodes. SSM lists a command only a moment
+        after SendCommand returned, so one sent in the last second or two may not be found yet; run the task
+        again a few seconds later to be sure none is left.
       - A comma-separated string is split and each ID stripped of spaces.
       - An empty list is nothing to do (RV(ignore:changed=false), empty RV(outcomes), no request).
       - Every bad ID is named in one message, grouped by what is wrong.
