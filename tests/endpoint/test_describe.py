@@ -1,6 +1,7 @@
 """describe.py: DescribeInstanceInformation paging and filter rules as AWS has them (plus DeleteActivation twice)."""
 
 import json
+import re
 
 import pytest
 from endpoint_helpers import client_error
@@ -8,6 +9,10 @@ from endpoint_helpers import nodes
 from test_cli import CLIENT_ERROR_RC  # noqa: F401  pylint: disable=unused-import
 from test_cli import aws  # noqa: F401  pylint: disable=unused-import
 from test_cli import fixture_aws_cli  # noqa: F401  pylint: disable=unused-import
+
+from ssm_endpoint.describe import ALLOWED_VALUES
+from ssm_endpoint.describe import FILTER_FIELDS
+from ssm_endpoint.validation import service_model
 
 
 def pages(ssm, **kwargs):
@@ -77,13 +82,70 @@ def test_tag_filter_takes_at_most_5_values(ssm, control, key):
     assert len(nodes(ssm, Filters=[{"Key": key, "Values": ["a", "b", "c", "d", "Name"]}])) == 1
 
 
-def test_platform_types_is_a_filter_key(ssm, control):
+def test_platform_types_is_the_filter_key_and_platform_type_is_refused(ssm, control):
+    # botocore's enum InstanceInformationFilterKey and the API reference's list name PlatformTypes; the
+    # reference's older PlatformType was a typo (boto3#4657): AWS refuses it as an unknown key.
     control.seed_nodes(2, platform_type="Windows")
     control.seed_nodes(1)
     assert len(nodes(ssm, Filters=[{"Key": "PlatformTypes", "Values": ["Windows"]}])) == 2
-    assert (
-        client_error(ssm.describe_instance_information, Filters=[{"Key": "PlatformTypes", "Values": ["Plan9"]}])[0] == "InvalidInstanceInformationFilterValue"
+    assert len(nodes(ssm, InstanceInformationFilterList=[{"key": "PlatformTypes", "valueSet": ["Windows", "Linux"]}])) == 3
+    code, status, message = client_error(ssm.describe_instance_information, Filters=[{"Key": "PlatformType", "Values": ["Windows"]}])
+    assert (code, status, message) == ("InvalidFilterKey", 400, "The filter key PlatformType is not valid.")
+    code, _status, message = client_error(ssm.describe_instance_information, InstanceInformationFilterList=[{"key": "PlatformType", "valueSet": ["Windows"]}])
+    assert code == "ValidationException" and "failed to satisfy constraint: Member must satisfy enum value set" in message
+    code, _status, message = client_error(ssm.describe_instance_information, Filters=[{"Key": "PlatformTypes", "Values": ["Plan9"]}])
+    assert (code, message) == (
+        "InvalidInstanceInformationFilterValue",
+        "The filter value Plan9 is not valid for key PlatformTypes, valid values are Linux, MacOS, Windows.",
     )
+
+
+def _documented_filters_keys():
+    """The keys the model's documentation of InstanceInformationStringFilter.Key lists (tag forms aside)."""
+    shape = service_model().shape_for("InstanceInformationStringFilter").members["Key"]
+    listed = re.search(r"Valid filter key values: ([^<]*)", shape.documentation).group(1)
+    return {k.strip() for k in listed.split("|") if k.strip() and "tag" not in k}
+
+
+# A value each key accepts (any string where the reference lists none).
+SAMPLE_VALUES = {
+    "AssociationStatus": "Success",
+    "InstanceIds": "mi-00000000000000000",
+    "PingStatus": "Online",
+    "PlatformTypes": "Linux",
+    "ResourceType": "ManagedInstance",
+    "SourceTypes": "AWS::IoT::Thing",
+}
+
+
+def test_filter_keys_are_the_models(ssm, control):
+    control.seed_nodes(1)
+    documented = _documented_filters_keys()
+    assert documented == set(FILTER_FIELDS)
+    legacy = set(service_model().shape_for("InstanceInformationFilterKey").enum)
+    assert legacy == documented - {"SourceIds", "SourceTypes"}
+    for key in sorted(documented):
+        nodes(ssm, Filters=[{"Key": key, "Values": [SAMPLE_VALUES.get(key, "x")]}])
+    for key in sorted(legacy):
+        nodes(ssm, InstanceInformationFilterList=[{"key": key, "valueSet": [SAMPLE_VALUES.get(key, "x")]}])
+    for key in ("SourceId", "Platform", "platformtypes", "Tag:env"):
+        assert client_error(ssm.describe_instance_information, Filters=[{"Key": key, "Values": ["x"]}])[0] == "InvalidFilterKey", key
+    assert client_error(ssm.describe_instance_information, InstanceInformationFilterList=[{"key": "SourceIds", "valueSet": ["x"]}])[0] == "ValidationException"
+
+
+@pytest.mark.parametrize(
+    ("key", "good", "bad"),
+    [
+        ("AssociationStatus", "Pending", "Running"),
+        ("PingStatus", "Inactive", "Offline"),
+        ("SourceTypes", "AWS::IoT::Thing", "AWS::SSM::Node"),
+    ],
+)
+def test_listed_values_only(ssm, control, key, good, bad):
+    control.seed_nodes(1)
+    nodes(ssm, Filters=[{"Key": key, "Values": [good]}])
+    code, _status, message = client_error(ssm.describe_instance_information, Filters=[{"Key": key, "Values": [good, bad]}])
+    assert code == "InvalidInstanceInformationFilterValue" and f"The filter value {bad} is not valid for key {key}" in message
 
 
 def test_tag_and_other_filters_do_not_mix(ssm):

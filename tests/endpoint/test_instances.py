@@ -81,7 +81,7 @@ def test_filters(ssm, control):
     assert ids({"Key": "ResourceType", "Values": ["EC2Instance"]}) == ec2
     assert ids({"Key": "ActivationIds", "Values": [lost["activation_id"]]}) == sorted(lost["instance_ids"])
     assert ids({"Key": "IamRole", "Values": ["RoleA"]}) == sorted(online)
-    assert ids({"Key": "PlatformType", "Values": ["Windows"]}, {"Key": "PingStatus", "Values": ["ConnectionLost"]}) == sorted(lost["instance_ids"])
+    assert ids({"Key": "PlatformTypes", "Values": ["Windows"]}, {"Key": "PingStatus", "Values": ["ConnectionLost"]}) == sorted(lost["instance_ids"])
     assert ids({"Key": "tag:env", "Values": ["lab"]}) == sorted(online)
     assert ids({"Key": "tag-key", "Values": ["env"]}) == sorted(online + lost["instance_ids"])
     assert ids({"Key": "SourceIds", "Values": [online[1]]}) == [online[1]]

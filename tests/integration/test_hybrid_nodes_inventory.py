@@ -231,7 +231,7 @@ def test_filters_go_to_ssm_where_it_can_and_the_rest_is_applied_to_the_answer(co
         == [
             {"Key": "PingStatus", "Values": ["ConnectionLost"]},
             {"Key": "ResourceType", "Values": ["ManagedInstance"]},
-            {"Key": "PlatformType", "Values": ["Linux"]},
+            {"Key": "PlatformTypes", "Values": ["Linux"]},
         ]
         for r in requests
     )

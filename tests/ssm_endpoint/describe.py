@@ -8,7 +8,13 @@ Rules (README, "Behaviours AWS has that we model"):
   Max: 5." (reported in seek-oss/aec#394); we apply the same rule and wording to ``tag-key``.
 * Tag filters cannot be combined with other filter types (API reference); AWS answers ValidationException
   "Cannot mix tag or inventory filter with any other filter." (reported in danmx/sigil#61).
-* ``PlatformTypes`` is accepted in ``Filters`` as well as ``PlatformType``.
+* ``Filters`` takes the keys the API reference lists (InstanceInformationStringFilter: ActivationIds, AgentVersion,
+  AssociationStatus, IamRole, InstanceIds, PingStatus, PlatformTypes, ResourceType, SourceIds, SourceTypes,
+  ``tag-key``, ``tag:NAME``); any other key, ``PlatformType`` too, answers InvalidFilterKey. The legacy
+  ``InstanceInformationFilterList`` takes the model's enum InstanceInformationFilterKey (the same keys without
+  SourceIds, SourceTypes and tags; model validation refuses the rest). Where the reference lists a key's values
+  (AssociationStatus, PingStatus, PlatformTypes, ResourceType, SourceTypes), any other value answers
+  InvalidInstanceInformationFilterValue.
 * Without MaxResults a page holds at most ``describe_default_page`` (10) items. With ``sparse_pages`` and any
   filter other than InstanceIds, the service filters each window of the unfiltered list, so pages may be
   short or empty and still carry a NextToken (aws-cli#2626: an empty page mid-way, the last one without a token).
@@ -33,18 +39,24 @@ FILTER_FIELDS = {
     "AgentVersion": "agent_version",
     "AssociationStatus": "association_status",
     "IamRole": "iam_role",
-    "PlatformType": "platform_type",
     "PlatformTypes": "platform_type",
     "SourceIds": "source_id",
     "SourceTypes": "source_type",
 }
+# The values the API reference lists per key (InstanceInformationStringFilter); the other keys take any value.
 ALLOWED_VALUES = {
+    "AssociationStatus": {"Success", "Pending", "Failed"},
     "PingStatus": {"Online", "ConnectionLost", "Inactive"},
-    "PlatformType": {"Windows", "Linux", "MacOS"},
     "PlatformTypes": {"Windows", "Linux", "MacOS"},
+    "SourceTypes": {
+        "AWS::EC2::Instance",
+        "AWS::SSM::ManagedInstance",
+        "AWS::IoT::Thing",
+        "Microsoft.Compute/virtualMachines",
+        "compute.googleapis.com/Instance",
+    },
 }
 RESOURCE_TYPES = ("EC2Instance", "ManagedInstance")
-LEGACY_KEYS = {"PlatformTypes": "PlatformType"}
 MAX_TAG_VALUES = 5
 MIXED = "Cannot mix tag or inventory filter with any other filter."
 
@@ -75,7 +87,10 @@ def predicate(key: str, values: list[str], well_formed: Any) -> Callable[[Any], 
         if values[0] not in RESOURCE_TYPES:
             raise InvalidInstanceInformationFilterValue(f"ResourceType filter is invalid, valid values are {', '.join(RESOURCE_TYPES)}")
     if key in ALLOWED_VALUES and not wanted <= ALLOWED_VALUES[key]:
-        raise InvalidInstanceInformationFilterValue(f"The filter value is not valid for key {key}.")
+        bad = ", ".join(sorted(wanted - ALLOWED_VALUES[key]))
+        raise InvalidInstanceInformationFilterValue(
+            f"The filter value {bad} is not valid for key {key}, valid values are {', '.join(sorted(ALLOWED_VALUES[key]))}."
+        )
     field = FILTER_FIELDS[key]
     return lambda n: getattr(n, field) in wanted
 
@@ -85,7 +100,8 @@ def describe(listed: list[Any], params: dict[str, Any], well_formed: Any) -> tup
     if params.get("Filters") and params.get("InstanceInformationFilterList"):
         raise ValidationException("Filters and InstanceInformationFilterList cannot be used together.")
     filters = [(f["Key"], f.get("Values") or []) for f in params.get("Filters") or []]
-    filters += [(LEGACY_KEYS.get(f["key"], f["key"]), f.get("valueSet") or []) for f in params.get("InstanceInformationFilterList") or []]
+    # Model validation has already held the legacy list's keys to the enum InstanceInformationFilterKey.
+    filters += [(f["key"], f.get("valueSet") or []) for f in params.get("InstanceInformationFilterList") or []]
     predicates = [predicate(key, values, well_formed) for key, values in filters]
     if len({_is_tag(key) for key, _values in filters}) > 1:
         raise ValidationException(MIXED)

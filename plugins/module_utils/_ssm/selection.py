@@ -40,8 +40,10 @@ SERVER_FILTERS = {
     "resource_type": ("ResourceType", "ResourceType"),
     "activation_ids": ("ActivationIds", "ActivationId"),
     "iam_role": ("IamRole", "IamRole"),
-    # The API reference (InstanceInformationStringFilter) names the key PlatformType; older versions of the page said PlatformTypes.
-    "platform_type": ("PlatformType", "PlatformType"),
+    # The filter key has an s, the returned field has none: PlatformTypes is the key of botocore's model
+    # (enum InstanceInformationFilterKey, and the list of Filters keys in its documentation); SSM refuses
+    # PlatformType as an unknown key (InvalidFilterKey).
+    "platform_type": ("PlatformTypes", "PlatformType"),
 }
 
 # Checked on every node SSM returns even when SSM filtered by them: the criteria a sweep relies on to keep EC2

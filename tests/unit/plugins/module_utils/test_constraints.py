@@ -5,11 +5,14 @@
 
 """Every input constraint: pinned to the API reference, checked against botocore, edges both sides."""
 
+import re
+
 import botocore.session
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import constraints as c
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import SERVER_FILTERS
 
 HEX17 = "0123456789abcdef0"
 MI = "mi-" + HEX17
@@ -368,3 +371,22 @@ def test_the_eks_connector_prefix_is_the_deregister_patterns_eks_branch():
     assert eks_branch.startswith("(^" + c.EKS_CONNECTOR_ID_PREFIX)
     assert hybrid_branch == "(" + c.HYBRID_NODE_ID.pattern + ")"
     assert c.string_problem(c.MANAGED_INSTANCE_ID, "eks_c:prod_" + "a" * 17) is None
+
+
+# --- filter keys and values the service takes, as botocore's model documents them ----------------------
+
+
+def _documented_describe_filter_keys(model):
+    """DescribeInstanceInformation Filters keys, as the documentation of InstanceInformationStringFilter.Key lists them."""
+    documentation = model.shape_for("InstanceInformationStringFilter").members["Key"].documentation
+    listed = re.search(r"Valid filter key values: ([^<]*)", documentation).group(1)
+    return {key.strip().strip('"') for key in listed.split("|")}
+
+
+def test_every_describe_filter_the_selection_sends_is_a_key_ssm_takes(model):
+    documented = _documented_describe_filter_keys(model)
+    assert "PlatformTypes" in documented and "PlatformType" not in documented
+    sent = {key for key, _field in SERVER_FILTERS.values()}
+    assert sent <= documented, sorted(sent - documented)
+    # The legacy filter list holds its keys to an enum: the same names.
+    assert sent <= set(model.shape_for("InstanceInformationFilterKey").enum)

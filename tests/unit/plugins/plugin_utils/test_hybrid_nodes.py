@@ -142,7 +142,7 @@ def test_filters_without_tags_all_go_to_ssm():
     assert server == [
         {"Key": "PingStatus", "Values": ["Online", "ConnectionLost"]},
         {"Key": "ResourceType", "Values": ["ManagedInstance"]},
-        {"Key": "PlatformType", "Values": ["Linux"]},
+        {"Key": "PlatformTypes", "Values": ["Linux"]},
     ]
     # the age, and the ping status and resource type checked again on the answer
     assert len(predicates) == 3
