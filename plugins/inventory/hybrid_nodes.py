@@ -60,7 +60,9 @@ options:
       - This costs one C(ssm:ListTagsForResource) call per hybrid node (1,000 nodes cost 1,000 calls on top of
         the 20 listing calls), counted against the account's SSM request rate that every other client of the
         account shares; hence off by default. The tag filters of O(filters) are sent to SSM and need no read.
-      - EC2 instances (C(i-...)) get no C(tags) variable; their tags belong to EC2.
+      - Only C(mi-) nodes get a C(tags) variable, since SSM's tag calls refuse every other ID. EKS Connector agents
+        (C(eks_c:...)) are listed without one (a V(tag:KEY) hostname passes over them to the next preference),
+        and so are EC2 instances (C(i-...)), whose tags belong to EC2.
     type: bool
     default: false
   filters:
@@ -216,7 +218,7 @@ from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInv
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEFAULT_CONCURRENCY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAGGABLE_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.credentials import security_token_fallback
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
@@ -291,7 +293,7 @@ class InventoryModule(AWSInventoryBase):
         return nodes
 
     def _with_tags(self, client, region, nodes):
-        taggable = [n["instance_id"] for n in nodes if string_problem(MANAGED_INSTANCE_ID, n["instance_id"]) is None]
+        taggable = [n["instance_id"] for n in nodes if string_problem(TAGGABLE_INSTANCE_ID, n["instance_id"]) is None]
         read = run_per_item(taggable, lambda instance_id: list_instance_tags(client, instance_id), DEFAULT_CONCURRENCY)
         failed = {i: error for i, (_tags, error) in read.items() if error is not None}
         if failed:

@@ -76,6 +76,8 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - O(tags) and O(purge_tags) apply only with O(state=present); O(purge_tags) keeps tags starting with C(aws:).
+  - O(tags) applies only to C(mi-) nodes. SSM's tag calls refuse an EKS Connector agent's C(eks_c:) ID, so
+    O(tags) with such an ID in O(instance_ids) is refused before any request (O(iam_role) alone is not).
   - SSM's tag reads lag its tag writes. After changing nodes' tags the module reads them back
     (ListTagsForResource), all the changed nodes together, until SSM shows the change, for at most 10 seconds
     in all, so a task run right after it sees the new tags and changes nothing.
@@ -255,12 +257,14 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import IAM_ROLE
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAGGABLE_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAGS_PER_NODE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import WAIT_SECONDS
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_tags
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_absent
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import ensure_present
@@ -296,6 +300,15 @@ def validate(params):
     if params["iam_role"] is not None:
         check_string("iam_role", params["iam_role"], IAM_ROLE)
     check_tags("tags", params["tags"], max_items=TAGS_PER_NODE_MAX)
+    if params["tags"] is not None:
+        untaggable = [i for i in params["instance_ids"] if string_problem(TAGGABLE_INSTANCE_ID, i)]
+        if untaggable:
+            raise SSMValidationError(
+                f"tags: cannot be set on {shown_ids(untaggable)}: each {TAGGABLE_INSTANCE_ID.name}"
+                f" {string_problem(TAGGABLE_INSTANCE_ID, untaggable[0])}; leave these nodes out of instance_ids, or give no tags.",
+                parameter="tags",
+                value=untaggable,
+            )
     check_range("concurrency", params["concurrency"], (1, MAX_CONCURRENCY))
     check_range("wait_timeout", params["wait_timeout"], WAIT_SECONDS)
     if params["deadline"] is not None:

@@ -83,7 +83,9 @@ options:
   include_tags:
     description:
       - Return each hybrid node's tags in RV(instances[].tags) (one ListTagsForResource per node, C(ssm:ListTagsForResource)).
-      - EC2 instances carry no C(tags) key; SSM keeps no tags for them.
+      - Only C(mi-) nodes carry a C(tags) key. SSM's tag calls refuse every other ID, so the tags of EKS Connector
+        agents (C(eks_c:...)) are not read; RV(msg) names those nodes. EC2 instances carry no C(tags) key either;
+        their tags belong to EC2.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -196,13 +198,15 @@ instances:
     tags:
       description: The node's tags as a dictionary.
       type: dict
-      returned: with O(include_tags=true), for hybrid nodes
+      returned: with O(include_tags=true), for C(mi-) nodes (not EKS Connector agents, not EC2 instances)
       sample: {"Environment": "lab"}
 msg:
-  description: One line saying how many nodes matched.
+  description:
+    - One line saying how many nodes matched.
+    - With O(include_tags=true), it also names the EKS Connector agents (C(eks_c:...)) whose tags were not read.
   returned: always
   type: str
-  sample: "3 node(s) matched"
+  sample: "3 node(s) matched; tags not read for 1 EKS Connector agent(s), whose IDs SSM's tag calls refuse: eks_c:lab_0123456789abcdef0"
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -212,14 +216,16 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ANY_INSTANCE_ID
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import MANAGED_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import PING_STATUSES
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import RESOURCE_TYPES
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAGGABLE_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import is_eks_connector_id
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.instances import list_instance_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import shown_ids
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import selection_criteria
 
@@ -262,17 +268,21 @@ def main():
         start_task()
         nodes = select_nodes(client, criteria, module.params["instance_ids"])
         instances = [node_to_ansible(n) for n in nodes]
+        msg = f"{len(instances)} node(s) matched"
         if module.params["include_tags"]:
             add_tags(client, instances)
+            agents = [n["instance_id"] for n in instances if is_eks_connector_id(n["instance_id"])]
+            if agents:
+                msg += f"; tags not read for {len(agents)} EKS Connector agent(s), whose IDs SSM's tag calls refuse: {shown_ids(agents)}"
     except AnsibleSSMError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(changed=False, instances=instances, msg=f"{len(instances)} node(s) matched")
+    module.exit_json(changed=False, instances=instances, msg=msg)
 
 
 def add_tags(client, instances):
-    """Give every hybrid node its ``tags`` (a dict); raises the first failure, since a partial answer would mislead."""
-    hybrid = [n["instance_id"] for n in instances if string_problem(MANAGED_INSTANCE_ID, n["instance_id"]) is None]
-    read = run_per_item(hybrid, lambda i: list_instance_tags(client, i))
+    """Give every node the tag calls take its ``tags`` (a dict); raises the first failure, since a partial answer would mislead."""
+    taggable = [n["instance_id"] for n in instances if string_problem(TAGGABLE_INSTANCE_ID, n["instance_id"]) is None]
+    read = run_per_item(taggable, lambda i: list_instance_tags(client, i))
     for node in instances:
         if node["instance_id"] in read:
             tags, error = read[node["instance_id"]]

@@ -196,6 +196,24 @@ def test_tag_errors(ssm, control):
     assert len(ssm.list_tags_for_resource(ResourceType="ManagedInstance", ResourceId=instance_id)["TagList"]) == 50
 
 
+@pytest.mark.parametrize("kind", ["eks_connector", "ec2", "upper_case_hex", "unknown_eks_connector"])
+def test_tag_calls_take_only_mi_and_17_hex_digits(ssm, control, activation, kind):
+    # boto3#4265, boto3#4609: an eks_c: agent is a ManagedInstance for every other call, not for tagging.
+    if kind == "eks_connector":
+        resource_id = control.register(activation["ActivationId"], activation["ActivationCode"], eks_connector_cluster="mycluster")
+        assert [n["InstanceId"] for n in nodes(ssm)] == [resource_id]
+    else:
+        resource_id = {
+            "ec2": control.seed_nodes(1, resource_type="EC2Instance")["instance_ids"][0],
+            "upper_case_hex": "mi-0123456789ABCDEF0",
+            "unknown_eks_connector": "eks_c:other_0123456789abcdef0",
+        }[kind]
+    expected = ("ValidationException", 400, "resourceId should be in format mi-[0-9a-f]{17} for resource type ManagedInstance")
+    assert client_error(ssm.list_tags_for_resource, ResourceType="ManagedInstance", ResourceId=resource_id) == expected
+    assert client_error(ssm.add_tags_to_resource, ResourceType="ManagedInstance", ResourceId=resource_id, Tags=[{"Key": "a", "Value": "1"}]) == expected
+    assert client_error(ssm.remove_tags_from_resource, ResourceType="ManagedInstance", ResourceId=resource_id, TagKeys=["a"]) == expected
+
+
 def test_other_resource_types_still_use_moto_tagging(ssm):
     ssm.put_parameter(Name="p", Value="v", Type="String")
     ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId="p", Tags=[{"Key": "a", "Value": "b"}])

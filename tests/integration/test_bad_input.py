@@ -44,6 +44,7 @@ MI = "mi-0123456789abcdef0"
 OTHER_MI = "mi-0fedcba9876543210"
 EC2 = "i-0123456789abcdef0"
 EKS_TOO_LONG = "eks_c:" + "a" * 101 + "_" + "b" * 17  # 125 characters
+EKS = "eks_c:lab_0123456789abcdef0"  # an EKS Connector agent
 CMD = "25173b39-c88d-4459-ba3d-8704a0000000"
 ACT = "0a1b2c3d-0000-4000-8000-000000000000"
 HOST_ROOT = "@host-root@"  # replaced by a throwaway root registered as OTHER_MI
@@ -98,6 +99,11 @@ MANAGED_INSTANCE = rows(
         ("unknown state", {"state": "deregistered"}, choice("state", "deregistered", "absent, present")),
         ("iam_role with state=absent", {"state": "absent", "iam_role": "SomeRole"}, ["iam_role: only apply with state=present", "iam_role='SomeRole'"]),
         ("tags with state=absent", {"state": "absent", "tags": {"Env": "prod"}}, ["tags: only apply with state=present", "tags={'Env': 'prod'}"]),
+        (
+            "tags on an EKS Connector agent",
+            {"instance_ids": [MI, EKS], "tags": {"Env": "prod"}},
+            [f"tags: cannot be set on {EKS}:", "must match ^mi-[0-9a-f]{17}$", "SSM's tag calls refuse EKS Connector agents' eks_c: IDs"],
+        ),
         ("wait with state=present", {"wait": True}, ["wait: true only applies with state=absent"]),
         ("IAM role too long", {"iam_role": "r" * 65}, ["iam_role: ", "'" + "r" * 65 + "'", "at most 64 characters long, not 65"]),
         ("reserved tag prefix", {"tags": {"aws:owner": "me"}}, ["tags: ", "key 'aws:owner'", "prefix 'aws:', which AWS reserves"]),

@@ -22,9 +22,14 @@ from .errors import InvalidActivationId
 from .errors import InvalidInstanceId
 from .errors import InvalidResourceId
 from .errors import TooManyTagsError
+from .errors import ValidationException
 from .realism import REALISM
 
 MAX_TAGS = 50
+# The tag calls take only this form of ID with ResourceType=ManagedInstance: not an EKS Connector agent's
+# eks_c: ID, which every other managed-node call takes (boto3#4265, boto3#4609).
+TAGGABLE_ID = re.compile(r"^mi-[0-9a-f]{17}$")
+TAGGABLE_ID_MESSAGE = "resourceId should be in format mi-[0-9a-f]{17} for resource type ManagedInstance"
 WELL_FORMED_ID = re.compile(r"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)")
 PLATFORMS = {
     "Linux": ("Amazon Linux", "2023"),
@@ -240,6 +245,8 @@ class Fleet:
 
     # --- tags ------------------------------------------------------------------------------
     def _tagged(self, resource_id: str) -> Node:
+        if not TAGGABLE_ID.match(resource_id):
+            raise ValidationException(TAGGABLE_ID_MESSAGE)
         node = self.nodes.get(resource_id)
         if node is None or node.resource_type != "ManagedInstance":
             raise InvalidResourceId()

@@ -68,6 +68,18 @@ MANAGED_INSTANCE_ID = Constraint(
     hint="'mi-' followed by 17 lower-case hex digits, or an 'eks_c:' EKS Connector agent ID",
 )
 
+# Add/RemoveTagsFromResource and ListTagsForResource ResourceId with ResourceType=ManagedInstance: the service
+# takes only the 'mi-' form here (ValidationException "resourceId should be in format mi-[0-9a-f]{17} for
+# resource type ManagedInstance"), although the model types ResourceId as any string and every other
+# managed-node call takes an EKS Connector agent's 'eks_c:' ID too. So an agent's tags are never read or written.
+TAGGABLE_INSTANCE_ID = Constraint(
+    name="taggable managed node ID",
+    min_len=20,
+    max_len=20,
+    pattern=_HYBRID_NODE_PATTERN,
+    hint="'mi-' followed by 17 lower-case hex digits; SSM's tag calls refuse EKS Connector agents' eks_c: IDs",
+)
+
 # CancelCommand InstanceIds members, ListCommands / ListCommandInvocations /
 # GetCommandInvocation InstanceId (shape InstanceId).
 COMMAND_INSTANCE_ID = Constraint(
@@ -223,6 +235,7 @@ __all__ = [
     "tag_key_reserved",
     "tag_text_problem",
     "TAG_VALUE",
+    "TAGGABLE_INSTANCE_ID",
     "TAGS_PER_NODE_MAX",
     "TERMINAL_COMMAND_STATUSES",
     "WAIT_SECONDS",

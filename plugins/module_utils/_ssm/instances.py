@@ -13,6 +13,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from .constraints import DESCRIBE_FILTER_VALUES_MAX
 from .constraints import IAM_ROLE
 from .constraints import MANAGED_INSTANCE_ID
+from .constraints import TAGGABLE_INSTANCE_ID
 from .constraints import check_list
 from .constraints import check_string
 from .constraints import check_tags
@@ -122,7 +123,7 @@ def update_managed_instance_role(client, instance_id, iam_role):
 @ssm_retry
 def list_instance_tags(client, instance_id):
     """The node's tags as a dict; None when the node is not registered."""
-    check_string("ResourceId", instance_id, MANAGED_INSTANCE_ID)
+    check_string("ResourceId", instance_id, TAGGABLE_INSTANCE_ID)
     response = client.list_tags_for_resource(ResourceType=MANAGED_INSTANCE, ResourceId=instance_id)
     return boto3_tag_list_to_ansible_dict(response.get("TagList", []))
 
@@ -130,7 +131,7 @@ def list_instance_tags(client, instance_id):
 @SSMTaggingErrorHandler.common_error_handler("tag managed node")
 @ssm_retry
 def add_instance_tags(client, instance_id, tags):
-    check_string("ResourceId", instance_id, MANAGED_INSTANCE_ID)
+    check_string("ResourceId", instance_id, TAGGABLE_INSTANCE_ID)
     check_tags("Tags", tags)
     client.add_tags_to_resource(ResourceType=MANAGED_INSTANCE, ResourceId=instance_id, Tags=ansible_dict_to_boto3_tag_list(tags))
     return True
@@ -139,6 +140,6 @@ def add_instance_tags(client, instance_id, tags):
 @SSMTaggingErrorHandler.common_error_handler("untag managed node")
 @ssm_retry
 def remove_instance_tags(client, instance_id, tag_keys):
-    check_string("ResourceId", instance_id, MANAGED_INSTANCE_ID)
+    check_string("ResourceId", instance_id, TAGGABLE_INSTANCE_ID)
     client.remove_tags_from_resource(ResourceType=MANAGED_INSTANCE, ResourceId=instance_id, TagKeys=list(tag_keys))
     return True

@@ -105,6 +105,10 @@ def test_deregister_of_an_unregistered_node_is_false():
         (instances.add_instance_tags, (MI, {"aws:x": "y"})),
         (instances.list_instance_tags, ("nope",)),
         (instances.remove_instance_tags, ("nope", ["k"])),
+        # SSM's tag calls refuse an EKS Connector agent's ID (ValidationException), which deregistration takes
+        (instances.list_instance_tags, ("eks_c:lab_0123456789abcdef0",)),
+        (instances.add_instance_tags, ("eks_c:lab_0123456789abcdef0", {"Env": "prod"})),
+        (instances.remove_instance_tags, ("eks_c:lab_0123456789abcdef0", ["Env"])),
         (instances.describe_instances_by_id, (["mi-bad"],)),
     ],
 )
