@@ -11,7 +11,8 @@ short_description: List Run Commands and their invocations by ID, node, status, 
 version_added: 1.0.0
 description:
   - Lists AWS Systems Manager Run Commands (ListCommands), every page, newest first. Changes nothing.
-  - Criteria combine with AND and are filtered by SSM. O(status) is the command's aggregated status.
+  - Criteria combine with AND and are filtered by SSM (O(status=Cancelling) partly here, see O(status)).
+    O(status) is the command's aggregated status or its detailed status.
   - With O(include_invocations=true) (or O(details=true)) each command carries its invocations
     (ListCommandInvocations, one listing per command), limited to O(instance_id) when given.
   - SSM refuses O(instance_id) together with O(status=Pending), since a pending command has not reached
@@ -27,9 +28,30 @@ options:
     description: Only commands sent to this managed node (C(mi-...) or C(i-...)).
     type: str
   status:
-    description: Only commands with this status.
+    description:
+      - Only commands with this status, one of the values ListCommands takes for its C(Status) filter (API reference,
+        C(CommandFilter)), or V(Cancelling).
+      - V(TimedOut) takes delivery and execution timeouts alike. V(AccessDenied), V(DeliveryTimedOut),
+        V(ExecutionTimedOut), V(Incomplete), V(NoInstancesInTag) and V(LimitExceeded) are detailed statuses, matched
+        against RV(commands[].status_details).
+      - SSM does not filter by V(Cancelling); with it the module lists unfinished commands (C(ExecutionStage=Executing))
+        and keeps those whose status is V(Cancelling), such as cancels waiting for an offline agent.
+      - A command is never C(Delayed) (only an invocation is), so that is not a choice.
     type: str
-    choices: [Pending, InProgress, Delayed, Success, Cancelled, Failed, TimedOut, Cancelling]
+    choices:
+      - Pending
+      - InProgress
+      - Success
+      - Cancelled
+      - Failed
+      - TimedOut
+      - AccessDenied
+      - DeliveryTimedOut
+      - ExecutionTimedOut
+      - Incomplete
+      - NoInstancesInTag
+      - LimitExceeded
+      - Cancelling
   document_name:
     description: Only commands that run this SSM document, for example V(AWS-RunShellScript).
     type: str
@@ -79,6 +101,11 @@ EXAMPLES = r"""
     status: Failed
     invoked_after: 1d
     details: true
+
+- name: Cancels still waiting for their agents, with the nodes they wait on
+  hybridops.ssm.ssm_command_info:
+    status: Cancelling
+    include_invocations: true
 
 - name: One command
   hybridops.ssm.ssm_command_info:
@@ -261,6 +288,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import list_commands
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import LIST_COMMANDS_STATUS_VALUES
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import Constraint
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
@@ -269,7 +297,9 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse impor
 
 # A ListCommands filter value (shape CommandFilterValue).
 DOCUMENT_NAME_FILTER = Constraint(name="document name", min_len=1, max_len=128, hint="a document name such as AWS-RunShellScript")
-STATUSES = ["Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling"]
+# A command status ListCommands takes no filter value for: unfinished commands are listed and kept by status.
+CANCELLING = "Cancelling"
+STATUSES = [*LIST_COMMANDS_STATUS_VALUES, CANCELLING]
 
 
 def filters_from(params):
@@ -293,7 +323,9 @@ def filters_from(params):
         moment = moments[name]
         if moment is not None:
             filters.append({"key": key, "value": moment.strftime("%Y-%m-%dT%H:%M:%SZ")})
-    if params["status"]:
+    if params["status"] == CANCELLING:
+        filters.append({"key": "ExecutionStage", "value": "Executing"})
+    elif params["status"]:
         filters.append({"key": "Status", "value": params["status"]})
     if params["document_name"]:
         filters.append({"key": "DocumentName", "value": params["document_name"]})
@@ -314,7 +346,10 @@ def find_commands(client, params, filters):
         # SSM refuses InstanceId with Status=Pending: list pending commands, keep those naming the node.
         found = list_commands(client, command_id=params["command_id"], filters=filters)
         return [c for c in found if targets_node(c, instance_id)]
-    return list_commands(client, command_id=params["command_id"], instance_id=instance_id, filters=filters)
+    found = list_commands(client, command_id=params["command_id"], instance_id=instance_id, filters=filters)
+    if params["status"] == CANCELLING:
+        return [c for c in found if c.get("Status") == CANCELLING]
+    return found
 
 
 def main():

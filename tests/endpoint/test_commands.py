@@ -1,11 +1,14 @@
 """Run Command: SendCommand, the clock-driven status model, CancelCommand and the list/get calls."""
 
 import datetime
+import re
 
 import pytest
 from endpoint_helpers import client_error
 
+from ssm_endpoint.commands import STATUS_FILTER_VALUES
 from ssm_endpoint.commands import aggregate
+from ssm_endpoint.validation import service_model
 
 DOC = "AWS-RunShellScript"
 
@@ -189,6 +192,48 @@ def test_list_commands_errors(ssm, raw_ssm, fleet):
     assert client_error(raw_ssm.list_commands, MaxResults=0)[0] == "ValidationException"
     assert client_error(ssm.list_commands, MaxResults=51)[0] == "ValidationException"
     assert client_error(ssm.list_commands, Filters=[{"key": "Status", "value": "x"}] * 6)[0] == "ValidationException"
+
+
+def _documented_status_values(operation):
+    """The Status values the model's documentation of CommandFilter.value lists for ``operation``."""
+    text = service_model().shape_for("CommandFilter").members["value"].documentation
+    part = text.split(f"The status values you can specify for <code>{operation}</code> are:")[1].split("</ul>")[0]
+    return re.findall(r"<code>(\w+)</code>", part)
+
+
+@pytest.mark.parametrize("operation", ["ListCommands", "ListCommandInvocations"])
+def test_status_filter_values_are_the_documented_ones(ssm, fleet, operation):
+    assert list(STATUS_FILTER_VALUES[operation]) == _documented_status_values(operation)
+    call = {"ListCommands": ssm.list_commands, "ListCommandInvocations": ssm.list_command_invocations}[operation]
+    send(ssm, fleet[:1])
+    for value in STATUS_FILTER_VALUES[operation]:
+        call(Filters=[{"key": "Status", "value": value}])
+    refused = ["Cancelling", "Running", "success"] + (["Delayed"] if operation == "ListCommands" else ["Incomplete"])
+    for value in refused:
+        code, status, message = client_error(call, Filters=[{"key": "Status", "value": value}])
+        assert (code, status) == ("InvalidFilterKey", 400) and message.startswith(f"The filter value {value} is not valid for key Status in {operation}")
+    if operation == "ListCommands":
+        assert client_error(call, Filters=[{"key": "ExecutionStage", "value": "Running"}])[0] == "InvalidFilterKey"
+
+
+def test_timeout_details_filter_by_status_details(ssm, control):
+    lost = control.seed_nodes(1, ping_status="ConnectionLost")["instance_ids"]
+    online = control.seed_nodes(1)["instance_ids"]
+    timed_out = send(ssm, lost, TimeoutSeconds=60)["CommandId"]
+    done = send(ssm, online)["CommandId"]
+    control.set_realism(offline_agents=True)  # the lost node's invocation waits for its agent, then expires
+    control.advance(60)
+    control.step(2)
+
+    def listed(call, key, value):
+        found = call(Filters=[{"key": "Status", "value": value}])[key]
+        return [c["CommandId"] for c in found]
+
+    for call, key in ((ssm.list_commands, "Commands"), (ssm.list_command_invocations, "CommandInvocations")):
+        assert listed(call, key, "TimedOut") == [timed_out]  # TimedOut takes delivery and execution timeouts
+        assert listed(call, key, "DeliveryTimedOut") == [timed_out]
+        assert listed(call, key, "ExecutionTimedOut") == []
+        assert listed(call, key, "Success") == [done]
 
 
 def test_list_command_invocations(ssm, control, fleet):

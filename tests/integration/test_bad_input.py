@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 192 (121 module rows, 71 role rows). The options amazon.aws adds to every module (region,
+Rows: 194 (123 module rows, 71 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -47,6 +47,10 @@ EKS_TOO_LONG = "eks_c:" + "a" * 101 + "_" + "b" * 17  # 125 characters
 EKS = "eks_c:lab_0123456789abcdef0"  # an EKS Connector agent
 CMD = "25173b39-c88d-4459-ba3d-8704a0000000"
 ACT = "0a1b2c3d-0000-4000-8000-000000000000"
+STATUS_CHOICES = (
+    "Pending, InProgress, Success, Cancelled, Failed, TimedOut, AccessDenied, DeliveryTimedOut, ExecutionTimedOut, Incomplete,"
+    " NoInstancesInTag, LimitExceeded, Cancelling"
+)
 HOST_ROOT = "@host-root@"  # replaced by a throwaway root registered as OTHER_MI
 
 
@@ -221,8 +225,10 @@ COMMAND_INFO = rows(
         (
             "unknown status",
             {"status": "Running"},
-            choice("status", "Running", "Pending, InProgress, Delayed, Success, Cancelled, Failed, TimedOut, Cancelling"),
+            choice("status", "Running", STATUS_CHOICES),
         ),
+        # an invocation status; ListCommands filters commands, which are never Delayed
+        ("invocation status Delayed", {"status": "Delayed"}, choice("status", "Delayed", STATUS_CHOICES)),
         ("empty document name", {"document_name": ""}, ["document_name: ''", "at least 1 characters long, not 0"]),
         ("document name too long", {"document_name": "d" * 129}, ["document_name: '" + "d" * 129 + "'", "at most 128 characters long, not 129"]),
         ("an age in words", {"invoked_after": "2 days"}, ["invoked_after: '2 days'", "'30d'"]),
@@ -450,7 +456,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (192, 121, 71), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (194, 123, 71), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

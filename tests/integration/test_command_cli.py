@@ -75,3 +75,20 @@ def test_adhoc_info_lists_commands(control, ansible_env, endpoint):
     assert result.returncode == 0 and status == "SUCCESS", result.stdout + result.stderr
     assert [c["command_id"] for c in output["commands"]] == [command_id]
     assert [i["instance_id"] for i in output["commands"][0]["invocations"]] == [nodes[1]]
+
+
+def test_adhoc_info_finds_a_cancel_waiting_for_its_agent(control, ansible_env, endpoint):
+    # SSM's Status filter takes no Cancelling (the endpoint refuses it as the API reference lists the values):
+    # the module lists unfinished commands and keeps the cancelling one.
+    lost = control.seed_nodes(count=1, ping_status="ConnectionLost")["instance_ids"]
+    online = control.seed_nodes(count=1)["instance_ids"]
+    waiting, running = _send(endpoint, lost), _send(endpoint, online)
+    control.advance(2)  # past the realistic profile's command visibility lag
+    boto3.client("ssm", endpoint_url=endpoint.url, region_name="us-east-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="x").cancel_command(
+        CommandId=waiting
+    )
+    control.clear_log()
+    result, status, output = adhoc(ansible_env, MODULES[1], "status=Cancelling")
+    assert status == "SUCCESS", result.stdout + result.stderr
+    assert [c["command_id"] for c in output["commands"]] == [waiting] and running != waiting
+    assert [e["params"]["Filters"] for e in control.log()] == [[{"key": "ExecutionStage", "value": "Executing"}]]

@@ -40,6 +40,42 @@ TERMINAL = ("Success", "Cancelled", "Failed", "TimedOut")
 INVOCATION_STATUSES = ("Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling")
 DETAILS = {"TimedOut": "ExecutionTimedOut"}
 DELIVERY_TIMED_OUT = "DeliveryTimedOut"
+# Status filter values per call: the lists of the model's documentation of CommandFilter.value (the API
+# reference). They are not the status enums: neither list has Cancelling, and ListCommands has no Delayed (a
+# command is never Delayed). A value that is a status matches Status (TimedOut: delivery and execution
+# timeouts alike); the others (DeliveryTimedOut, ExecutionTimedOut, AccessDenied, ...) match StatusDetails.
+STATUS_FILTER_VALUES = {
+    "ListCommands": (
+        "Pending",
+        "InProgress",
+        "Success",
+        "Cancelled",
+        "Failed",
+        "TimedOut",
+        "AccessDenied",
+        "DeliveryTimedOut",
+        "ExecutionTimedOut",
+        "Incomplete",
+        "NoInstancesInTag",
+        "LimitExceeded",
+    ),
+    "ListCommandInvocations": (
+        "Pending",
+        "InProgress",
+        "Delayed",
+        "Success",
+        "Cancelled",
+        "Failed",
+        "TimedOut",
+        "AccessDenied",
+        "DeliveryTimedOut",
+        "ExecutionTimedOut",
+        "Undeliverable",
+        "InvalidPlatform",
+        "Terminated",
+    ),
+}
+EXECUTION_STAGES = ("Executing", "Complete")
 PENDING_WITH_INSTANCE = (
     "You can't specify a managed node ID in the same command that you specify Status = Pending. "
     "This is because the command hasn't reached the managed node yet."
@@ -140,15 +176,19 @@ class Command:
         """Aggregated status (Success for a command with no targets)."""
         return aggregate([i.status for i in self.invocations.values()])
 
+    def status_details(self) -> str:
+        """StatusDetails: the status, or which timeout ended it (DeliveryTimedOut when no execution timed out)."""
+        status = self.status()
+        if status == "TimedOut" and "ExecutionTimedOut" not in [i.status_details for i in self.invocations.values()]:
+            return DELIVERY_TIMED_OUT
+        return DETAILS.get(status, status)
+
     def to_api(self) -> dict[str, Any]:
         """The Command structure of SendCommand / ListCommands."""
         statuses = [i.status for i in self.invocations.values()]
         status = self.status()
-        details = [i.status_details for i in self.invocations.values()]
-        delivery = sum(d == DELIVERY_TIMED_OUT for d in details)
-        status_details = DETAILS.get(status, status)
-        if status == "TimedOut" and "ExecutionTimedOut" not in details:
-            status_details = DELIVERY_TIMED_OUT
+        delivery = sum(i.status_details == DELIVERY_TIMED_OUT for i in self.invocations.values())
+        status_details = self.status_details()
         return {
             "CommandId": self.command_id,
             "DocumentName": self.document_name,
@@ -214,6 +254,15 @@ def _parse_time(value: str) -> datetime.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
 
 
+def _check_value(operation: str, key: str, value: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a filter value the API reference does not list for this key and call.
+
+    Which code AWS answers is not documented; InvalidFilterKey is the only filter error the list calls declare.
+    """
+    if value not in allowed:
+        raise InvalidFilterKey(f"The filter value {value} is not valid for key {key} in {operation}. Valid values: {', '.join(allowed)}.")
+
+
 class CommandStore:
     """Commands of one account and region."""
 
@@ -277,28 +326,30 @@ class CommandStore:
                 else:
                     inv.status = "Cancelling"
 
-    def _filters(self, params: dict[str, Any], allow_stage: bool) -> list[Callable[[Command, str], bool]]:
-        checks: list[Callable[[Command, str], bool]] = []
+    def _filters(self, params: dict[str, Any], operation: str) -> list[Callable[[Command, str, str], bool]]:
+        """The filters as tests of (command, status, status details); the values as the API reference lists them."""
+        checks: list[Callable[[Command, str, str], bool]] = []
         for flt in params.get("Filters") or []:
             key, value = flt.get("key"), flt.get("value", "")
             if key == "InvokedAfter":
                 after = _parse_time(value)
-                checks.append(lambda c, s, t=after: c.requested >= t)
+                checks.append(lambda c, s, d, t=after: c.requested >= t)
             elif key == "InvokedBefore":
                 before = _parse_time(value)
-                checks.append(lambda c, s, t=before: c.requested <= t)
+                checks.append(lambda c, s, d, t=before: c.requested <= t)
             elif key == "Status":
-                if value not in INVOCATION_STATUSES:
-                    raise ValidationException(f"Invalid status filter value '{value}'")
+                _check_value(operation, key, value, STATUS_FILTER_VALUES[operation])
                 if value == "Pending" and params.get("InstanceId"):
                     raise InvalidFilterKey(PENDING_WITH_INSTANCE)
-                checks.append(lambda c, s, v=value: s == v)
-            elif key == "ExecutionStage" and allow_stage:
-                if value not in ("Executing", "Complete"):
-                    raise ValidationException(f"Invalid ExecutionStage filter value '{value}'")
-                checks.append(lambda c, s, v=value: (s in TERMINAL) == (v == "Complete"))
+                if value in INVOCATION_STATUSES:
+                    checks.append(lambda c, s, d, v=value: s == v)
+                else:
+                    checks.append(lambda c, s, d, v=value: d == v)
+            elif key == "ExecutionStage" and operation == "ListCommands":
+                _check_value(operation, key, value, EXECUTION_STAGES)
+                checks.append(lambda c, s, d, v=value: (s in TERMINAL) == (v == "Complete"))
             elif key == "DocumentName":
-                checks.append(lambda c, s, v=value: c.document_name == v)
+                checks.append(lambda c, s, d, v=value: c.document_name == v)
             else:
                 raise InvalidFilterKey(f"The filter key {key} is not valid for this operation.")
         return checks
@@ -313,21 +364,25 @@ class CommandStore:
 
     def list_commands(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         """ListCommands, newest first."""
-        checks = self._filters(params, allow_stage=True)
+        checks = self._filters(params, "ListCommands")
         instance_id = params.get("InstanceId")
-        found = [c for c in self._selected(params) if (not instance_id or instance_id in c.invocations) and all(chk(c, c.status()) for chk in checks)]
+        found = [
+            c
+            for c in self._selected(params)
+            if (not instance_id or instance_id in c.invocations) and all(chk(c, c.status(), c.status_details()) for chk in checks)
+        ]
         chunk, token = page("ListCommands", found, params.get("MaxResults"), params.get("NextToken"))
         return [c.to_api() for c in chunk], token
 
     def list_invocations(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         """ListCommandInvocations, newest command first, then target order."""
-        checks = self._filters(params, allow_stage=False)
+        checks = self._filters(params, "ListCommandInvocations")
         instance_id = params.get("InstanceId")
         found = [
             (c, inv)
             for c in self._selected(params)
             for inv in c.invocations.values()
-            if (not instance_id or inv.instance_id == instance_id) and all(chk(c, inv.status) for chk in checks)
+            if (not instance_id or inv.instance_id == instance_id) and all(chk(c, inv.status, inv.status_details) for chk in checks)
         ]
         chunk, token = page("ListCommandInvocations", found, params.get("MaxResults"), params.get("NextToken"))
         return [c.invocation_to_api(inv, bool(params.get("Details"))) for c, inv in chunk], token

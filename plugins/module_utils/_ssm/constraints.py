@@ -74,8 +74,6 @@ MANAGED_INSTANCE_ID = Constraint(
 # managed-node call takes an EKS Connector agent's 'eks_c:' ID too. So an agent's tags are never read or written.
 TAGGABLE_INSTANCE_ID = Constraint(
     name="taggable managed node ID",
-    min_len=20,
-    max_len=20,
     pattern=_HYBRID_NODE_PATTERN,
     hint="'mi-' followed by 17 lower-case hex digits; SSM's tag calls refuse EKS Connector agents' eks_c: IDs",
 )
@@ -135,6 +133,40 @@ RESOURCE_TYPE_FILTER_VALUES_MAX = 1
 COMMAND_LIST_MAX_RESULTS = (1, 50)  # ListCommands / ListCommandInvocations MaxResults
 COMMAND_FILTER_VALUE_LEN = (1, 128)  # CommandFilter value
 COMMAND_FILTERS_MAX = 5  # CommandFilterList
+
+# ListCommands / ListCommandInvocations filter Status values: the lists of the model's documentation of
+# CommandFilter.value (the API reference), one per call; the model types the value as any string. They are not
+# the status enums: neither list has Cancelling, ListCommands has no Delayed (a command is never Delayed), and
+# both have detailed statuses (DeliveryTimedOut, ExecutionTimedOut, ...) that match StatusDetails.
+LIST_COMMANDS_STATUS_VALUES = (
+    "Pending",
+    "InProgress",
+    "Success",
+    "Cancelled",
+    "Failed",
+    "TimedOut",
+    "AccessDenied",
+    "DeliveryTimedOut",
+    "ExecutionTimedOut",
+    "Incomplete",
+    "NoInstancesInTag",
+    "LimitExceeded",
+)
+LIST_COMMAND_INVOCATIONS_STATUS_VALUES = (
+    "Pending",
+    "InProgress",
+    "Delayed",
+    "Success",
+    "Cancelled",
+    "Failed",
+    "TimedOut",
+    "AccessDenied",
+    "DeliveryTimedOut",
+    "ExecutionTimedOut",
+    "Undeliverable",
+    "InvalidPlatform",
+    "Terminated",
+)
 
 # The bulk modules' max_calls_per_second: from one call every 10 s to far above any SSM API's rate.
 CALLS_PER_SECOND = (0.1, 1000.0)
@@ -216,6 +248,8 @@ __all__ = [
     "is_ec2_instance_id",
     "is_eks_connector_id",
     "ITEMS_SHOWN",
+    "LIST_COMMAND_INVOCATIONS_STATUS_VALUES",
+    "LIST_COMMANDS_STATUS_VALUES",
     "MANAGED_INSTANCE_ID",
     "normalize_list",
     "path_problem",

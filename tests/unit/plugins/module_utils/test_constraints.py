@@ -390,3 +390,20 @@ def test_every_describe_filter_the_selection_sends_is_a_key_ssm_takes(model):
     assert sent <= documented, sorted(sent - documented)
     # The legacy filter list holds its keys to an enum: the same names.
     assert sent <= set(model.shape_for("InstanceInformationFilterKey").enum)
+
+
+def _documented_status_values(model, operation):
+    """The Status filter values the documentation of CommandFilter.value lists for ``operation``."""
+    documentation = model.shape_for("CommandFilter").members["value"].documentation
+    part = documentation.split(f"The status values you can specify for <code>{operation}</code> are:")[1].split("</ul>")[0]
+    return tuple(re.findall(r"<code>(\w+)</code>", part))
+
+
+@pytest.mark.parametrize(
+    "operation, values",
+    [("ListCommands", c.LIST_COMMANDS_STATUS_VALUES), ("ListCommandInvocations", c.LIST_COMMAND_INVOCATIONS_STATUS_VALUES)],
+)
+def test_command_status_filter_values_equal_the_models_documentation(model, operation, values):
+    assert values == _documented_status_values(model, operation)
+    # Cancelling is a status (enum CommandStatus) but no filter value of either call.
+    assert "Cancelling" in model.shape_for("CommandStatus").enum and "Cancelling" not in values
