@@ -12,6 +12,7 @@ from test_cli import fixture_aws_cli  # noqa: F401  pylint: disable=unused-impor
 
 from ssm_endpoint.describe import ALLOWED_VALUES
 from ssm_endpoint.describe import FILTER_FIELDS
+from ssm_endpoint.describe import RESOURCE_TYPES
 from ssm_endpoint.validation import service_model
 
 
@@ -100,11 +101,23 @@ def test_platform_types_is_the_filter_key_and_platform_type_is_refused(ssm, cont
     )
 
 
+def _key_documentation():
+    return service_model().shape_for("InstanceInformationStringFilter").members["Key"].documentation
+
+
 def _documented_filters_keys():
     """The keys the model's documentation of InstanceInformationStringFilter.Key lists (tag forms aside)."""
-    shape = service_model().shape_for("InstanceInformationStringFilter").members["Key"]
-    listed = re.search(r"Valid filter key values: ([^<]*)", shape.documentation).group(1)
+    listed = re.search(r"Valid filter key values: ([^<]*)", _key_documentation()).group(1)
     return {k.strip() for k in listed.split("|") if k.strip() and "tag" not in k}
+
+
+def test_listed_values_are_the_models():
+    # "Valid values for the <code>KEY</code> filter key: A | B | C"; the documentation says SourceType for SourceTypes.
+    documented = {
+        {"SourceType": "SourceTypes"}.get(key, key): {v.replace("(deprecated)", "").strip() for v in values.split("|")}
+        for key, values in re.findall(r"Valid values for the <code>(\w+)</code> filter key: ([^<]*)", _key_documentation())
+    }
+    assert documented == {**ALLOWED_VALUES, "ResourceType": set(RESOURCE_TYPES)}
 
 
 # A value each key accepts (any string where the reference lists none).
