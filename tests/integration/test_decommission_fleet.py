@@ -6,6 +6,7 @@ node is already gone. Every claim about calls is read from the endpoint's reques
 """
 
 import json
+import time
 from collections import Counter
 
 import boto3
@@ -129,3 +130,32 @@ def test_one_batched_call_per_region_and_each_host_its_own_outcome(control, endp
 
 def client(url, region):
     return boto3.client("ssm", endpoint_url=url, region_name=region, aws_access_key_id="AKIDHYBRIDOPSTEST", aws_secret_access_key="x")
+
+
+# More throttled answers than a fixed count of 24 (8 attempts of the retry layer x botocore's 3) allowed the one
+# batched ListCommands, and few enough to keep the test near a minute: the pacer spaces a call SSM keeps throttling
+# at its floor of 0.5 calls a second.
+THROTTLED_BURST = 26
+HOSTS = 12
+
+
+def test_a_throttled_burst_on_the_one_batched_listing_does_not_decide_the_fleet(control, ansible_env, tmp_path):
+    """Throttling is SSM asking for a slower pace: the one ListCommands of the play is retried through the burst,
+    however long it lasts within the task's bounds, and every host's node is deregistered."""
+    nodes = control.seed_nodes(count=HOSTS, name_prefix="burst", ping_status="Online")["instance_ids"]
+    hosts = {f"burst-{n:02d}": {"decommission_hybrid_node_instance_id": node} for n, node in enumerate(nodes)}
+    inventory = write_inventory(tmp_path / "inventory.json", hosts, ansible_connection="local", decommission_hybrid_node_host_steps=False)
+    control.set_faults(operation="ListCommands", throttle_next=THROTTLED_BURST)
+    control.clear_log()
+    started = time.monotonic()
+    result = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=hybrid_nodes", "-e", f"decommission_max_hosts={len(nodes)}")
+    wall = time.monotonic() - started
+    log = control.log()
+    listings = calls(log, "ListCommands")
+    span = listings[-1]["time"] - listings[0]["time"]
+    print(f"burst: {len(listings)} ListCommands ({sum(e['fault'] == 'throttle' for e in listings)} throttled) over {span:.1f}s, playbook {wall:.1f}s")
+    assert [e["fault"] for e in listings] == ["throttle"] * THROTTLED_BURST + [None], "the burst was not met whole, or not outlasted"
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert sorted(e["params"]["InstanceId"] for e in mutating(log)) == sorted(nodes)
+    results = recap(result.stdout)
+    assert all(results[host]["changed"] > 0 and results[host]["failed"] == 0 for host in hosts)
