@@ -5,9 +5,8 @@ connections: half of those before the call is served (``drop``), half after it w
 the answer is lost (``drop_after``: a deregistration happened, the module could not know). Under that
 mix one ``ssm_managed_instance`` task deregisters 1,000 nodes and one ``ssm_command`` task cancels a
 command on 500 nodes. Every claim is read from the endpoint's request log, not from the module's word.
-A third test makes a fixed set of nodes throttled on every attempt: they are retried until the task's
-deadline, the task fails naming exactly those, and a
-rerun finishes them.
+A third test throttles a fixed set of nodes on every attempt: they are retried until the task's deadline,
+the task fails naming exactly those, and a rerun finishes them.
 
 Each test prints one line of figures (faults by kind, calls, retries, wall time) for
 docs/reliability.md.
