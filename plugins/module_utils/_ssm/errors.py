@@ -45,7 +45,7 @@ ERROR_ADVICE = {
     "ValidationException": "SSM rejected a parameter value; the AWS message says which",
     "ThrottlingException": (
         "SSM kept throttling the call for as long as the task allowed (its deadline, or five minutes without one);"
-        " lower the concurrency or max_calls_per_second, give the task a longer deadline, or run again later"
+        " lower the concurrency or max_calls_per_second, give the task a longer deadline where it takes one, or run again later"
     ),
     "InternalServerError": "SSM kept failing on its side after every retry; run again later",
     "AccessDeniedException": "the credentials lack the IAM permission for this call; the README lists the actions each module needs",

@@ -13,9 +13,9 @@ Two kinds of retryable failure, retried differently:
   module option ``deadline``, budget.py), or, in a task without one, for THROTTLED_PATIENCE seconds from
   its first attempt. Every attempt goes through the client's pacer (pacing.py), which slows the task's
   concurrent calls to the rate SSM grants, and the sleep between two attempts stays short
-  (THROTTLED_MAX_DELAY). A fixed count let one burst decide a whole run: a single batched ListCommands
-  throttled for 24 answers (8 attempts of ours, 3 of botocore's each) left every host of a 200-host
-  decommission not attempted.
+  (THROTTLED_MAX_DELAY). A fixed count would let one burst decide a whole run: the one batched
+  ListCommands of a decommission, throttled for 24 answers (8 attempts of ours, 3 of botocore's each),
+  would leave every host of the play not attempted.
 * **Server errors and closed connections** (InternalServerError, ConnectionClosedError) may mean the
   endpoint is broken: they keep a bound of RETRY_ATTEMPTS attempts per call (throttled attempts are not
   counted), with the longer backoff, and they count towards the task's circuit (budget.py), which a
