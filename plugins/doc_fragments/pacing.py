@@ -25,9 +25,12 @@ options:
       - The most seconds the whole task may take for its calls (1-86400). When it passes, no new call is started and
         a call waiting to retry gives up; a node whose call was never started is reported V(not_attempted) in the
         per-node outcomes (in the modules that report them). Run the task again.
-      - Without it the task is still bounded when the endpoint fails every call. Once no call has succeeded for
-        60 seconds (and at least 8 attempts in a row failed), the task stops the same way. Throttling that lets
-        some calls through does not stop it.
+      - A call SSM throttles (C(ThrottlingException)) is retried, paced, with no count of attempts, for as long as the
+        deadline allows (throttling is SSM asking for a slower pace). Without a deadline a throttled call is retried
+        for at most 300 seconds. Server errors and closed connections are retried 8 times.
+      - Without it the task is still bounded when the endpoint fails every call. Once no call has been answered for
+        60 seconds (and at least 8 attempts in a row failed with a server error or a closed connection), the task
+        stops the same way. Throttled answers are answers, so however long throttling lasts, it does not stop the task.
     type: int
 notes:
   - Every call of the task is paced, retries of throttled calls too; the concurrent calls of one API share one pace.

@@ -106,6 +106,31 @@ def absolute_path(or_empty):
     return rule
 
 
+_REPORT_RULE = (
+    "the report is written on the controller after the changes, so it must name a file in a folder that exists and"
+    " is writable there (or be empty, to write no report)"
+)
+
+
+def report_path(name, raw, value, source):
+    """A report file on the controller: checked before any change, since a report that fails after it is a lost
+    record of what was changed. The rule runs where the report is written (the action plugins run on the controller)."""
+    problems = absolute_path(or_empty=True)(name, raw, value, source)
+    if problems or value == "":
+        return problems
+    problem = rules.file_target_problem(value)
+    if problem is None:
+        return []
+    kind, detail = problem
+    what = {
+        "folder": "is a folder",
+        "missing": f"cannot be written: its folder '{detail}' does not exist",
+        "not_a_folder": f"cannot be written: '{detail}' is not a folder",
+        "not_writable": f"cannot be written: no file can be created in its folder ({detail})",
+    }[kind]
+    return [f"{name}: '{value}' {what}: {_REPORT_RULE}"]
+
+
 def relative_paths(root_variable, what_if_none=None):
     def rule(name, raw, value, source):
         paths = [value] if isinstance(value, str) else list(value)
@@ -183,7 +208,7 @@ SCOPES = {
     "decommission_hybrid_node": Scope(
         prefix=D,
         spec=None,
-        outputs=(D + "result",),
+        outputs=(D + "result", D + "report_error"),
         ignore=(),
         checks={
             D + "instance_id": node_id("or empty, to read it from the host"),
@@ -192,7 +217,7 @@ SCOPES = {
             D + "deregister_wait_timeout": seconds(rules.WAIT_SECONDS, "1 to 86400 seconds"),
             D + "command_poll_interval": seconds(rules.POLL_SECONDS, "0.1 to 300 seconds"),
             D + "root": absolute_path(or_empty=False),
-            D + "report_path": absolute_path(or_empty=True),
+            D + "report_path": report_path,
             D + "registration_file": relative_paths(D + "root"),
             D + "key_files": relative_paths(D + "root", "it must name the agent's registration key and fingerprint (relative paths)"),
             D + "agent_binaries": relative_paths(D + "root"),
@@ -210,7 +235,7 @@ SCOPES = {
             S + "older_than": point_in_time,
             S + "max_nodes": count(rules.SWEEP_NODES),
             S + "concurrency": count((1, MAX_CONCURRENCY)),
-            S + "report_path": absolute_path(or_empty=True),
+            S + "report_path": report_path,
             S + "region": region("or empty"),
             S + "activation_ids": activation_ids,
             S + "tags": tag_values,

@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 194 (123 module rows, 71 role rows). The options amazon.aws adds to every module (region,
+Rows: 200 (123 module rows, 77 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -325,6 +325,19 @@ DECOMMISSION_ROWS = rows(
         ("relative root", {D + "root": "srv/node"}, [D + "root: 'srv/node' must be an absolute path"]),
         ("read_host_vars not a boolean", {D + "read_host_vars": "maybe"}, role_bool(D + "read_host_vars")),
         ("relative report path", {D + "report_path": "report.json"}, [D + "report_path: 'report.json' must be an absolute path on the controller"]),
+        # Checked on the controller, where the report is written, before any change: a report that fails after the
+        # changes is a lost record of them.
+        (
+            "report path in a folder that does not exist",
+            {D + "report_path": "/missing/dir/r.json"},
+            [D + "report_path: '/missing/dir/r.json' cannot be written: its folder '/missing/dir' does not exist", "a folder that exists and is writable"],
+        ),
+        ("report path that is a folder", {D + "report_path": "/tmp"}, [D + "report_path: '/tmp' is a folder", "must name a file in a folder that exists"]),
+        (
+            "report path where no file can be created",
+            {D + "report_path": "/proc/r.json"},
+            [D + "report_path: '/proc/r.json' cannot be written: no file can be created in its folder", "is writable there"],
+        ),
         (
             "absolute registration file",
             {D + "registration_file": "/var/lib/amazon/ssm/registration"},
@@ -408,6 +421,19 @@ SWEEP_ROWS = rows(
         ),
         ("max_nodes zero", {S + "max_nodes": 0}, [S + "max_nodes: 0 is out of range", "from 1 to 10000"]),
         ("relative report path", {S + "report_path": "sweep.json"}, [S + "report_path: 'sweep.json' must be an absolute path on the controller"]),
+        # Checked on the controller, where the report is written, before any change: a report that fails after the
+        # changes is a lost record of them.
+        (
+            "report path in a folder that does not exist",
+            {S + "report_path": "/missing/dir/r.json"},
+            [S + "report_path: '/missing/dir/r.json' cannot be written: its folder '/missing/dir' does not exist", "a folder that exists and is writable"],
+        ),
+        ("report path that is a folder", {S + "report_path": "/tmp"}, [S + "report_path: '/tmp' is a folder", "must name a file in a folder that exists"]),
+        (
+            "report path where no file can be created",
+            {S + "report_path": "/proc/r.json"},
+            [S + "report_path: '/proc/r.json' cannot be written: no file can be created in its folder", "is writable there"],
+        ),
         ("max_nodes above 10000", {S + "max_nodes": 10001}, [S + "max_nodes: 10001 is out of range", "from 1 to 10000"]),
         ("max_nodes not an integer", {S + "max_nodes": "many"}, role_type(S + "max_nodes", "'many'", "int")),
         ("region that is no region name", {S + "region": "eu west 1"}, [S + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
@@ -456,7 +482,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (194, 123, 71), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (200, 123, 77), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

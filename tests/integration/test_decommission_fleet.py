@@ -6,6 +6,9 @@ node is already gone. Every claim about calls is read from the endpoint's reques
 """
 
 import json
+import shutil
+import threading
+import time
 from collections import Counter
 
 import boto3
@@ -129,3 +132,75 @@ def test_one_batched_call_per_region_and_each_host_its_own_outcome(control, endp
 
 def client(url, region):
     return boto3.client("ssm", endpoint_url=url, region_name=region, aws_access_key_id="AKIDHYBRIDOPSTEST", aws_secret_access_key="x")
+
+
+# More throttled answers than a fixed count of 24 (8 attempts of the retry layer x botocore's 3) allowed the one
+# batched ListCommands, and few enough to keep the test near a minute: the pacer spaces a call SSM keeps throttling
+# at its floor of 0.5 calls a second.
+THROTTLED_BURST = 26
+HOSTS = 12
+
+
+def test_a_throttled_burst_on_the_one_batched_listing_does_not_decide_the_fleet(control, ansible_env, tmp_path):
+    """Throttling is SSM asking for a slower pace: the one ListCommands of the play is retried through the burst,
+    however long it lasts within the task's bounds, and every host's node is deregistered."""
+    nodes = control.seed_nodes(count=HOSTS, name_prefix="burst", ping_status="Online")["instance_ids"]
+    hosts = {f"burst-{n:02d}": {"decommission_hybrid_node_instance_id": node} for n, node in enumerate(nodes)}
+    inventory = write_inventory(tmp_path / "inventory.json", hosts, ansible_connection="local", decommission_hybrid_node_host_steps=False)
+    control.set_faults(operation="ListCommands", throttle_next=THROTTLED_BURST)
+    control.clear_log()
+    started = time.monotonic()
+    result = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=hybrid_nodes", "-e", f"decommission_max_hosts={len(nodes)}")
+    wall = time.monotonic() - started
+    log = control.log()
+    listings = calls(log, "ListCommands")
+    span = listings[-1]["time"] - listings[0]["time"]
+    print(f"burst: {len(listings)} ListCommands ({sum(e['fault'] == 'throttle' for e in listings)} throttled) over {span:.1f}s, playbook {wall:.1f}s")
+    assert [e["fault"] for e in listings] == ["throttle"] * THROTTLED_BURST + [None], "the burst was not met whole, or not outlasted"
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert sorted(e["params"]["InstanceId"] for e in mutating(log)) == sorted(nodes)
+    results = recap(result.stdout)
+    assert all(results[host]["changed"] > 0 and results[host]["failed"] == 0 for host in hosts)
+
+
+def test_a_report_lost_after_the_changes_fails_the_run_not_the_hosts(control, ansible_env, tmp_path):
+    """The report's folder is checked before any change; one removed afterwards (here, once the one ListCommands
+    came in, with each deregistration held 1.5 s by the endpoint) fails the run on localhost, and each host keeps
+    its true outcome: its node was deregistered."""
+    nodes = control.seed_nodes(count=2, name_prefix="report", ping_status="Online")["instance_ids"]
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    report = folder / "report.json"
+    hosts = {f"report-{n}": {"decommission_hybrid_node_instance_id": node} for n, node in enumerate(nodes)}
+    inventory = write_inventory(
+        tmp_path / "inventory.json",
+        hosts,
+        ansible_connection="local",
+        decommission_hybrid_node_host_steps=False,
+        decommission_hybrid_node_report_path=str(report),
+    )
+    control.set_faults(operation="DeregisterManagedInstance", latency_ms=1500)
+    control.clear_log()
+    done = threading.Event()
+
+    def remove_the_folder_once_listed():
+        while not done.is_set():
+            if calls(control.log(), "ListCommands"):
+                shutil.rmtree(folder)
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=remove_the_folder_once_listed, daemon=True)
+    watcher.start()
+    try:
+        result = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=hybrid_nodes")
+    finally:
+        done.set()
+        watcher.join()
+    assert not folder.exists(), "the folder was not removed during the run: the test proved nothing"
+    assert result.returncode != 0
+    assert f"decommission_hybrid_node_report_path: '{report}' could not be written on the controller after the changes" in result.stdout
+    results = recap(result.stdout)
+    assert results["localhost"]["failed"] == 1
+    assert all(results[host]["failed"] == 0 and results[host]["changed"] > 0 for host in hosts)
+    assert sorted(e["params"]["InstanceId"] for e in mutating(control.log())) == sorted(nodes)

@@ -14,7 +14,9 @@ wakes up and gives up with its last error), and ``bulk.run_per_item`` starts no
 new item: each item not started gets the outcome ``not_attempted``. A node's
 retries are not shortened while the endpoint answers some calls, so
 throttling alone does not stop a run; an endpoint that answers nothing does,
-within about FAILURE_WINDOW seconds.
+within about FAILURE_WINDOW seconds. A throttled answer counts as an answer: SSM is there and asks
+for a slower pace (the retry layer retries it until the deadline), so sustained throttling never opens
+the circuit.
 """
 
 import threading
@@ -22,8 +24,8 @@ import time
 
 from .errors import AnsibleSSMError
 
-# The circuit opens when no call succeeded for FAILURE_WINDOW seconds and the last FAILURE_MIN_ATTEMPTS attempts
-# (at least) all failed. A throttled endpoint still answers some calls within a minute; a broken one answers none.
+# The circuit opens when no call was answered for FAILURE_WINDOW seconds and the last FAILURE_MIN_ATTEMPTS attempts
+# (at least) all failed. A throttled endpoint answers (ThrottlingException is an answer); a broken one answers none.
 FAILURE_WINDOW = 60.0
 FAILURE_MIN_ATTEMPTS = 8
 
@@ -59,8 +61,16 @@ class TaskBudget:
             self._failures = 0
             self._last_success = self._clock()
 
+    def throttled(self):
+        """An attempt was throttled: SSM answered, asking for a slower pace; for the circuit that is an answer."""
+        self.success()
+
+    def now(self):
+        """The budget's clock (seconds, monotonic)."""
+        return self._clock()
+
     def failure(self, code):
-        """An attempt failed with a retryable error (throttling, server error, closed connection) or no connection."""
+        """An attempt failed with a server error or a closed connection, or found no connection."""
         with self._lock:
             self._failures += 1
             silent = self._clock() - self._last_success
@@ -97,6 +107,12 @@ class _Unbounded:
 
     def success(self):
         pass
+
+    def throttled(self):
+        pass
+
+    def now(self):
+        return time.monotonic()
 
     def failure(self, code):
         pass

@@ -9,8 +9,10 @@ in constraints.py (the SSM API's constraints) and tag_rules.py (tags).
 Every check raises SSMValidationError naming the parameter, the value and the rule, before any request.
 """
 
+import os
 import posixpath
 import re
+import tempfile
 from collections import namedtuple
 
 from .errors import SSMValidationError
@@ -36,6 +38,31 @@ def path_problem(value, absolute):
     if posixpath.isabs(value):
         return "absolute"
     return "climbs" if ".." in value.split("/") else None
+
+
+def file_target_problem(path):
+    """Why a file cannot be written at ``path`` on this machine, or None: ('folder', path) when the path is a
+    folder; ('missing', parent) or ('not_a_folder', parent) when its parent folder is not there as one;
+    ('not_writable', reason) when no file can be created in the parent folder.
+
+    Writable is found out by creating (and removing) a file in the parent folder, the way the file is then
+    written (Ansible's copy writes a temporary file beside the target and renames it over the target):
+    permission bits do not say it for root, nor for /proc, a read-only mount or an ACL.
+    """
+    if os.path.isdir(path):
+        return ("folder", path)
+    parent = os.path.dirname(path.rstrip("/")) or "/"
+    if not os.path.exists(parent):
+        return ("missing", parent)
+    if not os.path.isdir(parent):
+        return ("not_a_folder", parent)
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".hybridops-ssm-probe-", dir=parent)
+    except OSError as error:
+        return ("not_writable", error.strerror or str(error))
+    os.close(handle)
+    os.unlink(probe)
+    return None
 
 
 _COMPILED = {}

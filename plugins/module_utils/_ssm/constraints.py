@@ -38,6 +38,7 @@ from .checks import check_list
 from .checks import check_number
 from .checks import check_range
 from .checks import check_string
+from .checks import file_target_problem
 from .checks import in_bounds
 from .checks import is_ec2_instance_id
 from .checks import normalize_list
@@ -239,6 +240,7 @@ __all__ = [
     "DESCRIBE_FILTER_VALUES_MAX",
     "DESCRIBE_MAX_RESULTS",
     "EKS_CONNECTOR_ID_PREFIX",
+    "file_target_problem",
     "HOSTVARS_PREFIX",
     "HOSTVARS_SUFFIX",
     "HYBRID_NODE_ID",

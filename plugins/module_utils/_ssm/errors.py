@@ -43,7 +43,10 @@ ERROR_ADVICE = {
     "InvalidInstanceInformationFilterValue": "SSM rejected a filter value (tag filters cannot be combined with other filters)",
     "InvalidNextToken": "the paging token expired while listing; run again",
     "ValidationException": "SSM rejected a parameter value; the AWS message says which",
-    "ThrottlingException": "SSM kept throttling the calls after every retry; lower the concurrency or run again later",
+    "ThrottlingException": (
+        "SSM kept throttling the call for as long as the task allowed (its deadline, or five minutes without one);"
+        " lower the concurrency or max_calls_per_second, give the task a longer deadline where it takes one, or run again later"
+    ),
     "InternalServerError": "SSM kept failing on its side after every retry; run again later",
     "AccessDeniedException": "the credentials lack the IAM permission for this call; the README lists the actions each module needs",
     "UnrecognizedClientException": _CREDENTIALS_ADVICE,
@@ -77,6 +80,10 @@ class AnsibleSSMError(AnsibleAWSError):
 
     def __init__(self, message=None, exception=None, **kwargs):
         self.code = error_code(exception) if exception is not None else kwargs.pop("code", None)
+        # why the retry layer stopped retrying (retry.py), where that is more than a count of attempts
+        note = getattr(exception, "retry_note", None)
+        if message and note:
+            message = f"{message} ({note})"
         advice = ERROR_ADVICE.get(self.code)
         if message and advice:
             message = f"{message}: {advice}"

@@ -204,3 +204,18 @@ def test_unknown_options_and_scopes_fail():
         run({"scoop": "decommission"}, {})
     with pytest.raises(Exception, match="is not one of"):
         run({"scope": "nothing"}, {})
+
+
+@pytest.mark.parametrize("role", ["decommission_hybrid_node", "sweep_stale_hybrid_nodes"])
+def test_a_report_path_that_cannot_be_written_is_refused_naming_variable_value_and_rule(role, tmp_path):
+    variable = (D if role == "decommission_hybrid_node" else S) + "report_path"
+    rule = "must name a file in a folder that exists and is writable there (or be empty, to write no report)"
+    for path, words in (
+        (str(tmp_path / "missing" / "r.json"), f"cannot be written: its folder '{tmp_path / 'missing'}' does not exist"),
+        (str(tmp_path), "is a folder"),
+        ("/proc/r.json", "cannot be written: no file can be created in its folder ("),
+    ):
+        result = run({}, {**defaults(role), variable: path}, role=role)
+        assert result["failed"] is True, path
+        assert f"{variable}: '{path}' {words}" in result["msg"][0] and rule in result["msg"][0], result["msg"]
+    assert not run({}, {**defaults(role), variable: str(tmp_path / "r.json")}, role=role).get("failed")

@@ -44,3 +44,15 @@ def test_the_deadline_stops_the_task():
     clock.now += 30
     assert budget.stopped() == "the task's deadline of 30s passed"
     assert budget.pause(5) is False
+
+
+def test_throttled_answers_are_answers_for_the_circuit():
+    """Sustained throttling is SSM asking for a slower pace, not a dead endpoint: it never opens the circuit."""
+    clock = Clock()
+    budget = budget_module.TaskBudget(window=60, min_attempts=8, clock=clock)
+    for _attempt in range(50):
+        clock.now += 10
+        budget.throttled()
+    assert budget.stopped() is None
+    budget.failure("InternalServerError")
+    assert budget.stopped() is None  # the last answer (throttled) came 0 s ago

@@ -407,3 +407,20 @@ def test_command_status_filter_values_equal_the_models_documentation(model, oper
     assert values == _documented_status_values(model, operation)
     # Cancelling is a status (enum CommandStatus) but no filter value of either call.
     assert "Cancelling" in model.shape_for("CommandStatus").enum and "Cancelling" not in values
+
+
+def test_a_file_target_is_refused_when_it_is_a_folder_or_its_folder_is_missing_or_not_one(tmp_path):
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    assert c.file_target_problem(str(tmp_path)) == ("folder", str(tmp_path))
+    assert c.file_target_problem(str(tmp_path / "missing" / "r.json")) == ("missing", str(tmp_path / "missing"))
+    assert c.file_target_problem(str(tmp_path / "a-file" / "r.json")) == ("not_a_folder", str(tmp_path / "a-file"))
+
+
+def test_a_file_target_is_writable_when_a_file_can_be_created_beside_it(tmp_path):
+    """Tried, not read from permission bits (root may write anywhere the bits say no, but not in /proc)."""
+    assert c.file_target_problem(str(tmp_path / "r.json")) is None
+    assert list(tmp_path.iterdir()) == [], "the probe file was left behind"
+    (tmp_path / "r.json").write_text("an older report", encoding="utf-8")
+    assert c.file_target_problem(str(tmp_path / "r.json")) is None  # replaced when written
+    kind, reason = c.file_target_problem("/proc/r.json")
+    assert kind == "not_writable" and reason

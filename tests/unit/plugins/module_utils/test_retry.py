@@ -43,13 +43,88 @@ def test_access_denied_is_not_retried():
     assert len(client.calls) == 1
 
 
-def test_retries_run_out_into_a_mapped_error():
+@pytest.fixture
+def fake_time(monkeypatch):
+    """A task budget on a clock that only the retries' sleeps move (no jitter: each sleep its upper bound)."""
+    monkeypatch.setattr(cloud.random, "uniform", lambda low, high: high)
+    clock = Clock()
+
+    def start(deadline=None):
+        budget = budget_module.start_task(deadline=deadline, clock=clock)
+
+        def pause(seconds):
+            clock.now += seconds
+            return budget.stopped() is None
+
+        monkeypatch.setattr(budget, "pause", pause)
+        return budget
+
+    return clock, start
+
+
+def test_a_throttled_call_is_retried_past_any_count_while_the_deadline_allows(fake_time):
+    """Throttling is SSM asking for a slower pace: 30 throttled answers in a row (botocore's 3 x our former 8 was 24) then success."""
+    clock, start = fake_time
+    start(deadline=600)
+    begun = clock.now
+    client = ScriptedClient(deregister_managed_instance=[client_error("ThrottlingException")] * 30 + [{}])
+    assert instances.deregister_managed_instance(client, MI).deregistered is True
+    assert len(client.calls) == 31
+    # sleeps 1, 2, then THROTTLED_MAX_DELAY: short, the pacer spaces the calls
+    assert clock.now - begun == 1 + 2 + retry.THROTTLED_MAX_DELAY * 28
+
+
+def test_a_throttled_call_gives_up_at_the_deadline_and_says_so(fake_time):
+    clock, start = fake_time
+    start(deadline=60)
     client = ScriptedClient(deregister_managed_instance=[client_error("ThrottlingException")])
     with pytest.raises(AnsibleSSMError) as raised:
         instances.deregister_managed_instance(client, MI)
     assert raised.value.code == "ThrottlingException"
-    assert "lower the concurrency" in raised.value.message
-    assert len(client.calls) == 8  # AWSRetry counts attempts in all, not retries after the first
+    text = raised.value.message
+    assert "throttled on 17 attempts over" in text and "s, until the task's deadline of 60s passed" in text, text
+    assert "lower the concurrency" in text
+    assert len(client.calls) == 17  # 16 sleeps are 1 + 2 + 4 * 14 = 59 s; the one after the 17th crosses the deadline
+
+
+def test_without_a_deadline_a_throttled_call_gives_up_after_its_patience(fake_time):
+    clock, start = fake_time
+    start(deadline=None)
+    begun = clock.now
+    client = ScriptedClient(deregister_managed_instance=[client_error("ThrottlingException")])
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, MI)
+    assert raised.value.code == "ThrottlingException"
+    assert "the most a task without a deadline retries a throttled call" in raised.value.message
+    assert retry.THROTTLED_PATIENCE <= clock.now - begun < retry.THROTTLED_PATIENCE + retry.THROTTLED_MAX_DELAY
+    assert len(client.calls) > 24
+
+
+def test_sustained_throttling_keeps_the_circuit_closed(fake_time):
+    """Minutes of throttled answers are answers: the circuit (no answer for 60 s) stays closed, the call goes on."""
+    clock, start = fake_time
+    budget = start(deadline=None)
+    client = ScriptedClient(deregister_managed_instance=[client_error("ThrottlingException")] * 40 + [{}])
+    assert instances.deregister_managed_instance(client, MI).deregistered is True
+    assert budget.stopped() is None
+
+
+@pytest.mark.parametrize("code", ["InternalServerError", "ServiceUnavailable"])
+def test_server_errors_keep_their_bound(code):
+    client = ScriptedClient(deregister_managed_instance=[client_error(code)])
+    with pytest.raises(AnsibleSSMError) as raised:
+        instances.deregister_managed_instance(client, MI)
+    assert raised.value.code == code
+    assert len(client.calls) == retry.RETRY_ATTEMPTS  # AWSRetry counts attempts in all, not retries after the first
+
+
+def test_throttled_attempts_do_not_count_towards_the_bound_of_server_errors(fake_time):
+    _clock, start = fake_time
+    start(deadline=3600)
+    script = [client_error("ThrottlingException"), client_error("InternalServerError")] * (retry.RETRY_ATTEMPTS - 1) + [{}]
+    client = ScriptedClient(deregister_managed_instance=script)
+    assert instances.deregister_managed_instance(client, MI).deregistered is True
+    assert len(client.calls) == 2 * (retry.RETRY_ATTEMPTS - 1) + 1
 
 
 def test_a_closed_connection_is_retried():
