@@ -227,6 +227,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection impor
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import check_config
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import choose_hostnames
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import host_variables
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import untrusted
 
 # The shape of what the cache holds; a cache written in another shape is read as no cache.
 CACHE_FORMAT = 1
@@ -313,7 +314,9 @@ class InventoryModule(AWSInventoryBase):
     def _populate(self, nodes):
         settings = self._settings
         strict = self.get_option("strict")
-        names = choose_hostnames(nodes, settings["hostnames"])
+        names, warnings = choose_hostnames(nodes, settings["hostnames"])
+        for warning in warnings:
+            self.display.warning(warning)
         for node in nodes:
             hostname = names[node["instance_id"]]
             self.inventory.add_host(hostname)
@@ -336,4 +339,5 @@ class InventoryModule(AWSInventoryBase):
                 nodes.extend(sorted(self._nodes_of_region(region), key=lambda n: n["instance_id"]))
             # False: this result was fetched now, so it replaces whatever the cache held.
             self.update_cached_result(path, False, {"format": CACHE_FORMAT, "nodes": nodes})
-        self._populate(nodes)
+        # Fresh or cached, the nodes reach the inventory only marked unsafe: their values are never templated.
+        self._populate(untrusted(nodes))
