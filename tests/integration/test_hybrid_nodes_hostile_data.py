@@ -16,20 +16,22 @@ import yaml
 from conftest import run_cli
 from conftest import ssm_client
 
+# The markers' directory comes from the environment of the ansible processes (the pipe lookup runs a shell):
+# a payload stays short wherever tmp_path is (a tag key holds at most 128 characters).
+MARKERS = "HOSTILE_MARKERS"
 
-def payloads(markers):
-    """Jinja in the forms a template engine runs: an expression, a statement, a filter chain; each touches ``markers/<label>``."""
 
-    def expression(label):
-        return f"{{{{ lookup('pipe', 'touch {markers / label}') }}}}"
+def expression(label):
+    """Jinja in the forms a template engine runs; each touches $HOSTILE_MARKERS/<label> when rendered."""
+    return f"{{{{ lookup('pipe', 'touch \"${MARKERS}/{label}\"') }}}}"
 
-    def statement(label):
-        return f"{{% set _ = lookup('pipe', 'touch {markers / label}') %}}{label}"
 
-    def filtered(label):
-        return f"{{{{ query('pipe', 'touch {markers / label}') | first | default('x') }}}}"
+def statement(label):
+    return f"{{% set _ = lookup('pipe', 'touch \"${MARKERS}/{label}\"') %}}{label}"
 
-    return expression, statement, filtered
+
+def filtered(label):
+    return f"{{{{ query('pipe', 'touch \"${MARKERS}/{label}\"') | first | default('x') }}}}"
 
 
 def register(control, client, count, **nodes):
@@ -62,7 +64,7 @@ def plain(value):
 def test_hostile_node_data_is_never_rendered_and_no_node_is_lost(control, endpoint, ansible_env, tmp_path):
     markers = tmp_path / "markers"
     markers.mkdir()
-    expression, statement, filtered = payloads(markers)
+    ansible_env[MARKERS] = str(markers)
     long_name = "ñ" * 2500 + expression("long_name")  # 5 KB in UTF-8
     long_computer_name = "c" * 5000 + statement("long_computer_name")
     client = ssm_client(endpoint.url)
