@@ -51,7 +51,7 @@ def oneline_results(stdout):
 
 
 def plain(value):
-    """ansible-inventory's JSON without ansible-core 2.19's markers of untrusted strings ({"__ansible_unsafe": "..."})."""
+    """ansible-inventory's JSON without its markers of unsafe strings ({"__ansible_unsafe": "..."})."""
     if isinstance(value, dict):
         if set(value) == {"__ansible_unsafe"}:
             return value["__ansible_unsafe"]
@@ -116,7 +116,8 @@ def test_hostile_node_data_is_never_rendered_and_no_node_is_lost(control, endpoi
     listing = run_cli(["ansible-inventory", "-i", str(inventory), "--list"], ansible_env)
     no_marker("ansible-inventory --list")
     assert listing.returncode == 0, listing.stderr[-5000:]
-    hostvars = plain(json.loads(listing.stdout))["_meta"]["hostvars"]
+    raw = json.loads(listing.stdout)["_meta"]["hostvars"]
+    hostvars = plain(raw)
     by_id = {variables["instance_id"]: host for host, variables in hostvars.items()}
     assert set(by_id) == set(ids.values())
     expected_names = {
@@ -129,6 +130,12 @@ def test_hostile_node_data_is_never_rendered_and_no_node_is_lost(control, endpoi
         ids["plain"]: "plain-1.local",
     }
     assert by_id == expected_names
+    # every string from SSM is marked unsafe, nested ones and what compose made of them too
+    marked = raw[expression("computer_name")]
+    assert all(
+        marked[name] == {"__ansible_unsafe": hostvars[expression("computer_name")][name]} for name in ("computer_name", "name", "ip_address", "ansible_host")
+    )
+    assert marked["tags"]["site"] == {"__ansible_unsafe": expression("tag_value")}
     jinja = hostvars[by_id[ids["jinja"]]]
     assert (jinja["computer_name"], jinja["name"], jinja["ip_address"]) == (expression("computer_name"), statement("name"), filtered("ip_address"))
     assert jinja["ansible_host"] == filtered("ip_address") and jinja["label"] == statement("name") + "@us-east-1"
@@ -153,7 +160,8 @@ def test_hostile_node_data_is_never_rendered_and_no_node_is_lost(control, endpoi
     )
 
     # a task reading the variables: each comes out as SSM gave it
-    probe = "[inventory_hostname,instance_id,computer_name|default(none),name|default(none),ansible_host|default(none),label|default(none),tags,group_names]"  # key=value: no spaces
+    # one expression for every variable read; -a takes key=value words, so no spaces
+    probe = "[inventory_hostname,instance_id,computer_name|default(none),name|default(none),ansible_host|default(none),label|default(none),tags,group_names]"
     adhoc = run_cli(["ansible", "all", "-i", str(inventory), "-m", "ansible.builtin.debug", "-a", f"var={probe}", "-o"], ansible_env)
     adhoc.stdout = adhoc.stdout.replace(f'"{probe}"', '"probe"')
     no_marker("ansible all -m debug")
