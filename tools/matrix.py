@@ -1,6 +1,6 @@
-"""Every supported ansible-core with the oldest and newest supported amazon.aws: sanity, units and a smoke run.
+"""Every supported ansible-core with the oldest and newest supported amazon.aws: sanity, units, a smoke run and the hostile data test.
 
-Usage: matrix.py [--cells CELL,...] [--steps sanity,units,smoke] [--jobs N] [--output FILE]
+Usage: matrix.py [--cells CELL,...] [--steps sanity,units,smoke,hostile] [--jobs N] [--output FILE]
 
 A cell is one ansible-core release with one amazon.aws release (and the boto3/botocore the project pins,
 or the floor it declares). For each cell this builds, once and cached under build/matrix/:
@@ -13,7 +13,9 @@ or the floor it declares). For each cell this builds, once and cached under buil
 Then it runs, in the cell: ``ansible-test sanity --venv`` (sanity pins its own tools per ansible-core),
 ``ansible-test units --local`` (in the cell's virtualenv) and the smoke: ``ansible-doc`` of every plugin and
 role of the collection, and tests/smoke/smoke.yml (one module call, one role run) against the local SSM
-endpoint, checked against the endpoint's request log.
+endpoint, checked against the endpoint's request log; and ``hostile``: tests/integration/test_hybrid_nodes_hostile_data.py
+(node data holding Jinja, unicode, 5 KB names, through the inventory, an ad hoc task and the decommission
+playbook) with the cell's ansible-core, since whether inventory data is templated depends on the core.
 
 Cells run side by side (--jobs, default 2). The table gives pass/fail and seconds per step; the same goes
 to build/matrix/results.json (or --output). The exit status is non-zero if any step of any cell failed.

@@ -49,7 +49,12 @@ options:
         node's tag KEY; needs O(include_tags=true)).
       - A node is named by the first of these that it has and that no other node of this source has (under
         any of the preferences); a name shared by two nodes is used for neither, whatever the order in which
-        SSM lists them. V(instance_id), unique, is the last resort.
+        SSM lists them. A blank value, another node's instance ID, and a name Ansible reserves (C(localhost),
+        C(127.0.0.1), C(::1), C(all), C(ungrouped)) are never used either. V(instance_id), unique, is the last
+        resort, so no node is ever left out.
+      - A node named by its instance ID although it had a value for a preference, or although V(instance_id) is
+        not in this list, gets a warning naming the node and saying why.
+      - The name is the value exactly as SSM gave it, never rendered as a template.
     type: list
     elements: str
     default: [instance_id]
@@ -131,6 +136,13 @@ options:
     type: str
     default: ""
 notes:
+  - >-
+    Every value from SSM is marked unsafe and never templated, in host names, host variables, and the
+    expressions of O(compose), O(groups) and O(keyed_groups) alike (also when read from the cache): a node
+    reports its own computer name, IP address and platform, and whoever may tag it sets its name and tags,
+    so a value holding Jinja (C({{ ... }}), C({% ... %})) stays that text; O(compose) of
+    C(ansible_host: ip_address) gives the address as SSM has it. This is so on every supported ansible-core,
+    including 2.17 and 2.18, which would otherwise render such a value on the controller.
   - IAM actions needed - C(ssm:DescribeInstanceInformation); with O(include_tags=true) also
     C(ssm:ListTagsForResource); with O(assume_role_arn) also C(sts:AssumeRole).
   - With O(cache=true), a run within O(cache_timeout) of the last one reads the nodes from the cache and
@@ -229,6 +241,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection impor
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import check_config
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import choose_hostnames
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import host_variables
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import untrusted
 
 # The shape of what the cache holds; a cache written in another shape is read as no cache.
 CACHE_FORMAT = 1
@@ -315,7 +328,9 @@ class InventoryModule(AWSInventoryBase):
     def _populate(self, nodes):
         settings = self._settings
         strict = self.get_option("strict")
-        names = choose_hostnames(nodes, settings["hostnames"])
+        names, warnings = choose_hostnames(nodes, settings["hostnames"])
+        for warning in warnings:
+            self.display.warning(warning)
         for node in nodes:
             hostname = names[node["instance_id"]]
             self.inventory.add_host(hostname)
@@ -338,4 +353,5 @@ class InventoryModule(AWSInventoryBase):
                 nodes.extend(sorted(self._nodes_of_region(region), key=lambda n: n["instance_id"]))
             # False: this result was fetched now, so it replaces whatever the cache held.
             self.update_cached_result(path, False, {"format": CACHE_FORMAT, "nodes": nodes})
-        self._populate(nodes)
+        # Fresh or cached, the nodes reach the inventory only marked unsafe: their values are never templated.
+        self._populate(untrusted(nodes))

@@ -12,6 +12,9 @@ with ssm_managed_instance_info.
 
 from collections import Counter
 
+from ansible import constants as C
+from ansible.utils.unsafe_proxy import wrap_var
+
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.connection import check_connection
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HOSTVARS_PREFIX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HOSTVARS_SUFFIX
@@ -126,30 +129,80 @@ def check_constructed(options):
             )
 
 
+def untrusted(nodes):
+    """The nodes with every string in them, keys and nested values too, marked unsafe for Ansible's templating.
+
+    A node reports its own computer name, IP address and platform, and its name and tags are whatever whoever
+    may tag it wrote: a value holding Jinja would otherwise run on the controller wherever ansible-core before
+    2.19 templates a host variable, a host name or an expression of compose, groups or keyed_groups. Applied to
+    what is read from SSM and to what is read back from the cache alike.
+    """
+    return wrap_var(nodes)
+
+
+# Names Ansible gives a meaning of its own: a node named after the controller would stand in for it wherever
+# a task runs on or delegates to localhost, and one named after a built-in group would shadow it in patterns.
+RESERVED_HOSTNAMES = frozenset((*C.LOCALHOST, "all", "ungrouped"))
+
+
+def _shown(value, limit=60):
+    """A value quoted for a message: escaped (no control characters reach the terminal), long ones cut."""
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
 def _candidates(hostvars, hostnames):
-    values = []
+    """(preference, value) for each preference the node has a value for, in preference order, each value once."""
+    found = []
     for preference in hostnames:
         if preference.startswith(TAG_HOSTNAME):
             value = (hostvars.get("tags") or {}).get(preference[len(TAG_HOSTNAME) :])
         else:
             value = hostvars.get(preference)
-        if value not in (None, "") and str(value) not in values:
-            values.append(str(value))
-    return values
+        if value in (None, ""):
+            continue
+        # str() of a string would drop its unsafe mark: strings are kept as they are.
+        value = value if isinstance(value, str) else str(value)
+        if all(value != seen for _preference, seen in found):
+            found.append((preference, value))
+    return found
 
 
 def choose_hostnames(nodes, hostnames):
-    """{instance_id: host name}: each node's first preference that no other node has, else its instance_id.
+    """({instance_id: host name}, [warning, ...]): each node's first usable preference, else its instance_id.
 
-    Independent of the order SSM lists the nodes in: a value two nodes share names neither, and no node
-    takes another node's instance ID as its name.
+    A value is usable when it is not blank, not a name Ansible reserves, not another node's instance ID, and no
+    other node has it under any preference: independent of the order SSM lists the nodes in, a value two nodes
+    share names neither. Every node gets a name; one named by its instance ID although it has a value for a
+    preference, or although instance_id is not among the preferences, gets a warning that says why.
     """
     candidates = {node["instance_id"]: _candidates(node, hostnames) for node in nodes}
-    owners = Counter(value for values in candidates.values() for value in values)
+    owners = Counter(value for found in candidates.values() for _preference, value in found)
     chosen = {}
-    for instance_id, values in candidates.items():
-        chosen[instance_id] = next((value for value in values if owners[value] == 1 and (value == instance_id or value not in candidates)), instance_id)
-    return chosen
+    warnings = []
+    for instance_id, found in candidates.items():
+        refused = []
+        for preference, value in found:
+            if value == instance_id:
+                chosen[instance_id] = value
+                break
+            if not value.strip():
+                refused.append(f"its {preference} {_shown(value)} is blank")
+            elif value in RESERVED_HOSTNAMES:
+                refused.append(f"its {preference} {_shown(value)} is a name Ansible reserves")
+            elif value in candidates:
+                refused.append(f"its {preference} {_shown(value)} is another node's instance ID")
+            elif owners[value] > 1:
+                refused.append(f"its {preference} {_shown(value)} is shared with another node")
+            else:
+                chosen[instance_id] = value
+                break
+        else:
+            chosen[instance_id] = instance_id
+            if not found:
+                refused.append(f"it has none of {', '.join(hostnames)}")
+        if chosen[instance_id] == instance_id and refused:
+            warnings.append(f"hybridops.ssm.hybrid_nodes: the node {instance_id} is named by its instance ID: {'; '.join(refused)}.")
+    return chosen, warnings
 
 
 def host_variables(node, prefix="", suffix=""):

@@ -23,6 +23,11 @@ from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-im
 from ssm_endpoint import start_in_process  # noqa: E402  pylint: disable=wrong-import-position
 
 BIN = ROOT / ".venv" / "bin"
+# The ansible-core under test: HYBRIDOPS_TEST_ANSIBLE_BIN names the bin directory of another virtualenv (a
+# `make matrix` cell's) whose CLIs and Python the tests then run, and HYBRIDOPS_TEST_COLLECTIONS the
+# collections directory that goes with it (that cell's copy of this tree and its amazon.aws).
+ANSIBLE_BIN = Path(os.environ.get("HYBRIDOPS_TEST_ANSIBLE_BIN") or BIN)
+COLLECTIONS = Path(os.environ.get("HYBRIDOPS_TEST_COLLECTIONS") or ROOT / "build" / "collections")
 
 # The test modules here import helpers with ``from conftest import ...``. tests/endpoint has a conftest.py
 # too; when both directories run in one pytest session, "conftest" in sys.modules is whichever pytest loaded
@@ -66,21 +71,23 @@ def controller_env(endpoint_url, tmp_path):
         AWS_REGION="us-east-1",
         AWS_DEFAULT_REGION="us-east-1",
         AWS_URL=endpoint_url,
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build" / "collections"),
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
         ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_HOST_KEY_CHECKING="False",
-        ANSIBLE_PYTHON_INTERPRETER=str(BIN / "python"),
+        ANSIBLE_PYTHON_INTERPRETER=str(ANSIBLE_BIN / "python"),
         ANSIBLE_ROLES_PATH=str(HERE / "targets"),
         ANSIBLE_LOCALHOST_WARNING="False",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
-        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        PATH=f"{ANSIBLE_BIN}{os.pathsep}{BIN}{os.pathsep}{env.get('PATH', '')}",
     )
     return env
 
 
 def run_cli(args, env, timeout=600):
-    return subprocess.run([str(BIN / args[0]), *args[1:]], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    # ansible-core's CLIs from the ansible-core under test; the other tools (ansible-builder, ...) are the project's.
+    program = ANSIBLE_BIN / args[0] if (ANSIBLE_BIN / args[0]).exists() else BIN / args[0]
+    return subprocess.run([str(program), *args[1:]], env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def adhoc(env, module, args, *extra):

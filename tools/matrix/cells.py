@@ -11,6 +11,7 @@ BIN = ROOT / ".venv" / "bin"
 # MATRIX_DIR: another build directory, for a second run side by side with one in build/matrix.
 WORK = Path(os.environ.get("MATRIX_DIR", ROOT / "build" / "matrix")).resolve()
 SMOKE_PLAYBOOK = ROOT / "tests" / "smoke" / "smoke.yml"
+HOSTILE_TEST = ROOT / "tests" / "integration" / "test_hybrid_nodes_hostile_data.py"
 
 # ansible-core minor: (the newest patch release on PyPI when the matrix was last updated, the Python to run it on).
 # ansible-core 2.20 and later need Python >= 3.12 on the controller.
@@ -34,7 +35,7 @@ def _boto_floor():
     return floors.pop()
 
 
-STEPS = ("sanity", "units", "smoke")
+STEPS = ("sanity", "units", "smoke", "hostile")
 # A step still running after an hour is stopped (exit -9); a sanity run on a busy 2-CPU machine took 15-30 minutes.
 STEP_TIMEOUT = 3600
 
@@ -90,7 +91,7 @@ def all_cells():
     cells = [Cell(core, aws) for core in CORES for aws in AMAZON_AWS]
     # The boto3/botocore floor with the amazon.aws that asks the most of it (11.x warns below botocore 1.35).
     # Sanity runs in ansible-test's own virtualenvs and never sees the cell's boto3, so it is not repeated here.
-    cells.append(Cell("2.19", "11.4.0", boto=_boto_floor(), steps=("units", "smoke")))
+    cells.append(Cell("2.19", "11.4.0", boto=_boto_floor(), steps=("units", "smoke", "hostile")))
     return cells
 
 

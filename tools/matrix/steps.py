@@ -1,4 +1,4 @@
-"""`make matrix`: the steps run in a built cell (sanity, units, the smoke run) and what each one did."""
+"""`make matrix`: the steps run in a built cell (sanity, units, the smoke run, the hostile data test) and what each one did."""
 
 import importlib.util
 import json
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cells import BIN
 from cells import CORES
+from cells import HOSTILE_TEST
 from cells import ROOT
 from cells import STEP_TIMEOUT
 from cells import WORK
@@ -207,6 +208,23 @@ def smoke(cell, env, log):
     return total
 
 
+def hostile(cell, env, log):
+    """The hostile node data test (Jinja, unicode, 5 KB names in what nodes report) with the cell's ansible-core.
+
+    Templating of inventory data differs between cores (2.19 trusts no inventory string; 2.17 and 2.18
+    render what is not marked unsafe), so this runs on each. pytest and the endpoint are the project's
+    (.venv); the test runs ansible-inventory, ansible and ansible-playbook from the cell's virtualenv on the
+    cell's collection tree.
+    """
+    test_env = dict(env, HYBRIDOPS_TEST_ANSIBLE_BIN=str(cell.venv / "bin"), HYBRIDOPS_TEST_COLLECTIONS=str(cell.home / "collections"))
+    basetemp = cell.home / "pytest"
+    shutil.rmtree(basetemp, ignore_errors=True)
+    command = [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "--basetemp", basetemp, HOSTILE_TEST]
+    outcome, text = run_timed(command, log, test_env, ROOT)
+    outcome.detail = " + ".join(PYTEST_SUMMARY.findall(text)) or outcome.detail
+    return outcome
+
+
 def _documented(text):
     """The names ansible-doc --json documented (its JSON is the output's first line that starts with "{")."""
     start = text.find("\n{")
@@ -218,4 +236,4 @@ def _documented(text):
     return {name for name, entry in data.items() if entry and (entry.get("doc") or entry.get("entry_points"))}
 
 
-STEP_FUNCTIONS = {"sanity": sanity, "units": units, "smoke": smoke}
+STEP_FUNCTIONS = {"sanity": sanity, "units": units, "smoke": smoke, "hostile": hostile}

@@ -64,25 +64,112 @@ def test_hostnames_take_the_first_unique_preference():
         node(C, computer_name="c.local"),
         node(D, name="", tags={"alias": "door"}),
     ]
-    chosen = plugin.choose_hostnames(nodes, ["tag:alias", "name", "computer_name", "instance_id"])
+    chosen, warnings = plugin.choose_hostnames(nodes, ["tag:alias", "name", "computer_name", "instance_id"])
     assert chosen == {A: "a.local", B: "b.local", C: "c.local", D: "door"}
+    assert warnings == []  # every node has a name of its own: nothing to say
 
 
 def test_hostnames_do_not_depend_on_the_listing_order():
     nodes = [node(A, name="edge"), node(B, name="edge"), node(C, name="solo")]
-    first = plugin.choose_hostnames(nodes, ["name"])
-    assert first == plugin.choose_hostnames(list(reversed(nodes)), ["name"]) == {A: A, B: B, C: "solo"}
+    first, warnings = plugin.choose_hostnames(nodes, ["name"])
+    again, warnings_again = plugin.choose_hostnames(list(reversed(nodes)), ["name"])
+    assert first == again == {A: A, B: B, C: "solo"}
+    assert (
+        sorted(warnings)
+        == sorted(warnings_again)
+        == [
+            f"hybridops.ssm.hybrid_nodes: the node {A} is named by its instance ID: its name 'edge' is shared with another node.",
+            f"hybridops.ssm.hybrid_nodes: the node {B} is named by its instance ID: its name 'edge' is shared with another node.",
+        ]
+    )
 
 
 def test_a_value_shared_with_any_preference_of_another_node_is_not_used():
     # A's name is B's computer name: neither uses it
     nodes = [node(A, name="kiosk"), node(B, computer_name="kiosk", name="other")]
-    assert plugin.choose_hostnames(nodes, ["name", "computer_name"]) == {A: A, B: "other"}
+    chosen, warnings = plugin.choose_hostnames(nodes, ["name", "computer_name"])
+    assert chosen == {A: A, B: "other"}
+    assert warnings == [f"hybridops.ssm.hybrid_nodes: the node {A} is named by its instance ID: its name 'kiosk' is shared with another node."]
 
 
 def test_no_node_takes_another_nodes_instance_id():
     nodes = [node(A, name=B), node(B)]
-    assert plugin.choose_hostnames(nodes, ["name", "instance_id"]) == {A: A, B: B}
+    chosen, warnings = plugin.choose_hostnames(nodes, ["name", "instance_id"])
+    assert chosen == {A: A, B: B}
+    assert warnings == [f"hybridops.ssm.hybrid_nodes: the node {A} is named by its instance ID: its name '{B}' is another node's instance ID."]
+
+
+def test_a_node_without_the_preferred_values_is_named_by_its_id_and_said_so_unless_the_id_is_a_preference():
+    nodes = [node(A), node(B, name="")]
+    assert plugin.choose_hostnames(nodes, ["name", "instance_id"]) == ({A: A, B: B}, [])
+    chosen, warnings = plugin.choose_hostnames(nodes, ["name", "tag:Name"])
+    assert chosen == {A: A, B: B}
+    assert warnings == [f"hybridops.ssm.hybrid_nodes: the node {i} is named by its instance ID: it has none of name, tag:Name." for i in (A, B)]
+
+
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        ("   ", "its computer_name '   ' is blank"),
+        ("\t", "its computer_name '\\t' is blank"),
+        ("localhost", "its computer_name 'localhost' is a name Ansible reserves"),
+        ("127.0.0.1", "its computer_name '127.0.0.1' is a name Ansible reserves"),
+        ("all", "its computer_name 'all' is a name Ansible reserves"),
+        ("ungrouped", "its computer_name 'ungrouped' is a name Ansible reserves"),
+    ],
+)
+def test_blank_and_reserved_names_are_never_host_names(value, why):
+    # a node named localhost would stand in for the controller wherever a task delegates to it
+    chosen, warnings = plugin.choose_hostnames(
+        [node(A, computer_name=value, ip_address="10.0.0.1"), node(B, computer_name="b")], ["computer_name", "instance_id"]
+    )
+    assert chosen == {A: A, B: "b"}
+    assert warnings == [f"hybridops.ssm.hybrid_nodes: the node {A} is named by its instance ID: {why}."]
+
+
+def test_the_next_preference_is_taken_when_one_is_refused():
+    chosen, warnings = plugin.choose_hostnames([node(A, computer_name="localhost", ip_address="10.0.0.1")], ["computer_name", "ip_address", "instance_id"])
+    assert (chosen, warnings) == ({A: "10.0.0.1"}, [])
+
+
+def test_a_warning_quotes_values_escaped_and_cut():
+    long_name = "\x1b[31m" + "x" * 5000
+    _chosen, warnings = plugin.choose_hostnames([node(A, name=long_name), node(B, name=long_name)], ["name", "instance_id"])
+    assert len(warnings) == 2 and all("'\\x1b[31m" + "x" * 55 + "...'" in w and "\x1b" not in w and len(w) < 200 for w in warnings)
+
+
+HOSTILE = "{{ lookup('env', 'HOME') ~ 6 * 7 }}"
+
+
+def render(template, **variables):
+    """``template`` rendered as a playbook's template is, with ``variables``."""
+    from ansible.parsing.dataloader import DataLoader  # pylint: disable=import-outside-toplevel
+    from ansible.template import Templar  # pylint: disable=import-outside-toplevel
+
+    try:
+        from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
+    except ImportError:  # ansible-core before 2.19 trusts every string that is not marked unsafe
+        trust_as_template = str
+    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(template))
+
+
+def test_every_value_from_ssm_is_unsafe_for_templating():
+    """A template that reads the nodes' values gets them back as they are, nested ones and tag keys too."""
+    nodes = [node(A, computer_name=HOSTILE, ip_address=HOSTILE, tags={"site": HOSTILE, HOSTILE: "v"}, addresses=[HOSTILE])]
+    marked = plugin.untrusted(nodes)
+    assert marked == nodes  # the same values, only marked
+    assert render("{{ node.computer_name }}", node=marked[0]) == HOSTILE
+    assert render("{{ node.ip_address ~ '!' }}", node=marked[0]) == HOSTILE + "!"
+    assert render("{{ node.tags.site }}", node=marked[0]) == HOSTILE
+    assert render("{{ node.addresses[0] }}", node=marked[0]) == HOSTILE
+    assert render("{{ node.tags | dict2items | map(attribute='key') | list }}", node=marked[0]) == ["site", HOSTILE]
+    chosen, _warnings = plugin.choose_hostnames(marked, ["computer_name"])
+    assert render("{{ name }}", name=chosen[A]) == HOSTILE
+
+
+def test_render_runs_templates():
+    """What makes the test above able to fail: render() really templates."""
+    assert render("{{ 6 * 7 }}") in ("42", 42)
 
 
 def test_host_variables_prefix_and_suffix():
