@@ -16,7 +16,6 @@ The fleet is shown before and after, and the endpoint's request log is summed up
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -33,26 +32,19 @@ from hostroot import AGENT_CALLS  # noqa: E402  pylint: disable=wrong-import-pos
 from hostroot import REGISTRATION  # noqa: E402  pylint: disable=wrong-import-position
 from hostroot import make_host_root  # noqa: E402  pylint: disable=wrong-import-position
 from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
+from ssm_endpoint import launch  # noqa: E402  pylint: disable=wrong-import-position
 
 MUTATING = ("DeregisterManagedInstance", "CancelCommand", "DeleteActivation")
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIDDEMO", "AWS_SECRET_ACCESS_KEY": "demo-secret", "AWS_REGION": "us-east-1"}
 
 
-def start_endpoint(url_file):
-    url_file.unlink(missing_ok=True)
+def start_endpoint():
+    """The endpoint as a process, its port file in a folder of its own (launch.py)."""
     # Run Command invocations advance a step a second, so cancels reach Cancelled while the demo waits.
-    process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [str(BIN / "python"), "-m", "ssm_endpoint", "--port", "0", "--port-file", str(url_file), "--realtime", "--step-interval", "1"],
-        cwd=ROOT / "tests",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while not url_file.exists() or not url_file.read_text().strip():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the local SSM endpoint did not start")
-        time.sleep(0.1)
-    return process, url_file.read_text().strip()
+    try:
+        return launch.start(BIN / "python", "--realtime", "--step-interval", "1", timeout=30, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from error
 
 
 def ssm_client(url):
@@ -138,7 +130,8 @@ def run_playbook(env, title, *args):
 
 def main():
     WORK.mkdir(parents=True, exist_ok=True)
-    process, url = start_endpoint(WORK / "endpoint.url")
+    endpoint = start_endpoint()
+    url = endpoint.url
     try:
         control, client = EndpointControl(url), ssm_client(url)
         stores = seed(control, client)
@@ -171,8 +164,7 @@ def main():
             )
         return 0
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+        endpoint.stop(timeout=10)
 
 
 if __name__ == "__main__":
