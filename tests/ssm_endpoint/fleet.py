@@ -138,6 +138,7 @@ class Fleet:
             computer_name=params.get("computer_name"),
             ip_address=params.get("ip_address"),
             platform_type=params.get("platform_type") or "Linux",
+            tags=activation.node_tags(),
         )
         self.nodes[node.instance_id] = node
         return node
@@ -157,11 +158,15 @@ class Fleet:
                     raise InvalidActivationId()
             activation.registrations_count += count
             activation_id, iam_role = activation.activation_id, iam_role or activation.iam_role
+            activation_tags = activation.node_tags()
+        else:
+            activation_tags = {}
         now = CLOCK.now()
         registered = now - datetime.timedelta(days=float(params.get("registered_days_ago") or 0))
         last_ping = now - datetime.timedelta(days=float(params.get("last_ping_days_ago") or 0))
         prefix = params.get("name_prefix") or "node"
-        tags = dict(params.get("tags") or {})
+        # The activation's tags first (SSM copies them to every node registered with it), then the seed's own.
+        tags = {**activation_tags, **dict(params.get("tags") or {})}
         ids = []
         for index in range(count):
             node = Node(
