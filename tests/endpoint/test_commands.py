@@ -5,7 +5,7 @@ import datetime
 import pytest
 from endpoint_helpers import client_error
 
-from ssm_endpoint.commands import aggregate
+from ssm_endpoint.invocations import aggregate
 
 DOC = "AWS-RunShellScript"
 
