@@ -36,7 +36,11 @@ def test_filtered_list_command_invocations_can_answer_an_empty_first_page(ssm, c
     ids = commands_with_failures(ssm, control, count=12, failed=(0,))
     first = ssm.list_command_invocations(Filters=[{"key": "Status", "value": "Failed"}], MaxResults=5)
     assert first["CommandInvocations"] == [] and first["NextToken"]  # an empty page is not the end
-    found = [i["CommandId"] for p in ssm.get_paginator("list_command_invocations").paginate(Filters=[{"key": "Status", "value": "Failed"}]) for i in p["CommandInvocations"]]
+    found = [
+        i["CommandId"]
+        for p in ssm.get_paginator("list_command_invocations").paginate(Filters=[{"key": "Status", "value": "Failed"}])
+        for i in p["CommandInvocations"]
+    ]
     assert found == [ids[0]]
 
 

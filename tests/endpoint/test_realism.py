@@ -128,7 +128,11 @@ def test_an_undelivered_invocation_on_a_deregistered_node_is_undeliverable(ssm, 
     for gone in (delivered, undelivered):
         ssm.deregister_managed_instance(InstanceId=gone)
     control.step()
-    assert statuses(ssm, command_id, [delivered, undelivered, kept]) == [("InProgress", "InProgress"), ("Failed", "Undeliverable"), ("InProgress", "InProgress")]
+    assert statuses(ssm, command_id, [delivered, undelivered, kept]) == [
+        ("InProgress", "InProgress"),
+        ("Failed", "Undeliverable"),
+        ("InProgress", "InProgress"),
+    ]
     control.set_invocation(command_id, instance_id=kept, status="Success")
     control.advance(60)
     control.step()
