@@ -9,9 +9,6 @@ import json
 import threading
 import time
 
-from hostroot import AGENT_CALLS
-from hostroot import REGISTRATION
-from hostroot import make_host_root
 from test_roles import gone_host
 from test_roles import local_host
 from test_roles import mutating
@@ -23,6 +20,9 @@ from conftest import invocation_statuses
 from conftest import run_cli
 from conftest import send_long_command
 from conftest import ssm_client
+from hostroot import AGENT_CALLS
+from hostroot import REGISTRATION
+from hostroot import make_host_root
 
 
 def run_tasks(env, tmp_path, tasks, name="scene"):
