@@ -222,7 +222,9 @@ def test_decommission_waits_out_a_three_minute_listing_window_on_the_endpoint_cl
         """Describes naming the node after its deregistration that still found it (the role's wait)."""
         log = control.log()
         gone = next((e["seq"] for e in log if e["operation"] == "DeregisterManagedInstance" and e["status"] == 200), None)
-        return [] if gone is None else [e for e in log if e["seq"] > gone and e["operation"] == "DescribeInstanceInformation" and node in json.dumps(e["params"])]
+        return (
+            [] if gone is None else [e for e in log if e["seq"] > gone and e["operation"] == "DescribeInstanceInformation" and node in json.dumps(e["params"])]
+        )
 
     def end_the_window_after_three_polls():
         while not stop.wait(0.2):
