@@ -62,10 +62,9 @@ def seed(control, client):
     control.reset()
     stores = control.seed_nodes(count=8, name_prefix="store", ping_status="Online", tags={"Site": "stores"})["instance_ids"]
     control.seed_nodes(count=4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "kiosks"})
-    command = client.send_command(InstanceIds=stores, DocumentName="AWS-RunShellScript", Parameters={"commands": ["/opt/pos/sync --forever"]})
-    control.set_invocation(command["Command"]["CommandId"], outcome="Success", duration_steps=100000)
-    # reset() stopped the clock: invocations advance a step a second again, so cancels reach Cancelled.
-    control.set_clock(mode="realtime", step_interval=1)
+    # The clock runs (a step a second, kept by reset): the command runs until cancelled from its first step.
+    control.set_command_defaults(outcome="Success", duration_steps=100000)
+    client.send_command(InstanceIds=stores, DocumentName="AWS-RunShellScript", Parameters={"commands": ["/opt/pos/sync --forever"]})
     return stores
 
 
