@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         _write_port_file(port_file, endpoint.url)
     except OSError as error:
         endpoint.server.server_close()
+        if own_folder:
+            shutil.rmtree(own_folder, ignore_errors=True)
         print(f"ssm_endpoint: cannot write the port file {port_file}: {error.strerror or error}", file=sys.stderr, flush=True)
         return 2
     CLOCK.start = ("manual" if args.manual_clock else "realtime", args.step_interval)
