@@ -8,6 +8,8 @@ import pytest
 from endpoint_helpers import client_error
 from endpoint_helpers import nodes
 
+from ssm_endpoint.control import ControlError
+
 EXPECTED_KEYS = {
     "InstanceId",
     "PingStatus",
@@ -49,6 +51,9 @@ def test_nodes_carry_a_nested_association_overview(ssm, control):
     assert not {"AssociationStatus", "AssociationOverview", "LastAssociationExecutionDate"} & set(listed[bare])
     failed = nodes(ssm, Filters=[{"Key": "AssociationStatus", "Values": ["Failed"]}])
     assert [n["InstanceId"] for n in failed] == [mixed]
+    with pytest.raises(ControlError) as info:
+        control.seed_nodes(1, associations={"Bogus": 1})
+    assert info.value.code == "BadRequest" and len(nodes(ssm)) == 3
 
 
 def test_seed_is_fast_and_pages_over_50(ssm, control):

@@ -32,8 +32,7 @@ PLATFORMS = {
     "MacOS": ("macOS", "14.5"),
 }
 _ORDER = itertools.count()
-# A node as AWS's describe-instance-information example shows one: a State Manager association that ran
-# successfully (Quick Setup and Default Host Management Configuration add such associations to every node).
+# A node as AWS's describe-instance-information example shows one: one State Manager association, run successfully.
 DEFAULT_ASSOCIATIONS = {"Success": 1}
 # AssociationStatus and DetailedStatus name the worst status among the node's associations.
 ASSOCIATION_ORDER = ("Failed", "Pending", "Success")
@@ -181,6 +180,7 @@ class Fleet:
     def seed(self, params: dict[str, Any]) -> tuple[list[str], str | None]:
         """Bulk-create ``count`` nodes quickly (no per-node activation checks beyond the count)."""
         count = int(params["count"])
+        associations = _associations(params)  # checked before anything is created
         resource_type = params.get("resource_type") or "ManagedInstance"
         activation_id = params.get("activation_id")
         iam_role = params.get("iam_role")
@@ -217,7 +217,7 @@ class Fleet:
                 ping_status=params.get("ping_status") or "Online",
                 resource_type=resource_type,
                 tags=dict(tags),
-                associations=_associations(params),
+                associations=dict(associations),
             )
             self.nodes[node.instance_id] = node
             ids.append(node.instance_id)
