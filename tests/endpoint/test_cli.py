@@ -148,22 +148,23 @@ def test_module_runs_as_process(tmp_path):
 
 
 def test_every_start_has_its_own_port_file_and_a_running_clock():
-    """Started by hand (no flags): the URL file is in a folder of its own, and commands finish without stepping."""
-    with endpoint_process() as first, endpoint_process("--step-interval", "0.1") as second:
+    """Started by hand (no flags): the URL file is in a folder of its own, and the clock runs (so commands finish
+    without stepping: shown on the second, --realtime with short steps)."""
+    with endpoint_process() as first, endpoint_process("--realtime", "--step-interval", "0.1") as second:
         assert first.url != second.url and os.path.dirname(first.port_file) != os.path.dirname(second.port_file)
         for run in (first, second):
             assert os.path.basename(os.path.dirname(run.port_file)).startswith("ssm-endpoint-")
             with open(run.port_file, encoding="utf-8") as handle:
                 assert handle.read().strip() == run.url
+        by_hand = EndpointControl(first.url)
+        assert by_hand.set_clock() == {"mode": "realtime", "step_interval": 2.0}
+        by_hand.reset()  # back to the clock it started with, not to manual
+        assert by_hand.set_clock() == {"mode": "realtime", "step_interval": 2.0}
         ctl = EndpointControl(second.url)
-        assert ctl.set_clock() == {"mode": "realtime", "step_interval": 0.1}
-        ctl.reset()  # back to the clock it started with, not to manual
-        assert ctl.set_clock() == {"mode": "realtime", "step_interval": 0.1}
         instance_id = ctl.seed_nodes(1)["instance_ids"][0]
         client = boto3.client("ssm", endpoint_url=second.url, region_name="us-east-1", **CREDS)
         command_id = client.send_command(InstanceIds=[instance_id], DocumentName="AWS-RunShellScript")["Command"]["CommandId"]
         wait_for_status(client, command_id, instance_id, "Success", 60)  # about 1.5 s (the visibility lag) when idle
-        assert EndpointControl(first.url).set_clock() == {"mode": "realtime", "step_interval": 2.0}
     for run in (first, second):
         assert run.returncode == 0 and not os.path.exists(os.path.dirname(run.port_file))  # its own folder goes with it
 
@@ -182,13 +183,3 @@ def test_a_port_file_that_cannot_be_written_is_one_line_and_status_2(tmp_path, w
     )
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and f"cannot write the port file {path}" in bad.stderr and "Traceback" not in bad.stderr
-
-
-def test_module_realtime_flag():
-    with endpoint_process("--realtime", "--step-interval", "0.1") as run:
-        url = run.url
-        instance_id = EndpointControl(url).seed_nodes(1)["instance_ids"][0]
-        client = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", **CREDS)
-        command_id = client.send_command(InstanceIds=[instance_id], DocumentName="AWS-RunShellScript")["Command"]["CommandId"]
-        wait_for_status(client, command_id, instance_id, "Success", 60)  # about 1.5 s (the visibility lag) when idle
-    assert run.returncode == 0
