@@ -3,9 +3,11 @@
 import contextlib
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 import types
 
@@ -103,21 +105,24 @@ def endpoint_process(*args):
     """Run ``python -m ssm_endpoint ARGS`` until the block ends, then SIGTERM it.
 
     Yields a namespace with ``url`` and ``port_file`` (both read from its stdout, the way a person sees them);
-    ``returncode`` and ``stdout`` are filled in once it has stopped.
+    ``returncode`` is filled in once it has stopped.
     """
     env = dict(os.environ, PYTHONPATH=TESTS)
     command = [sys.executable, "-m", "ssm_endpoint", "--host", "127.0.0.1", "--port", "0", *args]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
-            # readline blocks until the endpoint prints; a process that dies first gives "" and fails the check
-            url, port_file = proc.stdout.readline().strip(), proc.stdout.readline().strip()
+            # Read in a thread: an endpoint that prints less than two lines must fail the test, not hang it.
+            lines = queue.Queue()
+            threading.Thread(target=lambda: [lines.put(line.strip()) for line in iter(proc.stdout.readline, "")], daemon=True).start()
+            # 90 s: a start-up guard only, a loaded machine may take long to import moto
+            url, port_file = lines.get(timeout=90), lines.get(timeout=90)
             assert url.startswith("http://127.0.0.1:") and port_file.startswith("port file: "), (url, port_file, proc.poll())
-            run = types.SimpleNamespace(url=url, port_file=port_file.split(": ", 1)[1], returncode=None, stdout="")
+            run = types.SimpleNamespace(url=url, port_file=port_file.split(": ", 1)[1], returncode=None)
             yield run
         finally:
             proc.send_signal(signal.SIGTERM)
-            out, _err = proc.communicate(timeout=60)  # a guard only: it stops within a second when the machine is idle
-        run.returncode, run.stdout = proc.returncode, out
+            proc.wait(timeout=60)  # a guard only: it stops within a second when the machine is idle
+        run.returncode = proc.returncode
 
 
 def wait_for_status(client, command_id, instance_id, wanted, seconds):
