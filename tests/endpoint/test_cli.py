@@ -135,7 +135,7 @@ def wait_for_status(client, command_id, instance_id, wanted, seconds):
 
 def test_module_runs_as_process(tmp_path):
     port_file = tmp_path / "url"
-    with endpoint_process("--manual-clock", "--port-file", str(port_file)) as run:
+    with endpoint_process("--manual-clock", "--port-file", str(port_file), "--realism", "deregister_lag_s=180", "--realism", "sparse_pages=false") as run:
         url = run.url
         assert port_file.read_text(encoding="utf-8") == url + "\n" and run.port_file == str(port_file)
         ctl = EndpointControl(url)
@@ -144,10 +144,12 @@ def test_module_runs_as_process(tmp_path):
         assert len(client.describe_instance_information()["InstanceInformationList"]) == 2
         client.deregister_managed_instance(InstanceId=seeded["instance_ids"][0])
         assert ctl.count("DeregisterManagedInstance") == 1
-        # --manual-clock: nothing moves until a step, also after a reset
+        # --manual-clock: nothing moves until a step; --realism: knobs at start; both also after a reset
         assert ctl.set_clock() == {"mode": "manual", "step_interval": 2.0}
+        assert (ctl.realism()["deregister_lag_s"], ctl.realism()["sparse_pages"]) == (180.0, False)
         ctl.reset()
         assert ctl.set_clock() == {"mode": "manual", "step_interval": 2.0}
+        assert ctl.realism() == {**ctl.set_realism("realistic"), "deregister_lag_s": 180.0, "sparse_pages": False}
     assert run.returncode == 0
     assert port_file.exists()  # a port file the caller named is the caller's
 
@@ -172,6 +174,19 @@ def test_every_start_has_its_own_port_file_and_a_running_clock():
         wait_for_status(client, command_id, instance_id, "Success", 60)  # about 1.5 s (the visibility lag) when idle
     for run in (first, second):
         assert run.returncode == 0 and not os.path.exists(os.path.dirname(run.port_file))  # its own folder goes with it
+
+
+@pytest.mark.parametrize("option", ["deregister_lag_s=-1", "sparse_pages=maybe"])
+def test_a_bad_realism_option_is_one_line_and_status_2(option):
+    bad = subprocess.run(
+        [sys.executable, "-m", "ssm_endpoint", "--port", "0", "--realism", option],
+        env=dict(os.environ, PYTHONPATH=TESTS),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("ssm_endpoint: --realism: ") and bad.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("where", ["missing folder", "folder is a file"])

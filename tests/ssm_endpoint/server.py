@@ -4,6 +4,7 @@
 """
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -91,6 +92,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="realism profile at start and after every reset (tidy only for tests that need exact timing)",
     )
     parser.add_argument(
+        "--realism",
+        action="append",
+        default=[],
+        metavar="KNOB=VALUE",
+        help="a realism knob at start and after every reset (e.g. deregister_lag_s=180, sparse_pages=false); repeatable",
+    )
+    parser.add_argument(
         "--rate-limit",
         action="append",
         default=[],
@@ -99,6 +107,20 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--verbose", action="store_true", help="print an access log line per request")
     return parser.parse_args(argv)
+
+
+def _knobs(texts: list[str]) -> dict[str, Any]:
+    """``KNOB=VALUE`` options as knob values (VALUE in JSON: 180, 1.5, true); realism.py checks them."""
+    knobs = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep:
+            raise ValueError(f"{text!r} is not KNOB=VALUE")
+        try:
+            knobs[name.strip()] = json.loads(value)
+        except ValueError as error:
+            raise ValueError(f"{text!r}: the value is not a number, true or false") from error
+    return knobs
 
 
 def _write_port_file(path: str, url: str) -> None:
@@ -127,6 +149,14 @@ def main(argv: list[str] | None = None) -> int:
         endpoint.server.server_close()
         print(f"ssm_endpoint: --rate-limit: {error}", file=sys.stderr, flush=True)
         return 2
+    REALISM.start_profile = args.profile
+    try:
+        REALISM.start_knobs = _knobs(args.realism)
+        REALISM.reset()
+    except ValueError as error:
+        endpoint.server.server_close()
+        print(f"ssm_endpoint: --realism: {error}", file=sys.stderr, flush=True)
+        return 2
     own_folder = None if args.port_file else tempfile.mkdtemp(prefix="ssm-endpoint-")
     port_file = args.port_file or os.path.join(str(own_folder), "url")
     try:
@@ -140,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     CLOCK.start = ("manual" if args.manual_clock else "realtime", args.step_interval)
     CLOCK.reset()
-    REALISM.start_profile = args.profile
-    REALISM.reset()
     stopping = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:
