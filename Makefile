@@ -21,11 +21,16 @@ lint sanity units endpoint integration importer smoke: bootstrap
 	@$(BIN)/python tools/run_checks.py $@
 
 # The integration targets (tests/integration/targets, one per module) through ansible-test instead of pytest: their
-# setup_endpoint dependency starts the local endpoint (URL in the tree's tests/output/), stopped here at the end.
+# setup_endpoint dependency starts the local endpoint (manual clock; URL in this tree's tests/output/), stopped here at
+# the end. ansible-test passes no environment variable through to the targets, so the URL file cannot be one per run:
+# the run holds build/integration-targets.lock instead (outside the tree bootstrap rebuilds; ansible-test and the
+# endpoint do not inherit it), and a second run of this tree at the same time stops at once rather than share the endpoint.
 # `make integration` runs the same targets through pytest (test_targets.py), with the rest of the integration tests.
 ENDPOINT_FILE := $(TREE)/tests/output/hybridops-ssm-endpoint.url
+INTEGRATION_LOCK := $(CURDIR)/build/integration-targets.lock
 integration-targets: bootstrap
-	@cd $(TREE) && rc=0; $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS) || rc=$$?; \
+	@exec 9>$(INTEGRATION_LOCK); flock -n 9 || { echo "integration-targets: another run of this tree holds $(INTEGRATION_LOCK)" >&2; exit 1; }; \
+	  cd $(TREE) && rc=0; $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS) 9>&- || rc=$$?; \
 	  if [ -f $(ENDPOINT_FILE).pid ]; then kill $$(cat $(ENDPOINT_FILE).pid) 2>/dev/null || true; rm -f $(ENDPOINT_FILE) $(ENDPOINT_FILE).pid; fi; exit $$rc
 
 # ruff (ruff.toml): import order and formatting of plugins/, tests/, tools/. `make format` applies them;

@@ -47,7 +47,6 @@ import argparse
 import datetime
 import json
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -114,7 +113,8 @@ def main(argv):
         "load_before": list(os.getloadavg()),
         "output": str(args.output),
     }
-    process, url = start_endpoint(WORK / "endpoint.url")
+    endpoint = start_endpoint()
+    process, url = endpoint.process, endpoint.url
     samples, paced_rows, fleet_samples = {}, [], None
     try:
         runner = Runner(url, process.pid, args.latency_ms)
@@ -136,8 +136,7 @@ def main(argv):
                 print(f"rate-limited case {case} ...", flush=True)
                 paced_rows += paced.run_case(runner, case)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+        endpoint.stop(timeout=10)
     rows, targets, info = classic.summarize(args, samples)
     results.update(
         load_after=list(os.getloadavg()),

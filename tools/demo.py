@@ -16,10 +16,8 @@ The fleet is shown before and after, and the endpoint's request log is summed up
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
@@ -33,26 +31,19 @@ from hostroot import AGENT_CALLS  # noqa: E402  pylint: disable=wrong-import-pos
 from hostroot import REGISTRATION  # noqa: E402  pylint: disable=wrong-import-position
 from hostroot import make_host_root  # noqa: E402  pylint: disable=wrong-import-position
 from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
+from ssm_endpoint import launch  # noqa: E402  pylint: disable=wrong-import-position
 
 MUTATING = ("DeregisterManagedInstance", "CancelCommand", "DeleteActivation")
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIDDEMO", "AWS_SECRET_ACCESS_KEY": "demo-secret", "AWS_REGION": "us-east-1"}
 
 
-def start_endpoint(url_file):
-    url_file.unlink(missing_ok=True)
+def start_endpoint():
+    """The endpoint as a process, its port file in a folder of its own (launch.py)."""
     # Run Command invocations advance a step a second, so cancels reach Cancelled while the demo waits.
-    process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [str(BIN / "python"), "-m", "ssm_endpoint", "--port", "0", "--port-file", str(url_file), "--realtime", "--step-interval", "1"],
-        cwd=ROOT / "tests",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while not url_file.exists() or not url_file.read_text().strip():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the local SSM endpoint did not start")
-        time.sleep(0.1)
-    return process, url_file.read_text().strip()
+    try:
+        return launch.start(BIN / "python", "--realtime", "--step-interval", "1", timeout=30, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from error
 
 
 def ssm_client(url):
@@ -70,10 +61,9 @@ def seed(control, client):
     control.reset()
     stores = control.seed_nodes(count=8, name_prefix="store", ping_status="Online", tags={"Site": "stores"})["instance_ids"]
     control.seed_nodes(count=4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "kiosks"})
-    command = client.send_command(InstanceIds=stores, DocumentName="AWS-RunShellScript", Parameters={"commands": ["/opt/pos/sync --forever"]})
-    control.set_invocation(command["Command"]["CommandId"], outcome="Success", duration_steps=100000)
-    # reset() stopped the clock: invocations advance a step a second again, so cancels reach Cancelled.
-    control.set_clock(mode="realtime", step_interval=1)
+    # The clock runs (a step a second, kept by reset): the command runs until cancelled from its first step.
+    control.set_command_defaults(outcome="Success", duration_steps=100000)
+    client.send_command(InstanceIds=stores, DocumentName="AWS-RunShellScript", Parameters={"commands": ["/opt/pos/sync --forever"]})
     return stores
 
 
@@ -138,7 +128,8 @@ def run_playbook(env, title, *args):
 
 def main():
     WORK.mkdir(parents=True, exist_ok=True)
-    process, url = start_endpoint(WORK / "endpoint.url")
+    endpoint = start_endpoint()
+    url = endpoint.url
     try:
         control, client = EndpointControl(url), ssm_client(url)
         stores = seed(control, client)
@@ -171,8 +162,7 @@ def main():
             )
         return 0
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+        endpoint.stop(timeout=10)
 
 
 if __name__ == "__main__":

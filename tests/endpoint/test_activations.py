@@ -29,6 +29,23 @@ def test_create_activation_fields_and_tags(ssm):
     assert item["Tags"] == [{"Key": "env", "Value": "lab"}]
 
 
+def test_activation_tags_are_copied_to_the_nodes_registered_with_it(ssm, control):
+    """SSM user guide (hybrid activations): tags given to CreateActivation are applied to the nodes it registers."""
+    tags = [{"Key": "EKSClusterARN", "Value": "arn:aws:eks:us-east-1:123456789012:cluster/edge"}, {"Key": "env", "Value": "lab"}]
+    created = ssm.create_activation(IamRole="role", RegistrationLimit=5, Tags=tags)
+    registered = control.register(created["ActivationId"], created["ActivationCode"])
+    seeded = control.seed_nodes(2, activation_id=created["ActivationId"], tags={"env": "prod", "rack": "7"})["instance_ids"]
+    assert ssm.list_tags_for_resource(ResourceType="ManagedInstance", ResourceId=registered)["TagList"] == tags
+    # a seed's own tags go on top of the activation's
+    expected = [tags[0], {"Key": "env", "Value": "prod"}, {"Key": "rack", "Value": "7"}]
+    assert ssm.list_tags_for_resource(ResourceType="ManagedInstance", ResourceId=seeded[1])["TagList"] == expected
+    cluster = [{"Key": "tag:EKSClusterARN", "Values": [tags[0]["Value"]]}]
+    assert sorted(n["InstanceId"] for n in nodes(ssm, Filters=cluster)) == sorted([registered, *seeded])
+    # the node's tags are its own from then on: a change on the node leaves the activation as it was
+    ssm.remove_tags_from_resource(ResourceType="ManagedInstance", ResourceId=registered, TagKeys=["env"])
+    assert ssm.describe_activations()["ActivationList"][0]["Tags"] == tags
+
+
 def test_expiration_over_30_days_is_invalid_parameters(ssm):
     too_late = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=31)
     assert client_error(ssm.create_activation, IamRole="r", ExpirationDate=too_late)[0] == "InvalidParameters"

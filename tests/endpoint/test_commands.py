@@ -7,7 +7,7 @@ import pytest
 from endpoint_helpers import client_error
 
 from ssm_endpoint.commands import STATUS_FILTER_VALUES
-from ssm_endpoint.commands import aggregate
+from ssm_endpoint.invocations import aggregate
 from ssm_endpoint.validation import service_model
 
 DOC = "AWS-RunShellScript"

@@ -8,6 +8,8 @@ import pytest
 from endpoint_helpers import client_error
 from endpoint_helpers import nodes
 
+from ssm_endpoint.control import ControlError
+
 EXPECTED_KEYS = {
     "InstanceId",
     "PingStatus",
@@ -32,6 +34,26 @@ EXPECTED_KEYS = {
 def test_item_has_all_fields(ssm, control):
     control.seed_nodes(1, iam_role="R")
     assert EXPECTED_KEYS <= set(nodes(ssm)[0])
+
+
+def test_nodes_carry_a_nested_association_overview(ssm, control):
+    """The model's InstanceInformation: AssociationOverview is a structure holding a map of counts by status."""
+    default = control.seed_nodes(1)["instance_ids"][0]
+    mixed = control.seed_nodes(1, associations={"Success": 2, "Failed": 1})["instance_ids"][0]
+    bare = control.seed_nodes(1, associations={})["instance_ids"][0]
+    listed = {n["InstanceId"]: n for n in nodes(ssm)}
+    assert listed[default]["AssociationOverview"] == {"DetailedStatus": "Success", "InstanceAssociationStatusAggregatedCount": {"Success": 1}}
+    assert listed[default]["AssociationStatus"] == "Success"
+    assert listed[default]["LastSuccessfulAssociationExecutionDate"] == listed[default]["LastAssociationExecutionDate"]
+    overview = listed[mixed]["AssociationOverview"]
+    assert (listed[mixed]["AssociationStatus"], overview["DetailedStatus"]) == ("Failed", "Failed")
+    assert overview["InstanceAssociationStatusAggregatedCount"] == {"Success": 2, "Failed": 1}
+    assert not {"AssociationStatus", "AssociationOverview", "LastAssociationExecutionDate"} & set(listed[bare])
+    failed = nodes(ssm, Filters=[{"Key": "AssociationStatus", "Values": ["Failed"]}])
+    assert [n["InstanceId"] for n in failed] == [mixed]
+    with pytest.raises(ControlError) as info:
+        control.seed_nodes(1, associations={"Bogus": 1})
+    assert info.value.code == "BadRequest" and len(nodes(ssm)) == 3
 
 
 def test_seed_is_fast_and_pages_over_50(ssm, control):
@@ -87,7 +109,7 @@ def test_filters(ssm, control):
     assert ids({"Key": "SourceIds", "Values": [online[1]]}) == [online[1]]
     assert ids({"Key": "AgentVersion", "Values": ["0.0"]}) == []
     assert ids({"Key": "SourceTypes", "Values": ["AWS::EC2::Instance"]}) == ec2
-    assert ids({"Key": "AssociationStatus", "Values": ["Success"]}) == []
+    assert ids({"Key": "AssociationStatus", "Values": ["Failed"]}) == []
 
 
 def test_legacy_filter_list(ssm, control):

@@ -173,7 +173,7 @@ def test_aws_cli_sees_throttling(aws_cli, endpoint, control):
 
 
 def test_process_rate_limit_option_survives_reset(tmp_path):
-    with endpoint_process(tmp_path, "--rate-limit", f"DescribeInstanceInformation={NO_REFILL}:1", "--rate-limit", "CancelCommand=5") as run:
+    with endpoint_process("--manual-clock", "--rate-limit", f"DescribeInstanceInformation={NO_REFILL}:1", "--rate-limit", "CancelCommand=5") as run:
         from ssm_endpoint import EndpointControl  # pylint: disable=import-outside-toplevel
 
         ctl = EndpointControl(run.url)

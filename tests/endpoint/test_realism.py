@@ -68,7 +68,7 @@ def test_cancel_on_offline_node_stays_cancelling_until_it_is_online(ssm, control
     control.set_ping([lost], "ConnectionLost")
     command_id = send(ssm, control, [online, lost])
     control.step()
-    assert statuses(ssm, command_id, [online, lost]) == [("InProgress", "InProgress"), ("Pending", "Pending")]
+    assert statuses(ssm, command_id, [online, lost]) == [("InProgress", "InProgress"), ("Delayed", "Delayed")]
     ssm.cancel_command(CommandId=command_id)
     control.step(5)
     assert statuses(ssm, command_id, [online, lost]) == [("Cancelled", "Cancelled"), ("Cancelling", "Cancelling")]
@@ -83,8 +83,8 @@ def test_offline_invocations_time_out_as_delivery_timed_out(ssm, control):
     command_id = send(ssm, control, ids, TimeoutSeconds=60)
     control.set_invocation(command_id, instance_id=ids[1], status="InProgress")
     ssm.cancel_command(CommandId=command_id, InstanceIds=[ids[2]])
-    control.step(10)  # 20 s of endpoint time: nothing moves
-    assert statuses(ssm, command_id, ids) == [("Pending", "Pending"), ("InProgress", "InProgress"), ("Cancelling", "Cancelling")]
+    control.step(10)  # 20 s of endpoint time: nothing progresses (the undelivered one is Delayed)
+    assert statuses(ssm, command_id, ids) == [("Delayed", "Delayed"), ("InProgress", "InProgress"), ("Cancelling", "Cancelling")]
     control.advance(60)
     control.step()
     assert statuses(ssm, command_id, ids) == [("TimedOut", "DeliveryTimedOut")] * 3
@@ -98,18 +98,57 @@ def test_default_timeout_is_an_hour_of_endpoint_time(ssm, control):
     command_id = send(ssm, control, lost)
     control.advance(3600 - 30)
     control.step()
-    assert statuses(ssm, command_id, lost) == [("Pending", "Pending")]
+    assert statuses(ssm, command_id, lost) == [("Delayed", "Delayed")]
     control.advance(30)
     control.step()
     assert statuses(ssm, command_id, lost) == [("TimedOut", "DeliveryTimedOut")]
 
 
-def test_a_deregistered_node_counts_as_offline(ssm, control):
-    ids = control.seed_nodes(1)["instance_ids"]
+def test_an_offline_node_delays_delivery_until_its_agent_returns(ssm, control):
+    """User guide, "Understanding command statuses": Delayed, the system tried to send the command and retries."""
+    lost = control.seed_nodes(1, ping_status="ConnectionLost")["instance_ids"]
+    command_id = send(ssm, control, lost)
+    assert statuses(ssm, command_id, lost) == [("Pending", "Pending")]  # not tried yet
+    control.step()
+    assert statuses(ssm, command_id, lost) == [("Delayed", "Delayed")]
+    assert ssm.list_command_invocations(CommandId=command_id)["CommandInvocations"][0]["Status"] == "Delayed"
+    assert ssm.list_commands(CommandId=command_id)["Commands"][0]["Status"] == "InProgress"
+    control.set_ping(lost, "Online")
+    control.step(2)
+    assert statuses(ssm, command_id, lost) == [("Success", "Success")]
+
+
+def test_an_undelivered_invocation_on_a_deregistered_node_is_undeliverable(ssm, control):
+    """Undeliverable (terminal, Status Failed): the node no longer exists; not in ErrorCount, and it does not
+    decide the command's status. A delivered invocation waits for the agent until the command expires."""
+    delivered, undelivered, kept = control.seed_nodes(3)["instance_ids"]
+    command_id = send(ssm, control, [delivered, undelivered, kept], TimeoutSeconds=60)
+    control.set_invocation(command_id, instance_id=delivered, status="InProgress")
+    control.set_invocation(command_id, instance_id=kept, duration_steps=100)
+    for gone in (delivered, undelivered):
+        ssm.deregister_managed_instance(InstanceId=gone)
+    control.step()
+    assert statuses(ssm, command_id, [delivered, undelivered, kept]) == [
+        ("InProgress", "InProgress"),
+        ("Failed", "Undeliverable"),
+        ("InProgress", "InProgress"),
+    ]
+    control.set_invocation(command_id, instance_id=kept, status="Success")
+    control.advance(60)
+    control.step()
+    assert statuses(ssm, command_id, [delivered, undelivered])[0] == ("TimedOut", "DeliveryTimedOut")
+    command = ssm.list_commands(CommandId=command_id)["Commands"][0]
+    assert (command["Status"], command["ErrorCount"], command["CompletedCount"], command["DeliveryTimedOutCount"]) == ("TimedOut", 0, 3, 1)
+
+
+def test_a_command_only_undeliverable_is_failed(ssm, control):
+    ids = control.seed_nodes(2)["instance_ids"]
     command_id = send(ssm, control, ids)
-    ssm.deregister_managed_instance(InstanceId=ids[0])
-    control.step(3)
-    assert statuses(ssm, command_id, ids) == [("Pending", "Pending")]
+    for gone in ids:
+        ssm.deregister_managed_instance(InstanceId=gone)
+    control.step()
+    command = ssm.list_commands(CommandId=command_id)["Commands"][0]
+    assert (command["Status"], command["ErrorCount"], command["CompletedCount"]) == ("Failed", 0, 2)
 
 
 def test_tidy_lets_offline_nodes_settle(ssm, control):

@@ -10,6 +10,7 @@ import threading
 import time
 
 from test_roles import gone_host
+from test_roles import local_host
 from test_roles import mutating
 from test_roles import playbook
 from test_roles import write_inventory
@@ -19,6 +20,9 @@ from conftest import invocation_statuses
 from conftest import run_cli
 from conftest import send_long_command
 from conftest import ssm_client
+from hostroot import AGENT_CALLS
+from hostroot import REGISTRATION
+from hostroot import make_host_root
 
 
 def run_tasks(env, tmp_path, tasks, name="scene"):
@@ -199,6 +203,56 @@ def test_a_rerun_inside_the_deregistration_lag_changes_nothing(control, endpoint
     assert len([e for e in deregisters if e["error"] == "InvalidInstanceId"]) == 120
     listed = {n["InstanceId"] for p in ssm_client(endpoint.url).get_paginator("describe_instance_information").paginate() for n in p["InstanceInformationList"]}
     assert set(ids) <= listed  # still inside the lag: the scene was what the test says
+
+
+def test_decommission_waits_out_a_three_minute_listing_window_on_the_endpoint_clock(control, endpoint, ansible_env, tmp_path):
+    """(e2) The node keeps listing for 180 s after its deregistration (eks-hybrid's e2e waits up to 3 minutes): the
+    role does not clean the host while SSM still lists the node. The test moves the endpoint's clock past the
+    window once the role has polled it a few times, so nothing waits three real minutes. The role handled this
+    already (it waits with ssm_managed_instance's wait); the test keeps it so at a window of minutes."""
+    control.set_realism(deregister_lag_s=180)
+    node = control.seed_nodes(count=1, name_prefix="edge")["instance_ids"][0]
+    root = make_host_root(tmp_path / "edge", node)
+    inventory = write_inventory(tmp_path / "inventory.json", {"edge": local_host(root)})
+    control.clear_log()
+    seen = {}
+    stop = threading.Event()
+
+    def polls_while_listed():
+        """Describes naming the node after its deregistration that still found it (the role's wait)."""
+        log = control.log()
+        gone = next((e["seq"] for e in log if e["operation"] == "DeregisterManagedInstance" and e["status"] == 200), None)
+        return (
+            [] if gone is None else [e for e in log if e["seq"] > gone and e["operation"] == "DescribeInstanceInformation" and node in json.dumps(e["params"])]
+        )
+
+    def end_the_window_after_three_polls():
+        while not stop.wait(0.2):
+            if len(polls_while_listed()) >= 3:
+                # what the host looked like while SSM still listed the node
+                seen.update(registration=(root / REGISTRATION).exists(), agent_calls=(root / AGENT_CALLS).read_text() if (root / AGENT_CALLS).exists() else "")
+                seen["polls"] = len(polls_while_listed())
+                control.advance(180)
+                return
+
+    watcher = threading.Thread(target=end_the_window_after_three_polls, daemon=True)
+    watcher.start()
+    started = time.monotonic()
+    try:
+        result = playbook(ansible_env, "decommission", inventory, "-e", "decommission_hosts=hybrid_nodes", "-v")
+    finally:
+        stop.set()
+        watcher.join()
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert seen, "the role never polled the listing three times after deregistering"
+    assert seen["registration"] is True and "-register -clear" not in seen["agent_calls"]  # not cleaned while listed
+    assert not (root / REGISTRATION).exists() and "-register -clear" in (root / AGENT_CALLS).read_text()
+    assert [e["params"]["InstanceId"] for e in mutating(control.log()) if e["operation"] == "DeregisterManagedInstance"] == [node]
+    report = result.stdout.split('"decommission_hybrid_node_result"', 1)[1]
+    assert '"deregistration": "deregistered"' in report
+    # the window ended because the test moved the clock: a few polls after the advance, not 90 of them
+    assert len(polls_while_listed()) <= seen["polls"] + 3 and elapsed < 180, f"{len(polls_while_listed())} polls in {elapsed:.0f}s"
 
 
 def test_info_finds_every_match_across_short_and_empty_pages(control, endpoint, ansible_env, tmp_path):

@@ -42,6 +42,10 @@ class Activation:
         """Whether the activation can no longer register nodes because of its date."""
         return CLOCK.now() >= self.expiration_date
 
+    def node_tags(self) -> dict[str, str]:
+        """The tags a node registered with this activation starts with: SSM copies the activation's tags to it."""
+        return {tag["Key"]: tag.get("Value", "") for tag in self.tags}
+
     def to_api(self) -> dict[str, Any]:
         """The DescribeActivations item."""
         item: dict[str, Any] = {

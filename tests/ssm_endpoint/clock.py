@@ -1,7 +1,9 @@
 """The endpoint's clock: what "now" is and when command invocations advance.
 
-Manual mode (the default) lets tests move commands forward deterministically with
-``step()``; realtime mode runs a daemon thread that steps every ``step_interval`` seconds.
+Manual mode lets tests move commands forward deterministically with ``step()``; realtime mode runs a
+daemon thread that steps every ``step_interval`` seconds. An endpoint in a test process starts manual;
+``python -m ssm_endpoint`` starts realtime unless told ``--manual-clock``, so a person who starts it by
+hand sees commands finish. ``reset()`` goes back to the mode the endpoint started with.
 In manual mode each step also moves "now" forward by ``step_interval`` seconds, so
 timestamps of finished invocations look plausible; in realtime mode "now" is wall-clock time.
 """
@@ -24,6 +26,8 @@ class Clock:
         self._offset = 0.0
         self.mode = "manual"
         self.step_interval = 2.0
+        # What reset() restores: the mode and interval the endpoint started with.
+        self.start: tuple[str, float] = ("manual", 2.0)
         self._stepper: Callable[[int], None] = _idle
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -68,12 +72,16 @@ class Clock:
             self._thread.start()
 
     def reset(self) -> None:
-        """Back to manual mode, no offset, default interval."""
+        """No offset; mode and interval back to those the endpoint started with (``start``)."""
+        self.stop()
+        self.configure(*self.start)
+
+    def stop(self) -> None:
+        """Stop the realtime thread and drop the offset (the server is going away); manual from now on."""
         self._stop_thread()
         with self._lock:
             self._offset = 0.0
             self.mode = "manual"
-            self.step_interval = 2.0
 
     def _run(self) -> None:
         while not self._stop.wait(self.step_interval):

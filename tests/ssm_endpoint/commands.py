@@ -4,16 +4,19 @@ moto's own commands never change status; here every invocation moves through
 Pending -> InProgress -> outcome on clock steps, and CancelCommand moves it to Cancelling ->
 Cancelled (or lets it finish first: the cancel race the collection must survive).
 
-With ``offline_agents`` (realism.py) an invocation whose node is not Online does not move: SSM delivers
+With ``offline_agents`` (realism.py) an invocation whose node is not Online does not progress: SSM delivers
 commands and cancels through the agent (AWS user guide, "Understanding command statuses": In Progress until
-the agent returns or the timeout passes). When the command expires (``ExpiresAfter`` = request time +
+the agent returns or the timeout passes; an undelivered one is Delayed, and Undeliverable once the node is gone;
+invocations.py). When the command expires (``ExpiresAfter`` = request time +
 TimeoutSeconds, default 3600 s, on the endpoint clock), Pending/Delayed/InProgress end TimedOut with
 StatusDetails DeliveryTimedOut (API reference, Command.ExpiresAfter: "If a command expires, it changes status
 to DeliveryTimedOut for all invocations that have the status InProgress, Pending, or Delayed"). What happens to
 a Cancelling one is not documented: we pick the messier legal outcome, DeliveryTimedOut too (the cancel
 never reached the agent). With ``command_visibility_lag_s`` a new command is invisible to the list calls and
 GetCommandInvocation for a moment (aws-cli#3546, aws/aws-sdk#190: ListCommandInvocations answers an empty
-list); CancelCommand in that window is accepted (not documented; the messier legal choice).
+list); CancelCommand in that window is accepted (not documented; the messier legal choice). With
+``sparse_pages`` a listing with Filters filters one window of the unfiltered list per page, as
+DescribeInstanceInformation does: short or empty pages with a NextToken (boto3#2643, boto3#3791).
 """
 
 import dataclasses
@@ -33,13 +36,17 @@ from .errors import InvalidParameters
 from .errors import InvalidPluginName
 from .errors import InvocationDoesNotExist
 from .errors import ValidationException
+from .invocations import DELIVERY_TIMED_OUT
+from .invocations import DETAILS
+from .invocations import INVOCATION_STATUSES
+from .invocations import TERMINAL
+from .invocations import UNDELIVERABLE
+from .invocations import Invocation
+from .invocations import aggregate_invocations
 from .paging import page
+from .paging import window
 from .realism import REALISM
 
-TERMINAL = ("Success", "Cancelled", "Failed", "TimedOut")
-INVOCATION_STATUSES = ("Pending", "InProgress", "Delayed", "Success", "Cancelled", "Failed", "TimedOut", "Cancelling")
-DETAILS = {"TimedOut": "ExecutionTimedOut"}
-DELIVERY_TIMED_OUT = "DeliveryTimedOut"
 # Status filter values per call: the lists of the model's documentation of CommandFilter.value (the API
 # reference). They are not the status enums: neither list has Cancelling, and ListCommands has no Delayed (a
 # command is never Delayed). A value that is a status matches Status (TimedOut: delivery and execution
@@ -82,66 +89,6 @@ PENDING_WITH_INSTANCE = (
 )
 
 
-def aggregate(statuses: list[str]) -> str:
-    """Command status from its invocations (see README for why this order)."""
-    if any(s not in TERMINAL for s in statuses):
-        if "Cancelling" in statuses:
-            return "Cancelling"
-        return "Pending" if all(s == "Pending" for s in statuses) else "InProgress"
-    for status in ("Failed", "TimedOut", "Cancelled"):
-        if status in statuses:
-            return status
-    return "Success"
-
-
-@dataclasses.dataclass
-class Invocation:
-    """One command on one node."""
-
-    instance_id: str
-    instance_name: str
-    outcome: str
-    duration_steps: int
-    status: str = "Pending"
-    finish_before_cancel: bool = False
-    steps_running: int = 0
-    started: datetime.datetime | None = None
-    ended: datetime.datetime | None = None
-    details: str | None = None
-
-    @property
-    def status_details(self) -> str:
-        """StatusDetails: the status, or why it ended (ExecutionTimedOut / DeliveryTimedOut)."""
-        return self.details or DETAILS.get(self.status, self.status)
-
-    def finish(self, status: str, details: str | None = None) -> None:
-        """Move to a terminal status now."""
-        self.status = status
-        self.details = details
-        self.ended = CLOCK.now()
-
-    def step(self, online: bool = True, expired: bool = False) -> None:
-        """One clock step of the model; an offline agent (with offline_agents) moves nothing until expiry."""
-        if self.status in TERMINAL:
-            return
-        if REALISM.offline_agents and not online:
-            if expired:
-                self.finish("TimedOut", DELIVERY_TIMED_OUT)
-            return
-        if self.status in ("Pending", "Delayed"):
-            self.status, self.started = "InProgress", CLOCK.now()
-        elif self.status == "InProgress":
-            self.steps_running += 1
-            if self.steps_running >= self.duration_steps:
-                self.finish(self.outcome)
-        elif self.status == "Cancelling":
-            self.finish("Cancelled")
-
-    def response_code(self) -> int:
-        """Exit code of the script as SSM reports it."""
-        return {"Success": 0, "Failed": 1}.get(self.status, -1)
-
-
 @dataclasses.dataclass
 class Command:
     """One SendCommand request."""
@@ -174,7 +121,7 @@ class Command:
 
     def status(self) -> str:
         """Aggregated status (Success for a command with no targets)."""
-        return aggregate([i.status for i in self.invocations.values()])
+        return aggregate_invocations(list(self.invocations.values()))
 
     def status_details(self) -> str:
         """StatusDetails: the status, or which timeout ended it (DeliveryTimedOut when no execution timed out)."""
@@ -187,7 +134,9 @@ class Command:
         """The Command structure of SendCommand / ListCommands."""
         statuses = [i.status for i in self.invocations.values()]
         status = self.status()
-        delivery = sum(i.status_details == DELIVERY_TIMED_OUT for i in self.invocations.values())
+        details = [i.status_details for i in self.invocations.values()]
+        delivery = sum(d == DELIVERY_TIMED_OUT for d in details)
+        undeliverable = sum(d == UNDELIVERABLE for d in details)
         status_details = self.status_details()
         return {
             "CommandId": self.command_id,
@@ -203,8 +152,8 @@ class Command:
             "StatusDetails": status_details,
             "TargetCount": len(statuses),
             "CompletedCount": sum(s in TERMINAL for s in statuses),
-            # Delivery timeouts do not count against MaxErrors (user guide, command statuses): not in ErrorCount.
-            "ErrorCount": sum(s in ("Failed", "TimedOut") for s in statuses) - delivery,
+            # Delivery timeouts and Undeliverable do not count against MaxErrors (user guide, command statuses): not in ErrorCount.
+            "ErrorCount": sum(s in ("Failed", "TimedOut") for s in statuses) - delivery - undeliverable,
             "DeliveryTimedOutCount": delivery,
             "MaxConcurrency": self.params.get("MaxConcurrency", "50"),
             "MaxErrors": self.params.get("MaxErrors", "0"),
@@ -261,6 +210,14 @@ def _check_value(operation: str, key: str, value: str, allowed: tuple[str, ...])
     """
     if value not in allowed:
         raise InvalidFilterKey(f"The filter value {value} is not valid for key {key} in {operation}. Valid values: {', '.join(allowed)}.")
+
+
+def _listed(scope: str, items: list[Any], keep: Callable[[Any], bool], params: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """One page: with Filters and sparse_pages, one window of the unfiltered list filtered (short or empty pages
+    with a NextToken); otherwise the filtered list paged."""
+    if params.get("Filters") and REALISM.sparse_pages:
+        return window(scope, items, keep, params.get("MaxResults"), params.get("NextToken"))
+    return page(scope, [item for item in items if keep(item)], params.get("MaxResults"), params.get("NextToken"))
 
 
 class CommandStore:
@@ -366,25 +323,18 @@ class CommandStore:
         """ListCommands, newest first."""
         checks = self._filters(params, "ListCommands")
         instance_id = params.get("InstanceId")
-        found = [
-            c
-            for c in self._selected(params)
-            if (not instance_id or instance_id in c.invocations) and all(chk(c, c.status(), c.status_details()) for chk in checks)
-        ]
-        chunk, token = page("ListCommands", found, params.get("MaxResults"), params.get("NextToken"))
+        found = [c for c in self._selected(params) if not instance_id or instance_id in c.invocations]
+        chunk, token = _listed("ListCommands", found, lambda c: all(chk(c, c.status(), c.status_details()) for chk in checks), params)
         return [c.to_api() for c in chunk], token
 
     def list_invocations(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         """ListCommandInvocations, newest command first, then target order."""
         checks = self._filters(params, "ListCommandInvocations")
         instance_id = params.get("InstanceId")
-        found = [
-            (c, inv)
-            for c in self._selected(params)
-            for inv in c.invocations.values()
-            if (not instance_id or inv.instance_id == instance_id) and all(chk(c, inv.status, inv.status_details) for chk in checks)
-        ]
-        chunk, token = page("ListCommandInvocations", found, params.get("MaxResults"), params.get("NextToken"))
+        found = [(c, inv) for c in self._selected(params) for inv in c.invocations.values() if not instance_id or inv.instance_id == instance_id]
+        chunk, token = _listed(
+            "ListCommandInvocations", found, lambda pair: all(chk(pair[0], pair[1].status, pair[1].status_details) for chk in checks), params
+        )
         return [c.invocation_to_api(inv, bool(params.get("Details"))) for c, inv in chunk], token
 
     def get_invocation(self, command_id: str, instance_id: str, plugin_name: str | None) -> dict[str, Any]:
@@ -421,7 +371,8 @@ class CommandStore:
         for command in self.commands.values():
             expired = now >= command.expires
             for inv in command.invocations.values():
-                inv.step(online=fleet is None or fleet.is_online(inv.instance_id), expired=expired)
+                online = fleet is None or fleet.is_online(inv.instance_id)
+                inv.step(online=online, expired=expired, registered=fleet is None or inv.instance_id in fleet.nodes)
 
     def set_invocation(self, params: dict[str, Any]) -> None:
         """Test-only: script outcome/duration/race of one or all invocations, or force a status now."""

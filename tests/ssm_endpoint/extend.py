@@ -9,11 +9,13 @@ replaced because moto's commands have no status model; tagging is only taken ove
 
 import functools
 import json
+import re
 import threading
 from typing import Any
 from typing import Callable
 
 from moto import backends as moto_backends
+from moto.core.base_backend import backend_lock
 from moto.core.responses import ActionResult
 from moto.core.responses import EmptyResult
 from moto.ssm.models import SimpleSystemManagerBackend
@@ -26,6 +28,8 @@ from .fleet import Fleet
 from .validation import validate
 
 STATE_LOCK = threading.RLock()
+# The shape of every AWS region name: partition letters, one or more words, a number.
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 
 
@@ -114,9 +118,25 @@ def _wrap_init(original: Callable[..., None]) -> Callable[..., None]:
     return __init__
 
 
+def well_formed_region(region: str) -> bool:
+    """Whether ``region`` has the shape of an AWS region name (``us-east-1``, ``us-gov-west-1``, ``xx-test-9``)."""
+    return bool(REGION_NAME.match(region))
+
+
 def backend(region: str = "us-east-1", account: str = "123456789012") -> Any:
-    """The (extended) SSM backend of one account and region."""
-    return ssm_backends[account][region]
+    """The (extended) SSM backend of one account and region, made on first use for any well-formed region.
+
+    moto only makes backends for the regions its own list names (any other answers a KeyError, a 500 HTML
+    page): AWS adds regions, and a region opted in later is still a region, so every well-formed name is served.
+    """
+    if not well_formed_region(region):
+        raise ValueError(f"region {region!r} is not a region name")
+    regions = ssm_backends[account]
+    if region not in regions.keys():
+        with backend_lock:
+            if region not in regions.keys():
+                regions[region] = SimpleSystemManagerBackend(region, account)
+    return regions[region]
 
 
 def all_backends() -> list[Any]:

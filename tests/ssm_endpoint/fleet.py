@@ -37,6 +37,10 @@ PLATFORMS = {
     "MacOS": ("macOS", "14.5"),
 }
 _ORDER = itertools.count()
+# A node as AWS's describe-instance-information example shows one: one State Manager association, run successfully.
+DEFAULT_ASSOCIATIONS = {"Success": 1}
+# AssociationStatus and DetailedStatus name the worst status among the node's associations.
+ASSOCIATION_ORDER = ("Failed", "Pending", "Success")
 
 
 def new_node_id(resource_type: str = "ManagedInstance", eks_connector_cluster: str | None = None) -> str:
@@ -67,7 +71,8 @@ class Node:
     ping_status: str = "Online"
     resource_type: str = "ManagedInstance"
     agent_version: str = "3.3.1142.0"
-    association_status: str | None = None
+    # State Manager associations by status, as AssociationOverview counts them (one successful one by default).
+    associations: dict[str, int] = dataclasses.field(default_factory=lambda: dict(DEFAULT_ASSOCIATIONS))
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
     order: int = dataclasses.field(default_factory=lambda: next(_ORDER))
     tag_store: Lagged[dict[str, str]] = dataclasses.field(init=False, repr=False)
@@ -78,6 +83,25 @@ class Node:
     def visible_tags(self) -> dict[str, str]:
         """Tags as reads see them now (writes reach reads after ``tag_lag_s``)."""
         return self.tag_store.visible()
+
+    @property
+    def association_status(self) -> str | None:
+        """The worst status among the node's associations; None without associations."""
+        return next((status for status in ASSOCIATION_ORDER if self.associations.get(status)), None)
+
+    def association_fields(self) -> dict[str, Any]:
+        """AssociationStatus, the execution dates and the nested AssociationOverview (the model's InstanceInformation)."""
+        status = self.association_status
+        if status is None:
+            return {}
+        fields: dict[str, Any] = {
+            "AssociationStatus": status,
+            "LastAssociationExecutionDate": self.last_ping,
+            "AssociationOverview": {"DetailedStatus": status, "InstanceAssociationStatusAggregatedCount": dict(self.associations)},
+        }
+        if self.associations.get("Success"):
+            fields["LastSuccessfulAssociationExecutionDate"] = self.last_ping
+        return fields
 
     @property
     def source_id(self) -> str:
@@ -110,9 +134,19 @@ class Node:
             "Name": self.name,
             "IPAddress": self.ip_address,
             "ComputerName": self.computer_name,
-            "AssociationStatus": self.association_status,
+            **self.association_fields(),
         }
         return {k: v for k, v in item.items() if v is not None}
+
+
+def _associations(params: dict[str, Any]) -> dict[str, int]:
+    """The seed's ``associations`` ({status: count}, {} for none) or the default."""
+    given = params.get("associations")
+    if given is None:
+        return dict(DEFAULT_ASSOCIATIONS)
+    if not isinstance(given, dict) or not all(k in ASSOCIATION_ORDER and isinstance(v, int) and v >= 0 for k, v in given.items()):
+        raise ValueError(f"associations must map {', '.join(ASSOCIATION_ORDER)} to counts, not {given!r}")
+    return {status: count for status, count in given.items() if count}
 
 
 class Fleet:
@@ -143,6 +177,7 @@ class Fleet:
             computer_name=params.get("computer_name"),
             ip_address=params.get("ip_address"),
             platform_type=params.get("platform_type") or "Linux",
+            tags=activation.node_tags(),
         )
         self.nodes[node.instance_id] = node
         return node
@@ -150,6 +185,7 @@ class Fleet:
     def seed(self, params: dict[str, Any]) -> tuple[list[str], str | None]:
         """Bulk-create ``count`` nodes quickly (no per-node activation checks beyond the count)."""
         count = int(params["count"])
+        associations = _associations(params)  # checked before anything is created
         resource_type = params.get("resource_type") or "ManagedInstance"
         activation_id = params.get("activation_id")
         iam_role = params.get("iam_role")
@@ -162,11 +198,15 @@ class Fleet:
                     raise InvalidActivationId()
             activation.registrations_count += count
             activation_id, iam_role = activation.activation_id, iam_role or activation.iam_role
+            activation_tags = activation.node_tags()
+        else:
+            activation_tags = {}
         now = CLOCK.now()
         registered = now - datetime.timedelta(days=float(params.get("registered_days_ago") or 0))
         last_ping = now - datetime.timedelta(days=float(params.get("last_ping_days_ago") or 0))
         prefix = params.get("name_prefix") or "node"
-        tags = dict(params.get("tags") or {})
+        # The activation's tags first (SSM copies them to every node registered with it), then the seed's own.
+        tags = {**activation_tags, **dict(params.get("tags") or {})}
         ids = []
         for index in range(count):
             node = Node(
@@ -182,6 +222,7 @@ class Fleet:
                 ping_status=params.get("ping_status") or "Online",
                 resource_type=resource_type,
                 tags=dict(tags),
+                associations=dict(associations),
             )
             self.nodes[node.instance_id] = node
             ids.append(node.instance_id)

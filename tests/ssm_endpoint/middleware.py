@@ -20,6 +20,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from .errors import SSMError
+from .extend import backend
+from .extend import well_formed_region
 from .faults import Faults
 from .ratelimit import RateLimits
 from .requestlog import RequestLog
@@ -129,6 +131,13 @@ class EndpointMiddleware:
             "params": params,
             "session_token_sent": bool(environ.get("HTTP_X_AMZ_SECURITY_TOKEN")),
         }
+        if not well_formed_region(region):
+            # AWS checks the SigV4 scope before anything else: InvalidSignatureException, "Credential should be
+            # scoped to a valid region, not '…'." (aws/aws-sdk-ruby#508, aws/aws-sdk-java#1097); a JSON error, never moto's 500 page.
+            payload = {"__type": "InvalidSignatureException", "message": f"Credential should be scoped to a valid region, not '{region}'. "}
+            self.log.add(**entry, status=400, error=payload["__type"], fault=None)
+            return _json_response(start_response, "400 Bad Request", payload)
+        backend(region, account)  # moto would answer an unknown (well-formed) region with a 500 page
         latency = self.faults.latency(operation, params)
         if latency:
             time.sleep(latency)

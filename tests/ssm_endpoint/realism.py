@@ -45,6 +45,8 @@ class Realism:
     def __init__(self, profile: str = "realistic") -> None:
         self._lock = threading.Lock()
         self.start_profile = profile
+        # Knobs set at start (python -m ssm_endpoint --realism KNOB=VALUE): every reset applies them again.
+        self.start_knobs: dict[str, Any] = {}
         self.profile = profile
         self.knobs: dict[str, Any] = dict(PROFILES[profile])
 
@@ -91,8 +93,8 @@ class Realism:
         return self.settings()
 
     def reset(self) -> None:
-        """Back to the profile the endpoint was started with (realistic unless --profile tidy)."""
-        self.configure({"profile": self.start_profile})
+        """Back to the profile the endpoint was started with (realistic unless --profile tidy) and its --realism knobs."""
+        self.configure({"profile": self.start_profile, **self.start_knobs})
 
 
 REALISM = Realism()

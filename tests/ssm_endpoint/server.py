@@ -4,8 +4,12 @@
 """
 
 import argparse
+import json
+import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from typing import Any
 
@@ -48,7 +52,7 @@ class RunningEndpoint:
 
     def stop(self) -> None:
         """Stop serving and the realtime clock; safe to call twice."""
-        CLOCK.reset()
+        CLOCK.stop()
         self.server.shutdown()
         self.server.server_close()
         if self._thread.is_alive():
@@ -73,14 +77,26 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ssm_endpoint", description="Local AWS SSM endpoint for hybridops.ssm tests.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--port-file", help="write the endpoint URL here once listening")
-    parser.add_argument("--realtime", action="store_true", help="advance commands on a timer instead of /_hybridops/clock/step")
+    parser.add_argument(
+        "--port-file",
+        help="write the endpoint URL here once listening (default: a file in a new temporary folder of this run, printed on stdout)",
+    )
+    clock = parser.add_mutually_exclusive_group()
+    clock.add_argument("--realtime", action="store_true", help="commands advance on a timer (the default)")
+    clock.add_argument("--manual-clock", action="store_true", help="commands advance only on /_hybridops/clock/step (what tests want)")
     parser.add_argument("--step-interval", type=float, default=2.0, help="seconds per clock step")
     parser.add_argument(
         "--profile",
         choices=sorted(PROFILES),
         default="realistic",
         help="realism profile at start and after every reset (tidy only for tests that need exact timing)",
+    )
+    parser.add_argument(
+        "--realism",
+        action="append",
+        default=[],
+        metavar="KNOB=VALUE",
+        help="a realism knob at start and after every reset (e.g. deregister_lag_s=180, sparse_pages=false); repeatable",
     )
     parser.add_argument(
         "--rate-limit",
@@ -93,20 +109,67 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _knobs(texts: list[str]) -> dict[str, Any]:
+    """``KNOB=VALUE`` options as knob values (VALUE in JSON: 180, 1.5, true); realism.py checks them."""
+    knobs = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep:
+            raise ValueError(f"{text!r} is not KNOB=VALUE")
+        try:
+            knobs[name.strip()] = json.loads(value)
+        except ValueError as error:
+            raise ValueError(f"{text!r}: the value is not a number, true or false") from error
+    return knobs
+
+
+def _write_port_file(path: str, url: str) -> None:
+    """Write ``url`` to ``path`` whole (a reader polling the file never sees half a URL)."""
+    partial = f"{path}.{os.getpid()}.partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(url + "\n")
+    os.replace(partial, path)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run until SIGTERM/SIGINT; prints the URL and writes it to --port-file."""
+    """Run until SIGTERM/SIGINT; prints the URL and the port file, and writes the URL to the port file.
+
+    Every run has its own port file: without --port-file it is ``url`` in a new temporary folder, removed at
+    exit, so two endpoints on one machine never read each other's URL.
+    """
     args = _parse(argv)
+    if args.step_interval <= 0:
+        print(f"ssm_endpoint: --step-interval must be > 0, not {args.step_interval}", file=sys.stderr, flush=True)
+        return 2
     endpoint = build_server(args.host, args.port, args.verbose)
     try:
         endpoint.app.limits.start_rules = [parse_rule(text) for text in args.rate_limit]
         endpoint.app.limits.clear()
     except (ValueError, KeyError) as error:
         endpoint.server.server_close()
-        print(f"--rate-limit: {error}", file=sys.stderr, flush=True)
+        print(f"ssm_endpoint: --rate-limit: {error}", file=sys.stderr, flush=True)
         return 2
-    CLOCK.configure("realtime" if args.realtime else "manual", args.step_interval)
     REALISM.start_profile = args.profile
-    REALISM.reset()
+    try:
+        REALISM.start_knobs = _knobs(args.realism)
+        REALISM.reset()
+    except ValueError as error:
+        endpoint.server.server_close()
+        print(f"ssm_endpoint: --realism: {error}", file=sys.stderr, flush=True)
+        return 2
+    own_folder = None if args.port_file else tempfile.mkdtemp(prefix="ssm-endpoint-")
+    port_file = args.port_file or os.path.join(str(own_folder), "url")
+    try:
+        # Written before serving starts: the socket already listens, and a bad path ends the run here.
+        _write_port_file(port_file, endpoint.url)
+    except OSError as error:
+        endpoint.server.server_close()
+        if own_folder:
+            shutil.rmtree(own_folder, ignore_errors=True)
+        print(f"ssm_endpoint: cannot write the port file {port_file}: {error.strerror or error}", file=sys.stderr, flush=True)
+        return 2
+    CLOCK.start = ("manual" if args.manual_clock else "realtime", args.step_interval)
+    CLOCK.reset()
     stopping = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:
@@ -116,13 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     endpoint.start()
-    if args.port_file:
-        with open(args.port_file, "w", encoding="utf-8") as handle:
-            handle.write(endpoint.url + "\n")
     print(endpoint.url, flush=True)
+    print(f"port file: {port_file}", flush=True)
     while not stopping.wait(0.5):
         pass
     endpoint.stop()
+    if own_folder:
+        shutil.rmtree(own_folder, ignore_errors=True)
     return 0
 
 

@@ -33,6 +33,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instanc
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.served import count_unanswered  # noqa: E402
 from ssm_endpoint import EndpointControl  # noqa: E402
 from ssm_endpoint import endpoint_client  # noqa: E402
+from ssm_endpoint import launch  # noqa: E402
 
 DEREGISTER = "DeregisterManagedInstance"
 
@@ -72,39 +73,33 @@ def main(argv):
     parser.add_argument("--throttle-rate", type=float, default=0.0, help="also throttle this share of calls at random (the fault soak's mix)")
     parser.add_argument("--no-limit", action="store_true", help="no token bucket (with --throttle-rate: throttling that does not follow the rate)")
     args = parser.parse_args(argv[1:])
-    url_file = ROOT / "build" / "bench" / "candidates.url"
-    url_file.parent.mkdir(parents=True, exist_ok=True)
-    url_file.unlink(missing_ok=True)
-    with subprocess.Popen(
-        [sys.executable, "-m", "ssm_endpoint", "--port", "0", "--port-file", str(url_file)], cwd=ROOT / "tests", stdout=subprocess.DEVNULL
-    ) as endpoint:
-        try:
-            while not url_file.exists() or not url_file.read_text().strip():
-                time.sleep(0.1)
-            url = url_file.read_text().strip()
-            control = EndpointControl(url)
-            for candidate in args.candidates.split(","):
-                control.reset()
-                control.set_faults(operation="*", latency_ms=args.latency_ms, throttle_rate=args.throttle_rate, seed=7)
-                if not args.no_limit:
-                    control.set_rate_limit("*", rate=args.rate, burst=args.burst)
-                ids = control.seed_nodes(args.nodes)["instance_ids"]
-                control.clear_log()
-                client = client_for(url, candidate)
-                started = time.monotonic()
-                _changed, result = ensure_absent(client, ids, False, args.concurrency)
-                wall = time.monotonic() - started
-                line = {
-                    "candidate": candidate,
-                    "nodes": args.nodes,
-                    "rate": args.rate,
-                    "burst": args.burst,
-                    "concurrency": args.concurrency,
-                    **figures(control.log(), args.nodes, args.rate, wall, result["outcomes"]),
-                }
-                print(json.dumps(line), flush=True)
-        finally:
-            endpoint.terminate()
+    # Manual clock: no command is sent, and nothing should move but what the candidates do.
+    endpoint = launch.start(sys.executable, "--manual-clock", stdout=subprocess.DEVNULL)
+    try:
+        url = endpoint.url
+        control = EndpointControl(url)
+        for candidate in args.candidates.split(","):
+            control.reset()
+            control.set_faults(operation="*", latency_ms=args.latency_ms, throttle_rate=args.throttle_rate, seed=7)
+            if not args.no_limit:
+                control.set_rate_limit("*", rate=args.rate, burst=args.burst)
+            ids = control.seed_nodes(args.nodes)["instance_ids"]
+            control.clear_log()
+            client = client_for(url, candidate)
+            started = time.monotonic()
+            _changed, result = ensure_absent(client, ids, False, args.concurrency)
+            wall = time.monotonic() - started
+            line = {
+                "candidate": candidate,
+                "nodes": args.nodes,
+                "rate": args.rate,
+                "burst": args.burst,
+                "concurrency": args.concurrency,
+                **figures(control.log(), args.nodes, args.rate, wall, result["outcomes"]),
+            }
+            print(json.dumps(line), flush=True)
+    finally:
+        endpoint.stop()
     return 0
 
 

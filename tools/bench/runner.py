@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ssm_endpoint import EndpointControl  # tests/ is on sys.path (tools/bench.py puts it there)
 from ssm_endpoint import endpoint_client
+from ssm_endpoint import launch
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -24,23 +25,15 @@ class BenchError(RuntimeError):
     """A measured command failed: the figures would mean nothing."""
 
 
-def start_endpoint(url_file):
-    """``python -m ssm_endpoint`` with fixed settings; returns (process, url)."""
-    url_file.unlink(missing_ok=True)
-    process = subprocess.Popen(  # pylint: disable=consider-using-with
+def start_endpoint():
+    """``python -m ssm_endpoint`` with fixed settings, its port file in a folder of its own; returns the EndpointProcess."""
+    try:
         # tidy profile: the bench measures what calls cost; the realistic profile's deregistration lag would
         # make the no-op rerun (run at once after the bulk run) see gone nodes still listed and call again.
-        [str(BIN / "python"), "-m", "ssm_endpoint", "--port", "0", "--port-file", str(url_file), "--profile", "tidy"],
-        cwd=ROOT / "tests",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while not url_file.exists() or not url_file.read_text(encoding="utf-8").strip():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise BenchError("the local SSM endpoint did not start")
-        time.sleep(0.1)
-    return process, url_file.read_text(encoding="utf-8").strip()
+        # Manual clock: commands move only when a case steps them, so every run sees the same states.
+        return launch.start(BIN / "python", "--profile", "tidy", "--manual-clock", timeout=30, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except RuntimeError as error:
+        raise BenchError(str(error)) from error
 
 
 def process_cpu(pid):

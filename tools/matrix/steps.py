@@ -135,30 +135,28 @@ def _endpoint_control():
     return module.EndpointControl
 
 
+def _launch():
+    """tests/ssm_endpoint/launch.py (standard library only), without importing the endpoint."""
+    spec = importlib.util.spec_from_file_location("hybridops_endpoint_launch", ROOT / "tests" / "ssm_endpoint" / "launch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def start_endpoint(cell):
-    port_file = cell.home / "endpoint.url"
-    port_file.unlink(missing_ok=True)
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "tests"))
+    """The endpoint as a process (its port file in a folder of its own); its output goes to the cell's endpoint.log."""
     log = open(cell.home / "endpoint.log", "w", encoding="utf-8")  # pylint: disable=consider-using-with  # closed by stop_endpoint
-    process = subprocess.Popen(
-        [BIN / "python", "-m", "ssm_endpoint", "--port", "0", "--port-file", port_file, "--profile", "tidy"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if port_file.exists() and port_file.read_text().strip():
-            return process, log, port_file.read_text().strip()
-        time.sleep(0.1)
-    stop_endpoint(process, log)
-    raise RuntimeError(f"the SSM endpoint did not start: see {cell.home / 'endpoint.log'}")
-
-
-def stop_endpoint(process, log):
-    process.terminate()
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        # Manual clock: the smoke run sends no command, and nothing should move on its own.
+        endpoint = _launch().start(BIN / "python", "--profile", "tidy", "--manual-clock", stdout=log, stderr=subprocess.STDOUT)
+    except RuntimeError as error:
+        log.close()
+        raise RuntimeError(f"{error}: see {cell.home / 'endpoint.log'}") from error
+    return endpoint, log, endpoint.url
+
+
+def stop_endpoint(endpoint, log):
+    endpoint.stop()
     log.close()
 
 

@@ -56,20 +56,34 @@ def _snake_key(key):
     return name
 
 
+def _plain(value):
+    """A scalar, or a dict of plain values (AssociationOverview and its counts by status)."""
+    if isinstance(value, dict):
+        return all(_plain(item) for item in value.values())
+    return not isinstance(value, list)
+
+
+def _converted(value):
+    if isinstance(value, dict):
+        return {_snake_key(key): _converted(item) for key, item in value.items()}
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def node_to_ansible(node, tags=None):
     """A described node in snake_case; ``tags`` (a dict) when they were read.
 
     The same as boto3_resource_to_ansible_dict(node, force_tags=False): keys in
-    snake_case, dates as ISO 8601 strings. A flat node (every value a scalar,
-    which is what DescribeInstanceInformation returns for hybrid nodes) skips
-    the generic path's deep copy, JSON round trip and per-key regular
-    expressions: each key name is converted once per process, which on 1,000
-    nodes saves a good part of the module's own CPU time (docs/performance.md).
+    snake_case (nested ones too), dates as ISO 8601 strings. A node of scalars
+    and nested dicts (what DescribeInstanceInformation returns: AssociationOverview
+    is a structure holding a map of counts) skips the generic path's deep copy,
+    JSON round trip and per-key regular expressions: each key name is converted
+    once per process, which on 1,000 nodes saves a good part of the module's own
+    CPU time (docs/performance.md). Lists (a Tags list) take the generic path.
     """
-    if any(isinstance(value, (dict, list)) for value in node.values()):
-        result = boto3_resource_to_ansible_dict(node, force_tags=False)
+    if _plain(node):
+        result = _converted(node)
     else:
-        result = {_snake_key(key): value.isoformat() if hasattr(value, "isoformat") else value for key, value in node.items()}
+        result = boto3_resource_to_ansible_dict(node, force_tags=False)
     if tags is not None:
         result["tags"] = tags
     return result

@@ -113,6 +113,18 @@ def test_node_to_ansible_matches_the_generic_conversion(node):
     assert mi.node_to_ansible(node, {"Site": "stores"})["tags"] == {"Site": "stores"}
 
 
+def test_a_node_with_an_association_overview_skips_the_generic_conversion(monkeypatch):
+    """AWS returns AssociationOverview (a structure holding a map) on nodes with associations: most of a fleet."""
+
+    def generic(*args, **kwargs):
+        raise AssertionError("the generic conversion ran")
+
+    monkeypatch.setattr(mi, "boto3_resource_to_ansible_dict", generic)
+    overview = {"DetailedStatus": "Failed", "InstanceAssociationStatusAggregatedCount": {"Failed": 1, "Success": 2}}
+    result = mi.node_to_ansible(dict(FLAT_NODE, AssociationOverview=overview))
+    assert result["association_overview"] == {"detailed_status": "Failed", "instance_association_status_aggregated_count": {"failed": 1, "success": 2}}
+
+
 def test_node_to_ansible_keys_and_dates():
     result = mi.node_to_ansible(FLAT_NODE)
     assert result["ip_address"] == "10.0.0.1"
