@@ -22,6 +22,9 @@ endpoint state:
    the module capped by ``max_calls_per_second``; one run each (30-50 s).
 7. the decommission playbook over 100 hosts decommissioned by ID against the
    same playbook over 1 host (tools/bench/decommission.py).
+8. the decommission playbook over 200 hosts decommissioned by ID through a
+   burst of 60 throttled answers to its one batched ListCommands (burst, one
+   run of 2-3 minutes): every node deregistered once, no host failed.
 
 The floor of a playbook task is an ``ansible-playbook`` run of one
 ``ansible.builtin.ping`` task (what any playbook costs and no module can
@@ -32,7 +35,7 @@ too; docs/performance.md explains both.
 Every command of cases 1-4 runs once as a warm-up that is not counted, then
 several times (3 by default, 1 for the loops); the medians are reported.
 ``--cases`` (``make bench CASES=...``) runs a subset: one_node, bulk, loops,
-cancel, rate20, rate10, rate50, cap10, decommission. Prints a table with the performance targets and
+cancel, rate20, rate10, rate50, cap10, decommission, burst. Prints a table with the performance targets and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
 
@@ -115,7 +118,7 @@ def main(argv):
     }
     endpoint = start_endpoint()
     process, url = endpoint.process, endpoint.url
-    samples, paced_rows, fleet_samples = {}, [], None
+    samples, paced_rows, fleet_samples, burst_sample = {}, [], None, None
     try:
         runner = Runner(url, process.pid, args.latency_ms)
         print(f"endpoint {url} (pid {process.pid}); cases {', '.join(args.cases)}", flush=True)
@@ -126,9 +129,12 @@ def main(argv):
             "cancel": (f"cancel with wait, {args.cancel} nodes", lambda: classic.cancel(runner, args.runs, args.cancel)),
         }
         for case in args.cases:
-            if case in decommission.CASES:
+            if case == "decommission":
                 print(f"decommission playbook, {decommission.HOSTS} hosts against 1 ...", flush=True)
                 fleet_samples = decommission.run_case(runner)
+            elif case == "burst":
+                print(f"decommission playbook, {decommission.BURST_HOSTS} hosts through {decommission.BURST} throttled ListCommands ...", flush=True)
+                burst_sample = decommission.burst(runner)
             elif case in classic_cases:
                 print(f"{classic_cases[case][0]} ...", flush=True)
                 samples[case] = classic_cases[case][1]()
@@ -148,8 +154,10 @@ def main(argv):
         paced_targets=paced.targets(paced_rows),
         fleet_rows=decommission.rows(fleet_samples) if fleet_samples else [],
         fleet_targets=decommission.targets(fleet_samples) if fleet_samples else [],
+        burst_targets=decommission.burst_targets(burst_sample) if burst_sample else [],
         samples=samples,
         fleet_samples=fleet_samples,
+        burst_sample=burst_sample,
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

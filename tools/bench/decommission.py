@@ -9,14 +9,27 @@ alternating; the medians are reported.
 
 Per run, from the endpoint's request log and the playbook's output: wall time, DescribeInstanceInformation
 and mutating calls, and the lines ansible-playbook printed at default verbosity (per host).
+
+``burst``: the same playbook over BURST_HOSTS (200) ID-only hosts while the endpoint answers the next
+BURST (60) ListCommands calls with ThrottlingException (its ``throttle_next`` fault). The role makes one
+batched ListCommands per region for the in-flight commands of every host, so the burst meets the whole
+play at once; the retry layer retries a throttled call for as long as the task allows, so the play must
+come through it. One run: wall time, throttled answers served, each node's DeregisterManagedInstance
+(from the request log), the nodes still listed afterwards, and the hosts failed or not attempted (from
+the role's report and the PLAY RECAP).
 """
 
 import json
 import math
+import re
 import statistics
-from pathlib import Path
+from collections import Counter
 
-BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+from runner import BIN
+from runner import REGION
+from runner import WORK
+
+from ssm_endpoint import endpoint_client
 
 HOSTS = 100
 RUNS = 2
@@ -24,22 +37,26 @@ FORKS = 5  # ansible's default: the role must not need more to batch
 DESCRIBE = "DescribeInstanceInformation"
 MUTATING = ("DeregisterManagedInstance", "CancelCommand", "DeleteActivation")
 TARGETS = {"wall_vs_one_host": 3.0, "lines_per_host": 15}
-CASES = ("decommission",)
+BURST_HOSTS = 200
+# More than twice the 24 answers a fixed count of attempts allowed the one ListCommands; the pacer spaces a
+# call SSM keeps throttling at 0.5 calls a second, so the play waits about two minutes on it.
+BURST = 60
+CASES = ("decommission", "burst")
+
+
+def _hosts(count):
+    return [f"node-{n:03d}" for n in range(count)]
 
 
 def _inventory(runner, instance_ids):
-    hosts = {f"node-{n:03d}": {"decommission_hybrid_node_instance_id": node} for n, node in enumerate(instance_ids)}
+    hosts = {host: {"decommission_hybrid_node_instance_id": node} for host, node in zip(_hosts(len(instance_ids)), instance_ids)}
     inventory = {"all": {"children": {"retiring": {"hosts": hosts}}, "vars": {"ansible_connection": "local"}}}
     # pylint: disable-next=protected-access
     return runner._vars_file(f"inventory-{len(instance_ids)}", inventory)
 
 
-def _run(runner, count):
-    """One decommission of ``count`` ID-only hosts from a fresh endpoint: the runner's figures plus output lines."""
-    runner.reset()
-    instance_ids = runner.seed(count)
-    inventory = _inventory(runner, instance_ids)
-    command = [
+def _command(inventory, count, *extra):
+    return [
         str(BIN / "ansible-playbook"),
         "hybridops.ssm.decommission",
         "-i",
@@ -52,8 +69,15 @@ def _run(runner, count):
         f"decommission_max_hosts={count}",
         "-e",
         "decommission_hybrid_node_host_steps=false",
+        *extra,
     ]
-    measured = runner.measure(command, keep_output=True)
+
+
+def _run(runner, count):
+    """One decommission of ``count`` ID-only hosts from a fresh endpoint: the runner's figures plus output lines."""
+    runner.reset()
+    instance_ids = runner.seed(count)
+    measured = runner.measure(_command(_inventory(runner, instance_ids), count), keep_output=True)
     measured["lines"] = len(measured.pop("stdout").splitlines())
     measured["lines_per_host"] = round(measured["lines"] / count, 2)
     return measured
@@ -142,3 +166,78 @@ def print_rows(table):
             f"{r['case']:<38} {r['hosts']:>6} {r['median_s']:>9.2f} {r['min_s']:.2f}-{r['max_s']:.2f}".ljust(70)
             + f" {r['lines']:>6} {r['lines_per_host']:>10.2f}  {calls}"
         )
+
+
+def burst(runner, hosts=BURST_HOSTS, throttled=BURST):
+    """One run of the playbook over ``hosts`` ID-only hosts through ``throttled`` throttled ListCommands answers."""
+    runner.reset()
+    instance_ids = runner.seed(hosts)
+    report = WORK / "burst-report.json"
+    report.unlink(missing_ok=True)  # a report left by an earlier run would hide a play that wrote none
+    runner.control.set_faults(operation="ListCommands", throttle_next=throttled)
+    # measure_paced: the throttled answers are the case, not a broken bench (measure stops at any non-200 call)
+    command = _command(_inventory(runner, instance_ids), hosts, "-e", f"decommission_hybrid_node_report_path={report}")
+    measured = runner.measure_paced(command)
+    entries = measured["entries"]
+    listings = [e for e in entries if e["operation"] == "ListCommands"]
+    served = [e["params"]["InstanceId"] for e in entries if e["operation"] == "DeregisterManagedInstance" and e["status"] == 200]
+    outcome = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {"hosts": {}, "failed_hosts": []}
+    recap = re.findall(r"^(\S+)\s*:.*\bfailed=(\d+)", measured["stdout"].rpartition("PLAY RECAP")[2], re.M)
+    failed = set(outcome["failed_hosts"]) | {host for host, count in recap if int(count)}
+    client = endpoint_client(runner.url, REGION, runner.env["AWS_ACCESS_KEY_ID"], runner.env["AWS_SECRET_ACCESS_KEY"])
+    left = sum(len(page["InstanceInformationList"]) for page in client.get_paginator("describe_instance_information").paginate())
+    sample = {
+        "hosts": hosts,
+        "burst": throttled,
+        "wall": round(measured["wall"], 2),
+        "returncode": measured["returncode"],
+        "throttled": sum(e["fault"] == "throttle" for e in listings),
+        "listings": len(listings),
+        "listings_span": round(listings[-1]["time"] - listings[0]["time"], 1) if listings else 0.0,
+        "deregistered": len(served),
+        "deregistered_once": sorted(served) == sorted(instance_ids),
+        "left": left,
+        # a host the report misses got no outcome at all: as good as not attempted
+        "not_attempted": sum(outcome["hosts"].get(host, {}).get("deregistration", "not_attempted") == "not_attempted" for host in _hosts(hosts)),
+        "failed": len(failed),
+        "calls": dict(Counter(e["operation"] for e in entries)),
+    }
+    print(
+        f"  burst: {sample['throttled']} throttled ListCommands answers over {sample['listings_span']}s, {sample['deregistered']} deregistered,"
+        f" {sample['failed']} failed, {sample['not_attempted']} not attempted, wall {sample['wall']}s",
+        flush=True,
+    )
+    return sample
+
+
+def burst_targets(sample):
+    hosts, burst_size = sample["hosts"], sample["burst"]
+    return [
+        {
+            "target": f"burst, {hosts} ID-only hosts through {burst_size} throttled ListCommands: every node deregistered exactly once, none left",
+            "value": sample["deregistered"],
+            "limit": hosts,
+            # a burst not met whole (fewer throttled answers) would prove nothing
+            "ok": sample["deregistered_once"] and sample["left"] == 0 and sample["throttled"] == burst_size,
+            "detail": f"DeregisterManagedInstance {sample['deregistered']} answered 200, {sample['left']} nodes listed afterwards,"
+            f" {sample['throttled']} throttled answers served",
+        },
+        {
+            "target": f"burst, {hosts} hosts: 0 hosts failed or not_attempted",
+            "value": {"failed": sample["failed"], "not_attempted": sample["not_attempted"]},
+            "ok": sample["failed"] == 0 and sample["not_attempted"] == 0 and sample["returncode"] == 0,
+            "detail": f"rc {sample['returncode']}, wall {sample['wall']}s",
+        },
+    ]
+
+
+def print_burst(sample):
+    header = (
+        f"{'hosts':>6} {'throttled':>9} {'ListCommands':>12} {'span s':>7} {'deregistered':>12} {'left':>5} {'failed':>6} {'not attempted':>13} {'wall s':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{sample['hosts']:>6} {sample['throttled']:>9} {sample['listings']:>12} {sample['listings_span']:>7.1f} {sample['deregistered']:>12}"
+        f" {sample['left']:>5} {sample['failed']:>6} {sample['not_attempted']:>13} {sample['wall']:>7.1f}"
+    )

@@ -67,8 +67,14 @@ def print_table(results):
             f" {decommission.RUNS} runs; lines printed at default verbosity\n"
         )
         decommission.print_rows(results["fleet_rows"])
+    if results["burst_sample"]:
+        print(
+            f"\nthe decommission playbook through a throttled burst: hosts decommissioned by ID, the next {results['burst_sample']['burst']} ListCommands"
+            " answered ThrottlingException; one run; span = first to last ListCommands\n"
+        )
+        decommission.print_burst(results["burst_sample"])
     print("\ntargets (the fleet targets, then the rate-limited ones, then the decommission playbook's)")
-    for target in results["targets"] + results["paced_targets"] + results["fleet_targets"]:
+    for target in results["targets"] + results["paced_targets"] + results["fleet_targets"] + results["burst_targets"]:
         value = target["value"]
         shown = value if isinstance(value, dict) else f"{value}"
         print(f"  {'PASS' if target['ok'] else 'MISS'}  {target['target']}: {shown}  ({target['detail']})")

@@ -126,7 +126,7 @@ class Runner:
         entries = self.control.log()
         if result.returncode != 0 and not any(e["status"] != 200 for e in entries):
             raise BenchError(f"{' '.join(map(str, command[:3]))} ... exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        return {"wall": wall, "entries": entries}
+        return {"wall": wall, "entries": entries, "returncode": result.returncode, "stdout": result.stdout}
 
     def playbook_command(self, name, extra):
         return [str(BIN / "ansible-playbook"), str(BENCH / name), "-e", f"@{self._vars_file('vars', extra)}"]
