@@ -122,9 +122,9 @@ def _single(name, command, cwd, lock=None):
     return Result(name, ok, _counts(name, step.lines), [step])
 
 
-def _pytest(name, path, workers=PYTEST_WORKERS):
+def _pytest(name, path, workers=PYTEST_WORKERS, options=()):
     # --dist loadgroup: tests that share a module-scoped fixture run on one worker (tests/conftest.py)
-    return _single(name, [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", workers, "--dist", "loadgroup", path], ROOT)
+    return _single(name, [BIN / "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", workers, "--dist", "loadgroup", *options, path], ROOT)
 
 
 def lint():
@@ -143,8 +143,14 @@ def endpoint():
     return _pytest("endpoint", "tests/endpoint")
 
 
+# The hostile node data test runs in the smoke check instead, on the oldest and the newest ansible-core: 2.17
+# renders inventory strings not marked unsafe, 2.21 trusts none, as 2.19 here does; a third run here would only
+# lengthen the longest check.
+HOSTILE_TEST = "tests/integration/test_hybrid_nodes_hostile_data.py"
+
+
 def integration():
-    return _pytest("integration", "tests/integration", INTEGRATION_WORKERS)
+    return _pytest("integration", "tests/integration", INTEGRATION_WORKERS, ("--ignore", HOSTILE_TEST))
 
 
 def importer():
