@@ -11,11 +11,17 @@ description:
   - Lists AWS Systems Manager managed nodes (DescribeInstanceInformation, pages of at most 50, every page
     followed) in each region of O(regions) and makes each node an inventory host.
   - Uses a YAML configuration file whose name ends with C(hybrid_nodes.yml) or C(hybrid_nodes.yaml).
-  - The host variables of a node are the node exactly as M(hybridops.ssm.ssm_managed_instance_info)
-    returns it (C(instance_id), C(ping_status), C(last_ping_date_time), C(registration_date),
-    C(activation_id), C(iam_role), C(resource_type), C(name), C(computer_name), C(ip_address),
-    C(platform_type), C(agent_version), ...), plus C(region) and, with O(include_tags=true), C(tags) as a
-    dictionary. The role P(hybridops.ssm.decommission_hybrid_node#role) reads C(instance_id) and C(region).
+  - The host variables of a node are the node as M(hybridops.ssm.ssm_managed_instance_info) returns it
+    (C(instance_id), C(ping_status), C(last_ping_date_time), C(registration_date), C(activation_id),
+    C(iam_role), C(resource_type), C(computer_name), C(ip_address), C(platform_type), C(agent_version), ...),
+    plus C(region) and, with O(include_tags=true), the tags as a dictionary. The role
+    P(hybridops.ssm.decommission_hybrid_node#role) reads C(instance_id) and C(region).
+  - Two fields take another name as host variables, since Ansible reserves their own names (play keywords)
+    and ansible-core warns on every run about a host variable so named - the node's SSM name (C(name) in the
+    module's result) is C(node_name), and its tags (C(tags)) are C(node_tags). No other host variable is a
+    name Ansible reserves.
+  - The expressions of O(compose), O(groups) and O(keyed_groups) see every field under both names, its own
+    (unprefixed) and its host variable's, so C(name) and C(node_name) read the same value there.
   - No group holds every host by default, so that no play reaches the whole fleet by accident; make groups
     with O(keyed_groups) and O(groups).
   - Every option is checked before any request; a bad one fails with a message naming the option, the value
@@ -44,9 +50,11 @@ options:
     default: []
   hostnames:
     description:
-      - How hosts are named, as a preference list of V(name) (the node's name in SSM), V(computer_name)
-        (the host name the agent reported), V(ip_address), V(instance_id), or V(tag:KEY) (the value of the
-        node's tag KEY; needs O(include_tags=true)).
+      - How hosts are named, as a preference list of V(name) (the node's name in SSM, the C(node_name) host
+        variable), V(computer_name) (the host name the agent reported), V(ip_address), V(instance_id), or
+        V(tag:KEY) (the value of the node's tag KEY; needs O(include_tags=true)).
+      - The preferences name the node's fields, as O(filters) does; V(node_name) is refused with a message
+        saying to write V(name).
       - A node is named by the first of these that it has and that no other node of this source has (under
         any of the preferences); a name shared by two nodes is used for neither, whatever the order in which
         SSM lists them. A blank value, another node's instance ID, and a name Ansible reserves (C(localhost),
@@ -60,12 +68,12 @@ options:
     default: [instance_id]
   include_tags:
     description:
-      - Read each node's tags and set them as the C(tags) host variable (a dictionary), for O(keyed_groups),
-        O(groups), O(compose) and O(hostnames).
+      - Read each node's tags and set them as the C(node_tags) host variable (a dictionary), for
+        O(keyed_groups), O(groups), O(compose) (which also see them as C(tags)) and O(hostnames).
       - This costs one C(ssm:ListTagsForResource) call per hybrid node (1,000 nodes cost 1,000 calls on top of
         the 20 listing calls), counted against the account's SSM request rate that every other client of the
         account shares; hence off by default. The tag filters of O(filters) are sent to SSM and need no read.
-      - Only C(mi-) nodes get a C(tags) variable, since SSM's tag calls refuse every other ID. EKS Connector agents
+      - Only C(mi-) nodes get a C(node_tags) variable, since SSM's tag calls refuse every other ID. EKS Connector agents
         (C(eks_c:...)) are listed without one (a V(tag:KEY) hostname passes over them to the next preference),
         and so are EC2 instances (C(i-...)), whose tags belong to EC2.
     type: bool
@@ -125,8 +133,12 @@ options:
         type: bool
   hostvars_prefix:
     description:
-      - Put in front of every host variable's name from SSM (C(instance_id) becomes C(aws_instance_id) with
-        V(aws_)). Letters, digits and underscores, not starting with a digit.
+      - Put in front of every host variable's name from SSM (C(instance_id) becomes C(aws_instance_id) and
+        C(node_name) becomes C(aws_node_name) with V(aws_)). Letters, digits and underscores, not starting
+        with a digit.
+      - An expression of O(compose), O(groups) or O(keyed_groups) that reads a renamed field by its former
+        prefixed name (C(aws_name), C(aws_tags)) fails the source with a message naming the new one, rather
+        than quietly reading nothing.
       - The decommission role reads C(instance_id) and C(region); with a prefix or suffix, map them back
         through O(compose) (see the examples).
     type: str
@@ -150,8 +162,6 @@ notes:
     O(keyed_groups), O(groups) and O(compose) are applied afresh on every run.
   - C(AWS_SECURITY_TOKEN), with which AWX passes temporary credentials, is honoured as the session token
     when neither O(session_token) nor C(AWS_SESSION_TOKEN) is set.
-  - C(name) and C(tags) are also names of play keywords, so ansible-core warns once per run about host
-    variables with these names; a O(hostvars_prefix) avoids the warning.
 extends_documentation_fragment:
   - inventory_cache
   - constructed
@@ -184,7 +194,7 @@ hostnames:
 keyed_groups:
   - key: ping_status
     prefix: ping
-  - key: tags.site | default('none')
+  - key: node_tags.site | default('none')
     prefix: site
   - key: region
     prefix: region
@@ -192,6 +202,8 @@ groups:
   linux: platform_type == 'Linux'
 compose:
   ansible_host: ip_address
+  # a playbook reads the SSM name as node_name
+  ssm_label: node_name ~ '@' ~ region
 
 ---
 # kiosks.hybrid_nodes.yml - every node tagged role=kiosk, host variables prefixed, cached for an hour.
@@ -337,7 +349,8 @@ class InventoryModule(AWSInventoryBase):
             hostvars = host_variables(node, settings["hostvars_prefix"], settings["hostvars_suffix"])
             for name, value in hostvars.items():
                 self.inventory.set_variable(hostname, name, value)
-            # As amazon.aws.aws_rds: the constructed features see the variables under both names.
+            # As amazon.aws.aws_rds: the constructed features see the variables under both names, the field's own
+            # and its host variable's, so an expression reads name and tags as well as node_name and node_tags.
             constructed = dict(node, **hostvars)
             self._set_composite_vars(self.get_option("compose"), constructed, hostname, strict=strict)
             self._add_host_to_composed_groups(self.get_option("groups"), constructed, hostname, strict=strict)

@@ -52,6 +52,6 @@ def test_inventory_lists_the_agent_without_tags(control, ansible_env, fleet, tmp
     hostvars = listing["_meta"]["hostvars"]
     # "lab" names two nodes, so neither takes it (the hostnames rule); the agent has no tag to be named by.
     assert set(hostvars) == {*nodes, agent}
-    assert "tags" not in hostvars[agent] and all(hostvars[i]["tags"] == {"env": "lab"} for i in nodes)
+    assert "node_tags" not in hostvars[agent] and all(hostvars[i]["node_tags"] == {"env": "lab"} for i in nodes)
     assert set(listing["env_lab"]["hosts"]) == set(nodes) and listing["env_untagged"]["hosts"] == [agent]
     assert sorted(_tag_reads(control)) == sorted((i, 200) for i in nodes)

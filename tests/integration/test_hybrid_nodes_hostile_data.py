@@ -133,14 +133,15 @@ def test_hostile_node_data_is_never_rendered_and_no_node_is_lost(control, endpoi
     # every string from SSM is marked unsafe, nested ones and what compose made of them too
     marked = raw[expression("computer_name")]
     assert all(
-        marked[name] == {"__ansible_unsafe": hostvars[expression("computer_name")][name]} for name in ("computer_name", "name", "ip_address", "ansible_host")
+        marked[name] == {"__ansible_unsafe": hostvars[expression("computer_name")][name]}
+        for name in ("computer_name", "node_name", "ip_address", "ansible_host")
     )
-    assert marked["tags"]["site"] == {"__ansible_unsafe": expression("tag_value")}
+    assert marked["node_tags"]["site"] == {"__ansible_unsafe": expression("tag_value")}
     jinja = hostvars[by_id[ids["jinja"]]]
-    assert (jinja["computer_name"], jinja["name"], jinja["ip_address"]) == (expression("computer_name"), statement("name"), filtered("ip_address"))
+    assert (jinja["computer_name"], jinja["node_name"], jinja["ip_address"]) == (expression("computer_name"), statement("name"), filtered("ip_address"))
     assert jinja["ansible_host"] == filtered("ip_address") and jinja["label"] == statement("name") + "@us-east-1"
-    assert jinja["tags"] == jinja["copied_tags"] == tags["jinja"]
-    assert hostvars[long_computer_name]["name"] == long_name and hostvars[long_computer_name]["tags"] == tags["long"]
+    assert jinja["node_tags"] == jinja["copied_tags"] == tags["jinja"]
+    assert hostvars[long_computer_name]["node_name"] == long_name and hostvars[long_computer_name]["node_tags"] == tags["long"]
     assert hostvars["ünïcødé-ノード-🚀.local"]["label"] == "名前 {# a comment #}@us-east-1"
     listed = plain(json.loads(listing.stdout))
     assert set(listed["ping_ConnectionLost"]["hosts"]) == set(expected_names.values())
@@ -161,7 +162,10 @@ def test_hostile_node_data_is_never_rendered_and_no_node_is_lost(control, endpoi
 
     # a task reading the variables: each comes out as SSM gave it
     # one expression for every variable read; -a takes key=value words, so no spaces
-    probe = "[inventory_hostname,instance_id,computer_name|default(none),name|default(none),ansible_host|default(none),label|default(none),tags,group_names]"
+    probe = (
+        "[inventory_hostname,instance_id,computer_name|default(none),node_name|default(none),ansible_host|default(none),"
+        "label|default(none),node_tags,group_names]"
+    )
     adhoc = run_cli(["ansible", "all", "-i", str(inventory), "-m", "ansible.builtin.debug", "-a", f"var={probe}", "-o"], ansible_env)
     adhoc.stdout = adhoc.stdout.replace(f'"{probe}"', '"probe"')
     no_marker("ansible all -m debug")

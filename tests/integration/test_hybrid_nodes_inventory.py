@@ -110,10 +110,10 @@ def test_list_and_graph_over_pages_and_regions(control, endpoint, ansible_env, t
 
     # host names: the tag first, then the SSM name, unique or not at all, else the instance ID
     assert by_id[parts["pos"][0]] == "front-door"
-    assert [by_id[i] for i in parts["pos"][1:3]] == [hostvars[by_id[i]]["name"] for i in parts["pos"][1:3]]
+    assert [by_id[i] for i in parts["pos"][1:3]] == [hostvars[by_id[i]]["node_name"] for i in parts["pos"][1:3]]
     shared = {f"kiosk-{n}" for n in range(10)}
     for node in parts["lyon_lost"] + parts["untagged_lost"]:
-        name = hostvars[by_id[node]]["name"]
+        name = hostvars[by_id[node]]["node_name"]
         assert by_id[node] == (node if name in shared else name)
     assert sum(1 for node in every if by_id[node] == node) == 20
     assert by_id[parts["berlin"][0]] == "eu-0"
@@ -128,13 +128,14 @@ def test_list_and_graph_over_pages_and_regions(control, endpoint, ansible_env, t
     assert group_hosts(listing, "site_untagged") == hosts["pos"] | hosts["untagged_lost"] | hosts["recent_lost"] | hosts["eu_lost"]
     assert group_hosts(listing, "lost_long_ago") == hosts["lyon_lost"] | hosts["untagged_lost"] | hosts["eu_lost"]
     assert "hybrid_nodes" not in listing and not listing["all"].get("hosts")  # no group holds the whole fleet
-    for host, variables in hostvars.items():
-        assert variables["node_label"] == f"{variables['name']}@{variables['region']}"
+    for host, variables in hostvars.items():  # compose read the SSM name as name, its own name
+        assert variables["node_label"] == f"{variables['node_name']}@{variables['region']}"
     assert {hostvars[h]["region"] for h in hosts["berlin"] | hosts["eu_lost"]} == {"eu-west-1"}
-    assert hostvars[by_id[parts["paris"][0]]]["tags"] == {"site": "paris"}
-    assert hostvars[by_id[parts["pos"][0]]]["tags"] == {"alias": "front-door"}
+    assert hostvars[by_id[parts["paris"][0]]]["node_tags"] == {"site": "paris"}
+    assert hostvars[by_id[parts["pos"][0]]]["node_tags"] == {"alias": "front-door"}
 
-    # the host variables are the node exactly as ssm_managed_instance_info returns it, plus region and tags
+    # the host variables are the node as ssm_managed_instance_info returns it, plus region and tags, its name
+    # and tags under names Ansible does not reserve
     for region, part_names in (("us-east-1", ("paris", "pos", "lyon_lost", "untagged_lost", "recent_lost")), ("eu-west-1", ("berlin", "eu_lost"))):
         result = run_cli(["ansible", "localhost", "-m", "hybridops.ssm.ssm_managed_instance_info", "-a", f"region={region}", "-o"], ansible_env)
         line = next(line for line in result.stdout.splitlines() if line.startswith("localhost | "))
@@ -143,8 +144,9 @@ def test_list_and_graph_over_pages_and_regions(control, endpoint, ansible_env, t
         for instance in instances:
             variables = dict(hostvars[by_id[instance["instance_id"]]])
             assert variables.pop("region") == region
-            variables.pop("tags")
+            variables.pop("node_tags")
             variables.pop("node_label")
+            variables["name"] = variables.pop("node_name")
             assert variables == instance
 
     graph = run_cli(["ansible-inventory", "-i", str(path), "--graph"], ansible_env)
@@ -164,7 +166,7 @@ def test_hostvars_prefix_and_suffix(control, ansible_env, tmp_path):
             "hostvars_suffix": "_v",
             "include_tags": True,
             "hostnames": ["name"],
-            "keyed_groups": [{"key": "ssm_ping_status_v", "prefix": "ping"}, {"key": "ssm_tags_v.site", "prefix": "site"}],
+            "keyed_groups": [{"key": "ssm_ping_status_v", "prefix": "ping"}, {"key": "ssm_node_tags_v.site", "prefix": "site"}],
             "compose": {"instance_id": "ssm_instance_id_v", "region": "ssm_region_v"},
         },
     )
@@ -175,9 +177,63 @@ def test_hostvars_prefix_and_suffix(control, ansible_env, tmp_path):
         from_ssm = set(variables) - {"instance_id", "region"}
         assert from_ssm and all(name.startswith("ssm_") and name.endswith("_v") for name in from_ssm)
         assert variables["instance_id"] == variables["ssm_instance_id_v"] and variables["region"] == "us-east-1"
-        assert variables["ssm_tags_v"] == {"site": "oslo"}
+        assert variables["ssm_node_tags_v"] == {"site": "oslo"} and variables["ssm_node_name_v"].startswith("edge-")
+        assert not {"ssm_name_v", "ssm_tags_v"} & set(variables)
     assert {v["instance_id"] for v in hostvars.values()} == set(ids)
     assert group_hosts(listing, "ping_Online") == group_hosts(listing, "site_oslo") == set(hostvars)
+
+
+def test_a_normal_run_prints_no_warning(control, ansible_env, tmp_path):
+    """No host variable is a name Ansible reserves: ansible-core warns about one on every run ("Found variable
+    using reserved name 'name'"), in ansible-inventory, ad hoc commands and playbooks alike."""
+    ids = control.seed_nodes(3, name_prefix="till", tags={"site": "lyon"})["instance_ids"]
+    path = write_config(
+        tmp_path,
+        "quiet",
+        {
+            "include_tags": True,
+            "hostnames": ["name", "instance_id"],
+            "keyed_groups": [{"key": "ping_status", "prefix": "ping"}, {"key": "node_tags.site", "prefix": "site"}],
+            # the fields' own names, as expressions written before the rename read them, and the new ones
+            "groups": {"tills": "name is match('till-') and tags.site == 'lyon'"},
+            "compose": {"label": "node_name ~ '@' ~ region", "former_label": "name ~ '@' ~ region"},
+        },
+    )
+    listed = run_cli(["ansible-inventory", "-i", str(path), "--list"], ansible_env)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    assert "reserved name" not in listed.stderr and "WARNING" not in listed.stderr + listed.stdout, listed.stderr[-3000:]
+    listing = plain(json.loads(listed.stdout))
+    hostvars = listing["_meta"]["hostvars"]
+    assert set(hostvars) == {"till-0", "till-1", "till-2"} and {v["instance_id"] for v in hostvars.values()} == set(ids)
+    for host, variables in hostvars.items():
+        assert variables["node_name"] == host and variables["node_tags"] == {"site": "lyon"}
+        assert variables["label"] == variables["former_label"] == f"{host}@us-east-1"
+        assert not {"name", "tags"} & set(variables)
+    assert group_hosts(listing, "tills") == group_hosts(listing, "site_lyon") == group_hosts(listing, "ping_Online") == set(hostvars)
+
+    adhoc = run_cli(["ansible", "tills", "-i", str(path), "-m", "ansible.builtin.debug", "-a", "msg={{node_name}}/{{node_tags.site}}"], ansible_env)
+    assert adhoc.returncode == 0, adhoc.stdout[-3000:] + adhoc.stderr[-3000:]
+    assert "reserved name" not in adhoc.stderr and "WARNING" not in adhoc.stderr + adhoc.stdout, adhoc.stderr[-3000:]
+    assert all(f'"msg": "{host}/lyon"' in adhoc.stdout for host in hostvars), adhoc.stdout[-3000:]
+
+    playbook = tmp_path / "read_node_name.yml"
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Read the node's SSM name and tags",
+                    "hosts": "site_lyon",
+                    "gather_facts": False,
+                    "tasks": [{"name": "Show them", "ansible.builtin.debug": {"msg": "{{ node_name }} of {{ node_tags.site }} ({{ label }})"}}],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    played = run_cli(["ansible-playbook", "-i", str(path), str(playbook)], ansible_env)
+    assert played.returncode == 0, played.stdout[-3000:] + played.stderr[-3000:]
+    assert "reserved name" not in played.stderr + played.stdout and "WARNING" not in played.stderr + played.stdout, played.stderr[-3000:]
+    assert all(f"{host} of lyon ({host}@us-east-1)" in played.stdout for host in hostvars), played.stdout[-3000:]
 
 
 def test_cached_run_makes_no_call(control, ansible_env, tmp_path):
@@ -248,7 +304,7 @@ def test_filters_go_to_ssm_where_it_can_and_the_rest_is_applied_to_the_answer(co
     )
     control.clear_log()
     listing = inventory(ansible_env, path)
-    names = sorted(v["name"] for v in listing["_meta"]["hostvars"].values())
+    names = sorted(v["node_name"] for v in listing["_meta"]["hostvars"].values())
     assert names == sorted(["kiosk-1"] + [f"kiosk-{n}" for n in range(10, 20)])
     assert {v["instance_id"] for v in listing["_meta"]["hostvars"].values()} <= set(parts["lyon_lost"])
     requests = [(e["region"], e["params"]) for e in control.log()]

@@ -9,10 +9,14 @@ Its configuration checked before any request, host names, host variables, the se
 """
 
 import datetime
+import re
 
+import botocore.session
 import pytest
+from ansible.vars.reserved import get_reserved_names
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import build_selection
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 from ansible_collections.hybridops.ssm.plugins.plugin_utils import hybrid_nodes as plugin
@@ -175,6 +179,76 @@ def test_render_runs_templates():
 def test_host_variables_prefix_and_suffix():
     assert plugin.host_variables({"instance_id": A, "region": "eu-west-1"}, "aws_", "_ssm") == {"aws_instance_id_ssm": A, "aws_region_ssm": "eu-west-1"}
     assert plugin.host_variables({"instance_id": A}) == {"instance_id": A}
+
+
+def test_the_name_and_the_tags_take_names_ansible_does_not_reserve():
+    tags = {"site": "lyon"}
+    assert plugin.host_variables(node(A, name="kiosk-1", tags=tags)) == {"instance_id": A, "node_name": "kiosk-1", "node_tags": tags}
+    assert plugin.host_variables(node(A, name="kiosk-1", tags=tags), "ssm_", "_v") == {
+        "ssm_instance_id_v": A,
+        "ssm_node_name_v": "kiosk-1",
+        "ssm_node_tags_v": tags,
+    }
+
+
+def every_field_of_a_node():
+    """A node with every member of SSM's InstanceInformation (as this botocore knows it), in its ansible form."""
+    model = botocore.session.get_session().get_service_model("ssm").shape_for("InstanceInformation")
+    sample = {"string": "x", "boolean": True, "timestamp": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)}
+    described = {
+        member: sample.get(shape.type_name, {"DetailedStatus": "Success", "InstanceAssociationStatusAggregatedCount": {"Success": 1}})
+        for member, shape in model.members.items()
+    }
+    return {**node_to_ansible(described, tags={"site": "lyon"}), "region": "us-east-1"}
+
+
+def test_no_host_variable_is_a_name_ansible_reserves():
+    """Every field the plugin sets, unprefixed: ansible-core warns on every run about a reserved name."""
+    fields = every_field_of_a_node()
+    assert {"name", "tags", "computer_name", "platform_type", "ip_address", "region"} <= set(fields)
+    assert not set(plugin.host_variables(fields)) & get_reserved_names()
+    # only the fields that need it are renamed: the others keep the names ssm_managed_instance_info gives them
+    assert {field for field in fields if field in get_reserved_names()} == set(plugin.RENAMED_HOST_VARIABLES)
+
+
+@pytest.mark.parametrize(
+    "entry, words",
+    [
+        ("node_name", "hostnames: 'node_name' is a host variable, not a field of the node: name the field 'name'."),
+        ("node_tags", "hostnames: 'node_tags' is a host variable, not a field of the node: use tag:KEY."),
+    ],
+)
+def test_the_renamed_host_variables_are_no_hostnames(entry, words):
+    with pytest.raises(SSMValidationError, match=re.escape(words)):
+        config(hostnames=[entry, "instance_id"], include_tags=True)
+
+
+@pytest.mark.parametrize(
+    "options, where, former, new",
+    [
+        ({"compose": {"label": "ssm_name ~ '@' ~ ssm_region"}}, "compose.label", "ssm_name", "ssm_node_name"),
+        ({"groups": {"kiosks": "ssm_name is match('kiosk')"}}, "groups.kiosks", "ssm_name", "ssm_node_name"),
+        ({"keyed_groups": [{"key": "ping_status"}, {"key": "ssm_tags.site | default('none')"}]}, "keyed_groups[1].key", "ssm_tags", "ssm_node_tags"),
+    ],
+)
+def test_an_expression_reading_a_former_prefixed_name_is_refused(options, where, former, new):
+    """Prefixed, the former names are no variables at all: compose and keyed_groups would quietly skip them."""
+    with pytest.raises(SSMValidationError, match=re.escape(f"{where}: ") + ".*" + re.escape(f"reads {former}, which is no longer a host variable")) as caught:
+        config(hostvars_prefix="ssm_", **options)
+    assert f"read {new}, or {former[len('ssm_') :]}" in caught.value.message
+
+
+def test_expressions_that_read_no_former_name_are_accepted():
+    accepted = {
+        # the fields' own names: the expressions see them whatever the prefix
+        "compose": {"label": "name ~ '@' ~ ssm_region", "copied": "tags", "attribute": "hostvars[inventory_hostname].ssm_name | default('')"},
+        # a string, and a variable made by compose itself
+        "groups": {"quoted": "'ssm_name' in group_names", "own": "ssm_tags is defined"},
+        "keyed_groups": [{"key": "ssm_node_tags.site"}],
+    }
+    config(hostvars_prefix="ssm_", **{**accepted, "compose": {**accepted["compose"], "ssm_tags": "tags"}})
+    # unprefixed, name and tags are the fields' own names, which the expressions see
+    config(compose={"label": "name ~ '@' ~ region"}, keyed_groups=[{"key": "tags.site"}])
 
 
 def test_regions_fall_back_to_the_region_option():
