@@ -19,7 +19,8 @@ description:
   - Two fields take another name as host variables, since Ansible reserves their own names (play keywords)
     and ansible-core warns on every run about a host variable so named - the node's SSM name (C(name) in the
     module's result) is C(node_name), and its tags (C(tags)) are C(node_tags). No other host variable is a
-    name Ansible reserves.
+    name Ansible reserves. With O(hostvars_prefix) or O(hostvars_suffix) every field keeps its own name
+    (C(ssm_name), C(ssm_tags) with V(ssm_)), which the prefix or suffix already keeps clear of the reserved ones.
   - The expressions of O(compose), O(groups) and O(keyed_groups) see every field under both names, its own
     (unprefixed) and its host variable's, so C(name) and C(node_name) read the same value there.
   - No group holds every host by default, so that no play reaches the whole fleet by accident; make groups
@@ -133,12 +134,8 @@ options:
         type: bool
   hostvars_prefix:
     description:
-      - Put in front of every host variable's name from SSM (C(instance_id) becomes C(aws_instance_id) and
-        C(node_name) becomes C(aws_node_name) with V(aws_)). Letters, digits and underscores, not starting
-        with a digit.
-      - An expression of O(compose), O(groups) or O(keyed_groups) that reads a renamed field by its former
-        prefixed name (C(aws_name), C(aws_tags)) fails the source with a message naming the new one, rather
-        than quietly reading nothing.
+      - Put in front of every host variable's name from SSM (C(instance_id) becomes C(aws_instance_id), and
+        the node's name C(aws_name), with V(aws_)). Letters, digits and underscores, not starting with a digit.
       - The decommission role reads C(instance_id) and C(region); with a prefix or suffix, map them back
         through O(compose) (see the examples).
     type: str

@@ -14,8 +14,6 @@ from collections import Counter
 
 from ansible import constants as C
 from ansible.utils.unsafe_proxy import wrap_var
-from jinja2 import Environment
-from jinja2 import TemplateSyntaxError
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.connection import check_connection
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HOSTVARS_PREFIX
@@ -35,8 +33,9 @@ HOSTNAME_FIELDS = ("name", "computer_name", "instance_id", "ip_address")
 TAG_HOSTNAME = "tag:"
 
 # The node's fields whose own names Ansible reserves (play keywords, ansible.vars.reserved): ansible-core warns on
-# every run about a host variable so named. Their host variables take these names; every other field keeps its
-# own. compose, groups and keyed_groups also see each field under its own name.
+# every run about a host variable so named. Without hostvars_prefix and hostvars_suffix their host variables take
+# these names; a prefix or suffix already keeps every name clear of the reserved ones. compose, groups and
+# keyed_groups also see each field under its own name.
 RENAMED_HOST_VARIABLES = {"name": "node_name", "tags": "node_tags"}
 
 
@@ -122,7 +121,6 @@ def check_config(raw, options, known=None):
         "hostvars_prefix": check_string("hostvars_prefix", options.get("hostvars_prefix") or "", HOSTVARS_PREFIX),
         "hostvars_suffix": check_string("hostvars_suffix", options.get("hostvars_suffix") or "", HOSTVARS_SUFFIX),
     }
-    check_former_names(options, settings["hostvars_prefix"], settings["hostvars_suffix"])
     return settings
 
 
@@ -139,48 +137,6 @@ def check_constructed(options):
                 " parent_group, default_value, trailing_separator.",
                 "keyed_groups",
                 options.get("keyed_groups"),
-            )
-
-
-def _expressions(options):
-    """(option, where, expression) of every Jinja2 expression of compose, groups and keyed_groups."""
-    for option in ("compose", "groups"):
-        for key, expression in (options.get(option) or {}).items():
-            yield option, f"{option}.{key}", expression
-    for index, entry in enumerate(options.get("keyed_groups") or []):
-        yield "keyed_groups", f"keyed_groups[{index}].key", entry.get("key")
-
-
-def _variables_read(expression):
-    """The names an expression reads as variables (not attributes, not strings); none when it does not lex."""
-    try:
-        tokens = [(kind, value) for _line, kind, value in Environment().lex(f"{{{{ {expression} }}}}") if kind != "whitespace"]
-    except TemplateSyntaxError:
-        return set()  # Ansible reports the expression's own error when it evaluates it
-    return {value for (before, dot), (kind, value) in zip(tokens, tokens[1:]) if kind == "name" and not (before == "operator" and dot == ".")}
-
-
-def check_former_names(options, prefix, suffix):
-    """Refuse an expression that reads a renamed field's host variable by its former prefixed or suffixed name.
-
-    That name is now no variable at all, and compose and keyed_groups skip what reads an undefined variable
-    unless strict is set: a group or variable would quietly go missing. Unprefixed, a field's own name is no
-    former name: the expressions see every field under its own name too.
-    """
-    if not (prefix or suffix):
-        return
-    former = {f"{prefix}{field}{suffix}": (field, host_variable_name(field, prefix, suffix)) for field in RENAMED_HOST_VARIABLES}
-    composed = set(options.get("compose") or {})
-    for option, where, expression in _expressions(options):
-        if not isinstance(expression, str):
-            continue
-        for name in sorted((_variables_read(expression) & set(former)) - composed):
-            field, variable = former[name]
-            _fail(
-                f"{where}: {expression!r} reads {name}, which is no longer a host variable: the node's {field} is now {variable}"
-                f" ({field!r} is a name Ansible reserves); read {variable}, or {field}, which compose, groups and keyed_groups also see.",
-                option,
-                expression,
             )
 
 
@@ -261,8 +217,10 @@ def choose_hostnames(nodes, hostnames):
 
 
 def host_variable_name(field, prefix="", suffix=""):
-    """The host variable of one field of a node: its own name or its new one, prefixed and suffixed."""
-    return f"{prefix}{RENAMED_HOST_VARIABLES.get(field, field)}{suffix}"
+    """The host variable of one field of a node: prefixed and suffixed, or, bare, a name Ansible does not reserve."""
+    if prefix or suffix:
+        return f"{prefix}{field}{suffix}"
+    return RENAMED_HOST_VARIABLES.get(field, field)
 
 
 def host_variables(node, prefix="", suffix=""):

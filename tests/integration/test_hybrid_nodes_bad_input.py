@@ -52,11 +52,6 @@ ROWS = [
     ("tag hostname without a key", {"hostnames": ["tag:"], "include_tags": True}, ["hostnames: 'tag:' names no valid tag key", "at least 1 characters"]),
     ("prefix with a dash", {"hostvars_prefix": "aws-"}, ["hostvars_prefix: 'aws-' is not a valid host variable prefix", "letters, digits and underscores"]),
     ("prefix starting with a digit", {"hostvars_prefix": "1_"}, ["hostvars_prefix: '1_' is not a valid host variable prefix", "not starting with a digit"]),
-    (
-        "expression reading a renamed variable's former name",
-        {"hostvars_prefix": "ssm_", "groups": {"kiosks": "ssm_name is match('kiosk')"}},
-        ["groups.kiosks: \"ssm_name is match('kiosk')\" reads ssm_name, which is no longer a host variable", "read ssm_node_name, or name"],
-    ),
     ("suffix with a dot", {"hostvars_suffix": ".ssm"}, ["hostvars_suffix: '.ssm' is not a valid host variable suffix"]),
     ("filters not a dictionary", {"filters": ["ping_status"]}, ["Config 'filters'", "invalid value", "['ping_status']"]),
     ("unknown filter", {"filters": {"pingstatus": "Online"}}, ["filters: 'pingstatus' is not a filter (a typo?)", "ping_status, resource_type"]),

@@ -166,7 +166,7 @@ def test_hostvars_prefix_and_suffix(control, ansible_env, tmp_path):
             "hostvars_suffix": "_v",
             "include_tags": True,
             "hostnames": ["name"],
-            "keyed_groups": [{"key": "ssm_ping_status_v", "prefix": "ping"}, {"key": "ssm_node_tags_v.site", "prefix": "site"}],
+            "keyed_groups": [{"key": "ssm_ping_status_v", "prefix": "ping"}, {"key": "ssm_tags_v.site", "prefix": "site"}],
             "compose": {"instance_id": "ssm_instance_id_v", "region": "ssm_region_v"},
         },
     )
@@ -177,8 +177,9 @@ def test_hostvars_prefix_and_suffix(control, ansible_env, tmp_path):
         from_ssm = set(variables) - {"instance_id", "region"}
         assert from_ssm and all(name.startswith("ssm_") and name.endswith("_v") for name in from_ssm)
         assert variables["instance_id"] == variables["ssm_instance_id_v"] and variables["region"] == "us-east-1"
-        assert variables["ssm_node_tags_v"] == {"site": "oslo"} and variables["ssm_node_name_v"].startswith("edge-")
-        assert not {"ssm_name_v", "ssm_tags_v"} & set(variables)
+        # prefixed, the fields keep their own names: ssm_name_v and ssm_tags_v are no names Ansible reserves
+        assert variables["ssm_tags_v"] == {"site": "oslo"} and variables["ssm_name_v"].startswith("edge-")
+        assert not {"ssm_node_name_v", "ssm_node_tags_v"} & set(variables)
     assert {v["instance_id"] for v in hostvars.values()} == set(ids)
     assert group_hosts(listing, "ping_Online") == group_hosts(listing, "site_oslo") == set(hostvars)
 

@@ -186,8 +186,8 @@ def test_the_name_and_the_tags_take_names_ansible_does_not_reserve():
     assert plugin.host_variables(node(A, name="kiosk-1", tags=tags)) == {"instance_id": A, "node_name": "kiosk-1", "node_tags": tags}
     assert plugin.host_variables(node(A, name="kiosk-1", tags=tags), "ssm_", "_v") == {
         "ssm_instance_id_v": A,
-        "ssm_node_name_v": "kiosk-1",
-        "ssm_node_tags_v": tags,
+        "ssm_name_v": "kiosk-1",
+        "ssm_tags_v": tags,
     }
 
 
@@ -221,34 +221,6 @@ def test_no_host_variable_is_a_name_ansible_reserves():
 def test_the_renamed_host_variables_are_no_hostnames(entry, words):
     with pytest.raises(SSMValidationError, match=re.escape(words)):
         config(hostnames=[entry, "instance_id"], include_tags=True)
-
-
-@pytest.mark.parametrize(
-    "options, where, former, new",
-    [
-        ({"compose": {"label": "ssm_name ~ '@' ~ ssm_region"}}, "compose.label", "ssm_name", "ssm_node_name"),
-        ({"groups": {"kiosks": "ssm_name is match('kiosk')"}}, "groups.kiosks", "ssm_name", "ssm_node_name"),
-        ({"keyed_groups": [{"key": "ping_status"}, {"key": "ssm_tags.site | default('none')"}]}, "keyed_groups[1].key", "ssm_tags", "ssm_node_tags"),
-    ],
-)
-def test_an_expression_reading_a_former_prefixed_name_is_refused(options, where, former, new):
-    """Prefixed, the former names are no variables at all: compose and keyed_groups would quietly skip them."""
-    with pytest.raises(SSMValidationError, match=re.escape(f"{where}: ") + ".*" + re.escape(f"reads {former}, which is no longer a host variable")) as caught:
-        config(hostvars_prefix="ssm_", **options)
-    assert f"read {new}, or {former[len('ssm_') :]}" in caught.value.message
-
-
-def test_expressions_that_read_no_former_name_are_accepted():
-    accepted = {
-        # the fields' own names: the expressions see them whatever the prefix
-        "compose": {"label": "name ~ '@' ~ ssm_region", "copied": "tags", "attribute": "hostvars[inventory_hostname].ssm_name | default('')"},
-        # a string, and a variable made by compose itself
-        "groups": {"quoted": "'ssm_name' in group_names", "own": "ssm_tags is defined"},
-        "keyed_groups": [{"key": "ssm_node_tags.site"}],
-    }
-    config(hostvars_prefix="ssm_", **{**accepted, "compose": {**accepted["compose"], "ssm_tags": "tags"}})
-    # unprefixed, name and tags are the fields' own names, which the expressions see
-    config(compose={"label": "name ~ '@' ~ region"}, keyed_groups=[{"key": "tags.site"}])
 
 
 def test_regions_fall_back_to_the_region_option():
