@@ -54,11 +54,13 @@ class ActionModule(ActionBase):
         if args.get("values") is not None:
             if not isinstance(args["values"], dict):
                 raise AnsibleError("check_role_inputs: values must be a dictionary of variable names to values")
-            variables, unknown = dict(args["values"]), {}
+            variables, unknown, groups = dict(args["values"]), {}, None
         else:
             variables = {name: self._value(task_vars[name]) for name in spec if name in task_vars}
             unknown = {name: self._shown_value(task_vars[name]) for name in unknown_names(scope, spec, task_vars)}
-        problems = check(scope, spec, variables, unknown=unknown, sources=args.get("sources") or {})
+            # the whole inventory (--limit does not narrow it), where the scope's host patterns must match
+            groups = task_vars.get("groups") if scope.patterns else None
+        problems = check(scope, spec, variables, unknown=unknown, sources=args.get("sources") or {}, groups=groups)
 
         result["problems"] = problems
         if problems:

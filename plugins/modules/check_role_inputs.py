@@ -21,6 +21,10 @@ description:
     variable as it was given.
   - Every variable named like the scope's (C(decommission_hybrid_node_*) for example) that the scope does not
     declare is refused as a typo. Values of variables whose names suggest a secret, and vaulted values, are not shown.
+  - In the scope V(decommission), a C(decommission_hosts) that matches no host of the inventory (its C(groups),
+    the whole inventory whatever C(--limit) says) is refused, naming the inventory's groups closest first,
+    unless C(decommission_allow_no_hosts) is true. A play whose hosts match nothing is skipped and the run ends
+    with rc 0, so the playbook runs this check in a play of its own, first.
   - Every problem is reported at once, each naming the variable, its value and the rule.
 author:
   - hybridops maintainers (@hybridops)

@@ -23,12 +23,14 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import constrai
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.host_patterns import unmatched_problem
 
 # prefix: the scope's variables start with it; spec: their argument spec (None: the role's
 # meta/argument_specs.yml); outputs: variables the scope sets itself; ignore: prefixes of another scope's
 # variables; checks: variable -> rule; as_string: the words for a list or dictionary given as a string;
-# unknown: the words for an undeclared variable.
-Scope = namedtuple("Scope", ["prefix", "spec", "outputs", "ignore", "checks", "as_string", "unknown"])
+# unknown: the words for an undeclared variable; patterns: host pattern variable -> the variable that lets it
+# match no host (checked when the inventory's groups are given).
+Scope = namedtuple("Scope", ["prefix", "spec", "outputs", "ignore", "checks", "as_string", "unknown", "patterns"], defaults=((),))
 
 # A variable's value may be a secret only by its name (nothing in these scopes is): such values are not shown.
 _SECRET_NAME = re.compile(r"(?i)(password|passphrase|secret|token|credential|private)")
@@ -246,12 +248,19 @@ SCOPES = {
     # The playbook hybridops.ssm.decommission: its own variables, beside the role's decommission_hybrid_node_*.
     "decommission": Scope(
         prefix="decommission_",
-        spec={"decommission_hosts": {"type": "str"}, "decommission_max_hosts": {"type": "int"}},
+        spec={
+            "decommission_hosts": {"type": "str"},
+            "decommission_max_hosts": {"type": "int"},
+            "decommission_allow_no_hosts": {"type": "bool"},
+        },
         outputs=(),
         ignore=(D,),
         checks={"decommission_max_hosts": at_least(0, "is not a number of hosts: give a whole number, 0 or more")},
         as_string="",
         unknown=lambda name, value, known: f"{name}: not a variable of this playbook (a typo?); its variables are {', '.join(known)} and the role's {D}*",
+        # A play whose hosts match nothing is skipped and the run succeeds: a misspelt group would look like a
+        # run with nothing to do.
+        patterns=(("decommission_hosts", "decommission_allow_no_hosts"),),
     ),
 }
 
@@ -268,10 +277,26 @@ def unknown_names(scope, spec, names):
     return sorted(n for n in names if pattern.match(n) and n not in known and not n.startswith(scope.ignore or ("\0",)))
 
 
-def check(scope, spec, variables, unknown=(), sources=None):
+def _pattern_problems(scope, variables, typed, errors, groups):
+    """A host pattern variable that matches no host of ``groups``, unless its allowing variable is true. An empty
+    or omitted pattern is left to the playbook (it asks for hosts itself), as is one of the wrong type."""
+    problems = []
+    for name, allowing in scope.patterns:
+        raw = variables.get(name)
+        if not raw or typed.get(allowing) or any(f"'{n}'" in message for message in errors for n in (name, allowing)):
+            continue
+        # a list of patterns is what a play takes too; the spec's str would turn it into its repr
+        problem = unmatched_problem(name, raw if isinstance(raw, (list, tuple)) else typed.get(name), groups)
+        if problem:
+            problems.append(f"{problem}; where matching no host is nothing to do, set {allowing}=true")
+    return problems
+
+
+def check(scope, spec, variables, unknown=(), sources=None, groups=None):
     """Every problem with ``variables`` (name -> value as given) under ``scope``, each a sentence naming the
     variable, its value and the rule; ``unknown`` (name -> value) are undeclared variables; ``sources``
-    (name -> words) says where an explicit value came from."""
+    (name -> words) says where an explicit value came from; ``groups`` (the inventory's ``groups`` variable),
+    when given, is where the scope's host patterns must match a host."""
     spec = scope.spec or spec
     sources = sources or {}
     problems = []
@@ -294,6 +319,8 @@ def check(scope, spec, variables, unknown=(), sources=None):
         rule = scope.checks.get(name)
         if rule is not None:
             problems.extend(rule(name, raw, typed.get(name), sources.get(name)))
+    if groups is not None:
+        problems.extend(_pattern_problems(scope, variables, typed, result.error_messages, groups))
     known = [n for n in declared(scope, spec) if n not in scope.outputs]
     for name, value in sorted(unknown.items() if isinstance(unknown, dict) else ((n, None) for n in unknown)):
         problems.append(scope.unknown(name, NOT_SHOWN if value is NOT_SHOWN or _SECRET_NAME.search(name) else _shown(value), known))

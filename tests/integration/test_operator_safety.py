@@ -16,6 +16,7 @@ from test_roles import playbook
 from test_roles import recap
 from test_roles import write_inventory
 
+from conftest import BIN
 from conftest import adhoc
 from conftest import run_cli
 from conftest import send_long_command
@@ -79,6 +80,26 @@ def test_the_host_count_guard_shows_the_hosts_then_refuses(control, endpoint, an
     assert "1 host(s) to decommission: node-1" in limited.stdout
     assert set(recap(limited.stdout)) == {"node-1"}
     assert not mutating(control.log())
+
+
+def test_a_decommission_hosts_that_matches_no_host_fails_naming_the_closest_groups(control, endpoint, ansible_env, tmp_path):
+    """A misspelt group (groups are case-sensitive) matched nothing, the play was skipped and the run ended with rc 0."""
+    hosts = registered_roots(control, tmp_path, 3)
+    groups = {"ping_ConnectionLost": ["node-0", "node-1"], "ping_Online": ["node-2"], "region_us_east_1": list(hosts)}
+    inventory = {
+        "all": {
+            "children": {group: {"hosts": {name: local_host(hosts[name][0]) for name in names}} for group, names in groups.items()},
+            "vars": {"ansible_python_interpreter": str(BIN / "python"), "decommission_hybrid_node_become": False},
+        }
+    }
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory), encoding="utf-8")
+
+    control.clear_log()
+    run = playbook(ansible_env, "decommission", tmp_path / "inventory.json", "-e", "decommission_hosts=ping_connectionlost")
+    assert run.returncode != 0
+    assert "decommission_hosts 'ping_connectionlost' matches no host of the inventory; groups: ping_ConnectionLost, ping_Online, region_us_east_1" in run.stdout
+    assert control.log() == [], "a refused run must not reach SSM at all"
+    assert all(untouched(root) for root, _id in hosts.values())
 
 
 # --- host steps only after the API side is settled ---------------------------------------------

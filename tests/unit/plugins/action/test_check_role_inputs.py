@@ -181,9 +181,48 @@ def test_the_playbook_scope_refuses_unknown_variables_but_not_the_roles():
     result = run({"scope": "decommission", "context": ""}, task_vars, role=None)
     assert result["msg"] == (
         "decommission_max_hosts: -1 is not a number of hosts: give a whole number, 0 or more; decommission_host: not a variable of this playbook"
-        " (a typo?); its variables are decommission_hosts, decommission_max_hosts and the role's decommission_hybrid_node_*; nothing was changed."
+        " (a typo?); its variables are decommission_hosts, decommission_max_hosts, decommission_allow_no_hosts and the role's"
+        " decommission_hybrid_node_*; nothing was changed."
     )
     assert run({"scope": "decommission"}, {"decommission_hosts": "all", "decommission_max_hosts": "20"}, role=None)["problems"] == []
+
+
+GROUPS = {
+    "all": ["lost-1", "lost-2", "online-1"],
+    "ungrouped": [],
+    "ping_Online": ["online-1"],
+    "ping_ConnectionLost": ["lost-1", "lost-2"],
+    "region_eu_west_1": ["lost-1", "online-1"],
+}
+
+
+def test_the_playbook_scope_refuses_a_decommission_hosts_that_matches_no_host_of_the_inventory():
+    result = run({"scope": "decommission", "context": ""}, {"groups": GROUPS, "decommission_hosts": "ping_connectionlost"}, role=None)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "decommission_hosts 'ping_connectionlost' matches no host of the inventory; groups: ping_ConnectionLost, ping_Online,"
+        " region_eu_west_1; where matching no host is nothing to do, set decommission_allow_no_hosts=true; nothing was changed."
+    )
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"decommission_hosts": "ping_ConnectionLost"},
+        {"decommission_hosts": "lost-*:&region_eu_west_1"},
+        {"decommission_hosts": ["ping_Online", "nowhere"]},
+        {"decommission_hosts": "ping_connectionlost", "decommission_allow_no_hosts": "true"},
+        {"decommission_hosts": ""},  # left to the playbook, which asks for hosts itself
+        {},
+    ],
+)
+def test_a_decommission_hosts_that_matches_or_may_match_nothing_passes(given):
+    assert run({"scope": "decommission"}, {"groups": GROUPS, **given}, role=None)["problems"] == []
+
+
+def test_a_decommission_allow_no_hosts_that_is_no_boolean_is_refused_alone():
+    problems = run({"scope": "decommission"}, {"groups": GROUPS, "decommission_hosts": "x", "decommission_allow_no_hosts": "maybe"}, role=None)["problems"]
+    assert len(problems) == 1 and "decommission_allow_no_hosts" in problems[0] and "maybe" in problems[0], problems
 
 
 def test_secret_and_vaulted_values_of_unknown_variables_are_not_shown():
