@@ -10,17 +10,16 @@ activation code, a secret that registers machines into the account.
 """
 
 from .constraints import ACTIVATION_ID
+from .constraints import DESCRIBE_ACTIVATIONS_MAX_RESULTS
 from .constraints import check_list
 from .constraints import check_string
 from .errors import SSMActivationErrorHandler
 from .paging import all_pages
 from .retry import ssm_retry
 
-DESCRIBE_ACTIVATIONS_MAX_RESULTS = 50  # DescribeActivations MaxResults, 1-50
-
 
 @SSMActivationErrorHandler.list_error_handler("describe activations", default_value=[])
-def describe_activations(client, activation_ids, page_size=DESCRIBE_ACTIVATIONS_MAX_RESULTS):
+def describe_activations(client, activation_ids, page_size=DESCRIBE_ACTIVATIONS_MAX_RESULTS[1]):
     """The activations among ``activation_ids`` that exist, all pages (filter key ActivationIds).
 
     An unknown or deleted activation is simply not in the result.

@@ -8,6 +8,7 @@
 from .constraints import CANCEL_INSTANCE_IDS_MAX
 from .constraints import COMMAND_ID
 from .constraints import COMMAND_INSTANCE_ID
+from .constraints import COMMAND_LIST_MAX_RESULTS
 from .constraints import check_list
 from .constraints import check_string
 from .errors import SSMCommandErrorHandler
@@ -27,13 +28,13 @@ def _command_listing(list_call, result_key, command_id, instance_id, filters, kw
 
 
 @SSMCommandErrorHandler.list_error_handler("list commands", default_value=[])
-def list_commands(client, command_id=None, instance_id=None, filters=None, page_size=50):
+def list_commands(client, command_id=None, instance_id=None, filters=None, page_size=COMMAND_LIST_MAX_RESULTS[1]):
     """Every command matching the arguments, all pages; [] for an unknown command ID."""
     return _command_listing(client.list_commands, "Commands", command_id, instance_id, filters, {"MaxResults": page_size})
 
 
 @SSMCommandErrorHandler.list_error_handler("list command invocations", default_value=[])
-def list_command_invocations(client, command_id=None, instance_id=None, filters=None, details=False, page_size=50):
+def list_command_invocations(client, command_id=None, instance_id=None, filters=None, details=False, page_size=COMMAND_LIST_MAX_RESULTS[1]):
     """Every invocation matching the arguments, all pages; [] for an unknown command ID."""
     kwargs = {"MaxResults": page_size, "Details": bool(details)}
     return _command_listing(client.list_command_invocations, "CommandInvocations", command_id, instance_id, filters, kwargs)

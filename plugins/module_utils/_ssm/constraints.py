@@ -132,6 +132,7 @@ DESCRIBE_MAX_RESULTS = (5, 50)  # DescribeInstanceInformation MaxResults
 # DescribeInstanceInformation: "ResourceType filter may contain only one value" (boto3 issue 3027).
 RESOURCE_TYPE_FILTER_VALUES_MAX = 1
 COMMAND_LIST_MAX_RESULTS = (1, 50)  # ListCommands / ListCommandInvocations MaxResults
+DESCRIBE_ACTIVATIONS_MAX_RESULTS = (1, 50)  # DescribeActivations MaxResults
 COMMAND_FILTER_VALUE_LEN = (1, 128)  # CommandFilter value
 COMMAND_FILTERS_MAX = 5  # CommandFilterList
 
@@ -237,6 +238,7 @@ __all__ = [
     "COMMAND_INSTANCE_ID",
     "COMMAND_LIST_MAX_RESULTS",
     "Constraint",
+    "DESCRIBE_ACTIVATIONS_MAX_RESULTS",
     "DESCRIBE_FILTER_VALUES_MAX",
     "DESCRIBE_MAX_RESULTS",
     "EKS_CONNECTOR_ID_PREFIX",

@@ -11,6 +11,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from .constraints import DESCRIBE_FILTER_VALUES_MAX
+from .constraints import DESCRIBE_MAX_RESULTS
 from .constraints import IAM_ROLE
 from .constraints import MANAGED_INSTANCE_ID
 from .constraints import TAGGABLE_INSTANCE_ID
@@ -29,7 +30,7 @@ MANAGED_INSTANCE = "ManagedInstance"
 
 
 @SSMInstanceErrorHandler.common_error_handler("describe managed nodes")
-def describe_instance_information(client, filters=None, page_size=50):
+def describe_instance_information(client, filters=None, page_size=DESCRIBE_MAX_RESULTS[1]):
     """Every node matching ``filters`` (a list of {Key, Values}), all pages.
 
     Any error is raised: a listing that failed never reads as "no nodes".
@@ -61,7 +62,7 @@ def describe_instances_by_id(client, instance_ids, filters=(), id_rule=MANAGED_I
     """
     check_list("InstanceIds", instance_ids, id_rule)
     found, errors = {}, {}
-    batch_size = min(DESCRIBE_FILTER_VALUES_MAX, 50)  # one page of at most 50 results per batch
+    batch_size = min(DESCRIBE_FILTER_VALUES_MAX, DESCRIBE_MAX_RESULTS[1])  # one page of results per batch
     for start in range(0, len(instance_ids), batch_size):
         _describe_or_split(client, list(instance_ids[start : start + batch_size]), list(filters), found, errors)
     return found, errors

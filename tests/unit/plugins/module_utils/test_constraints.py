@@ -91,6 +91,20 @@ def test_list_constraints_equal_botocore_model(model):
         assert (metadata["min"], metadata["max"]) == (constraint.min_len, constraint.max_len)
 
 
+@pytest.mark.parametrize(
+    "operation, bounds",
+    [
+        ("DescribeInstanceInformation", c.DESCRIBE_MAX_RESULTS),
+        ("ListCommands", c.COMMAND_LIST_MAX_RESULTS),
+        ("ListCommandInvocations", c.COMMAND_LIST_MAX_RESULTS),
+        ("DescribeActivations", c.DESCRIBE_ACTIVATIONS_MAX_RESULTS),
+    ],
+)
+def test_max_results_equal_botocore_model(model, operation, bounds):
+    metadata = _member(model, operation, "MaxResults").metadata
+    assert (metadata["min"], metadata["max"]) == bounds
+
+
 # --- edge values that pass ------------------------------------------------------------------------
 
 EKS_LONGEST = "eks_c:" + "a" * 100 + "_" + "b" * 17  # 124 characters, the maximum
