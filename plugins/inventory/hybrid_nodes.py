@@ -246,6 +246,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import A
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.instances import list_instance_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import IDS_SHOWN
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import check_config
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import choose_hostnames
@@ -322,7 +323,7 @@ class InventoryModule(AWSInventoryBase):
             first = next(iter(failed.values()))
             raise AnsibleParserError(
                 f"hybridops.ssm.hybrid_nodes: reading the tags of {len(failed)} node(s) in {region} failed"
-                f" ({', '.join(sorted(failed)[:5])}{', ...' if len(failed) > 5 else ''}): {first}"
+                f" ({', '.join(sorted(failed)[:IDS_SHOWN])}{', ...' if len(failed) > IDS_SHOWN else ''}): {first}"
             )
         kept = []
         for node in nodes:

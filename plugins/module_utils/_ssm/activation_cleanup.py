@@ -26,13 +26,11 @@ from .outcomes import ALREADY_ABSENT
 from .outcomes import DELETED
 from .outcomes import ERROR_ALIAS
 from .outcomes import FAILED
+from .outcomes import IDS_SHOWN
 from .outcomes import KEPT_IN_USE
 from .outcomes import MSG
 from .outcomes import OUTCOME
 from .outcomes import error_message
-
-# How many of the still-registered node IDs an outcome names.
-NODE_IDS_SHOWN = 5
 
 
 def registered_nodes(client, activation_id):
@@ -43,7 +41,7 @@ def registered_nodes(client, activation_id):
 def _outcome(activation_id, outcome, node_ids=None):
     record = {"activation_id": activation_id, OUTCOME: outcome, "registered_nodes": None if node_ids is None else len(node_ids)}
     if node_ids:
-        record["node_ids"] = node_ids[:NODE_IDS_SHOWN]
+        record["node_ids"] = node_ids[:IDS_SHOWN]
     return record
 
 
@@ -75,7 +73,7 @@ def ensure_activations_absent(client, activation_ids, check_mode, only_if_unused
 
     Returns (changed, outcomes): one outcome per ID, in the order given, each
     ``{activation_id, outcome, registered_nodes}`` plus ``node_ids`` (at most
-    NODE_IDS_SHOWN of the nodes still registered) when there are any, and
+    IDS_SHOWN of the nodes still registered) when there are any, and
     ``msg`` (alias ``error``) / ``error_code`` for a failed one. ``registered_nodes`` is None
     for an activation that does not exist (its nodes are not looked up).
     Check mode reads only and predicts ``deleted``. Bad IDs raise

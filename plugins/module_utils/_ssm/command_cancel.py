@@ -97,7 +97,7 @@ def unknown_command_error(command_id, region):
 
 
 def not_targeted_error(command_id, unknown, statuses):
-    sample = ", ".join(list(statuses)[:5]) + (", ..." if len(statuses) > 5 else "")
+    sample = ", ".join(list(statuses)[:IDS_SHOWN]) + (", ..." if len(statuses) > IDS_SHOWN else "")
     return AnsibleSSMError(
         message=(
             f"instance_ids: command {command_id} was never sent to {', '.join(unknown)}; it targeted {len(statuses)} node(s)"

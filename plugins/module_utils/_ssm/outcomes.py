@@ -46,7 +46,7 @@ ALREADY_TERMINAL = "already_terminal"  # finished before this run; nothing was s
 COMPLETED_BEFORE_CANCEL = "completed_before_cancel"  # was in flight, then finished Success/Failed/TimedOut anyway
 NONE_IN_FLIGHT = "none_in_flight"  # instance_ids mode: the node has no command left to cancel
 
-# How many IDs a failure message names per error code.
+# How many IDs a message names before it elides or counts the rest (every module, the inventory).
 IDS_SHOWN = 5
 # A failure message stays readable; the details are in the outcomes.
 MSG_MAX = 1900
