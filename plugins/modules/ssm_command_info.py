@@ -288,15 +288,13 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import list_commands
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_INSTANCE_ID
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import DOCUMENT_NAME_FILTER
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import LIST_COMMANDS_STATUS_VALUES
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import Constraint
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
 
-# A ListCommands filter value (shape CommandFilterValue).
-DOCUMENT_NAME_FILTER = Constraint(name="document name", min_len=1, max_len=128, hint="a document name such as AWS-RunShellScript")
 # A command status ListCommands takes no filter value for: unfinished commands are listed and kept by status.
 CANCELLING = "Cancelling"
 STATUSES = [*LIST_COMMANDS_STATUS_VALUES, CANCELLING]

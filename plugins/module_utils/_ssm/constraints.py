@@ -134,6 +134,10 @@ RESOURCE_TYPE_FILTER_VALUES_MAX = 1
 COMMAND_LIST_MAX_RESULTS = (1, 50)  # ListCommands / ListCommandInvocations MaxResults
 DESCRIBE_ACTIVATIONS_MAX_RESULTS = (1, 50)  # DescribeActivations MaxResults
 COMMAND_FILTER_VALUE_LEN = (1, 128)  # CommandFilter value
+# A ListCommands DocumentName filter value (shape CommandFilterValue).
+DOCUMENT_NAME_FILTER = Constraint(
+    name="document name", min_len=COMMAND_FILTER_VALUE_LEN[0], max_len=COMMAND_FILTER_VALUE_LEN[1], hint="a document name such as AWS-RunShellScript"
+)
 COMMAND_FILTERS_MAX = 5  # CommandFilterList
 
 # ListCommands / ListCommandInvocations filter Status values: the lists of the model's documentation of
@@ -241,6 +245,7 @@ __all__ = [
     "DESCRIBE_ACTIVATIONS_MAX_RESULTS",
     "DESCRIBE_FILTER_VALUES_MAX",
     "DESCRIBE_MAX_RESULTS",
+    "DOCUMENT_NAME_FILTER",
     "EKS_CONNECTOR_ID_PREFIX",
     "file_target_problem",
     "HOSTVARS_PREFIX",

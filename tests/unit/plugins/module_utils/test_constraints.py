@@ -86,6 +86,8 @@ def test_list_constraints_equal_botocore_model(model):
     command_max = _member(model, "ListCommands", "MaxResults").metadata
     assert (command_max["min"], command_max["max"]) == c.COMMAND_LIST_MAX_RESULTS
     assert model.shape_for("CommandFilterList").metadata["max"] == c.COMMAND_FILTERS_MAX
+    filter_value = model.shape_for("CommandFilterValue").metadata
+    assert (filter_value["min"], filter_value["max"]) == c.COMMAND_FILTER_VALUE_LEN == (c.DOCUMENT_NAME_FILTER.min_len, c.DOCUMENT_NAME_FILTER.max_len)
     for shape, constraint in (("TagKey", c.TAG_KEY), ("TagValue", c.TAG_VALUE)):
         metadata = model.shape_for(shape).metadata
         assert (metadata["min"], metadata["max"]) == (constraint.min_len, constraint.max_len)
