@@ -61,7 +61,7 @@ def _optional(constraint, from_source, explicit):
 def node_id(empty_means):
     def explicit(name, value):
         ec2 = "; EC2 instances (i-...) cannot be deregistered" if rules.is_ec2_instance_id(value) else ""
-        return f"{name}: '{value}' is not a hybrid managed node ID: it must be 'mi-' followed by 17 lower-case hex digits ({empty_means}){ec2}"
+        return f"{name}: '{value}' is not a hybrid managed node ID: it must be {rules.HYBRID_NODE_ID.hint} ({empty_means}){ec2}"
 
     return _optional(
         rules.HYBRID_NODE_ID, "is not a hybrid managed node ID (mi- followed by 17 lower-case hex digits; EC2 instances cannot be deregistered)", explicit
@@ -76,9 +76,9 @@ def region(empty_means):
     )
 
 
-def seconds(bounds, words):
+def seconds(bounds):
     def rule(name, raw, value, source):
-        return [] if rules.in_bounds(value, bounds) else [f"{name}: {raw} is out of range: {words}"]
+        return [] if rules.in_bounds(value, bounds) else [f"{name}: {raw} is out of range: {bounds[0]:g} to {bounds[1]:g} seconds"]
 
     return rule
 
@@ -186,7 +186,10 @@ def tag_values(name, raw, value, source):
         key = str(key)
         key_problem = rules.tag_text_problem(key, rules.TAG_KEY)
         if rules.tag_key_reserved(key) or (key_problem and key_problem[0] == "length"):
-            problems.append(f"{name}: key '{key}' must be 1-128 characters long and must not start with 'aws:', which AWS reserves")
+            problems.append(
+                f"{name}: key '{key}' must be {rules.TAG_KEY.min_len}-{rules.TAG_KEY.max_len} characters long"
+                " and must not start with 'aws:', which AWS reserves"
+            )
         if key_problem and key_problem[0] == "character":
             problems.append(f"{name}: key '{key}' {_TAG_TEXT}")
         value_problem = rules.tag_text_problem(text, rules.TAG_VALUE)
@@ -215,9 +218,9 @@ SCOPES = {
         checks={
             D + "instance_id": node_id("or empty, to read it from the host"),
             D + "region": region("or empty, to take it from the registration file or the controller"),
-            D + "command_wait_timeout": seconds(rules.WAIT_SECONDS, "1 to 86400 seconds"),
-            D + "deregister_wait_timeout": seconds(rules.WAIT_SECONDS, "1 to 86400 seconds"),
-            D + "command_poll_interval": seconds(rules.POLL_SECONDS, "0.1 to 300 seconds"),
+            D + "command_wait_timeout": seconds(rules.WAIT_SECONDS),
+            D + "deregister_wait_timeout": seconds(rules.WAIT_SECONDS),
+            D + "command_poll_interval": seconds(rules.POLL_SECONDS),
             D + "root": absolute_path(or_empty=False),
             D + "report_path": report_path,
             D + "registration_file": relative_paths(D + "root"),
