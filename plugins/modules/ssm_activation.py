@@ -148,18 +148,17 @@ from ansible.module_utils.common.warnings import warn
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import ensure_activations_absent
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.activation_cleanup import present_before_after
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_range
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ABSENT
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import DELETED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import success_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import check_deadline
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 
@@ -167,8 +166,7 @@ def run(module):
     params = module.params
     # Every check on the options, before any request.
     params["activation_ids"] = check_list("activation_ids", params["activation_ids"], ACTIVATION_ID)
-    if params["deadline"] is not None:
-        check_range("deadline", params["deadline"], (1, DEADLINE_MAX))
+    check_deadline(params["deadline"])
     if not params["activation_ids"]:
         # An empty list (no activation known for the nodes) is nothing to do, not an error.
         module.exit_json(changed=False, activations=[], msg=success_summary([], "activation", module.check_mode))

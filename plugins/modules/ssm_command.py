@@ -253,7 +253,6 @@ msg:
 
 from ansible.module_utils.common.warnings import warn
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import completed_before_cancel
@@ -272,6 +271,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import success_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import check_deadline
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 DEFAULT_WAIT_TIMEOUT = 300
@@ -285,8 +285,7 @@ def validate(params):
         check_string("command_id", params["command_id"], COMMAND_ID)
     if params["instance_ids"] is not None:
         params["instance_ids"] = check_list("instance_ids", params["instance_ids"], COMMAND_INSTANCE_ID)
-    if params["deadline"] is not None:
-        check_range("deadline", params["deadline"], (1, DEADLINE_MAX))
+    check_deadline(params["deadline"])
     if not params["wait"]:
         given = [name for name in ("wait_timeout", "poll_interval") if params[name] is not None]
         if given:

@@ -251,7 +251,6 @@ msg:
   sample: "3 node(s): 2 deregistered, 1 already_absent"
 """
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import DEADLINE_MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
@@ -276,6 +275,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import shown_ids
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import success_summary
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import check_deadline
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 
@@ -311,8 +311,7 @@ def validate(params):
             )
     check_range("concurrency", params["concurrency"], (1, MAX_CONCURRENCY))
     check_range("wait_timeout", params["wait_timeout"], WAIT_SECONDS)
-    if params["deadline"] is not None:
-        check_range("deadline", params["deadline"], (1, DEADLINE_MAX))
+    check_deadline(params["deadline"])
 
 
 def run(module):

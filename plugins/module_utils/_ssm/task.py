@@ -7,6 +7,8 @@
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from .budget import DEADLINE_MAX
+from .constraints import check_range
 from .errors import AnsibleSSMError
 
 # The task's bounds, in every module that makes per-item calls: the whole task's deadline (budget.py) and the
@@ -15,6 +17,13 @@ TASK_OPTIONS = dict(
     deadline=dict(type="int"),
     max_calls_per_second=dict(type="float"),
 )
+
+
+def check_deadline(deadline):
+    """``deadline`` (seconds; None for none) once it is within the bounds every task's deadline has."""
+    if deadline is not None:
+        check_range("deadline", deadline, (1, DEADLINE_MAX))
+    return deadline
 
 
 def run_task(argument_spec, run, **module_kwargs):
