@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: check_role_inputs
-short_description: Check the variables of this collection's roles and playbooks against the SSM rules (internal)
+short_description: Internal to the roles and playbooks - checks their variables against the SSM rules
 version_added: 1.0.0
 description:
   - B(Internal:) used by the roles C(hybridops.ssm.decommission_hybrid_node) and C(hybridops.ssm.sweep_stale_hybrid_nodes)

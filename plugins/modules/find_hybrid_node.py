@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: find_hybrid_node
-short_description: Check the decommission role's variables and find the host's hybrid node (internal)
+short_description: Internal to the decommission role - checks its variables and finds the host's hybrid node
 version_added: 1.0.0
 description:
   - B(Internal:) used by the role C(hybridops.ssm.decommission_hybrid_node), inside it only; its options and

@@ -74,3 +74,19 @@ def test_module_utils_refuses_an_invalid_id_before_any_request(control, endpoint
     node = control.seed_nodes(count=1)["instance_ids"][0]
     assert instances.deregister_managed_instance(client, node).deregistered is True
     assert [e["operation"] for e in control.log()] == ["DeregisterManagedInstance"]
+
+
+def test_ansible_doc_list_marks_the_role_internal_plugins_as_internal(ansible_env):
+    # `ansible-doc -l` cuts each description to a few words: the mark has to come first to be seen. Every plugin
+    # of the collection that is not a user module (ssm_*) or the inventory is internal to the roles.
+    listing = {}
+    for plugin_type in ("module", "filter"):
+        result = run_cli(["ansible-doc", "-l", "-t", plugin_type, "hybridops.ssm"], ansible_env)
+        assert result.returncode == 0, result.stderr
+        for line in result.stdout.splitlines():
+            name, _, description = line.partition(" ")
+            listing[name] = description.strip()
+    internal = {name: text for name, text in listing.items() if not name.startswith("hybridops.ssm.ssm_")}
+    assert "hybridops.ssm.find_hybrid_node" in internal and "hybridops.ssm.check_role_inputs" in internal
+    assert {name: text for name, text in internal.items() if not text.startswith("Internal")} == {}
+    assert [name for name, text in listing.items() if text.startswith("Internal") and name not in internal] == []
