@@ -11,6 +11,9 @@ file, vault keys, a stand-in agent). Then, with the real ansible-playbook:
 3. both again, to show that nothing is left to change.
 
 The fleet is shown before and after, and the endpoint's request log is summed up. Nothing talks to AWS.
+Each table waits until SSM's listings settled and says how long (the endpoint is eventually consistent as
+SSM is: a command's invocations list a moment after SendCommand, a deregistered node keeps listing a moment),
+so that the tables show what the run saw.
 """
 
 import json
@@ -18,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import boto3
@@ -60,20 +64,40 @@ def seed(control, client):
     """12 nodes over two activations; a command running on the eight online ones."""
     control.reset()
     stores = control.seed_nodes(count=8, name_prefix="store", ping_status="Online", tags={"Site": "stores"})["instance_ids"]
-    control.seed_nodes(count=4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "kiosks"})
+    kiosks = control.seed_nodes(count=4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": "kiosks"})
     # The clock runs (a step a second, kept by reset): the command runs until cancelled from its first step.
     control.set_command_defaults(outcome="Success", duration_steps=100000)
     client.send_command(InstanceIds=stores, DocumentName="AWS-RunShellScript", Parameters={"commands": ["/opt/pos/sync --forever"]})
-    return stores
+    return stores, kiosks["instance_ids"]
 
 
-def show_fleet(client, title):
-    nodes = [n for page in client.get_paginator("describe_instance_information").paginate() for n in page["InstanceInformationList"]]
+def nodes_listed(client):
+    return [n for page in client.get_paginator("describe_instance_information").paginate() for n in page["InstanceInformationList"]]
+
+
+def commands_in_flight(client):
+    """Each node's in-flight invocation status, as ListCommandInvocations lists them."""
     in_flight = {}
     for page in client.get_paginator("list_command_invocations").paginate():
         for invocation in page["CommandInvocations"]:
             if invocation["Status"] in ("Pending", "InProgress", "Delayed", "Cancelling"):
                 in_flight[invocation["InstanceId"]] = invocation["Status"]
+    return in_flight
+
+
+def wait_until(settled, why, timeout=30):
+    """Polls until ``settled()`` holds, then says how long SSM took and why, so the tables show what the run saw."""
+    start = time.monotonic()
+    while not settled() and time.monotonic() - start < timeout:
+        time.sleep(0.5)
+    waited = time.monotonic() - start
+    if waited >= 0.5:
+        print(f"\n(waited {waited:.0f} s: {why})")
+
+
+def show_fleet(client, title):
+    nodes = nodes_listed(client)
+    in_flight = commands_in_flight(client)
     print(f"\n-------- {title}: {len(nodes)} hybrid nodes")
     print(f"  {'node':22}{'name':10}{'ping status':16}{'last ping':13}{'activation':14}command")
     for node in sorted(nodes, key=lambda n: n["Name"]):
@@ -132,9 +156,13 @@ def main():
     url = endpoint.url
     try:
         control, client = EndpointControl(url), ssm_client(url)
-        stores = seed(control, client)
+        stores, kiosks = seed(control, client)
         inventory = write_inventory(stores)
         print(f"Local SSM endpoint at {url} (a process; nothing here talks to AWS).")
+        wait_until(
+            lambda: set(stores) <= set(commands_in_flight(client)),
+            "ListCommandInvocations lists a command's invocations a few seconds after SendCommand, as SSM does",
+        )
         show_fleet(client, "the fleet before")
         env = playbook_env(url)
         rounds = []
@@ -149,6 +177,11 @@ def main():
             calls = control.log(since)
             rounds.append((round_name, len(calls), [c for c in calls if c["operation"] in MUTATING and c["status"] == 200]))
             if not rounds[1:]:
+                gone = set(stores[:2] + kiosks)
+                wait_until(
+                    lambda: not gone & {n["InstanceId"] for n in nodes_listed(client)},
+                    "SSM keeps listing a deregistered node for a few seconds; the sweep does not wait for that, the decommission does",
+                )
                 show_fleet(client, "the fleet after")
         print("\n-------- what the endpoint saw")
         for round_name, calls, changes in rounds:
