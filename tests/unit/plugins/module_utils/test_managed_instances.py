@@ -242,11 +242,10 @@ def test_absent_with_wait_reports_a_node_whose_poll_is_rejected_as_timed_out():
 
 
 def test_present_in_check_mode_predicts_role_and_tags_without_mutating():
+    tag_lists = {A: [{"Key": "Env", "Value": "old"}, {"Key": "Gone", "Value": "x"}], B: [{"Key": "Env", "Value": "new"}]}
     client = ScriptedClient(
         describe_instance_information=[_describe_only(A, B)],
-        list_tags_for_resource=[
-            lambda **kw: {"TagList": [{"Key": "Env", "Value": "old"}, {"Key": "Gone", "Value": "x"}] if kw["ResourceId"] == A else [{"Key": "Env", "Value": "new"}]}
-        ],
+        list_tags_for_resource=[lambda **kw: {"TagList": tag_lists[kw["ResourceId"]]}],
     )
     changed, result = mi.ensure_present(client, [A, B], "Old", {"Env": "new"}, True, True, 2)
     assert changed is True
