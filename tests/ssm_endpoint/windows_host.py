@@ -211,7 +211,14 @@ class WindowsHost:
                 self.files.pop(norm(key), None)
 
     def _task(self, name: str, action: str, triggered: bool) -> None:
-        self.tasks[name.lower()] = {"name": name, "action": action, "state": "Queued" if triggered else "Ready", "script": self._task_script(action)}
+        # "fresh": queued during this clock step; it runs on a later one, after the script that queued it returned.
+        self.tasks[name.lower()] = {
+            "name": name,
+            "action": action,
+            "state": "Queued" if triggered else "Ready",
+            "script": self._task_script(action),
+            "fresh": True,
+        }
 
     def _start_task(self, name: str) -> None:
         task = self.tasks.get(name.lower())
@@ -243,6 +250,8 @@ class WindowsHost:
         """One clock step: queued scheduled tasks run (outside the agent)."""
         del now
         for task in self.tasks.values():
+            if task.pop("fresh", False):
+                continue
             if task["state"] == "Queued":
                 task["state"] = "Ran"
                 if task["script"]:
@@ -276,7 +285,7 @@ class WindowsHost:
             "services": {k: dict(v) for k, v in self.services.items()},
             "agent_calls": [list(c) for c in self.agent_calls],
             "calls": list(self.calls),
-            "tasks": [dict(t) for t in self.tasks.values()],
+            "tasks": [{k: v for k, v in t.items() if k != "fresh"} for t in self.tasks.values()],
             "agent_running": self.agent_running(),
         }
 
