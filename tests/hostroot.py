@@ -4,6 +4,10 @@ It holds what a registered node holds: the agent's registration file, its vault 
 fingerprint, optionally an `amazon-ssm-agent` (a stand-in script that records its arguments and, on
 `-register -clear`, clears the keys like agent v3 does, leaving the registration file), and a user's own
 AWS profile that a decommission must never touch. Used by the role tests and `make demo`.
+
+The local SSM endpoint lays the same host into a node's overlay layer (tests/ssm_endpoint/linux_host.py): there
+the agent runs inside the node, so its paths are written as the node sees them (``seen_as=""``) and its calls
+go to ``calls`` under a folder the node's overlay covers.
 """
 
 import json
@@ -22,9 +26,14 @@ if [ "$1 $2" = "-register -clear" ]; then rm -f "{root}/{key0}" "{root}/{key1}";
 """
 
 
-def make_host_root(root, instance_id=None, region="us-east-1", agent=True):
-    """Create the directory `root` as a node registered as `instance_id` (None: never registered)."""
-    root.mkdir(parents=True)
+def make_host_root(root, instance_id=None, region="us-east-1", agent=True, seen_as=None, calls=AGENT_CALLS, exist_ok=False):
+    """Create the directory `root` as a node registered as `instance_id` (None: never registered).
+
+    ``seen_as``: the path the stand-in agent sees as the root when it runs (default `root` itself; "" for a node
+    whose `root` becomes `/` at run time); ``calls``: where, under that root, it records its arguments.
+    """
+    root.mkdir(parents=True, exist_ok=exist_ok)
+    seen = root if seen_as is None else seen_as
     if instance_id:
         (root / REGISTRATION).parent.mkdir(parents=True)
         (root / REGISTRATION).write_text(json.dumps({"ManagedInstanceID": instance_id, "Region": region}))
@@ -33,10 +42,10 @@ def make_host_root(root, instance_id=None, region="us-east-1", agent=True):
             (root / key).write_text("key-material")
     if agent:
         binary = root / AGENT
-        binary.parent.mkdir(parents=True)
-        binary.write_text(FAKE_AGENT.format(root=root, calls=AGENT_CALLS, key0=KEY_FILES[0], key1=KEY_FILES[1]))
+        binary.parent.mkdir(parents=True, exist_ok=exist_ok)
+        binary.write_text(FAKE_AGENT.format(root=seen, calls=calls, key0=KEY_FILES[0], key1=KEY_FILES[1]))
         binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
     profile = root / USER_PROFILE
-    profile.parent.mkdir(parents=True)
+    profile.parent.mkdir(parents=True, exist_ok=exist_ok)
     profile.write_text(USER_PROFILE_TEXT)
     return root

@@ -5,8 +5,8 @@
 
 
 class ModuleDocFragment:
-    # The options every bulk module gets from module_utils/_ssm/task.py (TASK_OPTIONS), declared once: the
-    # client-side pace (pacing.py) and the whole task's deadline (budget.py).
+    # The options every module that calls SSM (the _info modules too) gets from module_utils/_ssm/task.py
+    # (TASK_OPTIONS), declared once: the client-side pace (pacing.py) and the whole task's deadline (budget.py).
     DOCUMENTATION = r"""
 options:
   max_calls_per_second:
@@ -24,7 +24,8 @@ options:
     description:
       - The most seconds the whole task may take for its calls (1-86400). When it passes, no new call is started and
         a call waiting to retry gives up; a node whose call was never started is reported V(not_attempted) in the
-        per-node outcomes (in the modules that report them). Run the task again.
+        per-node outcomes (in the modules that report them; an C(_info) module fails instead, since a partial
+        answer would mislead). Run the task again.
       - A call SSM throttles (C(ThrottlingException)) is retried, paced, with no count of attempts, for as long as the
         deadline allows (throttling is SSM asking for a slower pace). Without a deadline a throttled call is retried
         for at most 300 seconds. Server errors and closed connections are retried 8 times.

@@ -237,16 +237,11 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import DEFAULT_CONCURRENCY
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAGGABLE_INSTANCE_ID
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.credentials import security_token_fallback
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.instances import list_instance_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import IDS_SHOWN
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.node_tags import read_node_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import check_config
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import choose_hostnames
@@ -316,22 +311,16 @@ class InventoryModule(AWSInventoryBase):
         return nodes
 
     def _with_tags(self, client, region, nodes):
-        taggable = [n["instance_id"] for n in nodes if string_problem(TAGGABLE_INSTANCE_ID, n["instance_id"]) is None]
-        read = run_per_item(taggable, lambda instance_id: list_instance_tags(client, instance_id), DEFAULT_CONCURRENCY)
-        failed = {i: error for i, (_tags, error) in read.items() if error is not None}
-        if failed:
-            first = next(iter(failed.values()))
-            raise AnsibleParserError(
-                f"hybridops.ssm.hybrid_nodes: reading the tags of {len(failed)} node(s) in {region} failed"
-                f" ({', '.join(sorted(failed)[:IDS_SHOWN])}{', ...' if len(failed) > IDS_SHOWN else ''}): {first}"
-            )
-        kept = []
+        read = read_node_tags(client, [n["instance_id"] for n in nodes])
+        failure = read.failure(region)
+        if failure is not None:
+            raise AnsibleParserError(f"hybridops.ssm.hybrid_nodes: {failure.message}")
+        gone, kept = set(read.gone), []
         for node in nodes:
-            if node["instance_id"] in read:
-                tags = read[node["instance_id"]][0]
-                if tags is None:
-                    continue  # deregistered between the listing and the tag read: no longer a node
-                node["tags"] = tags
+            if node["instance_id"] in gone:
+                continue  # deregistered between the listing and the tag read: no longer a node
+            if node["instance_id"] in read.tags:
+                node["tags"] = read.tags[node["instance_id"]]
             kept.append(node)
         return kept
 

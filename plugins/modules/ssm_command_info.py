@@ -73,6 +73,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - hybridops.ssm.pacing
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -278,7 +279,6 @@ msg:
   sample: "2 command(s) matched"
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
@@ -291,8 +291,9 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import DOCUMENT_NAME_FILTER
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import LIST_COMMANDS_STATUS_VALUES
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import check_deadline
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
 
 # A command status ListCommands takes no filter value for: unfinished commands are listed and kept by status.
@@ -350,6 +351,22 @@ def find_commands(client, params, filters):
     return found
 
 
+def run(module):
+    params = module.params
+    filters = filters_from(params)
+    check_deadline(params["deadline"])
+    client = ssm_client(module)
+    start_task(deadline=params["deadline"])
+    commands = []
+    for command in find_commands(client, params, filters):
+        result = command_to_ansible(command)
+        if params["include_invocations"] or params["details"]:
+            invocations = list_command_invocations(client, command_id=command["CommandId"], instance_id=params["instance_id"], details=params["details"])
+            result["invocations"] = [boto3_resource_to_ansible_dict(i, force_tags=False) for i in invocations]
+        commands.append(result)
+    module.exit_json(changed=False, commands=commands, msg=f"{len(commands)} command(s) matched")
+
+
 def main():
     argument_spec = dict(
         command_id=dict(type="str"),
@@ -361,22 +378,7 @@ def main():
         include_invocations=dict(type="bool", default=False),
         details=dict(type="bool", default=False),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    try:
-        filters = filters_from(params)
-        client = ssm_client(module)
-        start_task()
-        commands = []
-        for command in find_commands(client, params, filters):
-            result = command_to_ansible(command)
-            if params["include_invocations"] or params["details"]:
-                invocations = list_command_invocations(client, command_id=command["CommandId"], instance_id=params["instance_id"], details=params["details"])
-                result["invocations"] = [boto3_resource_to_ansible_dict(i, force_tags=False) for i in invocations]
-            commands.append(result)
-    except AnsibleSSMError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(changed=False, commands=commands, msg=f"{len(commands)} command(s) matched")
+    run_task(argument_spec, run)
 
 
 if __name__ == "__main__":

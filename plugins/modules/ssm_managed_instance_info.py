@@ -89,6 +89,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - hybridops.ssm.pacing
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -209,25 +210,21 @@ msg:
   sample: "3 node(s) matched; tags not read for 1 EKS Connector agent(s), whose IDs SSM's tag calls refuse: eks_c:lab_0123456789abcdef0"
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ACTIVATION_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ANY_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import PING_STATUSES
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import RESOURCE_TYPES
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import TAGGABLE_INSTANCE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import is_eks_connector_id
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.instances import list_instance_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.node_tags import read_node_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import shown_ids
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import selection_criteria
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import check_deadline
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
 
 def criteria_from(params):
@@ -242,6 +239,25 @@ def criteria_from(params):
     if params["instance_ids"] == [] or params["activation_ids"] == []:
         return None
     return selection_criteria(params)
+
+
+def run(module):
+    params = module.params
+    criteria = criteria_from(params)
+    check_deadline(params["deadline"])
+    if criteria is None:
+        module.exit_json(changed=False, instances=[], msg="0 node(s) matched (an empty list of IDs names no node)")
+    client = ssm_client(module)
+    start_task(deadline=params["deadline"])
+    nodes = select_nodes(client, criteria, params["instance_ids"])
+    instances = [node_to_ansible(n) for n in nodes]
+    msg = f"{len(instances)} node(s) matched"
+    if params["include_tags"]:
+        add_tags(client, instances, module.region)
+        agents = [n["instance_id"] for n in instances if is_eks_connector_id(n["instance_id"])]
+        if agents:
+            msg += f"; tags not read for {len(agents)} EKS Connector agent(s), whose IDs SSM's tag calls refuse: {shown_ids(agents)}"
+    module.exit_json(changed=False, instances=instances, msg=msg)
 
 
 def main():
@@ -259,36 +275,19 @@ def main():
         include_eks_connector_agents=dict(type="bool", default=True),
         include_tags=dict(type="bool", default=False),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        criteria = criteria_from(module.params)
-        if criteria is None:
-            module.exit_json(changed=False, instances=[], msg="0 node(s) matched (an empty list of IDs names no node)")
-        client = ssm_client(module)
-        start_task()
-        nodes = select_nodes(client, criteria, module.params["instance_ids"])
-        instances = [node_to_ansible(n) for n in nodes]
-        msg = f"{len(instances)} node(s) matched"
-        if module.params["include_tags"]:
-            add_tags(client, instances)
-            agents = [n["instance_id"] for n in instances if is_eks_connector_id(n["instance_id"])]
-            if agents:
-                msg += f"; tags not read for {len(agents)} EKS Connector agent(s), whose IDs SSM's tag calls refuse: {shown_ids(agents)}"
-    except AnsibleSSMError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(changed=False, instances=instances, msg=msg)
+    run_task(argument_spec, run)
 
 
-def add_tags(client, instances):
-    """Give every node the tag calls take its ``tags`` (a dict); raises the first failure, since a partial answer would mislead."""
-    taggable = [n["instance_id"] for n in instances if string_problem(TAGGABLE_INSTANCE_ID, n["instance_id"]) is None]
-    read = run_per_item(taggable, lambda i: list_instance_tags(client, i))
+def add_tags(client, instances, region):
+    """Give every node the tag calls take its ``tags`` (a dict); raises if any read failed, since a partial answer would mislead."""
+    read = read_node_tags(client, [n["instance_id"] for n in instances])
+    failure = read.failure(region)
+    if failure is not None:
+        raise failure
+    untaggable = set(read.untaggable)
     for node in instances:
-        if node["instance_id"] in read:
-            tags, error = read[node["instance_id"]]
-            if error is not None:
-                raise error
-            node["tags"] = tags or {}
+        if node["instance_id"] not in untaggable:
+            node["tags"] = read.tags.get(node["instance_id"], {})  # {} for a node deregistered since the listing
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ from .errors import InvalidParameters
 from .errors import InvalidPluginName
 from .errors import InvocationDoesNotExist
 from .errors import ValidationException
+from .hosts import PLUGIN_OUTPUT_LIMIT
+from .hosts import runner_for
 from .invocations import DELIVERY_TIMED_OUT
 from .invocations import DETAILS
 from .invocations import INVOCATION_STATUSES
@@ -183,7 +185,7 @@ class Command:
                 "Status": inv.status,
                 "StatusDetails": item["StatusDetails"],
                 "ResponseCode": inv.response_code(),
-                "Output": "",
+                "Output": inv.stdout[:PLUGIN_OUTPUT_LIMIT],
                 "StandardOutputUrl": "",
                 "StandardErrorUrl": "",
             }
@@ -245,6 +247,8 @@ class CommandStore:
             invocations[instance_id] = Invocation(instance_id, name, self.defaults["outcome"], int(self.defaults["duration_steps"]))
         lag = REALISM.command_visibility_lag_s
         command = Command(str(uuid.uuid4()), params["DocumentName"], CLOCK.now(), params, invocations, after(lag) if lag > 0 else None)
+        for instance_id, inv in invocations.items():
+            inv.runner = runner_for(getattr(fleet.nodes[instance_id], "host", None), command.document_name, command.command_id, params)
         self.commands[command.command_id] = command
         return command
 
@@ -359,9 +363,9 @@ class CommandStore:
             "ExecutionStartDateTime": inv.started.isoformat() if inv.started else "",
             "ExecutionEndDateTime": inv.ended.isoformat() if inv.ended else "",
             "ExecutionElapsedTime": f"PT{elapsed:.3f}S" if inv.ended else "",
-            "StandardOutputContent": "",
+            "StandardOutputContent": inv.stdout,
             "StandardOutputUrl": "",
-            "StandardErrorContent": "",
+            "StandardErrorContent": inv.stderr,
             "StandardErrorUrl": "",
         }
 

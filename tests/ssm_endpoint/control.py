@@ -117,6 +117,17 @@ class EndpointControl:
         """Change PingStatus (and last_ping / last_ping_days_ago)."""
         self._call("POST", "nodes/ping", self._body(instance_ids=instance_ids, ping_status=ping_status, **kwargs))
 
+    def seed_host(self, instance_id: str, **kwargs: Any) -> dict[str, Any]:
+        """Give a registered node a simulated host (platform Linux|Windows, default the node's; agent, registered,
+        ping_interval_s); returns its state as ``host()`` does. ``seed_nodes(n, host=True)`` seeds nodes with hosts."""
+        return self._call("POST", "nodes/host", self._body(instance_id=instance_id, **kwargs))
+
+    def host(self, instance_id: str, paths: list[str] | None = None, settle: float | None = None, **kwargs: Any) -> dict[str, Any]:
+        """A node's host: files (``paths``, or the agent's registration, keys, config), services, agent calls,
+        service-manager calls, transient units or scheduled tasks, ping status. ``settle``: wait up to that many
+        seconds for the node's detached work (systemd-run units) to finish first."""
+        return self._call("POST", "nodes/host/state", self._body(instance_id=instance_id, paths=paths, settle=settle, **kwargs))
+
     def set_invocation(self, command_id: str, **kwargs: Any) -> None:
         """Script invocations of a command (instance_id, outcome, duration_steps, finish_before_cancel, status)."""
         self._call("POST", "invocations", self._body(command_id=command_id, **kwargs))

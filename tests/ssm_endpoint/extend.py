@@ -112,7 +112,7 @@ def _wrap_init(original: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(original)
     def __init__(self: Any, region_name: str, account_id: str) -> None:
         original(self, region_name, account_id)
-        self.hybridops_fleet = Fleet()
+        self.hybridops_fleet = Fleet(region_name)
         self.hybridops_commands = CommandStore()
 
     return __init__
@@ -150,6 +150,7 @@ def step_all(steps: int = 1) -> None:
         for _unused in range(steps):
             for ssm in all_backends():
                 ssm.hybridops_commands.step(ssm.hybridops_fleet)
+                ssm.hybridops_fleet.step_hosts()
 
 
 def _list_moto_modules_once() -> None:
@@ -176,5 +177,5 @@ def install() -> None:
     # Backends created before install() lack our stores.
     for ssm in all_backends():
         if not hasattr(ssm, "hybridops_fleet"):
-            ssm.hybridops_fleet, ssm.hybridops_commands = Fleet(), CommandStore()
+            ssm.hybridops_fleet, ssm.hybridops_commands = Fleet(ssm.region_name), CommandStore()
     CLOCK.set_stepper(step_all)

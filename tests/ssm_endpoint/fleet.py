@@ -23,6 +23,9 @@ from .errors import InvalidInstanceId
 from .errors import InvalidResourceId
 from .errors import TooManyTagsError
 from .errors import ValidationException
+from .hosts import PING_INTERVAL_S
+from .hosts import make_host
+from .hosts import step_host
 from .realism import REALISM
 
 MAX_TAGS = 50
@@ -76,6 +79,10 @@ class Node:
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
     order: int = dataclasses.field(default_factory=lambda: next(_ORDER))
     tag_store: Lagged[dict[str, str]] = dataclasses.field(init=False, repr=False)
+    # A simulated host (hosts.py), when the node was seeded with one; its agent's pings follow its state.
+    host: Any = dataclasses.field(default=None, repr=False)
+    ping_interval_s: float = PING_INTERVAL_S
+    silent_since: datetime.datetime | None = None
 
     def __post_init__(self) -> None:
         self.tag_store = Lagged(dict(self.tags))
@@ -152,11 +159,14 @@ def _associations(params: dict[str, Any]) -> dict[str, int]:
 class Fleet:
     """Activations and nodes of one backend (account + region)."""
 
-    def __init__(self) -> None:
+    def __init__(self, region: str = "us-east-1") -> None:
+        self.region = region
         self.activations = Activations()
         self.nodes: dict[str, Node] = {}
         # Deregistered nodes still listed by DescribeInstanceInformation, until the moment given.
         self.ghosts: dict[str, tuple[Node, datetime.datetime]] = {}
+        # Nodes seeded with a host, deregistered or not: the host lives on (a cleanup runs after deregistration).
+        self.hosted: dict[str, Node] = {}
 
     # --- test-side registration -------------------------------------------------------------
     def register(self, params: dict[str, Any]) -> Node:
@@ -226,7 +236,45 @@ class Fleet:
             )
             self.nodes[node.instance_id] = node
             ids.append(node.instance_id)
+        if params.get("host"):
+            for instance_id in ids:
+                self.attach_host({"instance_id": instance_id, **(params["host"] if isinstance(params["host"], dict) else {})})
         return ids, activation_id
+
+    def attach_host(self, params: dict[str, Any]) -> Node:
+        """Give a node a simulated host of its platform (or ``platform``): registration, keys, agent, service."""
+        node = self.get(params["instance_id"])
+        if node.resource_type != "ManagedInstance":
+            raise ValueError("only hybrid (mi-) nodes get a simulated host")
+        if node.host is not None:
+            raise ValueError(f"{node.instance_id} already has a host")
+        platform = params.get("platform") or node.platform_type
+        node.host = make_host(
+            node.instance_id, self.region, platform, agent=params.get("agent", True) is not False, registered=params.get("registered", True) is not False
+        )
+        node.platform_type = platform
+        self.hosted[node.instance_id] = node
+        if params.get("ping_interval_s") is not None:
+            if float(params["ping_interval_s"]) <= 0:
+                raise ValueError("ping_interval_s must be > 0")
+            node.ping_interval_s = float(params["ping_interval_s"])
+        return node
+
+    def step_hosts(self) -> None:
+        """One clock step of every node's host (detached work, pings)."""
+        now = CLOCK.now()
+        for node in list(self.hosted.values()):
+            step_host(node, now)
+
+    def host_state(self, params: dict[str, Any]) -> dict[str, Any]:
+        """What a test reads of a node's host: files (``paths``, or the agent's own), services, agent calls."""
+        node = self.hosted.get(params["instance_id"])
+        if node is None:
+            self.get(params["instance_id"])  # InvalidInstanceId for a node that is not there
+            raise ValueError(f"{params['instance_id']} was not seeded with a host")
+        if params.get("settle"):
+            node.host.settle(float(params["settle"]))
+        return {**node.host.state(params.get("paths")), "ping_status": node.ping_status, "last_ping": node.last_ping.isoformat()}
 
     def set_ping(self, params: dict[str, Any]) -> None:
         """Change PingStatus and LastPingDateTime of known nodes."""

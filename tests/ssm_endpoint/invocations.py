@@ -6,10 +6,16 @@ statuses"): on a node whose agent is not Online an undelivered invocation turns 
 is retried), a delivered one stays InProgress or Cancelling until the agent returns; on a deregistered node an
 undelivered one ends Failed with StatusDetails Undeliverable (the node no longer exists); at ExpiresAfter every
 non-terminal one ends TimedOut with StatusDetails DeliveryTimedOut.
+
+An invocation on a node seeded with a host has a ``runner`` (hosts.py): the script really runs (Linux) or is
+modelled (Windows) from the step that moves it to InProgress, and the runner's result ends it (exit code as
+ResponseCode, outputs, execution timeout). A node whose agent is not running (stopped, or without its keys)
+picks nothing up: the invocation waits as undelivered.
 """
 
 import dataclasses
 import datetime
+from typing import Any
 
 from .clock import CLOCK
 from .realism import REALISM
@@ -55,6 +61,10 @@ class Invocation:
     started: datetime.datetime | None = None
     ended: datetime.datetime | None = None
     details: str | None = None
+    runner: Any = None
+    stdout: str = ""
+    stderr: str = ""
+    exit_code: int | None = None
 
     @property
     def status_details(self) -> str:
@@ -81,14 +91,27 @@ class Invocation:
                 self.status = "Delayed"  # delivery was tried and failed; SSM retries until the agent answers
             return
         if self.status in ("Pending", "Delayed"):
+            if self.runner is not None and not self.runner.deliverable():
+                return  # the node's agent is not running: nothing picks the command up
             self.status, self.started = "InProgress", CLOCK.now()
+            if self.runner is not None:
+                self.runner.start()
+        elif self.status == "InProgress" and self.runner is not None:
+            result = self.runner.poll()
+            if result is not None and result.reported:
+                self.stdout, self.stderr, self.exit_code = result.stdout, result.stderr, result.code
+                self.finish(result.status, result.details)
         elif self.status == "InProgress":
             self.steps_running += 1
             if self.steps_running >= self.duration_steps:
                 self.finish(self.outcome)
         elif self.status == "Cancelling":
+            if self.runner is not None:
+                self.runner.cancel()
             self.finish("Cancelled")
 
     def response_code(self) -> int:
         """Exit code of the script as SSM reports it."""
+        if self.exit_code is not None and self.status in TERMINAL:
+            return self.exit_code
         return {"Success": 0, "Failed": 1}.get(self.status, -1)

@@ -14,6 +14,7 @@ from .clock import CLOCK
 from .extend import STATE_LOCK
 from .extend import backend
 from .faults import Faults
+from .hosts import reset as reset_hosts
 from .ratelimit import RateLimits
 from .realism import REALISM
 from .requestlog import RequestLog
@@ -50,6 +51,8 @@ class ControlRoutes:
             ("POST", "/_hybridops/activations/register"): self.register,
             ("POST", "/_hybridops/nodes/seed"): self.seed,
             ("POST", "/_hybridops/nodes/ping"): self.ping,
+            ("POST", "/_hybridops/nodes/host"): self.seed_host,
+            ("POST", "/_hybridops/nodes/host/state"): self.host_state,
             ("POST", "/_hybridops/invocations"): self.invocations,
             ("POST", "/_hybridops/commands/defaults"): self.command_defaults,
         }
@@ -64,6 +67,7 @@ class ControlRoutes:
         CLOCK.reset()
         REALISM.reset()
         with STATE_LOCK:
+            reset_hosts()
             moto_api_backend.reset()
         self.log.clear()
         self.faults.clear()
@@ -114,6 +118,28 @@ class ControlRoutes:
         with STATE_LOCK:
             _backend(body).hybridops_fleet.set_ping(body)
         return {}
+
+    @staticmethod
+    def seed_host(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """Give a registered node a simulated host (Linux: executed; Windows: modelled); returns its state."""
+        del query
+        with STATE_LOCK:
+            fleet = _backend(body).hybridops_fleet
+            node = fleet.attach_host(body)
+            return fleet.host_state({"instance_id": node.instance_id})
+
+    @staticmethod
+    def host_state(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """A node's host as tests read it: files, services, agent calls, service-manager calls, units or tasks, pings."""
+        del query
+        if body.get("settle"):
+            # Wait for the node's detached work outside the state lock (bounded), then read under it.
+            with STATE_LOCK:
+                host = _backend(body).hybridops_fleet.hosted.get(body.get("instance_id"))
+            if host is not None:
+                host.host.settle(float(body["settle"]))
+        with STATE_LOCK:
+            return _backend(body).hybridops_fleet.host_state({k: v for k, v in body.items() if k != "settle"})
 
     @staticmethod
     def invocations(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:

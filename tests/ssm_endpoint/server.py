@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from .clock import CLOCK
 from .extend import install
+from .hosts import reset as reset_hosts
 from .middleware import EndpointMiddleware
 from .ratelimit import parse_rule
 from .realism import PROFILES
@@ -55,6 +56,7 @@ class RunningEndpoint:
         CLOCK.stop()
         self.server.shutdown()
         self.server.server_close()
+        reset_hosts()  # every simulated node's processes, namespaces and layers
         if self._thread.is_alive():
             self._thread.join(timeout=5)
 

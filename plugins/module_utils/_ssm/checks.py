@@ -106,8 +106,10 @@ def check_string(parameter, value, constraint):
     return value
 
 
-# How many items of one class an input error names before it counts the rest.
-ITEMS_SHOWN = 10
+# How many items of one class an input error names before it counts the rest. More than a result message's
+# IDs (outcomes.IDS_SHOWN): the user fixes each named item by hand before the next run, and the message is all
+# there is, where a result's message sums up per-item outcomes that hold every ID.
+INPUT_ITEMS_SHOWN = 10
 
 _EC2_ADVICE = (
     "SSM cannot deregister; only hybrid managed nodes (mi-..., eks_c:...) are handled here."
@@ -116,8 +118,8 @@ _EC2_ADVICE = (
 
 
 def _listing(values):
-    shown = ", ".join(_describe(v) for v in values[:ITEMS_SHOWN])
-    return shown + (f" and {len(values) - ITEMS_SHOWN} more" if len(values) > ITEMS_SHOWN else "")
+    shown = ", ".join(_describe(v) for v in values[:INPUT_ITEMS_SHOWN])
+    return shown + (f" and {len(values) - INPUT_ITEMS_SHOWN} more" if len(values) > INPUT_ITEMS_SHOWN else "")
 
 
 def normalize_list(values):
@@ -137,7 +139,7 @@ def check_list(parameter, values, constraint, min_items=0, max_items=None, refus
 
     Returns the list with its items stripped of surrounding spaces. Every
     broken item is named in one message, grouped by what is wrong with it
-    (the first ITEMS_SHOWN of each class, then a count), so a user fixes a bad
+    (the first INPUT_ITEMS_SHOWN of each class, then a count), so a user fixes a bad
     list in one run rather than one class of mistake per run.
     """
     if values is None:

@@ -31,11 +31,11 @@ from .outcomes import ALREADY_TERMINAL
 from .outcomes import CANCEL_REQUESTED
 from .outcomes import CANCELLED
 from .outcomes import COMPLETED_BEFORE_CANCEL
-from .outcomes import IDS_SHOWN
 from .outcomes import MSG
 from .outcomes import NONE_IN_FLIGHT
 from .outcomes import OUTCOME
 from .outcomes import failure_record
+from .outcomes import shown_ids
 
 CANCELLING = "Cancelling"
 ONLINE = "Online"
@@ -97,7 +97,7 @@ def unknown_command_error(command_id, region):
 
 
 def not_targeted_error(command_id, unknown, statuses):
-    sample = ", ".join(list(statuses)[:IDS_SHOWN]) + (", ..." if len(statuses) > IDS_SHOWN else "")
+    sample = shown_ids(statuses)
     return AnsibleSSMError(
         message=(
             f"instance_ids: command {command_id} was never sent to {', '.join(unknown)}; it targeted {len(statuses)} node(s)"
@@ -357,6 +357,5 @@ def completed_before_cancel(outcomes):
 
 
 def describe_nodes(records):
-    """The first IDS_SHOWN nodes with their status and command, for a message."""
-    shown = ", ".join(f"{r['instance_id']} {r.get('status')} (command {r.get('command_id')})" for r in records[:IDS_SHOWN])
-    return shown + (", ..." if len(records) > IDS_SHOWN else "")
+    """The first nodes (outcomes.shown_ids) with their status and command, for a message."""
+    return shown_ids(f"{r['instance_id']} {r.get('status')} (command {r.get('command_id')})" for r in records)

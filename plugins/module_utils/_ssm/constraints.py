@@ -30,7 +30,7 @@ The roles' and playbooks' variables are checked by these same rules
 roles' own words).
 """
 
-from .checks import ITEMS_SHOWN
+from .checks import INPUT_ITEMS_SHOWN
 from .checks import Constraint
 from .checks import check_boolean
 from .checks import check_choice
@@ -44,6 +44,7 @@ from .checks import is_ec2_instance_id
 from .checks import normalize_list
 from .checks import path_problem
 from .checks import string_problem
+from .limits import TAGS_PER_NODE_MAX
 from .tag_rules import TAG_FILTER_VALUES_MAX
 from .tag_rules import TAG_KEY
 from .tag_rules import TAG_VALUE
@@ -125,7 +126,6 @@ PLUGIN_NAME = Constraint(name="plugin name", min_len=4, hint="a plugin name such
 
 
 # List counts.
-TAGS_PER_NODE_MAX = 50  # AddTagsToResource: a resource carries at most 50 tags (TooManyTagsError)
 CANCEL_INSTANCE_IDS_MAX = 50  # CancelCommand InstanceIds, shape InstanceIdList
 DESCRIBE_FILTER_VALUES_MAX = 100  # DescribeInstanceInformation Filters[].Values
 DESCRIBE_MAX_RESULTS = (5, 50)  # DescribeInstanceInformation MaxResults
@@ -256,7 +256,7 @@ __all__ = [
     "IN_FLIGHT_COMMAND_STATUSES",
     "is_ec2_instance_id",
     "is_eks_connector_id",
-    "ITEMS_SHOWN",
+    "INPUT_ITEMS_SHOWN",
     "LIST_COMMAND_INVOCATIONS_STATUS_VALUES",
     "LIST_COMMANDS_STATUS_VALUES",
     "MANAGED_INSTANCE_ID",

@@ -14,6 +14,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from .limits import TAGS_PER_NODE_MAX
+
 _CREDENTIALS_ADVICE = (
     "the credentials were rejected or have expired; temporary credentials also need their session token"
     " (session_token, AWS_SESSION_TOKEN or, as AWX passes it, AWS_SECURITY_TOKEN)"
@@ -29,7 +31,7 @@ ERROR_ADVICE = {
     "InvocationDoesNotExist": "the command did not run on this node",
     "InvalidResourceId": "the node is not a registered hybrid node (mi-...) in this account and region",
     "InvalidResourceType": "tags on nodes work only for hybrid nodes (mi-...), with resource type ManagedInstance",
-    "TooManyTagsError": "a node can carry at most 50 tags; purge some or tag fewer",
+    "TooManyTagsError": f"a node can carry at most {TAGS_PER_NODE_MAX} tags; purge some or tag fewer",
     "TooManyUpdates": "another update to this resource is in progress; run again shortly",
     "InvalidActivationId": (
         "no activation with this ID exists in this account and region (already deleted, a typo, or another region); list them with aws ssm describe-activations"

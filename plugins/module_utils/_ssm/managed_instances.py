@@ -149,21 +149,21 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
     return bool(done), result
 
 
-def wait_until_unlisted(client, instance_ids, timeout, poll_interval):
+def wait_until_unlisted(client, instance_ids, timeout, poll_interval, clock=time.monotonic, sleep=time.sleep):
     """Poll until no node of ``instance_ids`` lists any more; return those still listed at the deadline.
 
     SSM keeps listing a deregistered node for a while (minutes, at times). A
     node whose describe is rejected counts as still listed: it is not known
-    to be gone.
+    to be gone. A describe that fails as a whole raises (AnsibleSSMError).
     """
-    deadline = time.monotonic() + timeout
+    deadline = clock() + timeout
     remaining = list(instance_ids)
     while remaining:
         listed, unreadable = describe_instances_by_id(client, remaining)
         remaining = [i for i in remaining if i in listed or i in unreadable]
-        if not remaining or time.monotonic() >= deadline:
+        if not remaining or clock() >= deadline:
             break
-        time.sleep(min(poll_interval, max(0.0, deadline - time.monotonic())))
+        sleep(min(poll_interval, max(0.0, deadline - clock())))
     return remaining
 
 

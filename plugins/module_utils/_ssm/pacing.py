@@ -204,14 +204,15 @@ class _Sent(threading.local):
     at = 0.0
 
 
-def attach(client, max_calls_per_second=None):
+def attach(client, max_calls_per_second=None, clock=time.monotonic, sleep=time.sleep):
     """Pace every attempt of ``client`` (and so every thread sharing it); returns the Pacers.
 
     One adaptive pace per operation, as SSM keeps a bucket per API; ``max_calls_per_second`` caps the
     calls of every operation together (a shared Pacer without adaptation of its own is not needed: the
-    cap's slots are taken from one Pacer, ``pacers["*"]``, before the operation's own).
+    cap's slots are taken from one Pacer, ``pacers["*"]``, before the operation's own). ``clock`` and
+    ``sleep`` are every Pacer's (a test's fake time).
     """
-    pacers = {"*": Pacer(max_calls_per_second)} if max_calls_per_second else {}
+    pacers = {"*": Pacer(max_calls_per_second, clock, sleep)} if max_calls_per_second else {}
     lock = threading.Lock()
     sent = _Sent()
 
@@ -219,7 +220,7 @@ def attach(client, max_calls_per_second=None):
         operation = event_name.rsplit(".", 1)[-1]
         with lock:
             if operation not in pacers:
-                pacers[operation] = Pacer(max_calls_per_second)
+                pacers[operation] = Pacer(max_calls_per_second, clock, sleep)
             return pacers[operation]
 
     def before_send(event_name="", **kwargs):

@@ -31,6 +31,7 @@ from .errors import AnsibleSSMError
 from .errors import SSMValidationError
 from .instances import describe_instance_information
 from .instances import describe_instances_by_id
+from .outcomes import shown_ids
 from .timeparse import as_utc
 from .timeparse import parse_point_in_time
 
@@ -171,7 +172,7 @@ def unreadable_error(unreadable):
     first = unreadable[ids[0]]
     return AnsibleSSMError(
         message=(
-            f"instance_ids: SSM rejected the describe of {len(ids)} node(s): {', '.join(ids[:20])}{', ...' if len(ids) > 20 else ''};"
+            f"instance_ids: SSM rejected the describe of {len(ids)} node(s): {shown_ids(ids)};"
             f" whether they are registered is unknown ({ids[0]}: {first.message})"
         ),
         code=first.code,

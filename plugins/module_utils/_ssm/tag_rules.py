@@ -9,6 +9,7 @@ import unicodedata
 
 from .checks import Constraint
 from .checks import _describe
+from .checks import _listing
 from .errors import SSMValidationError
 
 # Tag keys and values (shapes TagKey / TagValue). The model's pattern uses
@@ -53,7 +54,7 @@ def check_tags(parameter, tags, max_items=None):
         raise SSMValidationError(f"{parameter}: {_describe(tags)} must be a dictionary of tag keys to values.", parameter=parameter, value=tags)
     if max_items is not None and len(tags) > max_items:
         raise SSMValidationError(
-            f"{parameter}: {len(tags)} tags given ({', '.join(repr(k) for k in list(tags)[:3])}, ...), a node can carry at most {max_items}.",
+            f"{parameter}: {len(tags)} tags given ({_listing(list(tags))}), a node can carry at most {max_items}.",
             parameter=parameter,
             value=tags,
         )

@@ -3,7 +3,7 @@
 # Copyright: Contributors to the hybridops.ssm project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""How a module that changes things runs its task: the options every such module has, and one error exit."""
+"""How every module that calls SSM runs its task: the options each has (deadline, pace), and one error exit."""
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -11,8 +11,8 @@ from .budget import DEADLINE_MAX
 from .constraints import check_range
 from .errors import AnsibleSSMError
 
-# The task's bounds, in every module that makes per-item calls: the whole task's deadline (budget.py) and the
-# cap on its pace (pacing.py); the hybridops.ssm.pacing doc fragment documents both.
+# The task's bounds, in every module that calls SSM (the _info modules too): the whole task's deadline
+# (budget.py) and the cap on its pace (pacing.py); the hybridops.ssm.pacing doc fragment documents both.
 TASK_OPTIONS = dict(
     deadline=dict(type="int"),
     max_calls_per_second=dict(type="float"),

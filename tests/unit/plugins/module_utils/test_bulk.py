@@ -5,6 +5,10 @@
 
 """Bounded concurrency (bulk.py): every item gets an entry, items not started once the task stopped are not_attempted."""
 
+import threading
+
+import pytest
+
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import bulk
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
@@ -43,3 +47,49 @@ def test_per_item_keeps_every_outcome_when_some_fail():
     assert sorted(outcomes) == list(range(10))
     assert {i for i, (_r, e) in outcomes.items() if e is not None} == {0, 3, 6, 9}
     assert outcomes[4] == (8, None)
+
+
+class _InFlight:
+    """A call that counts the calls in flight at once: each waits until ``together`` are in flight, then ends."""
+
+    def __init__(self, together):
+        self._lock = threading.Lock()
+        self._barrier = threading.Barrier(together, timeout=10)  # a bound for a broken run, never reached by a passing one
+        self.now = 0
+        self.most = 0
+
+    def __call__(self, item):
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            self._barrier.wait()
+        finally:
+            with self._lock:
+                self.now -= 1
+        return item
+
+
+@pytest.mark.parametrize("concurrency", [2, 3])
+def test_at_most_concurrency_calls_are_in_flight_and_that_many_are(monkeypatch, concurrency):
+    pools = []
+
+    class RecordingPool(bulk.ThreadPoolExecutor):
+        def __init__(self, max_workers):
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers)
+
+    monkeypatch.setattr(bulk, "ThreadPoolExecutor", RecordingPool)
+    call = _InFlight(together=concurrency)
+    results = run_per_item(range(4 * concurrency), call, concurrency=concurrency)
+    assert results == {i: (i, None) for i in range(4 * concurrency)}
+    # every call waited for `concurrency` in flight (fewer workers would never fill the barrier) ...
+    assert call.most == concurrency
+    # ... and no more than that many workers ever ran calls
+    assert pools == [concurrency]
+
+
+def test_concurrency_one_runs_the_calls_one_at_a_time_in_order():
+    seen = []
+    assert run_per_item(["a", "b", "c"], seen.append, concurrency=1) == {i: (None, None) for i in "abc"}
+    assert seen == ["a", "b", "c"]

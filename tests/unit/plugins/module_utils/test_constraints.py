@@ -248,7 +248,7 @@ def test_tags_count_is_capped_where_the_caller_says():
     tags = {f"k{i}": "v" for i in range(c.TAGS_PER_NODE_MAX + 1)}
     assert c.check_tags("tags", dict(list(tags.items())[: c.TAGS_PER_NODE_MAX]), max_items=c.TAGS_PER_NODE_MAX)
     assert c.check_tags("tags", tags) == tags  # a filter has no such cap
-    with pytest.raises(SSMValidationError, match=r"tags: 51 tags given \('k0', 'k1', 'k2', \.\.\.\), a node can carry at most 50"):
+    with pytest.raises(SSMValidationError, match=r"tags: 51 tags given \('k0', 'k1', .*, 'k9' and 41 more\), a node can carry at most 50"):
         c.check_tags("tags", tags, max_items=c.TAGS_PER_NODE_MAX)
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import managed_instances as mi
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
 from .doubles import FakeTime
 from .doubles import ScriptedClient
@@ -189,3 +190,78 @@ def test_a_failed_read_back_is_read_again_not_a_failed_node():
     )
     fake = FakeTime()
     assert mi.wait_for_tags(client, {A: {"Env": "new"}}, 1, settle=10, clock=fake.clock, sleep=fake.sleep) == []
+
+
+def _listing(*present):
+    """One DescribeInstanceInformation answer listing the ``present`` among the IDs asked for."""
+    return {"InstanceInformationList": [{"InstanceId": i} for i in present]}
+
+
+def _wait(client, ids, timeout=10):
+    fake = FakeTime()
+    return mi.wait_until_unlisted(client, ids, timeout, 2, clock=fake.clock, sleep=fake.sleep), fake
+
+
+def test_a_node_that_no_longer_lists_is_gone():
+    client = ScriptedClient(describe_instance_information=[_listing(A, B), _listing(B), _listing()])
+    still_listed, fake = _wait(client, [A, B])
+    assert still_listed == []
+    assert fake.sleeps == [2, 2]
+    assert [kw["Filters"][-1]["Values"] for _name, kw in client.calls] == [[A, B], [A, B], [B]]  # a gone node is not asked again
+
+
+def test_a_node_still_listed_at_the_deadline_is_not_gone():
+    client = ScriptedClient(describe_instance_information=[_listing(A, B), _listing(A)])
+    still_listed, fake = _wait(client, [A, B], timeout=5)
+    assert still_listed == [A]
+    assert sum(fake.sleeps) == 5  # waited the whole timeout, then gave up on A
+
+
+def test_a_node_whose_describe_is_rejected_is_never_gone():
+    """SSM rejecting the describe of A is not SSM saying A is unlisted: A is still waited for, and timed out."""
+    client = ScriptedClient(describe_instance_information=[_rejects(A, registered=set())])
+    still_listed, fake = _wait(client, [A, B], timeout=5)
+    assert still_listed == [A]
+    assert sum(fake.sleeps) == 5
+
+
+def test_a_describe_that_fails_as_a_whole_raises_rather_than_reading_as_gone():
+    client = ScriptedClient(describe_instance_information=[client_error("AccessDeniedException", "DescribeInstanceInformation")])
+    with pytest.raises(AnsibleSSMError) as info:
+        _wait(client, [A])
+    assert info.value.code == "AccessDeniedException"
+
+
+def test_absent_with_wait_reports_a_node_whose_poll_is_rejected_as_timed_out():
+    rejecting_after_deregister = [_describe_only(A, B), _rejects(A, registered=set())]
+    client = ScriptedClient(describe_instance_information=rejecting_after_deregister, deregister_managed_instance=[{}])
+    changed, result = mi.ensure_absent(client, [A, B], check_mode=False, concurrency=1, wait=True, wait_timeout=0)
+    assert changed is True
+    assert [o["outcome"] for o in result["outcomes"]] == ["deregistered", "deregistered"]
+    assert result["timed_out"] == [{"instance_id": A}]
+
+
+def test_present_in_check_mode_predicts_role_and_tags_without_mutating():
+    tag_lists = {A: [{"Key": "Env", "Value": "old"}, {"Key": "Gone", "Value": "x"}], B: [{"Key": "Env", "Value": "new"}]}
+    client = ScriptedClient(
+        describe_instance_information=[_describe_only(A, B)],
+        list_tags_for_resource=[lambda **kw: {"TagList": tag_lists[kw["ResourceId"]]}],
+    )
+    changed, result = mi.ensure_present(client, [A, B], "Old", {"Env": "new"}, True, True, 2)
+    assert changed is True
+    assert set(client.names()) == {"describe_instance_information", "list_tags_for_resource"}  # reads only, no read-back either
+    assert client.names().count("list_tags_for_resource") == 2
+    assert [(o["instance_id"], o["outcome"]) for o in result["outcomes"]] == [(A, "updated"), (B, "unchanged")]
+    assert result["diff"] == {
+        "before": {A: {"iam_role": "Old", "tags": {"Env": "old", "Gone": "x"}}, B: {"iam_role": "Old", "tags": {"Env": "new"}}},
+        "after": {A: {"iam_role": "Old", "tags": {"Env": "new"}}, B: {"iam_role": "Old", "tags": {"Env": "new"}}},
+    }
+    assert [n["instance_id"] for n in result["instances"]] == [A, B]
+
+
+def test_present_in_check_mode_predicts_a_role_change_without_mutating():
+    client = ScriptedClient(describe_instance_information=[_describe_only(A)])
+    changed, result = mi.ensure_present(client, [A], "New", None, True, True, 1)
+    assert changed is True and client.names() == ["describe_instance_information"]
+    assert result["outcomes"] == [{"instance_id": A, "outcome": "updated"}]
+    assert result["diff"] == {"before": {A: {"iam_role": "Old"}}, "after": {A: {"iam_role": "New"}}}

@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +36,42 @@ def test_the_success_summary_counts_outcomes():
     assert outcomes_module.success_summary(outcomes, "node", False) == "3 node(s): 2 deregistered, 1 already_absent"
     assert outcomes_module.success_summary(outcomes, "node", True).startswith("check mode, nothing changed: 3 node(s)")
     assert outcomes_module.success_summary([], "node", False) == "no node given: nothing to do"
+
+
+def _ids(count):
+    return [f"mi-{n:017x}" for n in range(count)]
+
+
+def _unreadable(ids):
+    from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import unreadable_error  # pylint: disable=import-outside-toplevel
+
+    return unreadable_error({i: AnsibleSSMError(message="rejected", code="ValidationException") for i in ids}).message
+
+
+def _not_targeted(ids):
+    from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import not_targeted_error  # pylint: disable=import-outside-toplevel
+
+    return not_targeted_error("c" * 36, ["mi-fffffffffffffffff"], dict.fromkeys(ids, "InProgress")).message
+
+
+def _described(ids):
+    from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import describe_nodes  # pylint: disable=import-outside-toplevel
+
+    return describe_nodes([{"instance_id": i, "status": "Cancelling", "command_id": "c" * 36} for i in ids])
+
+
+def _tag_failure(ids):
+    from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.node_tags import NodeTags  # pylint: disable=import-outside-toplevel
+
+    failed = {i: AnsibleSSMError(message="denied", code="AccessDeniedException") for i in ids}
+    return NodeTags(tags={}, gone=[], failed=failed, untaggable=[]).failure("us-east-1").message
+
+
+@pytest.mark.parametrize("message", [_unreadable, _not_targeted, _described, _tag_failure])
+def test_every_message_that_lists_ids_names_outcomes_ids_shown_of_them(monkeypatch, message):
+    """One count of IDs per message, IDS_SHOWN: a message that kept its own count would name more or fewer here."""
+    monkeypatch.setattr(outcomes_module, "IDS_SHOWN", 2)
+    ids = _ids(7)
+    text = message(ids)
+    assert [i for i in ids if i in text] == ids[:2]
+    assert "(5 more)" in text

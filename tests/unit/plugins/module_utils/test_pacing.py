@@ -245,6 +245,53 @@ def test_attach_registers_a_pace_per_operation_and_the_cap_over_all():
     assert {name: p.rate() for name, p in pacers.items()} == {name: 5 for name in pacers}  # paced at the cap from the first call
 
 
+def hooked(max_calls_per_second=None):
+    """A client paced by attach on a fake clock, and one attempt of an operation through its two hooks."""
+    client = ScriptedClient()
+    fake = FakeTime(1000.0)
+    pacers = pacing.attach(client, max_calls_per_second, clock=fake.clock, sleep=fake.sleep)
+    handlers = {event: handler for event, handler, _unique_id in client.meta.events.registered}
+
+    def attempt(operation, answer):
+        handlers["before-send.ssm"](event_name=f"before-send.ssm.{operation}", request=None)
+        handlers["needs-retry.ssm"](event_name=f"needs-retry.ssm.{operation}", response=answer, attempts=1)
+
+    return pacers, fake, attempt
+
+
+def test_a_throttle_through_the_hooks_slows_that_operation_then_the_rate_grows_back():
+    pacers, fake, attempt = hooked()
+    for _round in range(20):  # half a second at 40 a second, all granted: unpaced
+        attempt("DeregisterManagedInstance", response(200))
+        fake.advance(0.025)
+    attempt("DescribeInstanceInformation", response(200))
+    attempt("DeregisterManagedInstance", response(400, "ThrottlingException"))
+    paced = pacers["DeregisterManagedInstance"]
+    assert paced.cuts == 1
+    cut = pacing.FIRST_CUT * 21 / 0.5  # half the rate it was sending at (21 calls in half a second)
+    assert paced.rate() == pytest.approx(cut)
+    assert pacers["DescribeInstanceInformation"].rate() is None  # another API's bucket: still unpaced
+    assert fake.sleeps == []
+    attempt("DeregisterManagedInstance", response(200))
+    attempt("DeregisterManagedInstance", response(200))  # at once: waits for its slot, one interval at the new rate
+    assert fake.sleeps == [pytest.approx(1 / cut)]
+    fake.advance(10)  # between cuts the rate grows GROWTH a second
+    assert paced.rate() == pytest.approx(cut * math.exp(pacing.GROWTH * (10 + 1 / cut)))
+
+
+def test_a_throttle_through_the_hooks_slows_the_capped_pace_below_the_cap():
+    pacers, fake, attempt = hooked(max_calls_per_second=20)
+    for _round in range(40):  # two seconds at the cap, all granted
+        attempt("DeregisterManagedInstance", response(200))
+    assert pacers["DeregisterManagedInstance"].rate() == 20
+    attempt("DeregisterManagedInstance", response(400, "ThrottlingException"))
+    assert pacers["DeregisterManagedInstance"].cuts == 1
+    assert pacers["DeregisterManagedInstance"].rate() == pytest.approx(pacing.GENTLE_CUT * 20, rel=0.01)
+    assert pacers["*"].rate() == pytest.approx(pacing.GENTLE_CUT * 20, rel=0.01)  # the cap over all APIs learns it too
+    fake.advance(3600)
+    assert {name: p.rate() for name, p in pacers.items()} == {"*": 20, "DeregisterManagedInstance": 20}  # back to the cap, never past it
+
+
 def test_without_a_cap_each_operation_runs_unpaced_until_throttled():
     client = ScriptedClient()
     pacers = pacing.attach(client)

@@ -14,6 +14,7 @@ from ansible_collections.hybridops.ssm.plugins.modules import ssm_command_info
 from ansible_collections.hybridops.ssm.tests.unit.plugins.modules.utils import run_module_main
 
 from ..module_utils.doubles import ScriptedClient
+from ..module_utils.doubles import client_error
 
 run_main = functools.partial(run_module_main, ssm_command_info)
 CANCELLING = {"CommandId": "c" * 36, "Status": "Cancelling", "StatusDetails": "Cancelling"}
@@ -40,3 +41,25 @@ def test_a_status_listcommands_does_not_take_is_refused_before_any_call(monkeypa
     result = run_main(monkeypatch, capsys, client, status=status)
     assert result["failed"] is True and client.calls == []
     assert f"value of status must be one of: {', '.join(LIST_COMMANDS_STATUS_VALUES)}, Cancelling, got: {status}" in result["msg"]
+
+
+def test_the_task_runs_with_its_deadline(monkeypatch, capsys):
+    started = []
+    monkeypatch.setattr(ssm_command_info, "start_task", lambda deadline=None: started.append(deadline))
+    client = ScriptedClient(list_commands=[{"Commands": [RUNNING]}])
+    result = run_main(monkeypatch, capsys, client, deadline=60, max_calls_per_second=2)
+    assert result.get("failed") is not True and started == [60]
+    assert [c["command_id"] for c in result["commands"]] == [RUNNING["CommandId"]]
+
+
+@pytest.mark.parametrize("deadline", [0, 86401])
+def test_a_deadline_out_of_range_is_refused_before_any_call(monkeypatch, capsys, deadline):
+    client = ScriptedClient()
+    result = run_main(monkeypatch, capsys, client, deadline=deadline)
+    assert result["failed"] is True and f"deadline: {deadline}" in result["msg"] and client.calls == []
+
+
+def test_a_failed_listing_fails_the_task_with_its_advice(monkeypatch, capsys):
+    client = ScriptedClient(list_commands=[client_error("AccessDeniedException", "ListCommands")])
+    result = run_main(monkeypatch, capsys, client)
+    assert result["failed"] is True and "the credentials lack the IAM permission for this call" in result["msg"]
