@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: show_sweep_report
-short_description: Show the report of a sweep of stale hybrid nodes, and with --diff the sweep as a diff (internal)
+short_description: Internal to the role sweep_stale_hybrid_nodes - show its report, with --diff as a diff
 version_added: 1.1.0
 description:
   - B(Internal:) used by the role C(hybridops.ssm.sweep_stale_hybrid_nodes) to show its report; its options and
