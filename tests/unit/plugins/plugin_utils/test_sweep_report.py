@@ -146,7 +146,10 @@ def test_nodes_no_step_reached_say_so():
 
 def test_invocations_that_needed_no_cancel_are_neither_shown_nor_counted():
     nodes = found(1)
-    commands = {"changed": False, "outcomes": [invocation(node_id(0), words.ALREADY_TERMINAL, "Success", "Success"), {"instance_id": node_id(0), words.OUTCOME: words.NONE_IN_FLIGHT}]}
+    commands = {
+        "changed": False,
+        "outcomes": [invocation(node_id(0), words.ALREADY_TERMINAL, "Success", "Success"), {"instance_id": node_id(0), words.OUTCOME: words.NONE_IN_FLIGHT}],
+    }
     report = sweep.report(plan_of(nodes), nodes, commands, deregistration(nodes), False)
     assert report["command_lines"] == [] and report["commands_cancel_requested"] == report["commands_cancelled"] == 0
 
