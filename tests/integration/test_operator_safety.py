@@ -242,8 +242,9 @@ def sweep(env, *extra):
 def test_the_sweep_guard_in_check_mode_shows_the_list_then_fails(control, ansible_env):
     stale = control.seed_nodes(count=4, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45)["instance_ids"]
     control.clear_log()
-    run = sweep(ansible_env, "--check", "-e", "sweep_stale_hybrid_nodes_max_nodes=3")
+    run = sweep(ansible_env, "--check", "--diff", "-e", "sweep_stale_hybrid_nodes_max_nodes=3")
     assert run.returncode != 0
+    assert "--- before" not in run.stdout  # refused: nothing would change, so there is no plan to show
     report = run.stdout.index("CHECK MODE, nothing changed: 4 stale hybrid node(s)")
     for node in stale:
         line = next(line for line in run.stdout.splitlines() if node in line and "would deregister" in line)
@@ -257,13 +258,17 @@ def test_a_partial_failure_still_shows_the_report(control, endpoint, ansible_env
     stale = control.seed_nodes(count=3, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45)["instance_ids"]
     control.set_faults(operation="DeregisterManagedInstance", instance_ids=[stale[1]], drop_rate=1.0)
     control.clear_log()
-    run = sweep(ansible_env, "-e", "sweep_stale_hybrid_nodes_cancel_commands=false")
+    run = sweep(ansible_env, "-e", "sweep_stale_hybrid_nodes_cancel_commands=false", "--diff")
     control.clear_faults()
     assert run.returncode != 0
     assert "3 stale hybrid node(s)" in run.stdout and "2 deregistered, 0 already absent, 1 failed or not attempted" in run.stdout
     lines = run.stdout.splitlines()
     assert any(stale[1] in line and line.rstrip('",').endswith("failed") for line in lines), run.stdout
     assert all(any(node in line and line.rstrip('",').endswith("deregistered") for line in lines) for node in (stale[0], stale[2]))
+    # --diff: the sweep as it left the nodes; the one that failed is still registered (a context line of the diff)
+    assert "+++ after: as the sweep left them" in lines
+    assert all(any(line.startswith(f"+{node}  kiosk-") and line.endswith("  absent") for line in lines) for node in (stale[0], stale[2]))
+    assert any(line.startswith(f" {stale[1]}  kiosk-") and "registered, last ping" in line for line in lines), run.stdout
     control.advance(60)  # past SSM's deregistration lag
     assert listed(endpoint.url) & set(stale) == {stale[1]}
 
@@ -273,11 +278,20 @@ def test_check_mode_report_lines_say_would_and_count_cancel_requested_apart(cont
     command_id = send_long_command(endpoint.url, stale)
     control.advance(10)  # past the moment SSM lists a new command only later
     control.clear_log()
-    run = sweep(ansible_env, "--check")
+    run = sweep(ansible_env, "--check", "--diff")
     assert run.returncode == 0, run.stdout
     assert "2 would be deregistered" in run.stdout and "0 cancelled, 2 would be cancelled" in run.stdout
-    assert sum(f"command {command_id}  would cancel" in line for line in run.stdout.splitlines()) == 2
-    assert not any(line.rstrip('",').endswith(("  deregistered", "  cancelled")) for line in run.stdout.splitlines())
+    lines = run.stdout.splitlines()
+    assert sum(f"command {command_id}  would cancel" in line for line in lines) == 2
+    assert not any(line.rstrip('",').endswith(("  deregistered", "  cancelled")) for line in lines)
+    # --diff shows the plan: each node registered with its name and last ping, then absent; each invocation's
+    # status before and after the cancel; once, not again as each module's own diff
+    assert lines.count("--- before: the stale hybrid nodes and their in-flight commands") == 1
+    assert "+++ after: as the sweep would leave them (check mode)" in lines
+    for node in stale:
+        assert any(line.startswith(f"-{node}  kiosk-") and "  registered, last ping 20" in line for line in lines), run.stdout
+        assert any(line.startswith(f"+{node}  kiosk-") and line.endswith("  absent") for line in lines), run.stdout
+        assert f"+{node}  command {command_id}  Cancelling" in lines
     assert not mutating(control.log())
 
 

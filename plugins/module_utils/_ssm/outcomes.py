@@ -46,6 +46,12 @@ ALREADY_TERMINAL = "already_terminal"  # finished before this run; nothing was s
 COMPLETED_BEFORE_CANCEL = "completed_before_cancel"  # was in flight, then finished Success/Failed/TimedOut anyway
 NONE_IN_FLIGHT = "none_in_flight"  # instance_ids mode: the node has no command left to cancel
 
+# What a role's report says, in check mode, of an outcome a module predicts (a module reports the same word in
+# check mode as in a real run; the report says it would happen).
+WOULD_DEREGISTER = "would deregister"  # DEREGISTERED, predicted
+WOULD_CANCEL = "would cancel"  # CANCEL_REQUESTED, predicted
+CHECK_MODE_WORDS = {DEREGISTERED: WOULD_DEREGISTER, CANCEL_REQUESTED: WOULD_CANCEL}
+
 # How many IDs a message names before it elides or counts the rest (every module, the inventory).
 IDS_SHOWN = 5
 # A failure message stays readable; the details are in the outcomes.

@@ -1,0 +1,60 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: show_sweep_report
+short_description: Internal to the role sweep_stale_hybrid_nodes - show its report, with --diff as a diff
+version_added: 1.1.0
+description:
+  - B(Internal:) used by the role C(hybridops.ssm.sweep_stale_hybrid_nodes) to show its report; its options and
+    result may change without notice. It is documented so that C(ansible-doc) can show it.
+  - Runs on the controller only (an action plugin) and changes nothing itself; it shows what the sweep's steps did.
+  - Shows the report's headline, one line per selected node and one per command invocation cancelled (in check
+    mode, what would be done); from C(-v) on, also the message of each node or invocation that carries one.
+  - Reports RV(ignore:changed) when the sweep's cancel or deregistration step changed something (in check mode,
+    would have), so that with C(--diff) Ansible shows the sweep as a diff - each node registered with its name and
+    last ping, then absent, and each command invocation's status before and after the cancel. The steps themselves
+    run without their own diffs.
+author:
+  - hybridops maintainers (@hybridops)
+options:
+  report:
+    description:
+      - The report, as the filter P(hybridops.ssm.sweep_report#filter) makes it.
+    type: dict
+    required: true
+attributes:
+  check_mode:
+    support: full
+    description: Shows the report as the check-mode run made it, in its words (C(would deregister), C(would cancel)).
+  diff_mode:
+    support: full
+    description: The sweep as a diff.
+  platform:
+    platforms: all
+    support: full
+    description: Runs on the controller; never connects to the host.
+notes:
+  - The report's words and the diff are decided in the collection's C(plugin_utils/sweep_report.py).
+"""
+
+EXAMPLES = r"""
+- name: Show the report (the role's step)
+  hybridops.ssm.show_sweep_report:
+    report: "{{ sweep_stale_hybrid_nodes_report }}"
+"""
+
+RETURN = r"""
+msg:
+  description: The report's headline, one line per selected node and per command invocation cancelled; from C(-v), the messages.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "CHECK MODE, nothing changed: 1 stale hybrid node(s) (ConnectionLost, last ping before 30d); 1 would be deregistered, ..."
+    - "mi-0123456789abcdef0  kiosk-0  2024-05-01T10:00:00+00:00  would deregister"
+"""

@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the hybridops.ssm project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The decisions of the role hybridops.ssm.sweep_stale_hybrid_nodes, as pure functions.
+
+The role's YAML orders the steps (find, cancel, deregister, report, publish, refuse); what it decides
+between them lives here: the guard against more nodes than sweep_stale_hybrid_nodes_max_nodes, the
+selection in words, each node's and each command invocation's word in the report (in check mode what would
+happen), the counts, the report's lines, its diff, and the summary published with set_stats and written
+as JSON. The filters sweep_plan, sweep_report and sweep_summary (plugins/filter/sweep_report.py) call
+these; the action hybridops.ssm.show_sweep_report shows the report.
+
+Outcome words are outcomes.py's constants, never literals.
+"""
+
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import is_eks_connector_id
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ALREADY_ABSENT
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ALREADY_TERMINAL
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import CANCEL_REQUESTED
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import CANCELLED
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import CHECK_MODE_WORDS
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import DEREGISTERED
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import FAILED
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import MSG
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NONE_IN_FLIGHT
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_ATTEMPTED
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
+
+MAX_NODES = "sweep_stale_hybrid_nodes_max_nodes"
+
+# A selected node that got no outcome from the deregistration: the guard refused the sweep, or a step before
+# the deregistration (the cancel) failed, so it was never asked for.
+REFUSED_IN_CHECK_MODE = f"would deregister (refused: more than {MAX_NODES})"
+REFUSED = f"not changed: more than {MAX_NODES}"
+EARLIER_STEP_FAILED = "not attempted: an earlier step failed"
+
+# Command invocations that needed no cancel: neither shown nor counted.
+NOTHING_TO_CANCEL = (NONE_IN_FLIGHT, ALREADY_TERMINAL)
+
+# A field the listing did not return, in a report line.
+MISSING = "-"
+SEPARATOR = "  "
+
+
+def over_limit(selected, max_nodes):
+    """The guard: True when more nodes are selected than one run may deregister (the limit itself is allowed)."""
+    return selected > int(max_nodes)
+
+
+def selection_words(older_than, tags=None, activation_ids=None, include_eks_connector_agents=False):
+    """The selection in words, for the report and the guard's refusal: only the filters given."""
+    words = [f"ConnectionLost, last ping before {older_than}"]
+    if tags:
+        words.append("tags " + " ".join(f"{key}={value}" for key, value in tags.items()))
+    if activation_ids:
+        words.append("activations " + " ".join(activation_ids))
+    if include_eks_connector_agents:
+        words.append("EKS Connector agents included")
+    return ", ".join(words)
+
+
+def plan(instances, max_nodes, older_than, tags=None, activation_ids=None, include_eks_connector_agents=False):
+    """What the sweep is to do with the nodes ssm_managed_instance_info found, decided before any change.
+
+    ``command_instance_ids`` leaves EKS Connector agents out: SSM's command APIs (ListCommands,
+    CancelCommand) take mi- and i- IDs only, so they have nothing to list or cancel.
+    """
+    instance_ids = [node["instance_id"] for node in instances]
+    words = selection_words(older_than, tags, activation_ids, include_eks_connector_agents)
+    refused = over_limit(len(instance_ids), max_nodes)
+    return {
+        "instance_ids": instance_ids,
+        "command_instance_ids": [i for i in instance_ids if not is_eks_connector_id(i)],
+        "refused": refused,
+        "max_nodes": int(max_nodes),
+        "filter": words,
+        "refusal": refusal(len(instance_ids), words, int(max_nodes)) if refused else "",
+    }
+
+
+def refusal(selected, words, max_nodes):
+    """The guard's message: the count, the selection in words and what to do."""
+    return (
+        f"{selected} nodes match ({words}), more than {MAX_NODES} ({max_nodes}); nothing was changed."
+        f" Read the list above and raise {MAX_NODES} if these are really all stale."
+    )
+
+
+def shown_word(outcome, check_mode):
+    """An outcome as the report says it: in check mode what would happen."""
+    return CHECK_MODE_WORDS.get(outcome, outcome) if check_mode else outcome
+
+
+def node_word(instance_id, sweep_plan, outcomes_by_id, check_mode):
+    """A selected node's word in the report."""
+    if sweep_plan["refused"]:
+        return REFUSED_IN_CHECK_MODE if check_mode else REFUSED
+    if instance_id not in outcomes_by_id:
+        return EARLIER_STEP_FAILED
+    return shown_word(outcomes_by_id[instance_id][OUTCOME], check_mode)
+
+
+def count(outcomes, *words):
+    return sum(1 for o in outcomes if o[OUTCOME] in words)
+
+
+def _outcomes(step):
+    """The outcomes of a step's registered result; none when it was skipped or never ran."""
+    return list((step or {}).get("outcomes") or [])
+
+
+def headline(report, sweep_plan):
+    """The report's first line: the selection, the guard, the counts (in check mode, what would be)."""
+    check_mode = report["check_mode"]
+    refused = f", more than {MAX_NODES} ({sweep_plan['max_nodes']}): refused, nothing changed" if report["refused"] else ""
+    return (
+        f"{'CHECK MODE, nothing changed: ' if check_mode else ''}{report['selected']} stale hybrid node(s) ({sweep_plan['filter']}){refused};"
+        f" {report['deregistered']} {'would be ' if check_mode else ''}deregistered, {report['already_absent']} already absent,"
+        f" {report['failed']} failed or not attempted; in-flight command invocations: {report['commands_cancelled']} cancelled,"
+        f" {report['commands_cancel_requested']} {'would be cancelled' if check_mode else 'cancel requested'}"
+    )
+
+
+def plan_diff(sweep_plan, nodes, cancels, outcomes_by_id, check_mode):
+    """The sweep as a diff a person reads: each node registered (name, last ping) then absent, and each command
+    invocation's status before and after the cancel. In check mode the after side is the prediction.
+
+    A node that was not deregistered (failed, not attempted, refused) reads the same on both sides.
+    """
+    before, after = [], []
+    for instance_id in sweep_plan["instance_ids"]:
+        node = nodes.get(instance_id, {})
+        name = node.get("name") or MISSING
+        before.append(f"{instance_id}  {name}  registered, last ping {node.get('last_ping_date_time') or MISSING}")
+        if outcomes_by_id.get(instance_id, {}).get(OUTCOME) in (DEREGISTERED, ALREADY_ABSENT):
+            after.append(f"{instance_id}  {name}  absent")
+        else:
+            after.append(before[-1])
+    for o in cancels:
+        before.append(f"{o['instance_id']}  command {o['command_id']}  {o.get('status_before') or MISSING}")
+        after.append(f"{o['instance_id']}  command {o['command_id']}  {o.get('status') or MISSING}")
+    return {
+        "before_header": "the stale hybrid nodes and their in-flight commands",
+        "after_header": "as the sweep would leave them (check mode)" if check_mode else "as the sweep left them",
+        "before": "".join(f"{line}\n" for line in before),
+        "after": "".join(f"{line}\n" for line in after),
+    }
+
+
+def detail_lines(outcomes, cancels):
+    """What -v adds to the report: the message of each node or invocation that carries one (why it failed, or a note)."""
+    return [f"{o['instance_id']}{' command ' + o['command_id'] if 'command_id' in o else ''}  {o[OUTCOME]}: {o[MSG]}" for o in outcomes + cancels if o.get(MSG)]
+
+
+def report(sweep_plan, instances, commands, deregistered, check_mode):
+    """The report of the sweep (the fact sweep_stale_hybrid_nodes_report), from the plan and the two steps' results.
+
+    ``commands`` and ``deregistered`` are the registered results of the cancel and deregistration steps, empty
+    or skipped when a step did not run. The keys before ``headline`` are the counts and outcomes tests and
+    playbooks read; ``lines`` has one line per selected node, ``command_lines`` one per invocation cancelled.
+    """
+    check_mode = bool(check_mode)
+    outcomes = _outcomes(deregistered)
+    outcomes_by_id = {o["instance_id"]: o for o in outcomes}
+    cancels = [o for o in _outcomes(commands) if o[OUTCOME] not in NOTHING_TO_CANCEL]
+    nodes = {node["instance_id"]: node for node in instances}
+    result = {
+        "check_mode": check_mode,
+        "refused": sweep_plan["refused"],
+        "selected": len(sweep_plan["instance_ids"]),
+        "deregistered": count(outcomes, DEREGISTERED),
+        "already_absent": count(outcomes, ALREADY_ABSENT),
+        "failed": count(outcomes, FAILED, NOT_ATTEMPTED),
+        "commands_cancelled": count(cancels, CANCELLED),
+        "commands_cancel_requested": count(cancels, CANCEL_REQUESTED),
+        "outcomes": outcomes,
+        "lines": [
+            SEPARATOR.join(
+                [
+                    i,
+                    nodes.get(i, {}).get("name") or MISSING,
+                    nodes.get(i, {}).get("last_ping_date_time") or MISSING,
+                    node_word(i, sweep_plan, outcomes_by_id, check_mode),
+                ]
+            )
+            for i in sweep_plan["instance_ids"]
+        ],
+        "command_lines": [SEPARATOR.join([o["instance_id"], f"command {o['command_id']}", shown_word(o[OUTCOME], check_mode)]) for o in cancels],
+        "detail": detail_lines(outcomes, cancels),
+        "changed": bool((commands or {}).get("changed") or (deregistered or {}).get("changed")),
+        "diff": plan_diff(sweep_plan, nodes, cancels, outcomes_by_id, check_mode),
+    }
+    result["headline"] = headline(result, sweep_plan)
+    return result
+
+
+def summary(sweep_plan, deregistered, check_mode, region, older_than):
+    """The summary published with set_stats and written as JSON: the selected IDs, and counts and IDs by outcome."""
+    outcomes = _outcomes(deregistered)
+    by_outcome = {}
+    for o in outcomes:
+        by_outcome.setdefault(o[OUTCOME], []).append(o["instance_id"])
+    words = sorted(by_outcome)
+    return {
+        "check_mode": bool(check_mode),
+        "region": region,
+        "older_than": older_than,
+        "selected": list(sweep_plan["instance_ids"]),
+        "counts": {word: len(by_outcome[word]) for word in words},
+        "instance_ids": {word: by_outcome[word] for word in words},
+        "outcomes": outcomes,
+    }
+
+
+def shown_lines(sweep_report, verbosity):
+    """What the report step shows: the headline, one line per node and per invocation cancelled; from -v, the detail."""
+    lines = [sweep_report["headline"], *sweep_report["lines"], *sweep_report["command_lines"]]
+    return lines + sweep_report["detail"] if verbosity > 0 else lines
