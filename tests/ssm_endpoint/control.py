@@ -135,3 +135,22 @@ class EndpointControl:
     def set_command_defaults(self, outcome: str | None = None, duration_steps: int | None = None, **kwargs: Any) -> dict[str, Any]:
         """Outcome/duration for invocations created later."""
         return self._call("POST", "commands/defaults", self._body(outcome=outcome, duration_steps=duration_steps, **kwargs))
+
+    # --- ECS (ecs.py): external container instances of hybrid nodes ---------------------------------------
+
+    def seed_ecs(self, instance_ids: list[str], cluster: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Register each ``mi-`` ID as an ECS Anywhere container instance of ``cluster`` (made if missing; default
+        "default"), each running ``service_tasks`` tasks of one service and ``standalone_tasks`` tasks of none
+        (kwargs: service_tasks, standalone_tasks, service, family, started_by, minimum_healthy_percent (100),
+        attributes, region, account). Returns {"cluster_arn", "service_arn", "container_instances": {mi-: arn}}."""
+        return self._call("POST", "ecs/seed", self._body(instance_ids=instance_ids, cluster=cluster, **kwargs))
+
+    def ecs_instance(self, instance_id: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """The node's container instances in every cluster of the region (deregistered ones too, INACTIVE):
+        {"cluster", "container_instance_arn", "status", "running_tasks_count", "tasks": [{"task_arn", "service",
+        "desired_status", "last_status", "orphaned"}]}."""
+        return self._call("POST", "ecs/instance", self._body(instance_id=instance_id, **kwargs))["container_instances"]
+
+    def set_ecs(self, **knobs: Any) -> dict[str, Any]:
+        """ECS model knobs (drain_steps: clock steps before a draining service task stops); reset restores them."""
+        return self._call("POST", "ecs/settings", self._body(**knobs))

@@ -22,6 +22,7 @@ from moto.ssm.models import SimpleSystemManagerBackend
 from moto.ssm.models import ssm_backends
 from moto.ssm.responses import SimpleSystemManagerResponse
 
+from . import ecs
 from .clock import CLOCK
 from .commands import CommandStore
 from .fleet import Fleet
@@ -151,6 +152,7 @@ def step_all(steps: int = 1) -> None:
             for ssm in all_backends():
                 ssm.hybridops_commands.step(ssm.hybridops_fleet)
                 ssm.hybridops_fleet.step_hosts()
+            ecs.step_all()  # the ECS service scheduler: draining
 
 
 def _list_moto_modules_once() -> None:
@@ -166,6 +168,7 @@ def install() -> None:
     if _ORIGINALS:
         return
     _list_moto_modules_once()
+    ecs.install()
     for name in HANDLERS:
         original = getattr(SimpleSystemManagerResponse, name, None)
         if original is not None:

@@ -19,6 +19,7 @@ from typing import Iterable
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
+from . import ecs
 from .errors import SSMError
 from .extend import backend
 from .extend import well_formed_region
@@ -97,6 +98,10 @@ class EndpointMiddleware:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("AmazonSSM."):
             return self._ssm(environ, start_response, target.split(".", 1)[1])
+        if target.startswith(ecs.TARGET_PREFIX):
+            # ECS (JSON 1.1 like SSM) goes through the same log, faults and rate limits; moto's
+            # DomainDispatcherApplication then picks its ECS backend from the SigV4 scope's service name.
+            return self._ssm(environ, start_response, target[len(ecs.TARGET_PREFIX) :], service="ecs")
         return self.app(environ, start_response)
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -115,7 +120,7 @@ class EndpointMiddleware:
         except (ValueError, TypeError) as exc:
             return _json_response(start_response, "400 Bad Request", {"__type": "BadRequest", "message": str(exc)})
 
-    def _ssm(self, environ: dict[str, Any], start_response: Callable[..., Any], operation: str) -> Iterable[bytes]:
+    def _ssm(self, environ: dict[str, Any], start_response: Callable[..., Any], operation: str, service: str = "ssm") -> Iterable[bytes]:
         raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
@@ -125,6 +130,7 @@ class EndpointMiddleware:
             params = {"_unparsed": raw.decode("utf-8", "replace")}
         region, account = _identity(environ)
         entry = {
+            "service": service,
             "operation": operation,
             "region": region,
             "account": account,
@@ -137,11 +143,12 @@ class EndpointMiddleware:
             payload = {"__type": "InvalidSignatureException", "message": f"Credential should be scoped to a valid region, not '{region}'. "}
             self.log.add(**entry, status=400, error=payload["__type"], fault=None)
             return _json_response(start_response, "400 Bad Request", payload)
-        backend(region, account)  # moto would answer an unknown (well-formed) region with a 500 page
+        # moto would answer an unknown (well-formed) region with a 500 page
+        (ecs.backend if service == "ecs" else backend)(region, account)
         latency = self.faults.latency(operation, params)
         if latency:
             time.sleep(latency)
-        if not self.limits.allow(account, region, operation):
+        if not self.limits.allow(account, region, operation, service):
             # The account's bucket for this operation is empty: AWS answers before serving, the call changes
             # nothing, and no fault rule is consulted (its counters stay for a call that gets through).
             status, payload = _FAULT_BODIES["throttle"]

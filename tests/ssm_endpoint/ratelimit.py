@@ -8,6 +8,12 @@ operation without its own rule, each in a bucket of its own. Buckets start full 
 (``time.monotonic``), not on the endpoint's clock: throttling is about how fast calls arrive.
 
 Off unless a rule is set (control API or ``--rate-limit``); a throttled call takes no token.
+
+ECS calls (served on the same port) have buckets of their own: a bucket is per (account, region, service,
+operation), as ECS throttles its own API per account and Region with its own token buckets (Amazon ECS
+developer guide, "Request throttling for the Amazon ECS API"). A rule names an operation plainly
+(``ListTasks``: that operation in any service) or qualified by service (``ecs:ListTagsForResource``), which
+wins over the plain name; ``*`` covers every operation of every service without a rule, each in its own bucket.
 """
 
 import math
@@ -56,7 +62,7 @@ class RateLimits:
         self._clock = clock
         self._lock = threading.Lock()
         self._rules: dict[str, tuple[float, float]] = {}
-        self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
+        self._buckets: dict[tuple[str, str, str, str], TokenBucket] = {}
         self.start_rules: list[dict[str, Any]] = []
 
     def set_rule(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +84,11 @@ class RateLimits:
         with self._lock:
             self._rules[operation] = (rate, burst)
             # A changed rule starts with full buckets (the '*' rule reaches every operation without its own).
-            self._buckets = {key: bucket for key, bucket in self._buckets.items() if ((key[2] in self._rules) if operation == DEFAULT else key[2] != operation)}
+            self._buckets = {
+                key: bucket
+                for key, bucket in self._buckets.items()
+                if ((key[3] in self._rules or f"{key[2]}:{key[3]}" in self._rules) if operation == DEFAULT else operation not in (key[3], f"{key[2]}:{key[3]}"))
+            }
         return self.settings()
 
     def settings(self) -> dict[str, Any]:
@@ -94,14 +104,14 @@ class RateLimits:
         for rule in self.start_rules:
             self.set_rule(rule)
 
-    def allow(self, account: str, region: str, operation: str) -> bool:
+    def allow(self, account: str, region: str, operation: str, service: str = "ssm") -> bool:
         """True when the call may go on (a token taken, or no rule covers it); False: throttled."""
         with self._lock:
-            rule = self._rules.get(operation) or self._rules.get(DEFAULT)
+            rule = self._rules.get(f"{service}:{operation}") or self._rules.get(operation) or self._rules.get(DEFAULT)
             if rule is None:
                 return True
             now = self._clock()
-            key = (account, region, operation)
+            key = (account, region, service, operation)
             bucket = self._buckets.get(key)
             if bucket is None:
                 bucket = self._buckets[key] = TokenBucket(rule[0], rule[1], now)

@@ -10,6 +10,7 @@ from typing import Callable
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_api._internal.models import moto_api_backend
 
+from . import ecs
 from .clock import CLOCK
 from .extend import STATE_LOCK
 from .extend import backend
@@ -24,6 +25,12 @@ Handler = Callable[[dict[str, Any], dict[str, str]], dict[str, Any]]
 
 def _backend(body: dict[str, Any]) -> Any:
     return backend(body.get("region") or "us-east-1", body.get("account") or DEFAULT_ACCOUNT_ID)
+
+
+def _ecs_backend(body: dict[str, Any]) -> Any:
+    region = body.get("region") or "us-east-1"
+    backend(region)  # refuses a malformed region name, as for SSM
+    return ecs.backend(region, body.get("account") or DEFAULT_ACCOUNT_ID)
 
 
 class ControlRoutes:
@@ -55,6 +62,10 @@ class ControlRoutes:
             ("POST", "/_hybridops/nodes/host/state"): self.host_state,
             ("POST", "/_hybridops/invocations"): self.invocations,
             ("POST", "/_hybridops/commands/defaults"): self.command_defaults,
+            ("POST", "/_hybridops/ecs/seed"): lambda b, q: ecs.seed(_ecs_backend(b), b),
+            ("POST", "/_hybridops/ecs/instance"): lambda b, q: ecs.describe(_ecs_backend(b), b),
+            ("GET", "/_hybridops/ecs/settings"): lambda b, q: dict(ecs.SETTINGS.values),
+            ("POST", "/_hybridops/ecs/settings"): lambda b, q: ecs.SETTINGS.configure(b),
         }
 
     def find(self, method: str, path: str) -> Handler | None:
@@ -66,6 +77,7 @@ class ControlRoutes:
         del body, query
         CLOCK.reset()
         REALISM.reset()
+        ecs.reset()
         with STATE_LOCK:
             reset_hosts()
             moto_api_backend.reset()
