@@ -69,3 +69,9 @@ def wait_invocation(ssm_client, control, command_id, instance_id, max_steps=40, 
             return answer
         time.sleep(0.02)  # a real process runs in wall time
     return answer
+
+
+def make_ecs_client(endpoint, region="us-east-1", **config):
+    """An ECS client for the endpoint (same port as SSM); ``config`` goes to botocore's Config."""
+    config.setdefault("retries", {"max_attempts": 0})
+    return boto3.client("ecs", endpoint_url=endpoint.url, region_name=region, config=Config(**config), **CREDS)
