@@ -6,8 +6,8 @@ instances, and its server answers ``X-Amz-Target: AmazonEC2ContainerServiceV2014
 lacks, and this module adds (each behaviour with its public source):
 
 * **external instances**: moto's ContainerInstance looks its ``ec2InstanceId`` up in moto's EC2 backend; an
-  ECS Anywhere instance has none, its ``ec2InstanceId`` is the ``mi-`` ID of its SSM registration (AWS docs,
-  "Deregistering an Amazon ECS Anywhere external instance"; REFERENCE.md section 2). RegisterContainerInstance
+  ECS Anywhere instance has none, its ``ec2InstanceId`` is the ``mi-`` ID of its SSM registration (REFERENCE.md
+  section 2, ECS Anywhere). RegisterContainerInstance
   with an identity document naming an ``mi-`` ID, and the control API's ``ecs/seed``, make such instances.
 * **listing**: ListClusters, ListContainerInstances, ListTasks page with ``maxResults`` 1-100 (default 100) and
   ``nextToken`` (botocore's ECS model: documentation of ``maxResults``); ListContainerInstances takes a
@@ -17,7 +17,7 @@ lacks, and this module adds (each behaviour with its public source):
   at most 10 (model docs of ``containerInstances``/``tasks``); beyond that ECS answers
   ``InvalidParameterException`` "instanceIds can have at most 100 items." (traefik/traefik#3625,
   mapbox/ecs-watchbot#81) / "... at most 10 items." (minamijoyo/myaws#25).
-* **draining** (AWS docs, "Draining Amazon ECS container instances"; API reference,
+* **draining** (AWS docs, "Draining Amazon ECS container instances"; botocore's ECS model, documentation of
   UpdateContainerInstancesState): service tasks on a DRAINING instance are stopped by the service scheduler
   and replaced on other ACTIVE instances where there is room; with ``minimumHealthyPercent`` 100 (the default
   of a REPLICA service) a task is not stopped before its replacement runs, so with no room elsewhere it keeps
