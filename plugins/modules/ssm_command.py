@@ -145,8 +145,9 @@ options:
     type: bool
   fail_on_failed:
     description:
-      - With O(state=present) and O(wait=true), whether a node whose invocation ended V(Failed), V(TimedOut) or
-        V(Cancelled) fails the task. V(true) when not given.
+      - With O(state=present), whether a node whose invocation ended V(Failed), V(TimedOut) or V(Cancelled) fails the
+        task. V(true) when not given. With O(wait=true) every node's end is seen; without it, only an invocation that
+        had already ended when the task read the command back.
       - V(true) fails the task after every node was waited for, naming each such node, its status and exit code; every
         node's outcome is still returned.
       - V(false) reports such nodes with outcome V(run_failed) and a warning.

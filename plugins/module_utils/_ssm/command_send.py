@@ -377,6 +377,9 @@ def run_failures(outcomes):
 def describe_run_failures(records, limit=20):
     """Each failed node with its status and exit code, for the task's message."""
     parts = [
-        f"{r['instance_id']} {r.get('status_details') or r.get('status')} (exit code {r.get('response_code')}, command {r.get('command_id')})" for r in records
+        f"{r['instance_id']} {r.get('status_details') or r.get('status')} ("
+        + (f"exit code {r['response_code']}, " if r.get("response_code") is not None else "")
+        + f"command {r.get('command_id')})"
+        for r in records
     ]
     return ", ".join(parts[:limit]) + (f", ... ({len(parts) - limit} more, every one in outcomes)" if len(parts) > limit else "")
