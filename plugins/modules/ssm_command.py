@@ -32,7 +32,7 @@ description:
     seconds may send again."
   - With O(instance_ids), the nodes to send to go out in batches of at most 50 per SendCommand (ceil(N/50) calls);
     one failed batch fails only its nodes (outcome V(failed)), never the next batch. SendCommand is retried only
-    while throttled; after a server error or a lost answer it is not sent again (it may have been received: the
+    while throttled; after a server error or a lost answer it is not sent again (it may have been received; the
     next run finds it by its marker).
   - With O(targets), the command is sent once by C(Targets) and SSM picks the nodes. When an earlier command with the
     same key exists, only the nodes it reached whose invocation ended without success get the command again, by
@@ -77,7 +77,7 @@ options:
   parameters:
     description:
       - With O(state=present), the document's parameters as SSM takes them, each name with a list of strings,
-        for example C({commands: ["echo hello", "exit 3"]}). A lone string is taken as a list of one.
+        for example C(commands) with the list V(echo hello), V(exit 3). A lone string is taken as a list of one.
       - Every item must be a string; quote numbers and yes/no in YAML.
     type: dict
   targets:
@@ -177,7 +177,7 @@ options:
   wait:
     description:
       - With O(state=present), wait until every node's invocation has finished (polling ListCommandInvocations), then
-        read each node's result with GetCommandInvocation: RV(outcomes[].status), RV(outcomes[].response_code) (the
+        read each node's result with GetCommandInvocation, RV(outcomes[].status), RV(outcomes[].response_code) (the
         exit code), RV(outcomes[].stdout) and RV(outcomes[].stderr), truncated where SSM truncates them (the first
         24,000 characters of standard output; botocore's model documents 8,000 for standard error; the whole output
         only through S3 or CloudWatch). A node that is not V(Online) is not waited for (V(offline_pending)).
