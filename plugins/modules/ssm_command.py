@@ -382,7 +382,7 @@ outcomes:
   description:
     - One entry per targeted node (per command and node without O(command_id)).
     - Without O(command_id), a node with no command in flight gets one entry with outcome V(none_in_flight).
-    - With O(state=present), one entry per node: those of O(instance_ids), or with O(targets) those SSM sent the command to.
+    - With O(state=present), one entry per node, those of O(instance_ids), or with O(targets) those SSM sent the command to.
   returned: always
   type: list
   elements: dict
@@ -450,7 +450,7 @@ outcomes:
         - V(succeeded) the node's invocation ended V(Success) (this task's, or an earlier one with the same key).
         - V(run_failed) the node's invocation ended V(Failed), V(TimedOut) or V(Cancelled) (see O(fail_on_failed)).
         - V(skipped_offline) the node is not V(Online) or not registered and O(skip_offline) left it out.
-        - V(offline_pending) sent, but the node is not V(Online): not waited for.
+        - V(offline_pending) sent, but the node is not V(Online); not waited for.
         - V(failed) its SendCommand batch failed (RV(outcomes[].error_code), RV(outcomes[].msg)).
       type: str
       sample: cancel_requested

@@ -5,12 +5,6 @@
 
 """One function per SSM Run Command call (list, invocations, cancel, send, one invocation's output)."""
 
-try:
-    from botocore.exceptions import ClientError
-except ImportError:
-    # AnsibleAWSModule reports the missing botocore
-    ClientError = type(None)
-
 from .constraints import CANCEL_INSTANCE_IDS_MAX
 from .constraints import COMMAND_ID
 from .constraints import COMMAND_INSTANCE_ID
@@ -92,7 +86,7 @@ def get_command_invocation(client, command_id, instance_id):
     check_string("InstanceId", instance_id, COMMAND_INSTANCE_ID)
     try:
         return client.get_command_invocation(CommandId=command_id, InstanceId=instance_id)
-    except ClientError as error:
+    except Exception as error:  # pylint: disable=broad-exception-caught  # botocore's ClientError; re-raised unless InvocationDoesNotExist
         if error_code(error) == "InvocationDoesNotExist":
             return None
         raise
