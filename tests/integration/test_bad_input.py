@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 200 (123 module rows, 77 role rows). The options amazon.aws adds to every module (region,
+Rows: 223 (146 module rows, 77 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -179,6 +179,10 @@ MANAGED_INSTANCE_INFO = rows(
     ],
 )
 
+# state=present: a valid send, each row breaks one thing (command_id None: the rows' base has one).
+SEND = {"command_id": None, "state": "present", "document_name": "AWS-RunShellScript", "parameters": {"commands": ["echo hi"]}, "instance_ids": [MI]}
+TARGETED = {**SEND, "instance_ids": None}
+
 COMMAND = rows(
     "ssm_command",
     {"command_id": CMD},
@@ -192,7 +196,7 @@ COMMAND = rows(
         ("empty node ID", {"instance_ids": [""]}, ["instance_ids: ", "''", "must match"]),
         ("duplicated node ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", f"duplicated: '{MI}'"]),
         ("nodes not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
-        ("neither command ID nor nodes", {"command_id": None}, ["one of the following is required: command_id, instance_ids"]),
+        ("neither command ID nor nodes", {"command_id": None}, ["state is cancelled but any of the following are missing: command_id, instance_ids"]),
         ("wait_timeout without wait", {"wait_timeout": 60}, ["wait_timeout: only apply with wait=true", "wait_timeout=60"]),
         ("poll_interval without wait", {"poll_interval": 2}, ["poll_interval: only apply with wait=true", "poll_interval=2.0"]),
         ("wait_timeout zero", {"wait": True, "wait_timeout": 0}, ["wait_timeout: 0", "from 1 to 86400"]),
@@ -204,8 +208,51 @@ COMMAND = rows(
         ("poll_interval not a number", {"wait": True, "poll_interval": "fast"}, bad_float("poll_interval")),
         ("wait not a boolean", {"wait": "maybe"}, bad_bool("wait")),
         ("fail_on_completed not a boolean", {"fail_on_completed": "maybe"}, bad_bool("fail_on_completed")),
-        ("unknown state", {"state": "absent"}, choice("state", "absent", "cancelled")),
+        ("unknown state", {"state": "absent"}, choice("state", "absent", "cancelled, present")),
         ("unknown option", {"instance": MI}, unknown("ssm_command", "instance")),
+        ("document_name with state=cancelled", {"document_name": "AWS-RunShellScript"}, ["document_name: only applies with state=present"]),
+        ("command_id with state=present", {**SEND, "command_id": CMD}, ["command_id: only applies with state=cancelled", f"command_id='{CMD}'"]),
+        ("state=present without document_name", {**SEND, "document_name": None}, ["state is present but all of the following are missing: document_name"]),
+        (
+            "state=present without nodes or targets",
+            {**SEND, "instance_ids": None},
+            ["state is present but any of the following are missing: instance_ids, targets"],
+        ),
+        ("document name with a space", {**SEND, "document_name": "my doc"}, ["document_name: 'my doc' is not a valid document name", "must match"]),
+        ("document name too short", {**SEND, "document_name": "ab"}, ["document_name: 'ab'", "must match", "3-128 letters"]),
+        ("document version no number", {**SEND, "document_version": "v2"}, ["document_version: 'v2'", "must match", "$LATEST"]),
+        ("parameter item a number", {**SEND, "parameters": {"commands": [3]}}, ["parameters.commands: every item must be a string", "[0] 3 (int)"]),
+        (
+            "parameter value a dictionary",
+            {**SEND, "parameters": {"commands": {"a": "b"}}},
+            ["parameters.commands: {'a': 'b'} (dict) must be a list of strings"],
+        ),
+        ("targets with instance_ids", {**SEND, "targets": [{"key": "tag:env", "values": ["lab"]}]}, ["mutually exclusive: instance_ids|targets"]),
+        (
+            "target key not one SSM takes",
+            {**TARGETED, "targets": [{"key": "env", "values": ["lab"]}]},
+            ["targets[0].key: 'env' is not a valid target key", "tag:NAME"],
+        ),
+        ("six targets", {**TARGETED, "targets": [{"key": "tag:env", "values": ["lab"]}] * 6}, ["targets: 6 targets given, SSM takes at most 5"]),
+        (
+            "target without values",
+            {**TARGETED, "targets": [{"key": "tag:env", "values": []}]},
+            ["targets[0].values: [] (list) must be a list of 1 to 50 strings"],
+        ),
+        ("delivery timeout below 30", {**SEND, "timeout_seconds": 29}, ["timeout_seconds: 29", "from 30 to 2592000"]),
+        ("execution timeout zero", {**SEND, "execution_timeout": 0}, ["execution_timeout: 0", "from 1 to 172800"]),
+        (
+            "execution timeout given twice",
+            {**SEND, "execution_timeout": 60, "parameters": {"executionTimeout": ["30"]}},
+            ["execution_timeout: 60 and parameters.executionTimeout ['30'] both set", "give one of them"],
+        ),
+        ("max_concurrency zero", {**SEND, "max_concurrency": "0"}, ["max_concurrency: '0' is not a valid concurrency", "must match"]),
+        ("max_errors above 100%", {**SEND, "max_errors": "101%"}, ["max_errors: '101%' is not a valid error threshold", "must match"]),
+        ("comment too long with the marker", {**SEND, "comment": "c" * 80}, ["comment: ", "is 80 characters", "the Comment would be 107", "at most 100"]),
+        ("idempotency key with a space", {**SEND, "idempotency_key": "my key"}, ["idempotency_key: 'my key' is not a valid idempotency key", "must match"]),
+        ("idempotency window over 30 days", {**SEND, "idempotency_window": "31d"}, ["idempotency_window: '31d'", "from 1 seconds to 30 days"]),
+        ("skip_offline not a boolean", {**SEND, "skip_offline": "maybe"}, bad_bool("skip_offline")),
+        ("fail_on_failed not a boolean", {**SEND, "fail_on_failed": "maybe"}, bad_bool("fail_on_failed")),
         (
             "access key without secret key",
             {"access_key": "AKIDONLY", "secret_key": ""},
@@ -482,7 +529,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (200, 123, 77), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (223, 146, 77), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

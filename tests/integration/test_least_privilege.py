@@ -51,7 +51,7 @@ def documented_actions(readme_text):
         parts = cells[header.index("IAM actions it calls")].split(";")
         entry = {"base": set(re.findall(r"`([a-z]+:[A-Za-z]+)`", parts[0])) - NOT_AN_SSM_CALL, "conditions": {}}
         for part in parts[1:]:
-            label, actions = re.fullmatch(r"\s*with ((?:`[^`]+`| or )+)(?: \(the default\))?:\s*(.+)", part).groups()
+            label, actions = re.fullmatch(r"\s*with ((?:`[^`]+`| or | and )+)(?: \(the default\))?:\s*(.+)", part).groups()
             entry["conditions"][label.replace("`", "")] = set(re.findall(r"`([a-z]+:[A-Za-z]+)`", actions)) - NOT_AN_SSM_CALL
         documented[name] = entry
     return documented
@@ -113,6 +113,9 @@ def observed(control, endpoint, ansible_env, tmp_path):
         for site in ("a", "b")
     }
     send_long_command(url, [stale["a"][0], stale["b"][0]])
+    send_node = control.seed_nodes(count=1, name_prefix="send")["instance_ids"][0]
+    host_node = control.seed_nodes(count=1, name_prefix="send", host=True)["instance_ids"][0]  # really runs the script: it ends
+    script = {"commands": ["echo least privilege"]}
     root = make_host_root(tmp_path / "node-a", node_a)
     control.clear_log()
 
@@ -134,15 +137,25 @@ def observed(control, endpoint, ansible_env, tmp_path):
                 task("ssm_managed_instance_info", instance_ids=deregister + [role_node], last_ping_before="1h"),
             ],
         ),
-        ("ssm_command", [], [task("ssm_command", command_id=by_id_command, instance_ids=by_id_nodes[:1])]),
+        ("ssm_command", ["state: cancelled"], [task("ssm_command", command_id=by_id_command, instance_ids=by_id_nodes[:1])]),
         (
             "ssm_command",
-            ["wait"],
+            ["state: cancelled", "wait"],
             [
                 task("ssm_command", command_id=by_id_command, **wait),
                 task("ssm_command", instance_ids=[by_node], **wait),
                 task("ssm_command", instance_ids=[offline_node], **wait),
             ],
+        ),
+        (
+            "ssm_command",
+            ["state: present"],
+            [task("ssm_command", state="present", document_name="AWS-RunShellScript", parameters=script, instance_ids=[send_node])],
+        ),
+        (
+            "ssm_command",
+            ["state: present", "wait", "state: present and wait"],
+            [task("ssm_command", state="present", document_name="AWS-RunShellScript", parameters=script, instance_ids=[host_node], **wait)],
         ),
         ("ssm_command_info", [], [task("ssm_command_info", status="Cancelled"), task("ssm_command_info", instance_id=by_node)]),
         (

@@ -28,6 +28,7 @@ re-exported here, so every caller takes its rules from this one module.
 The roles' and playbooks' variables are checked by these same rules
 (plugin_utils/role_inputs.py says which rule checks which variable, in the
 roles' own words).
+SendCommand's inputs are declared in command_rules.py and re-exported here too.
 """
 
 from .checks import INPUT_ITEMS_SHOWN
@@ -44,6 +45,23 @@ from .checks import is_ec2_instance_id
 from .checks import normalize_list
 from .checks import path_problem
 from .checks import string_problem
+from .command_rules import COMMENT
+from .command_rules import DOCUMENT_NAME
+from .command_rules import DOCUMENT_VERSION
+from .command_rules import EXECUTION_TIMEOUT
+from .command_rules import EXECUTION_TIMEOUT_PARAMETER
+from .command_rules import IDEMPOTENCY_KEY
+from .command_rules import IDEMPOTENCY_MARKER_PREFIX
+from .command_rules import IDEMPOTENCY_WINDOW
+from .command_rules import MAX_CONCURRENCY
+from .command_rules import MAX_ERRORS
+from .command_rules import SEND_INSTANCE_IDS_MAX
+from .command_rules import TARGET_KEY
+from .command_rules import TARGET_VALUES_MAX
+from .command_rules import TARGETS_MAX
+from .command_rules import TIMEOUT_SECONDS
+from .command_rules import check_parameters
+from .command_rules import check_targets
 from .limits import TAGS_PER_NODE_MAX
 from .tag_rules import TAG_FILTER_VALUES_MAX
 from .tag_rules import TAG_KEY
@@ -223,6 +241,23 @@ HOSTVARS_SUFFIX = Constraint(name="host variable suffix", pattern=r"^[A-Za-z0-9_
 # The public names: the declarations above and the checks re-exported from checks.py and tag_rules.py, so that
 # callers keep importing every rule and check from this one module.
 __all__ = [
+    "COMMENT",
+    "DOCUMENT_NAME",
+    "DOCUMENT_VERSION",
+    "EXECUTION_TIMEOUT",
+    "EXECUTION_TIMEOUT_PARAMETER",
+    "IDEMPOTENCY_KEY",
+    "IDEMPOTENCY_MARKER_PREFIX",
+    "IDEMPOTENCY_WINDOW",
+    "MAX_CONCURRENCY",
+    "MAX_ERRORS",
+    "SEND_INSTANCE_IDS_MAX",
+    "TARGET_KEY",
+    "TARGET_VALUES_MAX",
+    "TARGETS_MAX",
+    "TIMEOUT_SECONDS",
+    "check_parameters",
+    "check_targets",
     "ACTIVATION_ID",
     "ANY_INSTANCE_ID",
     "AWS_REGION_NAME",

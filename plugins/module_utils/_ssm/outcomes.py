@@ -46,6 +46,14 @@ ALREADY_TERMINAL = "already_terminal"  # finished before this run; nothing was s
 COMPLETED_BEFORE_CANCEL = "completed_before_cancel"  # was in flight, then finished Success/Failed/TimedOut anyway
 NONE_IN_FLIGHT = "none_in_flight"  # instance_ids mode: the node has no command left to cancel
 
+# Sent Run Commands, one per node (ssm_command state present).
+SENT = "sent"  # this task sent the command to the node (predicted in check mode); not waited for
+ALREADY_SENT = "already_sent"  # an earlier command with the same idempotency key is still in flight on it: nothing sent
+SUCCEEDED = "succeeded"  # its invocation ended Success (this task's, or an earlier one with the same key)
+RUN_FAILED = "run_failed"  # its invocation ended Failed, TimedOut, Cancelled (the script's own failure, not an API error)
+SKIPPED_OFFLINE = "skipped_offline"  # skip_offline and the node is not Online (or not registered): nothing sent
+OFFLINE_PENDING = "offline_pending"  # sent, but the node went offline: not waited for; SSM delivers it when it returns
+
 # What a role's report says, in check mode, of an outcome a module predicts (a module reports the same word in
 # check mode as in a real run; the report says it would happen).
 WOULD_DEREGISTER = "would deregister"  # DEREGISTERED, predicted

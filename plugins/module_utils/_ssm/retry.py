@@ -52,7 +52,7 @@ SSM_RETRY_CODES = ("ThrottlingException", "InternalServerError")
 # A connection closed before the answer came back. botocore retries it only a
 # few times, and not at all once its retry quota (standard mode, shared by every
 # thread of a client) is spent, which a bulk run under throttling does. Every
-# call this collection makes is safe to repeat: reads, and deregister, cancel,
+# call this collection makes but SendCommand (ssm_retry_throttled) is safe to repeat: reads, and deregister, cancel,
 # role and tag calls whose repetition changes nothing more. A repeated
 # deregister that finds the node gone is told apart by the attempts it counted
 # (served.Attempts).
@@ -102,6 +102,20 @@ def ssm_retry(func):
     every call for a while: a dead endpoint then ends the task in about a minute, not after every node's
     eight attempts.
     """
+    return _retrying(func, repeatable=True)
+
+
+def ssm_retry_throttled(func):
+    """Retry ``func`` only while it is throttled: for a call that is not safe to repeat (SendCommand).
+
+    A throttled call was refused before it did anything, so repeating it sends nothing twice. A server
+    error or a closed connection may come after SSM did the work (served.py): repeating a SendCommand
+    then would run the script twice, so the error is raised at once, for the caller to report.
+    """
+    return _retrying(func, repeatable=False)
+
+
+def _retrying(func, repeatable):
     codes = list(SSM_RETRY_CODES + SSM_RETRY_CONNECTION_ERRORS)
 
     @functools.wraps(func)
@@ -120,7 +134,7 @@ def ssm_retry(func):
                 result = func(*args, **kwargs)
             except Exception as error:  # pylint: disable=broad-except
                 code = SSMRetry.status_code_from_exception(error)
-                retryable = isinstance(error, _RETRYABLE_EXCEPTIONS) and SSMRetry.found(code, codes)
+                retryable = isinstance(error, _RETRYABLE_EXCEPTIONS) and (SSMRetry.found(code, codes) if repeatable else code in THROTTLING_CODES)
                 if isinstance(error, ClientError) and not retryable:
                     budget.success()  # SSM answered (the answer is an error of the call, not of the endpoint)
                     raise

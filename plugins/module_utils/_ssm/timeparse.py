@@ -45,3 +45,23 @@ def as_utc(moment):
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def parse_duration(parameter, value, bounds):
+    """Seconds for a duration given as an age ('1d', '12h', '90m', '45s', '2w') or a number of seconds, within (low, high)."""
+    text = str(value).strip()
+    match = _AGE.match(text)
+    if match:
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    elif re.match(r"^\d+$", text):
+        seconds = float(text)
+    else:
+        seconds = None
+    low, high = bounds
+    if seconds is None or not low <= seconds <= high:
+        raise SSMValidationError(
+            f"{parameter}: {text!r} must be a duration from {low} seconds to {high // 86400} days, such as '1d', '12h', '90m' or a number of seconds.",
+            parameter=parameter,
+            value=value,
+        )
+    return seconds
