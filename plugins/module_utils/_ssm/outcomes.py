@@ -46,6 +46,13 @@ ALREADY_TERMINAL = "already_terminal"  # finished before this run; nothing was s
 COMPLETED_BEFORE_CANCEL = "completed_before_cancel"  # was in flight, then finished Success/Failed/TimedOut anyway
 NONE_IN_FLIGHT = "none_in_flight"  # instance_ids mode: the node has no command left to cancel
 
+# The role hybridops.ssm.decommission_hybrid_node reports each host in the modules' words above, and these:
+NOT_REQUESTED = "not_requested"  # activation: decommission_hybrid_node_delete_activation is false, nothing was asked
+# activation: SSM did not list the node when this run read it (already absent, or not read), so its activation is
+# not known and nothing was sent for it
+NOT_KNOWN = "not_known"
+HOST_STEPS_RAN = "ran"  # host_steps: the host's registration was cleared (a host that skips them says why instead)
+
 # How many IDs a message names before it elides or counts the rest (every module, the inventory).
 IDS_SHOWN = 5
 # A failure message stays readable; the details are in the outcomes.
