@@ -11,6 +11,7 @@ would be done. The summary line is for a person, and in check mode every verb sa
 """
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ALREADY_ABSENT
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import CANCELLED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import DELETED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import DEREGISTERED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import HOST_STEPS_RAN
@@ -115,8 +116,10 @@ def summary(host, state, check_mode):
     return line + (f"; FAILED: {state['problem']}" if state["problem"] else "")
 
 
-def _plan_lines(step, host, state):
-    """(before, after) lines of one host for the step's diff, or None where the step changed nothing for it."""
+def _plan_lines(step, host, state, check_mode):
+    """(before, after) lines of one host for the step's diff, or None where the step changed nothing for it.
+
+    In check mode the after side is the state asked for (nothing was sent, so there is no status to show)."""
     node = state["node"]
     where = f"{node['id']} in {node['region'] or 'the default region'}"
     if step == CANCEL:
@@ -124,7 +127,8 @@ def _plan_lines(step, host, state):
         if not sent:
             return None
         before = [f"{host}: command {c['command_id']} on {node['id']}: {c.get('status_before')}" for c in sent]
-        after = [f"{host}: command {c['command_id']} on {node['id']}: {c.get('status')} ({c[OUTCOME]})" for c in sent]
+        now = [CANCELLED if check_mode else f"{c.get('status')} ({c[OUTCOME]})" for c in sent]
+        after = [f"{host}: command {c['command_id']} on {node['id']}: {status}" for c, status in zip(sent, now)]
         return before, after
     if step == DEREGISTER and state["deregistration"] == DEREGISTERED:
         return [f"{host}: {where}: registered"], [f"{host}: {where}: absent"]
@@ -144,7 +148,7 @@ def stage_diff(steps, fleet, batch, check_mode):
     for step in steps:
         for host in batch:
             state = fleet.get(host)
-            lines = _plan_lines(step, host, state) if state is not None and not state["problem"] else None
+            lines = _plan_lines(step, host, state, check_mode) if state is not None and not state["problem"] else None
             if lines:
                 before += lines[0]
                 after += lines[1]

@@ -56,7 +56,7 @@ def test_a_host_that_failed_reports_not_attempted_and_why():
 def test_the_plan_is_a_diff_of_one_line_per_host_and_thing():
     fleet = decommissioned()
     cancel = report.stage_diff(stages.STAGES["cancel"], fleet, ["a"], check_mode=True)
-    assert cancel["before"] == "a: command c1 on mi-0000000000000000a: InProgress\n"
+    assert (cancel["before"], cancel["after"]) == (f"a: command c1 on {A}: InProgress\n", f"a: command c1 on {A}: cancelled\n")
     deregister = report.stage_diff(stages.STAGES["deregister"], fleet, ["a"], check_mode=True)
     assert (deregister["before"], deregister["after"]) == (f"a: {A} in us-east-1: registered\n", f"a: {A} in us-east-1: absent\n")
     assert "check mode" in deregister["after_header"]
