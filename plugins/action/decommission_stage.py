@@ -11,8 +11,8 @@ is set for every host of the batch, so each host finds its own state in ``fleet`
 plugin_utils/decommission_stages.py's and decommission_report.py's, pure functions of the modules' results.
 """
 
-from ansible.errors import AnsibleError
 from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_report import host_result
@@ -122,4 +122,3 @@ class ActionModule(ActionBase):
         if diff:
             result["diff"] = diff
         return result
-

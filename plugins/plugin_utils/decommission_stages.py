@@ -110,9 +110,7 @@ def look_elsewhere(state):
     """
     node = state["node"]
     file_region = node.get("registered_region", "")
-    return (
-        not state["problem"] and node["on_host"] and state["deregistration"] == ALREADY_ABSENT and bool(file_region) and file_region != state["looked_in"]
-    )
+    return not state["problem"] and node["on_host"] and state["deregistration"] == ALREADY_ABSENT and bool(file_region) and file_region != state["looked_in"]
 
 
 def takes_part(step, state):

@@ -38,8 +38,8 @@ def windows_refusal(host, instance_id="", region="", seen_as=""):
     by_id = f"{D}host_steps=false and {D}instance_id={instance_id}" if instance_id else f"{D}host_steps=false (and {D}instance_id)"
     return (
         f"{host}{f' ({instance_id})' if instance_id else ''} is a Windows {'node' if instance_id else 'host'}"
-        f"{f' ({seen_as})' if seen_as else ''}: the host steps of hybridops.ssm.decommission_hybrid_node are not supported on"
-        f" Windows yet; nothing was changed. To decommission it by ID alone, set {by_id}"
+        f"{f' ({seen_as})' if seen_as else ''}: {D}host_steps is true, but the host steps of hybridops.ssm.decommission_hybrid_node"
+        f" are not supported on Windows yet; nothing was changed. To decommission it by ID alone, set {by_id}"
         f"{f' (and {D}region={region})' if region else ''}; without host steps the host's registration file is not read."
     )
 
@@ -95,7 +95,7 @@ def find_node(host, variables, host_vars=None, registration=None, unreachable=""
     file's ``id`` and ``region`` (empty when the host holds none or was not read); ``unreachable``: why the
     host cannot be reached, empty when it can.
 
-    Returns the host's node as templates/fleet.j2 takes it: id, region, id_source, id_says, region_says,
+    Returns the host's node as the role's stages take it (plugin_utils/decommission_stages.py): id, region, id_source, id_says, region_says,
     on_host, host_note, registered_region, registration_path, cancel_commands, delete_activation and
     refusal (empty, or the sentence that fails the host at the end, after the report, without any SSM call).
     """

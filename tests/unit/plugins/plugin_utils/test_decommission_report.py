@@ -14,7 +14,9 @@ from .test_decommission_stages import fleet_of
 from .test_decommission_stages import node
 
 CANCEL_ANSWER = {
-    "outcomes": [{"instance_id": A, "command_id": "c1", "status_before": "InProgress", "status": "Cancelling", "outcome": "cancel_requested", "cancel_sent": True}]
+    "outcomes": [
+        {"instance_id": A, "command_id": "c1", "status_before": "InProgress", "status": "Cancelling", "outcome": "cancel_requested", "cancel_sent": True}
+    ]
 }
 
 
@@ -32,7 +34,9 @@ def test_check_mode_words_say_would_and_the_outcome_keeps_the_modules_words():
     assert "Cancelling" not in line and "cancel_requested" not in line
     result = report.host_result(fleet["a"], check_mode=True)
     assert (result["deregistration"], result["activation"], result["host_steps"], result["check_mode"]) == ("deregistered", "not_requested", "ran", True)
-    assert report.summary("a", fleet["a"], check_mode=False).startswith(f"a: host steps ran; {A} in us-east-1: deregistered; commands: c1 Cancelling (cancel_requested)")
+    assert report.summary("a", fleet["a"], check_mode=False).startswith(
+        f"a: host steps ran; {A} in us-east-1: deregistered; commands: c1 Cancelling (cancel_requested)"
+    )
 
 
 def test_the_activation_words():

@@ -54,7 +54,10 @@ def test_a_failed_call_is_a_problem_for_each_of_its_hosts_never_an_absence():
     fleet = fleet_of(a=node(A), b=node(B))
     after = stages.apply(stages.DEREGISTER, fleet, ["a", "b"], {"us-east-1": {"failed": True, "msg": "Couldn't connect to AWS"}})
     for host in ("a", "b"):
-        assert after[host]["problem"] == f"{host}: deregistering {A if host == 'a' else B} in us-east-1 failed, so the host keeps its registration: Couldn't connect to AWS"
+        assert (
+            after[host]["problem"]
+            == f"{host}: deregistering {A if host == 'a' else B} in us-east-1 failed, so the host keeps its registration: Couldn't connect to AWS"
+        )
         assert after[host]["deregistration"] == ""
     # and a host with a problem takes part in no later call
     assert stages.calls(stages.ACTIVATION, after, ["a", "b"]) == []
