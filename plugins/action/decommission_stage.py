@@ -32,7 +32,10 @@ try:  # ansible-core 2.19 and later
     from ansible.executor.module_common import _apply_action_arg_defaults
 except ImportError:  # ansible-core 2.17 and 2.18
     _apply_action_arg_defaults = None
+try:  # ansible-core 2.17 and 2.18 (gone since 2.19)
     from ansible.executor.module_common import get_action_args_with_defaults
+except ImportError:
+    get_action_args_with_defaults = None
 
 CHECK = "decommission_hybrid_node__inputs_check"
 WAITS = ("command_wait_timeout", "command_poll_interval", "deregister_wait_timeout")

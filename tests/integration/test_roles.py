@@ -113,7 +113,7 @@ def test_decommission_check_mode_then_real_then_again(control, endpoint, ansible
         assert not (root / AGENT_CALLS).exists()
     # every word of check mode says what would be done, none that it was
     assert "Cancelling" not in check.stdout and "cancel_requested" not in check.stdout, check.stdout
-    assert f"node-gone: host steps skipped: the host cannot be reached" in check.stdout
+    assert "node-gone: host steps skipped: the host cannot be reached" in check.stdout
     assert f"would deregister; commands: would cancel {fleet['command_id']} (InProgress)" in check.stdout
     assert "node-b: would run the host steps;" in check.stdout
     # --diff: the plan a person reads - nodes to deregister, commands to cancel, files each host loses

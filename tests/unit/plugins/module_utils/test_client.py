@@ -5,6 +5,8 @@
 
 """The client factory (client.py): token passed and masked, every hook registered."""
 
+import pytest
+
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
 
@@ -65,11 +67,8 @@ def test_ssm_client_notes_every_attempt_for_lost_answers(monkeypatch):
 
 def test_ssm_client_fails_a_missing_region_with_its_code():
     module = FakeModule(dict(KEYS), region=None)
-    try:
+    with pytest.raises(Failed) as failure:
         ssm_client_module.ssm_client(module)
-    except Failed as failure:
-        result = failure.args[0]
-    else:
-        raise AssertionError("no failure without a region")
+    result = failure.value.args[0]
     assert result["error_code"] == "NoRegionError" and "AWS_REGION" in result["msg"]
     assert not module.client_calls
