@@ -38,6 +38,8 @@ except ImportError:
     get_action_args_with_defaults = None
 
 CHECK = "decommission_hybrid_node__inputs_check"
+# The variable each stage task registers (roles/decommission_hybrid_node/tasks/main.yml).
+VIEW = "decommission_hybrid_node__view"
 WAITS = ("command_wait_timeout", "command_poll_interval", "deregister_wait_timeout")
 
 
@@ -53,6 +55,19 @@ class ActionModule(ActionBase):
             return _apply_action_arg_defaults(module, self._task, args, self._templar)
         play = self._task._parent._play
         return get_action_args_with_defaults(module, args, self._task.module_defaults, self._templar, action_groups=play._action_groups)
+
+    @staticmethod
+    def _earlier_fleet(task_vars, batch):
+        """The fleet of the latest earlier serial batch, for the report: a registered variable of a run_once task is set
+        for the hosts of its batch only, so a new batch finds it on the hosts of the one before."""
+        hostvars = task_vars.get("hostvars") or {}
+        for host in reversed(list(task_vars.get("ansible_play_hosts_all") or [])):
+            if host in batch or host not in hostvars:
+                continue
+            view = hostvars[host].get(VIEW)
+            if isinstance(view, dict) and isinstance(view.get("fleet"), dict):
+                return view["fleet"]
+        return {}
 
     def _call(self, module, args, task_vars):
         try:
@@ -76,7 +91,7 @@ class ActionModule(ActionBase):
 
         if stage == READ:
             hostvars = task_vars.get("hostvars") or {}
-            fleet = start(batch, {host: hostvars[host].get(CHECK) for host in batch if host in hostvars}, fleet)
+            fleet = start(batch, {host: hostvars[host].get(CHECK) for host in batch if host in hostvars}, fleet or self._earlier_fleet(task_vars, batch))
         made = []
         try:
             for step in STAGES[stage]:
