@@ -3,17 +3,21 @@
 # Copyright: Contributors to the hybridops.ssm project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Check the decommission role's variables and find the host's node, in one task on the controller.
+"""Check the decommission role's variables, read the host's registration file, and find the host's node, in one task.
 
-The documentation is in plugins/modules/find_hybrid_node.py. The role runs this once per host where the
-host steps are off (everything is known from the variables and the inventory), and twice where they run:
-first the variables alone, then, once the host's registration file was read, the node. A task per host
-costs a worker process per host, which dominates a run over many hosts; one task does what three did.
+The documentation is in plugins/modules/find_hybrid_node.py. The role runs this once per host. The variables
+are checked on the controller before any connection; where the host steps run, the registration file is then
+read through the host's connection (stat, then slurp). A host that cannot be reached is no failure: its node is
+decommissioned by ID alone, with a note, and without the error lines an unreachable task prints. A task per
+host costs a worker process per host, which dominates a run over many hosts; one task does what five did.
 """
 
+import base64
+import json
 import os
 
 import yaml
+from ansible.errors import AnsibleConnectionFailure
 from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -21,6 +25,9 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.hybridops.ssm.plugins.action.check_role_inputs import ActionModule as CheckRoleInputs
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import find_node
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import is_windows
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import registration_path
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import windows_refusal
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import SCOPES
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import check
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import unknown_names
@@ -45,6 +52,31 @@ _SPEC = _read_spec(SPEC_FILE)
 class ActionModule(CheckRoleInputs):
     _VALID_ARGS = frozenset(["registration", "unreachable"])
 
+    def _read_registration(self, path, task_vars):
+        """The registration file as the host holds it: ({ManagedInstanceID, Region} or {}, why the host cannot be
+        reached or '', why it could not be read or '')."""
+        try:
+            found = self._execute_module("ansible.legacy.stat", {"path": path, "get_checksum": False}, task_vars=task_vars)
+            if found.get("unreachable"):
+                return {}, str(found.get("msg") or "unreachable"), ""
+            if found.get("failed"):
+                return {}, "", f"looking for the registration file {path} failed: {found.get('msg')}"
+            if not found.get("stat", {}).get("exists"):
+                return {}, "", ""
+            read = self._execute_module("ansible.legacy.slurp", {"src": path}, task_vars=task_vars)
+            if read.get("failed"):
+                return {}, "", f"reading the registration file {path} failed: {read.get('msg')}"
+            registration = json.loads(base64.b64decode(read["content"]).decode("utf-8"))
+        except AnsibleConnectionFailure as error:
+            return {}, str(error).strip() or "unreachable", ""
+        except (ValueError, KeyError, TypeError) as error:
+            return {}, "", f"the registration file {path} is not the agent's JSON: {error}"
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        if not isinstance(registration, dict):
+            return {}, "", f"the registration file {path} is not the agent's JSON object"
+        return registration, "", ""
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         # The base run (argument names, check mode), not check_role_inputs' own: its helpers are reused, not its run.
@@ -68,16 +100,25 @@ class ActionModule(CheckRoleInputs):
         for name in BOOLEANS:
             variables[D + name] = boolean(variables[D + name], strict=True)
 
-        # 2. the node: where host steps run, only once the registration file was read
-        if variables[D + "host_steps"] and registration is None:
-            result["msg"] = "All inputs are valid; the node is looked for once the host's registration file was read."
-            return result
+        # 2. the host's registration file, where the host steps run (not on Windows, whose steps are not written yet)
         host = task_vars.get("inventory_hostname", "")
+        unreachable = str(args.get("unreachable") or "")
+        if variables[D + "host_steps"] and registration is None:
+            connection, shell_type = str(task_vars.get("ansible_connection") or ""), str(task_vars.get("ansible_shell_type") or "")
+            if is_windows(connection=connection, shell_type=shell_type):
+                refusal = windows_refusal(host, seen_as=f"ansible_connection '{connection}', ansible_shell_type '{shell_type}'")
+                result.update(failed=True, msg=refusal, problems=[refusal])
+                return result
+            path = registration_path(variables[D + "root"], variables[D + "registration_file"])
+            registration, unreachable, unreadable = self._read_registration(path, task_vars)
+            if unreadable:
+                result.update(failed=True, msg=f"{host}: {unreadable}; nothing was changed.", problems=[unreadable])
+                return result
         host_vars = None
         if variables[D + "read_host_vars"] and "instance_id" in task_vars:
             host_vars = {name: self._value(task_vars[name]) for name in ("instance_id", "region") if name in task_vars}
         file = {"id": (registration or {}).get("ManagedInstanceID") or "", "region": (registration or {}).get("Region") or ""}
-        node = find_node(host, variables, host_vars=host_vars, registration=file, unreachable=str(args.get("unreachable") or ""))
+        node = find_node(host, variables, host_vars=host_vars, registration=file, unreachable=unreachable)
         result.update(node=node, found=True)
 
         # 3. the ID and region found, by the same rules as the role's variables, worded by where each came from

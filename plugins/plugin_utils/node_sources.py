@@ -19,6 +19,30 @@ import os
 
 D = "decommission_hybrid_node_"
 
+# How Ansible reaches a Windows host, and how SSM names a Windows node: the host steps are not written for Windows yet.
+WINDOWS_CONNECTIONS = ("winrm", "psrp")
+WINDOWS_SHELLS = ("powershell", "cmd")
+WINDOWS_PLATFORM = "Windows"
+
+
+def is_windows(connection="", shell_type="", platform_type=""):
+    """Whether a host is a Windows host: by its connection or shell (before it is reached), or by the platform SSM lists."""
+    return connection in WINDOWS_CONNECTIONS or shell_type in WINDOWS_SHELLS or platform_type == WINDOWS_PLATFORM
+
+
+def windows_refusal(host, instance_id="", region="", seen_as=""):
+    """Why a Windows host is refused before any change, and what to set to decommission its node by ID alone.
+
+    ``seen_as``: how it was told (its connection, or SSM's platform); ``instance_id``: the node, when known.
+    """
+    by_id = f"{D}host_steps=false and {D}instance_id={instance_id}" if instance_id else f"{D}host_steps=false (and {D}instance_id)"
+    return (
+        f"{host}{f' ({instance_id})' if instance_id else ''} is a Windows {'node' if instance_id else 'host'}"
+        f"{f' ({seen_as})' if seen_as else ''}: {D}host_steps is true, but the host steps of hybridops.ssm.decommission_hybrid_node"
+        f" are not supported on Windows yet; nothing was changed. To decommission it by ID alone, set {by_id}"
+        f"{f' (and {D}region={region})' if region else ''}; without host steps the host's registration file is not read."
+    )
+
 
 def registration_path(root, registration_file):
     """The registration file on the host, as the role's tasks name it (ansible.builtin.path_join)."""
@@ -71,7 +95,7 @@ def find_node(host, variables, host_vars=None, registration=None, unreachable=""
     file's ``id`` and ``region`` (empty when the host holds none or was not read); ``unreachable``: why the
     host cannot be reached, empty when it can.
 
-    Returns the host's node as templates/fleet.j2 takes it: id, region, id_source, id_says, region_says,
+    Returns the host's node as the role's stages take it (plugin_utils/decommission_stages.py): id, region, id_source, id_says, region_says,
     on_host, host_note, registered_region, registration_path, cancel_commands, delete_activation and
     refusal (empty, or the sentence that fails the host at the end, after the report, without any SSM call).
     """

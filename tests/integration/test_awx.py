@@ -214,12 +214,13 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     assert set(runner.stats["changed"]) == {"node-a", "node-b"} and not runner.stats["failures"]
 
     # one deregistration call for both hosts (the role batches the SSM side), and each host its own outcome in the artifacts
-    deregistered = [
-        e["event_data"]["res"]["outcomes"]
-        for e in runner_events(runner, "runner_item_on_ok")
+    (stage,) = [
+        e["event_data"]["res"]
+        for e in runner_events(runner, "runner_on_ok")
         if e["event_data"]["task"] == "Deregister the nodes and wait until they no longer list, one call per region"
     ]
-    assert deregistered == [[{"instance_id": reachable_id, "outcome": "deregistered"}, {"instance_id": gone_id, "outcome": "deregistered"}]]
+    assert [(call["module"], call["region"], call["items"]) for call in stage["calls"]] == [("hybridops.ssm.ssm_managed_instance", "us-east-1", 2)]
+    assert {host: stage["fleet"][host]["deregistration"] for host in ("node-a", "node-b")} == {"node-a": "deregistered", "node-b": "deregistered"}
     published = runner_events(runner, "playbook_on_stats")[0]["event_data"]["artifact_data"]["decommission_hybrid_node"]
     assert {host: (o["instance_id"], o["deregistration"]) for host, o in published.items()} == {
         "node-a": (reachable_id, "deregistered"),

@@ -138,7 +138,12 @@ def client(url, region):
 # batched ListCommands, and few enough to keep the test near a minute: the pacer spaces a call SSM keeps throttling
 # at its floor of 0.5 calls a second.
 THROTTLED_BURST = 26
-HOSTS = 12
+# A hundred hosts by ID alone: the burst is met once for all of them, and the output stays readable.
+HOSTS = 100
+# Lines of stdout per host (its check, its outcome, its summary line, its PLAY RECAP line), and for the play: its
+# guards, one line per stage task and the summary's frame (470 measured for 100 hosts; 1.0.0 printed 500).
+LINES_PER_HOST = 4
+LINES_PER_PLAY = 80
 
 
 def test_a_throttled_burst_on_the_one_batched_listing_does_not_decide_the_fleet(control, ansible_env, tmp_path):
@@ -161,6 +166,7 @@ def test_a_throttled_burst_on_the_one_batched_listing_does_not_decide_the_fleet(
     assert sorted(e["params"]["InstanceId"] for e in mutating(log)) == sorted(nodes)
     results = recap(result.stdout)
     assert all(results[host]["changed"] > 0 and results[host]["failed"] == 0 for host in hosts)
+    assert len(result.stdout.splitlines()) <= LINES_PER_HOST * HOSTS + LINES_PER_PLAY, len(result.stdout.splitlines())
 
 
 def test_a_report_lost_after_the_changes_fails_the_run_not_the_hosts(control, ansible_env, tmp_path):

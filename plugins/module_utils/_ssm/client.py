@@ -16,6 +16,8 @@ from .connection import check_connection
 from .constraints import CALLS_PER_SECOND
 from .constraints import check_number
 from .credentials import security_token_fallback
+from .errors import ERROR_ADVICE
+from .errors import NO_REGION
 from .pacing import attach as attach_pacer
 from .served import count_unanswered
 
@@ -26,6 +28,10 @@ def ssm_client(module):
     max_rate = module.params.get("max_calls_per_second")
     if max_rate is not None:
         check_number("max_calls_per_second", max_rate, CALLS_PER_SECOND, "calls per second")
+    # amazon.aws fails a missing region with a sentence alone; this failure carries its code for the callers
+    # that act on it (the role hybridops.ssm.decommission_hybrid_node names its own variable).
+    if not module.region:
+        module.fail_json(msg=f"{module._name}: {ERROR_ADVICE[NO_REGION]}", error_code=NO_REGION)
     token = security_token_fallback(module.params, os.environ)
     if token:
         module.params["session_token"] = token

@@ -63,6 +63,11 @@ ERROR_ADVICE = {
 }
 
 
+# The ``error_code`` of a module's failure when no region was found (the option, AWS_REGION, a profile): the
+# role hybridops.ssm.decommission_hybrid_node tells its users which variable to set by this code, never by the message.
+NO_REGION = "NoRegionError"
+
+
 def error_code(exception):
     """The AWS error code of a botocore ClientError, else the exception's class name."""
     response = getattr(exception, "response", None)

@@ -60,6 +60,13 @@ WOULD_DEREGISTER = "would deregister"  # DEREGISTERED, predicted
 WOULD_CANCEL = "would cancel"  # CANCEL_REQUESTED, predicted
 CHECK_MODE_WORDS = {DEREGISTERED: WOULD_DEREGISTER, CANCEL_REQUESTED: WOULD_CANCEL}
 
+# The role hybridops.ssm.decommission_hybrid_node reports each host in the modules' words above, and these:
+NOT_REQUESTED = "not_requested"  # activation: decommission_hybrid_node_delete_activation is false, nothing was asked
+# activation: SSM did not list the node when this run read it (already absent, or not read), so its activation is
+# not known and nothing was sent for it
+NOT_KNOWN = "not_known"
+HOST_STEPS_RAN = "ran"  # host_steps: the host's registration was cleared (a host that skips them says why instead)
+
 # How many IDs a message names before it elides or counts the rest (every module, the inventory).
 IDS_SHOWN = 5
 # A failure message stays readable; the details are in the outcomes.

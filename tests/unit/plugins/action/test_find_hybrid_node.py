@@ -4,12 +4,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The find_hybrid_node action plugin driven through run(): the role's variables checked, then the host's node
-found and its ID and region checked, worded by their source - in one task, no connection."""
+found and its ID and region checked, worded by their source - in one task; the host is reached only to read
+its registration file, where the host steps run."""
 
+import base64
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
+from ansible.errors import AnsibleConnectionFailure
 from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.template import Templar
@@ -40,7 +44,9 @@ class Connection:
         raise AssertionError(f"the plugin used the connection: {name}")
 
 
-def run(args, **given):
+def run(args, host=None, **given):
+    """The plugin's result; ``host``: what the host answers to each module, by name (a dict or an exception), or None
+    where any use of the connection fails the test."""
     task_vars = {
         **yaml.safe_load((ROOT / "roles" / "decommission_hybrid_node" / "defaults" / "main.yml").read_text(encoding="utf-8")),
         "inventory_hostname": "node-1",
@@ -49,6 +55,18 @@ def run(args, **given):
     loader = DataLoader()
     task = SimpleNamespace(args=args, async_val=0, check_mode=False, action="hybridops.ssm.find_hybrid_node", _role=Role())
     action = ActionModule(task, Connection(), PlayContext(), loader, Templar(loader=loader, variables=task_vars), None)
+    if host is not None:
+        action.asked = []
+
+        def execute_module(module_name, module_args, task_vars=None):
+            action.asked.append(module_name)
+            answer = host[module_name]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        action._execute_module = execute_module
+        action._remove_tmp_path = lambda path: None
     return action.run(task_vars=task_vars)
 
 
@@ -59,11 +77,42 @@ def test_without_host_steps_the_node_is_found_at_once():
     assert (node["id"], node["region"], node["id_source"], node["on_host"], node["refusal"]) == (MI, "eu-west-1", "host variables", False, "")
 
 
-def test_with_host_steps_only_the_variables_are_checked_until_the_file_was_read():
-    result = run({}, **{D + "instance_id": MI})
-    assert not result.get("failed") and result["found"] is False and "node" not in result, result
-    read = run({"registration": {"ManagedInstanceID": MI, "Region": "us-east-1"}}, **{D + "instance_id": MI})
-    assert read["found"] is True and (read["node"]["region"], read["node"]["registered_region"], read["node"]["on_host"]) == ("us-east-1", "us-east-1", True)
+FILE = {"ManagedInstanceID": MI, "Region": "us-east-1"}
+HOLDS_FILE = {
+    "ansible.legacy.stat": {"stat": {"exists": True}},
+    "ansible.legacy.slurp": {"content": base64.b64encode(json.dumps(FILE).encode()).decode()},
+}
+
+
+def test_with_host_steps_the_registration_file_is_read_through_the_host():
+    read = run({}, host=HOLDS_FILE)
+    assert not read.get("failed") and read["found"] is True, read
+    assert (read["node"]["id"], read["node"]["id_source"], read["node"]["registered_region"], read["node"]["on_host"]) == (
+        MI,
+        "registration file",
+        "us-east-1",
+        True,
+    )
+    absent = run({}, host={"ansible.legacy.stat": {"stat": {"exists": False}}}, **{D + "instance_id": MI})
+    assert absent["node"]["registered_region"] == "" and absent["node"]["on_host"] is True
+
+
+def test_an_unreachable_host_is_a_note_not_a_failure():
+    result = run({}, host={"ansible.legacy.stat": AnsibleConnectionFailure("Failed to connect to the host via ssh")}, **{D + "instance_id": MI})
+    assert not result.get("failed") and result["node"]["on_host"] is False, result
+    assert result["node"]["host_note"] == "host steps skipped: the host cannot be reached (Failed to connect to the host via ssh)"
+
+
+def test_a_registration_file_that_is_no_json_fails_the_host():
+    host = dict(HOLDS_FILE, **{"ansible.legacy.slurp": {"content": base64.b64encode(b"not json").decode()}})
+    result = run({}, host=host)
+    assert result["failed"] is True and "is not the agent's JSON" in result["msg"] and "nothing was changed" in result["msg"]
+
+
+def test_a_windows_host_is_refused_before_any_connection():
+    result = run({}, host={}, ansible_connection="winrm", **{D + "instance_id": MI})
+    assert result["failed"] is True and "node-1 is a Windows host (ansible_connection 'winrm'" in result["msg"]
+    assert f"set {D}host_steps=false (and {D}instance_id)" in result["msg"]
 
 
 def test_bad_variables_fail_before_the_node_is_looked_for():

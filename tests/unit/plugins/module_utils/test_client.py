@@ -5,6 +5,8 @@
 
 """The client factory (client.py): token passed and masked, every hook registered."""
 
+import pytest
+
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import client as ssm_client_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import served
 
@@ -13,12 +15,22 @@ from .doubles import ScriptedClient
 KEYS = {"access_key": "AKIDEXAMPLE", "secret_key": "secret", "session_token": None, "profile": None}
 
 
+class Failed(Exception):
+    pass
+
+
 class FakeModule:
-    def __init__(self, params):
+    _name = "ssm_managed_instance_info"
+
+    def __init__(self, params, region="us-east-1"):
         self.params = params
+        self.region = region
         self.no_log_values = set()
         self.client_calls = []
         self.made = ScriptedClient()
+
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs)
 
     def client(self, service, **kwargs):
         self.client_calls.append((service, kwargs, dict(self.params)))
@@ -51,3 +63,12 @@ def test_ssm_client_notes_every_attempt_for_lost_answers(monkeypatch):
     client = ssm_client_module.ssm_client(module)
     assert ("needs-retry.ssm", served.note_attempt, "hybridops.ssm.note_attempt") in client.meta.events.registered
     assert ("provide-client-params.ssm", served.carry_attempts, "hybridops.ssm.carry_attempts") in client.meta.events.registered
+
+
+def test_ssm_client_fails_a_missing_region_with_its_code():
+    module = FakeModule(dict(KEYS), region=None)
+    with pytest.raises(Failed) as failure:
+        ssm_client_module.ssm_client(module)
+    result = failure.value.args[0]
+    assert result["error_code"] == "NoRegionError" and "AWS_REGION" in result["msg"]
+    assert not module.client_calls

@@ -81,3 +81,13 @@ def test_the_host_variables_are_not_read_when_not_given():
     node = find_node("web-1", variables(host_steps=False, instance_id=A), host_vars=None)
     assert (node["id"], node["region"], node["refusal"]) == (A, "", "")
     assert (node["cancel_commands"], node["delete_activation"]) == (True, False)
+
+
+def test_windows_is_told_by_the_connection_the_shell_or_ssm_platform_and_refused_with_one_advice():
+    from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import is_windows
+    from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import windows_refusal
+
+    assert is_windows(connection="psrp") and is_windows(shell_type="powershell") and is_windows(platform_type="Windows")
+    assert not is_windows(connection="ssh", shell_type="sh", platform_type="Linux")
+    assert windows_refusal("w", A, "eu-west-1").startswith(f"w ({A}) is a Windows node: ")
+    assert f"set {D}host_steps=false and {D}instance_id={A} (and {D}region=eu-west-1)" in windows_refusal("w", A, "eu-west-1")
