@@ -19,6 +19,8 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_KNOWN
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_REQUESTED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import WOULD_CANCEL
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import WOULD_DEREGISTER
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import ACTIVATION
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import CANCEL
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import DEREGISTER
@@ -76,7 +78,7 @@ def host_result(state, check_mode):
 
 def _command_words(command, check_mode):
     if check_mode and command.get("cancel_sent"):
-        return f"would cancel {command['command_id']} ({command.get('status_before')})"
+        return f"{WOULD_CANCEL} {command['command_id']} ({command.get('status_before')})"
     node = f", node {command['ping_status']}" if command.get("ping_status") else ""
     return f"{command['command_id']} {command.get('status')} ({command[OUTCOME]}{node})"
 
@@ -104,7 +106,7 @@ def summary(host, state, check_mode):
         )
     outcome = deregistration(state)
     if check_mode and outcome == DEREGISTERED:
-        outcome = "would deregister"
+        outcome = WOULD_DEREGISTER
     cancels = ", ".join(_command_words(c, check_mode) for c in state["commands"] if c.get("command_id")) or "none in flight"
     deleted = activation(state)
     if check_mode and deleted == DELETED:
