@@ -162,7 +162,7 @@ def _paged(scope: str, key: str, items: list[Any], params: dict[str, Any]) -> di
     try:
         chunk, token = page(scope, items, _max_results(params), params.get("nextToken"), default=100)
     except InvalidNextToken as error:
-        raise InvalidParameterException("Invalid nextToken.") from error
+        raise InvalidParameterException("Invalid nextToken.") from error  # pylint: disable=bad-exception-cause  # moto's error classes
     out: dict[str, Any] = {key: chunk}
     if token:
         out["nextToken"] = token
@@ -175,7 +175,9 @@ def _paged(scope: str, key: str, items: list[Any], params: dict[str, Any]) -> di
 class ExternalContainerInstance(ContainerInstance):
     """An ECS Anywhere container instance: ``ec2InstanceId`` is the node's ``mi-`` ID, no EC2 lookup."""
 
-    def __init__(self, managed_instance_id: str, cluster_name: str, ecs: EC2ContainerServiceBackend, attributes: dict[str, str] | None = None) -> None:  # pylint: disable=super-init-not-called
+    def __init__(  # pylint: disable=super-init-not-called
+        self, managed_instance_id: str, cluster_name: str, ecs: EC2ContainerServiceBackend, attributes: dict[str, str] | None = None
+    ) -> None:
         # moto's __init__ reads the instance from EC2 (an external instance has none); the same fields, set here.
         self.ec2_instance_id = managed_instance_id
         self.agent_connected = True

@@ -253,7 +253,9 @@ def test_send_command_is_never_sent_again_after_a_server_error_or_a_lost_answer(
 
 
 def test_a_throttled_send_then_a_server_error_stops_there():
-    client = ScriptedClient(send_command=[client_error("ThrottlingException", "SendCommand"), client_error("InternalServerError", "SendCommand", status=500), SENT])
+    client = ScriptedClient(
+        send_command=[client_error("ThrottlingException", "SendCommand"), client_error("InternalServerError", "SendCommand", status=500), SENT]
+    )
     with pytest.raises(AnsibleSSMError) as raised:
         _send(client)
     assert raised.value.code == "InternalServerError"
