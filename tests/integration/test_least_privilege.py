@@ -163,6 +163,7 @@ def observed(control, endpoint, ansible_env, tmp_path):
             ["include_invocations or details"],
             [task("ssm_command_info", command_id=by_id_command, include_invocations=True), task("ssm_command_info", instance_id=by_node, details=True)],
         ),
+        ("ssm_command_info", ["include_output"], [task("ssm_command_info", command_id=by_id_command, include_output=True)]),
         ("ssm_activation", [], [task("ssm_activation", activation_ids=[unused, used])]),
     ]
     plays = []
