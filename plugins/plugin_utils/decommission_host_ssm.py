@@ -146,7 +146,10 @@ def apply(host, state, answer, check_mode):
     sentence = f"{host}: the host steps through SSM ({document}) on {node['id']}"
     if record is None:
         reason = answer.get("msg") or "no answer"
-        return {"ssm_host": {**current, "word": FAILED, "reason": reason}, "problem": f"{sentence} could not be sent, so the node was not deregistered: {reason}"}
+        return {
+            "ssm_host": {**current, "word": FAILED, "reason": reason},
+            "problem": f"{sentence} could not be sent, so the node was not deregistered: {reason}",
+        }
     command = _command(record)
     outcome = record.get(OUTCOME)
     done = {**current, "command": command}

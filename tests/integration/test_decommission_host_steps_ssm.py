@@ -12,8 +12,8 @@ import math
 import os
 
 import pytest
-from test_roles import local_host
 from test_roles import gone_host
+from test_roles import local_host
 from test_roles import playbook
 from test_roles import recap
 from test_roles import write_inventory
@@ -92,9 +92,9 @@ def test_twenty_unreachable_hosts_are_cleaned_through_one_send_command(control, 
 def remove_registration(control, endpoint, node):
     """Seed a host whose script's check fails: its registration file is gone (the agent runs on, with its keys)."""
     ssm = ssm_client(endpoint.url)
-    command_id = ssm.send_command(InstanceIds=[node], DocumentName="AWS-RunShellScript", Parameters={"commands": ["rm -f " + LINUX_REGISTRATION]})[
-        "Command"
-    ]["CommandId"]
+    command_id = ssm.send_command(InstanceIds=[node], DocumentName="AWS-RunShellScript", Parameters={"commands": ["rm -f " + LINUX_REGISTRATION]})["Command"][
+        "CommandId"
+    ]
     for _unused in range(20):
         control.step()
         if ssm.get_command_invocation(CommandId=command_id, InstanceId=node)["Status"] == "Success":

@@ -45,7 +45,8 @@ def found(host, mode, unreachable="", windows_connection=False, registration=Non
 
 
 @pytest.mark.parametrize(
-    "given, mode", [(True, "ssh"), (False, "none"), ("true", "ssh"), ("no", "none"), ("SSM", "ssm"), ("auto", "auto"), ("none", "none"), ("maybe", None), (2, None)]
+    "given, mode",
+    [(True, "ssh"), (False, "none"), ("true", "ssh"), ("no", "none"), ("SSM", "ssm"), ("auto", "auto"), ("none", "none"), ("maybe", None), (2, None)],
 )
 def test_host_steps_modes_and_the_old_booleans(given, mode):
     assert node_sources.host_steps_mode(given) == mode
@@ -112,7 +113,10 @@ def test_read_decides_each_path_and_calls_go_per_platform_and_region():
 
 
 def test_ssh_mode_still_refuses_a_windows_node_and_auto_sends_it_through_ssm():
-    nodes = {"ssh": found("ssh", "ssh", registration={"id": node_id(1), "region": EAST}), "auto": found("auto", "auto", registration={"id": node_id(2), "region": EAST})}
+    nodes = {
+        "ssh": found("ssh", "ssh", registration={"id": node_id(1), "region": EAST}),
+        "auto": found("auto", "auto", registration={"id": node_id(2), "region": EAST}),
+    }
     fleet = fleet_of(nodes)
     fleet = stages.apply(stages.READ, fleet, list(fleet), {EAST: listing((node_id(1), "Online", "Windows"), (node_id(2), "Online", "Windows"))})
     assert "is a Windows node" in fleet["ssh"]["problem"]
@@ -139,7 +143,9 @@ def test_success_lets_the_node_be_deregistered():
 
 
 def test_a_failed_script_keeps_the_node_registered_and_explains():
-    state = after_run({"outcome": "run_failed", "status": "Failed", "response_code": 1, "stderr": "hybridops: no registration file at /var/lib/amazon/ssm/registration"})
+    state = after_run(
+        {"outcome": "run_failed", "status": "Failed", "response_code": 1, "stderr": "hybridops: no registration file at /var/lib/amazon/ssm/registration"}
+    )
     assert not stages.takes_part(stages.DEREGISTER, state)
     assert "exit code 1" in state["problem"] and "no registration file" in state["problem"] and f"{D}deregister_on_host_failure=true" in state["problem"]
     result = report.host_result(state, False)
