@@ -117,9 +117,8 @@ def test_each_node_of_a_mixed_batch_takes_its_own_path(control, endpoint, ansibl
         "lost": gone_host(instance_id=lost, region=EAST),
         "near": local_host(root),
     }
-    inventory = write_inventory(
-        tmp_path / "inventory.json", hosts, **{D + "host_steps": "auto", D + "command_poll_interval": 0.3, D + "report_path": str(report)}
-    )
+    settings = {D + "host_steps": "auto", D + "command_poll_interval": 0.3, D + "report_path": str(report), D + "cancel_commands": False}
+    inventory = write_inventory(tmp_path / "inventory.json", hosts, **settings)
     control.set_clock(mode="realtime", step_interval=0.1)
 
     control.clear_log()
