@@ -8,7 +8,6 @@ per platform and region, host_not_cleaned, and what a failed script does to its 
 
 import pytest
 
-from ansible_collections.hybridops.ssm.plugins.plugin_utils import decommission_host_ssm as host_ssm
 from ansible_collections.hybridops.ssm.plugins.plugin_utils import decommission_report as report
 from ansible_collections.hybridops.ssm.plugins.plugin_utils import decommission_stages as stages
 from ansible_collections.hybridops.ssm.plugins.plugin_utils import node_sources
