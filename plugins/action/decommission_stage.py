@@ -102,13 +102,13 @@ class ActionModule(ActionBase):
                     made.append(
                         {
                             "module": MODULES[step],
-                            "region": region or "default region",
+                            "region": args.get("region") or "default region",
                             "items": count,
                             "failed": bool(answers[region].get("failed")),
                             "msg": answers[region].get("msg", ""),
                         }
                     )
-                fleet = apply(step, fleet, batch, answers)
+                fleet = apply(step, fleet, batch, answers, check_mode)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
 

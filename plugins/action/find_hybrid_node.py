@@ -23,8 +23,11 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.hybridops.ssm.plugins.action.check_role_inputs import ActionModule as CheckRoleInputs
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import AUTO
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import SSH
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import find_node
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import host_steps_mode
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import is_windows
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import registration_path
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import windows_refusal
@@ -33,7 +36,7 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import c
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import unknown_names
 
 SCOPE = "decommission_hybrid_node"
-BOOLEANS = ("host_steps", "read_host_vars", "cancel_commands", "delete_activation")
+BOOLEANS = ("read_host_vars", "cancel_commands", "delete_activation", "remove_package", "deregister_on_host_failure")
 SPEC_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", SCOPE, "meta", "argument_specs.yml")
 
 
@@ -98,14 +101,18 @@ class ActionModule(CheckRoleInputs):
             result.update(failed=True, msg=problems)
             return result
         for name in BOOLEANS:
-            variables[D + name] = boolean(variables[D + name], strict=True)
+            if D + name in variables:
+                variables[D + name] = boolean(variables[D + name], strict=True)
+        mode = host_steps_mode(variables[D + "host_steps"])
 
         # 2. the host's registration file, where the host steps run (not on Windows, whose steps are not written yet)
         host = task_vars.get("inventory_hostname", "")
         unreachable = str(args.get("unreachable") or "")
-        if variables[D + "host_steps"] and registration is None:
-            connection, shell_type = str(task_vars.get("ansible_connection") or ""), str(task_vars.get("ansible_shell_type") or "")
-            if is_windows(connection=connection, shell_type=shell_type):
+        connection, shell_type = str(task_vars.get("ansible_connection") or ""), str(task_vars.get("ansible_shell_type") or "")
+        windows_connection = is_windows(connection=connection, shell_type=shell_type)
+        # ssh reads the file over the connection; auto too, except on Windows (its host steps go through SSM); ssm and none never
+        if mode in (SSH, AUTO) and registration is None and not (mode == AUTO and windows_connection):
+            if windows_connection:
                 refusal = windows_refusal(host, seen_as=f"ansible_connection '{connection}', ansible_shell_type '{shell_type}'")
                 result.update(failed=True, msg=refusal, problems=[refusal])
                 return result
@@ -118,7 +125,7 @@ class ActionModule(CheckRoleInputs):
         if variables[D + "read_host_vars"] and "instance_id" in task_vars:
             host_vars = {name: self._value(task_vars[name]) for name in ("instance_id", "region") if name in task_vars}
         file = {"id": (registration or {}).get("ManagedInstanceID") or "", "region": (registration or {}).get("Region") or ""}
-        node = find_node(host, variables, host_vars=host_vars, registration=file, unreachable=unreachable)
+        node = find_node(host, variables, host_vars=host_vars, registration=file, unreachable=unreachable, windows_connection=windows_connection)
         result.update(node=node, found=True)
 
         # 3. the ID and region found, by the same rules as the role's variables, worded by where each came from

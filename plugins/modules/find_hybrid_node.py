@@ -20,8 +20,9 @@ description:
     C(decommission_hybrid_node_read_host_vars=false)) and the host's registration file; every source present
     must agree with the first, otherwise RV(node.refusal) says which disagree. The ID and region found are
     checked by the same rules, each problem naming where the value came from.
-  - Where the host steps run (C(decommission_hybrid_node_host_steps)), the node is found only once the
-    registration file was read and passed as O(registration); until then only the variables are checked.
+  - Where the host steps run over the host's connection (C(decommission_hybrid_node_host_steps) V(ssh), or V(auto)),
+    the registration file is read through it; with V(ssm), or V(auto) and a host that cannot be reached, the host steps
+    go through SSM and the file is not read.
 author:
   - hybridops maintainers (@hybridops)
 options:
@@ -85,8 +86,14 @@ node:
       description: Whether the host steps run on this host.
       type: bool
     host_note:
-      description: Why the host steps are skipped, empty when they run.
+      description: Why the host steps are skipped (or that they go through SSM), empty when they run over the connection.
       type: str
+    host_steps_mode:
+      description: Where the host steps run, C(decommission_hybrid_node_host_steps) as a mode, V(ssh), V(ssm), V(auto) or V(none).
+      type: str
+    via_ssm:
+      description: Whether the host steps go through SSM Run Command once SSM lists the node V(Online).
+      type: bool
     refusal:
       description: Why the host is refused (sources that disagree, or no ID for a host without host steps); empty otherwise.
       type: str

@@ -21,9 +21,11 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import WOULD_CANCEL
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import WOULD_DEREGISTER
+from ansible_collections.hybridops.ssm.plugins.plugin_utils import decommission_host_ssm as host_ssm
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import ACTIVATION
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import CANCEL
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import DEREGISTER
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import HOST_SSM
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import runs_host_steps
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
 
@@ -53,6 +55,9 @@ def _host_note(state):
 def host_steps(state):
     """What became of the host steps: ran, or why they did not."""
     node = state["node"]
+    through_ssm = host_ssm.host_steps_word(state)
+    if through_ssm:
+        return through_ssm
     if not node["on_host"]:
         return node["host_note"]
     if state["still_registered"]:
@@ -69,6 +74,12 @@ def host_result(state, check_mode):
         "source": node["id_source"],
         "check_mode": bool(check_mode),
         "host_steps": host_steps(state),
+        # ssh (the host's Ansible connection), ssm (a Run Command), or empty (they did not reach the host)
+        "host_steps_via": host_ssm.via(state),
+        # why the host was not cleaned (host_not_cleaned, failed), else empty
+        "host_steps_reason": host_ssm.ssm_host(state).get("reason", ""),
+        # through SSM: the node's invocation (command_id, status, response_code, stdout and stderr tails), else {}
+        "host_command": host_ssm.ssm_host(state).get("command") or {},
         "commands": state["commands"],
         "deregistration": deregistration(state),
         "activation": activation(state),
@@ -85,6 +96,9 @@ def _command_words(command, check_mode):
 
 def _host_steps_words(state, check_mode):
     node = state["node"]
+    through_ssm = host_ssm.summary_words(state, check_mode)
+    if through_ssm:
+        return through_ssm
     if not node["on_host"]:
         return node["host_note"]
     if state["still_registered"]:
@@ -134,6 +148,8 @@ def _plan_lines(step, host, state, check_mode):
         return before, after
     if step == DEREGISTER and state["deregistration"] == DEREGISTERED:
         return [f"{host}: {where}: registered"], [f"{host}: {where}: absent"]
+    if step == HOST_SSM:
+        return host_ssm.plan_lines(host, state, check_mode)
     if step == ACTIVATION and state["activation"] == DELETED:
         activation_id = state["listed"].get("activation_id", "")
         return [f"{host}: activation {activation_id}: exists"], [f"{host}: activation {activation_id}: deleted"]

@@ -28,6 +28,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import MSG
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_ATTEMPTED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
+from ansible_collections.hybridops.ssm.plugins.plugin_utils import decommission_host_ssm as host_ssm
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import is_windows
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import windows_refusal
@@ -39,9 +40,12 @@ CANCEL = "cancel"  # every in-flight command of the nodes, cancelled and waited 
 DEREGISTER = "deregister"  # the nodes deregistered and waited for until they no longer list
 FILE_REGION = "file_region"  # the nodes found already absent, looked for in the region of their host's file
 ACTIVATION = "activation"  # the nodes' activations, deleted once no node uses them
+HOST_SSM = "host_ssm"  # the host steps through SSM Run Command, for the nodes that take them (decommission_host_ssm.py)
 
 # The role's tasks, each the steps it runs: one task per stage between the host steps.
-STAGES = {"read": (READ,), "cancel": (CANCEL,), "deregister": (DEREGISTER, FILE_REGION), "activation": (ACTIVATION,)}
+# The host steps through SSM go with the cancel stage: after the in-flight commands are cancelled (the new command is
+# not one of them), before the agent stops and the nodes are deregistered; no task of its own (a task costs a worker).
+STAGES = {"read": (READ,), "cancel": (CANCEL, HOST_SSM), "deregister": (DEREGISTER, FILE_REGION), "activation": (ACTIVATION,)}
 
 # The module each step calls, one call per region.
 MODULES = {
@@ -50,6 +54,7 @@ MODULES = {
     DEREGISTER: "hybridops.ssm.ssm_managed_instance",
     FILE_REGION: "hybridops.ssm.ssm_managed_instance_info",
     ACTIVATION: "hybridops.ssm.ssm_activation",
+    HOST_SSM: "hybridops.ssm.ssm_command",
 }
 
 
@@ -119,7 +124,9 @@ def takes_part(step, state):
     if state["problem"] or not node["id"]:
         return False
     if step == READ:
-        return node["on_host"]
+        return node["on_host"] or bool(node.get("via_ssm"))
+    if step == HOST_SSM:
+        return host_ssm.takes_part(state)
     if step == CANCEL:
         return node["cancel_commands"]
     if step == DEREGISTER:
@@ -132,6 +139,10 @@ def takes_part(step, state):
 
 
 def _call_region(step, state):
+    """The key of the call the node goes into: its region (the file's for FILE_REGION); region, platform and script
+    variant for HOST_SSM."""
+    if step == HOST_SSM:
+        return host_ssm.call_key(state)
     return state["node"]["registered_region"] if step == FILE_REGION else region_of(state)
 
 
@@ -155,6 +166,9 @@ def calls(step, fleet, batch, options=None):
                 items.append(_item(step, state))
     made = []
     for region, items in grouped.items():
+        if step == HOST_SSM:
+            made.append((region, host_ssm.call_args(region, items, options)))
+            continue
         if step in (READ, FILE_REGION):
             args = {"instance_ids": items}
         elif step == CANCEL:
@@ -194,7 +208,13 @@ def _read(host, state, answer):
     if problem:
         return {"problem": problem}
     listed = _by(answer["instances"], "instance_id").get(node["id"], {})
+    if node.get("via_ssm"):
+        return {"listed": listed, **host_ssm.decide(state, listed)}
     if is_windows(platform_type=listed.get("platform_type", "")):
+        if node.get("host_steps_mode") == "auto":
+            # reached over a Linux connection, yet SSM lists a Windows node: its host steps go through SSM
+            moved = {**node, "on_host": False, "via_ssm": True, "host_note": "host steps through SSM: SSM lists a Windows node"}
+            return {"node": moved, "listed": listed, **host_ssm.decide({**state, "node": moved}, listed)}
         return {"listed": listed, "problem": windows_refusal(host, node["id"], node["region"])}
     return {"listed": listed}
 
@@ -267,7 +287,7 @@ def _activation(host, state, answer):
 _APPLY = {READ: _read, CANCEL: _cancel, DEREGISTER: _deregister, FILE_REGION: _file_region, ACTIVATION: _activation}
 
 
-def apply(step, fleet, batch, answers):
+def apply(step, fleet, batch, answers, check_mode=False):
     """The fleet after the step: each batch host that took part takes its node's share of its region's answer.
 
     ``answers``: ``{region: module result}`` for each call of ``calls(step, ...)``, a failed one included (its
@@ -279,6 +299,9 @@ def apply(step, fleet, batch, answers):
         if state is None or not takes_part(step, state):
             continue
         answer = answers.get(_call_region(step, state)) or {"msg": "no answer"}
+        if step == HOST_SSM:
+            fleet[host] = {**state, **host_ssm.apply(host, state, answer, check_mode)}
+            continue
         fleet[host] = {**state, **_APPLY[step](host, state, answer)}
     return fleet
 
@@ -298,4 +321,9 @@ def runs_host_steps(state, when):
 
 def changed(state):
     """Whether this host's node was changed (in check mode: would be): deregistered, a cancel sent, its activation deleted."""
-    return state["deregistration"] == DEREGISTERED or any(c.get("cancel_sent") for c in state["commands"]) or state["activation"] == DELETED
+    return (
+        state["deregistration"] == DEREGISTERED
+        or any(c.get("cancel_sent") for c in state["commands"])
+        or state["activation"] == DELETED
+        or host_ssm.changed(state)
+    )

@@ -19,10 +19,43 @@ import os
 
 D = "decommission_hybrid_node_"
 
-# How Ansible reaches a Windows host, and how SSM names a Windows node: the host steps are not written for Windows yet.
+# How Ansible reaches a Windows host, and how SSM names a Windows node: the host steps over the Ansible connection are
+# not written for Windows (through SSM they are: AWS-RunPowerShellScript).
 WINDOWS_CONNECTIONS = ("winrm", "psrp")
 WINDOWS_SHELLS = ("powershell", "cmd")
 WINDOWS_PLATFORM = "Windows"
+
+
+# decommission_hybrid_node_host_steps: where the host steps run. ``true``/``false`` stay accepted (ssh and none).
+SSH = "ssh"  # over the host's Ansible connection (the tasks stop_agent.yml and clean_host.yml)
+SSM = "ssm"  # through SSM Run Command: AWS-RunShellScript (Linux) or AWS-RunPowerShellScript (Windows)
+AUTO = "auto"  # the Ansible connection when the host answers, else SSM when the node is Online, else none
+NONE = "none"  # no host steps: the node is decommissioned by ID alone
+HOST_STEPS_MODES = (SSH, SSM, AUTO, NONE)
+_TRUE = ("true", "yes", "on", "1", "y", "t")
+_FALSE = ("false", "no", "off", "0", "n", "f")
+
+
+def host_steps_mode(value):
+    """The mode a value of decommission_hybrid_node_host_steps names, or None when it names none.
+
+    A boolean (or a boolean given as a string, as -e and surveys give it) keeps its old meaning: true is ssh,
+    false is none.
+    """
+    if isinstance(value, bool):
+        return SSH if value else NONE
+    if isinstance(value, int) and value in (0, 1):
+        return SSH if value else NONE
+    if not isinstance(value, str):
+        return None
+    word = value.strip().lower()
+    if word in HOST_STEPS_MODES:
+        return word
+    if word in _TRUE:
+        return SSH
+    if word in _FALSE:
+        return NONE
+    return None
 
 
 def is_windows(connection="", shell_type="", platform_type=""):
@@ -38,8 +71,9 @@ def windows_refusal(host, instance_id="", region="", seen_as=""):
     by_id = f"{D}host_steps=false and {D}instance_id={instance_id}" if instance_id else f"{D}host_steps=false (and {D}instance_id)"
     return (
         f"{host}{f' ({instance_id})' if instance_id else ''} is a Windows {'node' if instance_id else 'host'}"
-        f"{f' ({seen_as})' if seen_as else ''}: {D}host_steps is true, but the host steps of hybridops.ssm.decommission_hybrid_node"
-        f" are not supported on Windows yet; nothing was changed. To decommission it by ID alone, set {by_id}"
+        f"{f' ({seen_as})' if seen_as else ''}: {D}host_steps is ssh, but the host steps of hybridops.ssm.decommission_hybrid_node"
+        f" over the Ansible connection are not written for Windows; nothing was changed. To run them through SSM (AWS-RunPowerShellScript),"
+        f" set {D}host_steps=ssm or auto; to decommission it by ID alone, set {by_id}"
         f"{f' (and {D}region={region})' if region else ''}; without host steps the host's registration file is not read."
     )
 
@@ -87,31 +121,44 @@ def _conflicts(found, key):
     return [f"{first[key + '_says']} but {other[key + '_says']}" for other in found if other[key] != first[key]]
 
 
-def find_node(host, variables, host_vars=None, registration=None, unreachable=""):
+def find_node(host, variables, host_vars=None, registration=None, unreachable="", windows_connection=False):
     """Where ``host``'s node is, or why the host is refused.
 
     ``variables``: the role's variables, typed (booleans as booleans); ``host_vars``: the host variables
     instance_id and region when the role reads them (None otherwise); ``registration``: the registration
     file's ``id`` and ``region`` (empty when the host holds none or was not read); ``unreachable``: why the
-    host cannot be reached, empty when it can.
+    host cannot be reached, empty when it can; ``windows_connection``: the host is reached over WinRM/PSRP (or a
+    Windows shell), whose registration file is not read.
+
+    ``decommission_hybrid_node_host_steps`` (ssh, ssm, auto, none, or a boolean) decides ``on_host`` (the steps run
+    over the host's connection) and ``via_ssm`` (they may go through SSM Run Command: decided once SSM listed the node,
+    plugin_utils/decommission_host_ssm.py).
 
     Returns the host's node as the role's stages take it (plugin_utils/decommission_stages.py): id, region, id_source, id_says, region_says,
     on_host, host_note, registered_region, registration_path, cancel_commands, delete_activation and
     refusal (empty, or the sentence that fails the host at the end, after the report, without any SSM call).
     """
-    host_steps = bool(variables[D + "host_steps"])
+    given = variables[D + "host_steps"]
+    mode = host_steps_mode(given)
     path = registration_path(variables[D + "root"], variables[D + "registration_file"])
     sources = _sources(variables, host_vars, registration, path)
     with_id = [s for s in sources if s["id"]]
     with_region = [s for s in sources if s["region"]]
     conflicts = _conflicts(with_id, "id") + _conflicts(with_region, "region")
-    if not host_steps:
-        host_note = f"host steps skipped: {D}host_steps is false"
+    via_ssm = mode == SSM or (mode == AUTO and bool(unreachable or windows_connection))
+    if mode == NONE:
+        host_note = f"host steps skipped: {D}host_steps is {'false' if isinstance(given, bool) or str(given).strip().lower() != NONE else NONE}"
+    elif mode == SSM:
+        host_note = f"host steps through SSM ({D}host_steps is ssm)"
+    elif mode == AUTO and unreachable:
+        host_note = f"host steps through SSM: the host cannot be reached ({unreachable.strip()})"
+    elif mode == AUTO and windows_connection:
+        host_note = "host steps through SSM: a Windows host"
     elif unreachable:
         host_note = f"host steps skipped: the host cannot be reached ({unreachable.strip()})"
     else:
         host_note = ""
-    on_host = host_steps and not unreachable
+    on_host = mode in (SSH, AUTO) and not unreachable and not via_ssm
     if conflicts:
         refusal = f"{host}: {'; '.join(conflicts)}; the node's ID and region must come from one source or agree, so nothing was changed. Check the inventory."
     elif not with_id and not on_host:
@@ -131,6 +178,11 @@ def find_node(host, variables, host_vars=None, registration=None, unreachable=""
         "region_says": first_region.get("region_says", ""),
         "on_host": on_host,
         "host_note": host_note,
+        "host_steps_mode": mode,
+        "via_ssm": via_ssm,
+        # Only for the host steps through SSM: the script's variant, and whether a failed script still lets the node go.
+        "remove_package": bool(variables.get(D + "remove_package", False)),
+        "deregister_on_host_failure": bool(variables.get(D + "deregister_on_host_failure", False)),
         "registered_region": str(registration.get("region", "")) if registration else "",
         "registration_path": path,
         # The SSM steps run once for the whole batch: each host's own switches travel with it.

@@ -24,6 +24,8 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.host_patterns import unmatched_problem
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import HOST_STEPS_MODES
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import host_steps_mode
 
 # prefix: the scope's variables start with it; spec: their argument spec (None: the role's
 # meta/argument_specs.yml); outputs: variables the scope sets itself; ignore: prefixes of another scope's
@@ -157,6 +159,16 @@ def service_names(name, raw, value, source):
     ]
 
 
+def host_steps(name, raw, value, source):
+    """Where the host steps run: one of the modes, or a boolean as the variable used to be (true: ssh, false: none)."""
+    if host_steps_mode(value) is not None:
+        return []
+    return [
+        f"{name}: {_shown(value) if isinstance(value, str) else repr(value)} is not one of {', '.join(HOST_STEPS_MODES)}"
+        " (true and false are still accepted: true means ssh, false none)"
+    ]
+
+
 def point_in_time(name, raw, value, source):
     try:
         parse_point_in_time(name, value)
@@ -227,6 +239,7 @@ SCOPES = {
             D + "key_files": relative_paths(D + "root", "it must name the agent's registration key and fingerprint (relative paths)"),
             D + "agent_binaries": relative_paths(D + "root"),
             D + "services": service_names,
+            D + "host_steps": host_steps,
         },
         as_string="is a string, not a list: give a YAML or JSON list (with -e, pass the variables as JSON)",
         unknown=_role_unknown,

@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 229 (152 module rows, 77 role rows). The options amazon.aws adds to every module (region,
+Rows: 231 (152 module rows, 79 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -361,7 +361,17 @@ DECOMMISSION_ROWS = rows(
         ),
         ("region that is no region name", {D + "region": "eu west 1"}, [D + "region: 'eu west 1' is not an AWS region name such as eu-west-1"]),
         ("region in capitals", {D + "region": "EU-WEST-1"}, [D + "region: 'EU-WEST-1' is not an AWS region name"]),
-        ("host_steps not a boolean", {D + "host_steps": "maybe"}, role_bool(D + "host_steps")),
+        (
+            "host_steps not a mode",
+            {D + "host_steps": "maybe"},
+            [D + "host_steps: 'maybe' is not one of ssh, ssm, auto, none", "true means ssh, false none"],
+        ),
+        ("host_steps a number", {D + "host_steps": 7}, [D + "host_steps: 7 is not one of ssh, ssm, auto, none"]),
+        (
+            "deregister_on_host_failure not a boolean",
+            {D + "deregister_on_host_failure": "maybe"},
+            role_bool(D + "deregister_on_host_failure"),
+        ),
         ("become not a boolean", {D + "become": "maybe"}, role_bool(D + "become")),
         ("cancel_commands not a boolean", {D + "cancel_commands": "maybe"}, role_bool(D + "cancel_commands")),
         ("remove_package not a boolean", {D + "remove_package": "maybe"}, role_bool(D + "remove_package")),
@@ -419,12 +429,18 @@ DECOMMISSION_ROWS = rows(
         (
             "a Windows host (WinRM)",
             {"ansible_connection": "winrm", "ansible_host": "127.0.0.1", "ansible_port": 1, D + "instance_id": MI},
-            [D + "host_steps is true", "Windows host (ansible_connection 'winrm'", "not supported on Windows yet; nothing was changed", D + "host_steps=false"],
+            [
+                D + "host_steps is ssh",
+                "Windows host (ansible_connection 'winrm'",
+                "not written for Windows; nothing was changed",
+                D + "host_steps=ssm or auto",
+                D + "host_steps=false",
+            ],
         ),
         (
             "a Windows host (PowerShell over SSH)",
             {"ansible_connection": "ssh", "ansible_shell_type": "powershell", "ansible_host": "127.0.0.1", "ansible_port": 1, D + "instance_id": MI},
-            [D + "host_steps is true", "ansible_shell_type 'powershell'", "not supported on Windows yet"],
+            [D + "host_steps is ssh", "ansible_shell_type 'powershell'", "not written for Windows"],
         ),
         (
             "an EC2 ID in the inventory's host variable instance_id",
@@ -535,7 +551,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (229, 152, 77), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (231, 152, 79), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

@@ -66,6 +66,9 @@ NOT_REQUESTED = "not_requested"  # activation: decommission_hybrid_node_delete_a
 # not known and nothing was sent for it
 NOT_KNOWN = "not_known"
 HOST_STEPS_RAN = "ran"  # host_steps: the host's registration was cleared (a host that skips them says why instead)
+# host_steps: the node was deregistered but its host was not cleaned (through SSM: the node was not Online, or its
+# script failed and decommission_hybrid_node_deregister_on_host_failure let it go); the host keeps its registration
+HOST_NOT_CLEANED = "host_not_cleaned"
 
 # How many IDs a message names before it elides or counts the rest (every module, the inventory).
 IDS_SHOWN = 5
