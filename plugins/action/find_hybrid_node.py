@@ -33,7 +33,7 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import c
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import unknown_names
 
 SCOPE = "decommission_hybrid_node"
-BOOLEANS = ("host_steps", "read_host_vars", "cancel_commands", "delete_activation")
+BOOLEANS = ("host_steps", "read_host_vars", "cancel_commands", "delete_activation", "cluster_checks", "eks_node_drained", "deregister_undrained")
 SPEC_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", SCOPE, "meta", "argument_specs.yml")
 
 
@@ -98,7 +98,8 @@ class ActionModule(CheckRoleInputs):
             result.update(failed=True, msg=problems)
             return result
         for name in BOOLEANS:
-            variables[D + name] = boolean(variables[D + name], strict=True)
+            if D + name in variables:
+                variables[D + name] = boolean(variables[D + name], strict=True)
 
         # 2. the host's registration file, where the host steps run (not on Windows, whose steps are not written yet)
         host = task_vars.get("inventory_hostname", "")

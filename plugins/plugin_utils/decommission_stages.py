@@ -28,6 +28,12 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import MSG
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_ATTEMPTED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER_APPLY
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER_MODULES
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER_STEPS
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import cluster_args
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import cluster_takes_part
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import is_windows
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import windows_refusal
@@ -41,7 +47,8 @@ FILE_REGION = "file_region"  # the nodes found already absent, looked for in the
 ACTIVATION = "activation"  # the nodes' activations, deleted once no node uses them
 
 # The role's tasks, each the steps it runs: one task per stage between the host steps.
-STAGES = {"read": (READ,), "cancel": (CANCEL,), "deregister": (DEREGISTER, FILE_REGION), "activation": (ACTIVATION,)}
+# The cluster stage (cluster_stages.py) runs between read and cancel: nothing is changed before it.
+STAGES = {"read": (READ,), CLUSTER: CLUSTER_STEPS, "cancel": (CANCEL,), "deregister": (DEREGISTER, FILE_REGION), "activation": (ACTIVATION,)}
 
 # The module each step calls, one call per region.
 MODULES = {
@@ -50,6 +57,7 @@ MODULES = {
     DEREGISTER: "hybridops.ssm.ssm_managed_instance",
     FILE_REGION: "hybridops.ssm.ssm_managed_instance_info",
     ACTIVATION: "hybridops.ssm.ssm_activation",
+    **CLUSTER_MODULES,
 }
 
 
@@ -120,6 +128,8 @@ def takes_part(step, state):
         return False
     if step == READ:
         return node["on_host"]
+    if step in CLUSTER_STEPS:
+        return cluster_takes_part(step, state)
     if step == CANCEL:
         return node["cancel_commands"]
     if step == DEREGISTER:
@@ -157,6 +167,8 @@ def calls(step, fleet, batch, options=None):
     for region, items in grouped.items():
         if step in (READ, FILE_REGION):
             args = {"instance_ids": items}
+        elif step in CLUSTER_STEPS:
+            args = cluster_args(step, items, options)
         elif step == CANCEL:
             args = {
                 "instance_ids": items,
@@ -264,7 +276,7 @@ def _activation(host, state, answer):
     return {"activation": outcome}
 
 
-_APPLY = {READ: _read, CANCEL: _cancel, DEREGISTER: _deregister, FILE_REGION: _file_region, ACTIVATION: _activation}
+_APPLY = {READ: _read, CANCEL: _cancel, DEREGISTER: _deregister, FILE_REGION: _file_region, ACTIVATION: _activation, **CLUSTER_APPLY}
 
 
 def apply(step, fleet, batch, answers):

@@ -221,6 +221,7 @@ SCOPES = {
             D + "command_wait_timeout": seconds(rules.WAIT_SECONDS),
             D + "deregister_wait_timeout": seconds(rules.WAIT_SECONDS),
             D + "command_poll_interval": seconds(rules.POLL_SECONDS),
+            D + "drain_timeout": seconds(rules.DRAIN_SECONDS),
             D + "root": absolute_path(or_empty=False),
             D + "report_path": report_path,
             D + "registration_file": relative_paths(D + "root"),
