@@ -117,6 +117,8 @@ def observed(control, endpoint, ansible_env, tmp_path):
     host_node = control.seed_nodes(count=1, name_prefix="send", host=True)["instance_ids"][0]  # really runs the script: it ends
     script = {"commands": ["echo least privilege"]}
     root = make_host_root(tmp_path / "node-a", node_a)
+    ecs_nodes = control.seed_nodes(count=4, name_prefix="ecs")["instance_ids"]
+    control.seed_ecs(ecs_nodes + [node_a], cluster="edge")  # ECS Anywhere container instances without tasks
     control.clear_log()
 
     wait = {"wait": True, "wait_timeout": 120, "poll_interval": 0.2}
@@ -164,17 +166,25 @@ def observed(control, endpoint, ansible_env, tmp_path):
             [task("ssm_command_info", command_id=by_id_command, include_invocations=True), task("ssm_command_info", instance_id=by_node, details=True)],
         ),
         ("ssm_activation", [], [task("ssm_activation", activation_ids=[unused, used])]),
+        ("ecs_anywhere_instance", [], [task("ecs_anywhere_instance", instance_ids=ecs_nodes[:1], state="drained", poll_interval=0.2)]),
+        ("ecs_anywhere_instance", ["state: absent"], [task("ecs_anywhere_instance", instance_ids=ecs_nodes[1:2], poll_interval=0.2)]),
+        ("ecs_anywhere_instance_info", [], [task("ecs_anywhere_instance_info", instance_ids=ecs_nodes[2:3])]),
+        ("ecs_anywhere_instance_info", ["include_eks"], [task("ecs_anywhere_instance_info", instance_ids=ecs_nodes[3:], include_eks=True)]),
     ]
     plays = []
     for index, (name, conditions, tasks) in enumerate(scenarios):
         plays += [module_play(f"{name} {conditions}", tasks), cut(index, url)]
     role_scenarios = [
-        ("decommission_hybrid_node", ["decommission_hybrid_node_cancel_commands"], "node_a", {}),
+        ("decommission_hybrid_node", ["decommission_hybrid_node_cancel_commands", "decommission_hybrid_node_cluster_checks"], "node_a", {}),
         (
             "decommission_hybrid_node",
             ["decommission_hybrid_node_delete_activation"],
             "node_b",
-            {"decommission_hybrid_node_cancel_commands": False, "decommission_hybrid_node_delete_activation": True},
+            {
+                "decommission_hybrid_node_cancel_commands": False,
+                "decommission_hybrid_node_delete_activation": True,
+                "decommission_hybrid_node_cluster_checks": False,
+            },
         ),
         ("sweep_stale_hybrid_nodes", [], "localhost", {"sweep_stale_hybrid_nodes_tags": {"Site": "a"}, "sweep_stale_hybrid_nodes_cancel_commands": False}),
         ("sweep_stale_hybrid_nodes", ["sweep_stale_hybrid_nodes_cancel_commands"], "localhost", {"sweep_stale_hybrid_nodes_tags": {"Site": "b"}}),
@@ -208,7 +218,7 @@ def observed(control, endpoint, ansible_env, tmp_path):
     for index, (name, conditions, *_what) in enumerate(scenarios + role_scenarios):
         log = [entry for entry in entries if cuts.get(index - 1, 0) < entry["seq"] <= cuts[index]]
         assert all(entry["status"] == 200 for entry in log), [(e["operation"], e["error"]) for e in log if e["status"] != 200]
-        found.append((name, tuple(conditions), {f"ssm:{entry['operation']}" for entry in log}))
+        found.append((name, tuple(conditions), {f"{entry.get('service', 'ssm')}:{entry['operation']}" for entry in log}))
     # the scenarios did what they are for
     calls = {(name, conditions): actions for name, conditions, actions in found}
     assert "ssm:DeleteActivation" in calls[("ssm_activation", ())]
@@ -226,6 +236,8 @@ def test_readme_tables_parse(readme):
             "ssm_command",
             "ssm_command_info",
             "ssm_activation",
+            "ecs_anywhere_instance",
+            "ecs_anywhere_instance_info",
             "decommission_hybrid_node",
             "sweep_stale_hybrid_nodes",
         }
