@@ -30,7 +30,7 @@ description:
     or deregistered (V(not_a_member)), reports RV(ignore:changed=false) and sends no UpdateContainerInstancesState
     and no DeregisterContainerInstance.
   - Every node gets an outcome in RV(nodes); the task fails only after every node was handled, naming those that
-    failed. A node whose drain timed out is not a failure of the task: its outcome says so.
+    failed. A node whose drain timed out is not a failure of the task; its outcome says so.
 author:
   - hybridops maintainers (@hybridops)
 options:

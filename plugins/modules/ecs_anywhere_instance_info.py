@@ -17,7 +17,7 @@ description:
   - The clusters of the region are listed once (ListClusters); in each, ListContainerInstances with the cluster query
     C(ec2InstanceId in [...]) takes 10 nodes per call, DescribeContainerInstances 100 container instances per
     call, and ListTasks (desired status RUNNING) lists each container instance's tasks.
-  - The Kubernetes API is not called: whether pods still run on an EKS Hybrid Node is not known here.
+  - The Kubernetes API is not called; whether pods still run on an EKS Hybrid Node is not known here.
 author:
   - hybridops maintainers (@hybridops)
 options:

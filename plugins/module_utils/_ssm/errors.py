@@ -62,7 +62,9 @@ ERROR_ADVICE = {
     "ReadTimeoutError": "the SSM endpoint did not answer in time on every retry; run again later",
     # ECS (ecs_anywhere_instance)
     "ClusterNotFoundException": "the ECS cluster does not exist in this account and region (deleted meanwhile?); run again",
-    "InvalidParameterException": "ECS rejected a parameter (a container instance already deregistered, or tasks still running on it); the AWS message says which",
+    "InvalidParameterException": (
+        "ECS rejected a parameter (a container instance already deregistered, or tasks still running on it); the AWS message says which"
+    ),
     "ClientException": "ECS refused the call for the caller (permissions or a bad identifier); the AWS message says which",
     "ServerException": "ECS failed on its side; run again later",
 }
