@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: decommission_stage
-short_description: One batched SSM stage of the decommission role (internal)
+short_description: Internal to the decommission role - runs one of its batched SSM stages
 version_added: 1.1.0
 description:
   - B(Internal:) used by the role C(hybridops.ssm.decommission_hybrid_node), inside it only; its options and

@@ -15,6 +15,9 @@ description:
     O(status) is the command's aggregated status or its detailed status.
   - With O(include_invocations=true) (or O(details=true)) each command carries its invocations
     (ListCommandInvocations, one listing per command), limited to O(instance_id) when given.
+  - With O(include_output=true) and O(command_id), each invocation of that command (on O(instance_id) only, when
+    given) also carries its output as GetCommandInvocation returns it in RV(commands[].invocations[].output), with
+    status, detailed status, exit code, standard output and standard error. One GetCommandInvocation per node, a few at a time.
   - SSM refuses O(instance_id) together with O(status=Pending), since a pending command has not reached
     the node; that combination is answered by listing pending commands without the node filter and
     keeping those whose C(instance_ids) (or C(InstanceIds) target) name the node.
@@ -69,7 +72,22 @@ options:
     type: bool
     default: false
   details:
-    description: Include each invocation's per-plugin output (C(command_plugins)); implies O(include_invocations=true).
+    description:
+      - Include each invocation's per-plugin output (C(command_plugins)); implies O(include_invocations=true).
+      - SSM cuts each plugin's C(output) here to 2,500 characters (botocore's model, shape C(CommandPluginOutput)); for
+        more, use O(include_output).
+    type: bool
+    default: false
+  include_output:
+    description:
+      - Read each invocation's output with GetCommandInvocation, one call per node, into
+        RV(commands[].invocations[].output); implies O(include_invocations=true). Requires O(command_id).
+      - The output is that of the document's first step (plugin), which is the only one of V(AWS-RunShellScript) and
+        V(AWS-RunPowerShellScript).
+      - SSM truncates it; botocore's model (shapes C(StandardOutputContent) and C(StandardErrorContent)) gives at most
+        24,000 characters of standard output and 8,000 of standard error. The whole output is only where the command
+        was told to write it (S3, CloudWatch Logs).
+      - Node output is whatever the node's script printed; treat it as untrusted data.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -111,6 +129,17 @@ EXAMPLES = r"""
 - name: One command
   hybridops.ssm.ssm_command_info:
     command_id: 25173b39-c88d-4459-ba3d-8704a0000000
+
+- name: What one command printed on each node, with its exit code
+  hybridops.ssm.ssm_command_info:
+    command_id: 25173b39-c88d-4459-ba3d-8704a0000000
+    include_output: true
+  register: sent
+
+- name: Show each node's standard output
+  ansible.builtin.debug:
+    msg: "{{ item.instance_id }} exit {{ item.output.response_code }}: {{ item.output.stdout }}"
+  loop: "{{ sent.commands[0].invocations }}"
 """
 
 RETURN = r"""
@@ -272,6 +301,33 @@ commands:
           description: CloudWatch output settings, as SSM returns them.
           type: dict
           returned: when SSM returns it
+        output:
+          description:
+            - The invocation as GetCommandInvocation returned it (the document's first step), read after the listing;
+              null when SSM had no such invocation (yet).
+          returned: when O(include_output=true)
+          type: dict
+          contains:
+            status:
+              description: The invocation's status when its output was read.
+              type: str
+              sample: Success
+            status_details:
+              description: SSM's detailed status, such as C(DeliveryTimedOut).
+              type: str
+              sample: Success
+            response_code:
+              description: The script's exit code; -1 while it has not ended.
+              type: int
+              sample: 0
+            stdout:
+              description: Standard output, at most 24,000 characters (SSM truncates it).
+              type: str
+              sample: "hello\n"
+            stderr:
+              description: Standard error, at most 8,000 characters (SSM truncates it).
+              type: str
+              sample: ""
 msg:
   description: One line saying how many commands matched.
   returned: always
@@ -284,6 +340,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import b
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_cancel import command_to_ansible
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.command_send import read_invocation_outputs
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import list_command_invocations
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.commands import list_commands
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import COMMAND_ID
@@ -360,9 +417,13 @@ def run(module):
     commands = []
     for command in find_commands(client, params, filters):
         result = command_to_ansible(command)
-        if params["include_invocations"] or params["details"]:
+        if params["include_invocations"] or params["details"] or params["include_output"]:
             invocations = list_command_invocations(client, command_id=command["CommandId"], instance_id=params["instance_id"], details=params["details"])
             result["invocations"] = [boto3_resource_to_ansible_dict(i, force_tags=False) for i in invocations]
+            if params["include_output"]:
+                outputs = read_invocation_outputs(client, command["CommandId"], [i["InstanceId"] for i in invocations])
+                for invocation in result["invocations"]:
+                    invocation["output"] = outputs.get(invocation["instance_id"])
         commands.append(result)
     module.exit_json(changed=False, commands=commands, msg=f"{len(commands)} command(s) matched")
 
@@ -377,8 +438,9 @@ def main():
         invoked_before=dict(type="str"),
         include_invocations=dict(type="bool", default=False),
         details=dict(type="bool", default=False),
+        include_output=dict(type="bool", default=False),
     )
-    run_task(argument_spec, run)
+    run_task(argument_spec, run, required_if=[("include_output", True, ("command_id",))])
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 223 (146 module rows, 77 role rows). The options amazon.aws adds to every module (region,
+Rows: 229 (152 module rows, 77 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -176,6 +176,8 @@ MANAGED_INSTANCE_INFO = rows(
         ("unknown option", {"ping": "Online"}, unknown("ssm_managed_instance_info", "ping")),
         ("region that is no region name", {"region": "eu west 1"}, ["region: 'eu west 1' is not a valid AWS region name", "must match", "eu-west-1"]),
         ("CA bundle that is no file", {"aws_ca_bundle": "/nonexistent/ca.pem"}, ["aws_ca_bundle: '/nonexistent/ca.pem' is not a file", "PEM bundle"]),
+        ("deadline zero", {"deadline": 0}, ["deadline: 0", "must be an integer from 1 to 86400"]),
+        ("max_calls_per_second above 1000", {"max_calls_per_second": 1001}, ["max_calls_per_second: 1001.0 (float)", "from 0.1 to 1000"]),
     ],
 )
 
@@ -287,6 +289,10 @@ COMMAND_INFO = rows(
         ),
         ("include_invocations not a boolean", {"include_invocations": "maybe"}, bad_bool("include_invocations")),
         ("details not a boolean", {"details": "maybe"}, bad_bool("details")),
+        ("include_output not a boolean", {"command_id": CMD, "include_output": "maybe"}, bad_bool("include_output")),
+        ("include_output without command_id", {"include_output": True}, ["include_output is True but all of the following are missing: command_id"]),
+        ("deadline above a day", {"deadline": 86401}, ["deadline: 86401", "must be an integer from 1 to 86400"]),
+        ("max_calls_per_second below 0.1", {"max_calls_per_second": 0.05}, ["max_calls_per_second: 0.05 (float)", "from 0.1 to 1000"]),
         ("unknown option", {"command": CMD}, unknown("ssm_command_info", "command")),
         (
             "endpoint URL without a scheme",
@@ -529,7 +535,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (223, 146, 77), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (229, 152, 77), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

@@ -84,7 +84,7 @@ def test_ansible_doc_list_marks_the_role_internal_plugins_as_internal(ansible_en
         result = run_cli(["ansible-doc", "-l", "-t", plugin_type, "hybridops.ssm"], ansible_env)
         assert result.returncode == 0, result.stderr
         for line in result.stdout.splitlines():
-            name, _, description = line.partition(" ")
+            name, description = (line.split(None, 1) + [""])[:2]
             listing[name] = description.strip()
     internal = {name: text for name, text in listing.items() if not name.startswith("hybridops.ssm.ssm_")}
     assert "hybridops.ssm.find_hybrid_node" in internal and "hybridops.ssm.check_role_inputs" in internal

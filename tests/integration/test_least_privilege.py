@@ -165,6 +165,7 @@ def observed(control, endpoint, ansible_env, tmp_path):
             ["include_invocations or details"],
             [task("ssm_command_info", command_id=by_id_command, include_invocations=True), task("ssm_command_info", instance_id=by_node, details=True)],
         ),
+        ("ssm_command_info", ["include_output"], [task("ssm_command_info", command_id=by_id_command, include_output=True)]),
         ("ssm_activation", [], [task("ssm_activation", activation_ids=[unused, used])]),
         ("ecs_anywhere_instance", [], [task("ecs_anywhere_instance", instance_ids=ecs_nodes[:1], state="drained", poll_interval=0.2)]),
         ("ecs_anywhere_instance", ["state: absent"], [task("ecs_anywhere_instance", instance_ids=ecs_nodes[1:2], poll_interval=0.2)]),

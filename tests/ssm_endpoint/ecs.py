@@ -161,8 +161,9 @@ def _max_results(params: dict[str, Any]) -> int:
 def _paged(scope: str, key: str, items: list[Any], params: dict[str, Any]) -> dict[str, Any]:
     try:
         chunk, token = page(scope, items, _max_results(params), params.get("nextToken"), default=100)
-    except InvalidNextToken as error:
-        raise InvalidParameterException("Invalid nextToken.") from error
+    except InvalidNextToken:
+        # ECS words a bad token as an invalid parameter; the endpoint's own paging error is not the client's business.
+        raise InvalidParameterException("Invalid nextToken.") from None
     out: dict[str, Any] = {key: chunk}
     if token:
         out["nextToken"] = token
@@ -175,7 +176,9 @@ def _paged(scope: str, key: str, items: list[Any], params: dict[str, Any]) -> di
 class ExternalContainerInstance(ContainerInstance):
     """An ECS Anywhere container instance: ``ec2InstanceId`` is the node's ``mi-`` ID, no EC2 lookup."""
 
-    def __init__(self, managed_instance_id: str, cluster_name: str, ecs: EC2ContainerServiceBackend, attributes: dict[str, str] | None = None) -> None:  # pylint: disable=super-init-not-called
+    def __init__(  # pylint: disable=super-init-not-called
+        self, managed_instance_id: str, cluster_name: str, ecs: EC2ContainerServiceBackend, attributes: dict[str, str] | None = None
+    ) -> None:
         # moto's __init__ reads the instance from EC2 (an external instance has none); the same fields, set here.
         self.ec2_instance_id = managed_instance_id
         self.agent_connected = True

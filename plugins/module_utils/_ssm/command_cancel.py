@@ -71,9 +71,12 @@ def read_command(client, command_id):
 # SSM lists a command, and its invocations, only a moment after SendCommand
 # returned (ListCommandInvocations is eventually consistent: aws-cli#3546,
 # aws/aws-sdk#190). A command ID that is not listed yet is read again for up
-# to this many seconds before it is called unknown.
+# to this many seconds before it is called unknown, every half second: the lag is
+# about a second ("if I sleep for a second it works"), so a coarser poll mostly
+# waits after the command is already listed (a poll of 1 s found a command
+# listed after 1.5 s only at 2 s), and a ListCommands of one command ID is cheap.
 COMMAND_VISIBILITY_WAIT = 6.0
-COMMAND_VISIBILITY_POLL = 1.0
+COMMAND_VISIBILITY_POLL = 0.5
 
 
 def read_command_eventually(client, command_id, settle=COMMAND_VISIBILITY_WAIT, clock=time.monotonic, sleep=time.sleep):

@@ -10,6 +10,8 @@ tag_rules.py is). botocore checks only ``min`` client-side; every other bound an
 checked before any request, naming the option, the value and the rule.
 """
 
+import unicodedata
+
 from .checks import Constraint
 from .checks import _describe
 from .checks import check_string
@@ -48,6 +50,8 @@ TARGET_KEY = Constraint(
     pattern=r"^(tag:.+|tag-key|InstanceIds|resource-groups:Name|resource-groups:ResourceTypeFilters)$",
     hint="tag:NAME, tag-key, InstanceIds, resource-groups:Name or resource-groups:ResourceTypeFilters",
 )
+# The model's TargetKey pattern, ^[\p{L}\p{Z}\p{N}_.:/=\-@]*$, in characters (Python's re lacks \p{...}): no '+'.
+TARGET_KEY_EXTRA_CHARACTERS = frozenset("_.:/=-@")
 TARGETS_MAX = 5
 TARGET_VALUES_MAX = 50
 # InstanceIds (shape InstanceIdList): at most 50 per SendCommand; longer lists are sent in batches.
@@ -117,6 +121,13 @@ def check_targets(parameter, targets):
         if not isinstance(target, dict) or set(target) - {"key", "values"} or "key" not in target:
             raise SSMValidationError(f"{where}: {_describe(target)} must be a dictionary with key and values.", parameter=parameter, value=targets)
         check_string(f"{where}.key", target["key"], TARGET_KEY)
+        odd = [c for c in target["key"] if unicodedata.category(c)[0] not in "LZN" and c not in TARGET_KEY_EXTRA_CHARACTERS]
+        if odd:
+            raise SSMValidationError(
+                f"{where}.key: {target['key']!r} contains {odd[0]!r}, which SSM does not take in a target key (letters, digits, spaces and _.:/=-@).",
+                parameter=parameter,
+                value=targets,
+            )
         values = target.get("values")
         if isinstance(values, str):
             values = [values]

@@ -241,6 +241,21 @@ def read_outputs(client, pairs):
     return {pair: invocation_output(result) for pair, (result, error) in results.items() if error is None}
 
 
+def read_invocation_outputs(client, command_id, instance_ids):
+    """{instance_id: output or None} of one command's invocations, GetCommandInvocation each (bounded concurrency).
+
+    None where SSM has no such invocation (InvocationDoesNotExist); any other error of a node's call is raised,
+    naming the node, once every node was read.
+    """
+    results = run_per_item(instance_ids, lambda instance_id: get_command_invocation(client, command_id, instance_id))
+    for instance_id in instance_ids:
+        error = results[instance_id][1]
+        if error is not None:
+            error.message = f"output of command {command_id} on {instance_id}: {error.message}"
+            raise error
+    return {instance_id: (invocation_output(result) or None) for instance_id, (result, _error) in results.items()}
+
+
 def node_outcome(instance_id, command_id, status, sent, output=None, ping_status=None, skipped=False, offline=False):
     """One node's outcome entry (see the module's RETURN)."""
     record = {"instance_id": instance_id, "command_id": command_id, "sent": sent, "status": status}

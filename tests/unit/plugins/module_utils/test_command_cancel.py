@@ -276,14 +276,14 @@ def test_a_command_not_listed_yet_is_read_again_before_it_is_unknown():
     fake = FakeTime()
     command, statuses = cc.read_command_eventually(client, CMD, settle=6, clock=fake.clock, sleep=fake.sleep)
     assert command["CommandId"] == CMD and statuses == {A: "InProgress"}
-    assert fake.sleeps == [1.0, 1.0]
+    assert fake.sleeps == [0.5, 0.5]
 
 
 def test_a_command_never_listed_is_unknown_after_the_settle_time():
     client = ScriptedClient(list_commands=[{"Commands": []}])
     fake = FakeTime()
     assert cc.read_command_eventually(client, CMD, settle=2.5, clock=fake.clock, sleep=fake.sleep) == (None, {})
-    assert fake.sleeps == [1.0, 1.0, 0.5]
+    assert fake.sleeps == [0.5] * 5
 
 
 def test_refresh_reads_the_command_again_when_its_last_node_finished_between_the_two_reads():

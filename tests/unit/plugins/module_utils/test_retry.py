@@ -213,3 +213,84 @@ def test_no_call_starts_after_the_task_stopped():
     with pytest.raises(budget_module.NotAttempted):
         instances.deregister_managed_instance(client, "mi-0123456789abcdef0")
     assert client.calls == []
+
+
+# --- SendCommand (retry.ssm_retry_throttled): retried while throttled, never sent again after it may have run ---------
+
+SEND = {"DocumentName": "AWS-RunShellScript", "InstanceIds": [A], "Comment": "hybridops:k1"}
+SENT = {"Command": {"CommandId": "25173b39-c88d-4459-ba3d-8704a0000000"}}
+
+
+def _send(client):
+    from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import commands
+    from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.served import Attempts
+
+    return commands.send_command(client, dict(SEND), Attempts())
+
+
+@pytest.mark.parametrize("code", sorted(retry.THROTTLING_CODES))
+def test_send_command_is_retried_while_throttled(code):
+    client = ScriptedClient(send_command=[client_error(code, "SendCommand")] * 3 + [SENT])
+    assert _send(client) == SENT["Command"]
+    assert client.names() == ["send_command"] * 4
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        client_error("InternalServerError", "SendCommand", status=500),
+        client_error("ServiceUnavailable", "SendCommand", status=503),
+        client_error("InternalFailure", "SendCommand", status=500),
+        closed(),
+    ],
+    ids=["InternalServerError", "ServiceUnavailable", "InternalFailure", "ConnectionClosedError"],
+)
+def test_send_command_is_never_sent_again_after_a_server_error_or_a_lost_answer(error):
+    client = ScriptedClient(send_command=[error, SENT])
+    with pytest.raises(AnsibleSSMError):
+        _send(client)
+    assert client.names() == ["send_command"]
+
+
+def test_a_throttled_send_then_a_server_error_stops_there():
+    client = ScriptedClient(
+        send_command=[client_error("ThrottlingException", "SendCommand"), client_error("InternalServerError", "SendCommand", status=500), SENT]
+    )
+    with pytest.raises(AnsibleSSMError) as raised:
+        _send(client)
+    assert raised.value.code == "InternalServerError"
+    assert client.names() == ["send_command"] * 2
+
+
+def test_a_refused_send_is_not_retried():
+    client = ScriptedClient(send_command=[client_error("InvalidInstanceId", "SendCommand"), SENT])
+    with pytest.raises(AnsibleSSMError) as raised:
+        _send(client)
+    assert raised.value.code == "InvalidInstanceId" and client.names() == ["send_command"]
+
+
+def test_a_throttled_send_gives_up_at_the_deadline_and_says_so(fake_time):
+    _clock, start = fake_time
+    start(deadline=60)
+    client = ScriptedClient(send_command=[client_error("ThrottlingException", "SendCommand")])
+    with pytest.raises(AnsibleSSMError) as raised:
+        _send(client)
+    assert "until the task's deadline of 60s passed" in raised.value.message
+    assert len(client.calls) == 17  # as any throttled call: sleeps 1 + 2 + 4 * 14 = 59 s
+
+
+def test_the_repeatable_policy_would_have_retried_what_sendcommand_does_not():
+    """The contrast: the same server error, through ssm_retry, is attempted RETRY_ATTEMPTS times."""
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        raise client_error("InternalServerError", "SendCommand", status=500)
+
+    with pytest.raises(Exception):
+        retry.ssm_retry(flaky)()
+    throttled_calls = len(calls)
+    calls.clear()
+    with pytest.raises(Exception):
+        retry.ssm_retry_throttled(flaky)()
+    assert (throttled_calls, len(calls)) == (retry.RETRY_ATTEMPTS, 1)

@@ -10,6 +10,7 @@ import datetime
 import pytest
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_duration
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
@@ -37,3 +38,24 @@ def test_points_in_time(value, expected):
 def test_bad_points_in_time_name_the_option(value):
     with pytest.raises(SSMValidationError, match=f"last_ping_before: '{value}' is neither an age"):
         parse_point_in_time("last_ping_before", value, now=NOW)
+
+
+# --- durations (idempotency_window) -------------------------------------------------------------------------------
+BOUNDS = (1, 30 * 86400)
+
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [("1d", 86400), ("12h", 43200), ("90m", 5400), ("45s", 45), ("2w", 1209600), ("1.5h", 5400), ("3600", 3600), (3600, 3600), (" 30d ", 2592000), ("1", 1)],
+)
+def test_durations(value, seconds):
+    assert parse_duration("idempotency_window", value, BOUNDS) == seconds
+
+
+@pytest.mark.parametrize("value", ["31d", "0", "0s", "2592001", "-1d", "1 day", "d1", "", "1.5", "5y"])
+def test_bad_durations_name_the_option_the_value_and_the_bounds(value):
+    with pytest.raises(SSMValidationError) as raised:
+        parse_duration("idempotency_window", value, BOUNDS)
+    message = raised.value.message
+    assert message.startswith(f"idempotency_window: {str(value).strip()!r} must be a duration from 1 seconds to 30 days"), message
+    assert raised.value.parameter == "idempotency_window" and raised.value.value == value

@@ -63,3 +63,63 @@ def test_a_failed_listing_fails_the_task_with_its_advice(monkeypatch, capsys):
     client = ScriptedClient(list_commands=[client_error("AccessDeniedException", "ListCommands")])
     result = run_main(monkeypatch, capsys, client)
     assert result["failed"] is True and "the credentials lack the IAM permission for this call" in result["msg"]
+
+
+CMD = "25173b39-c88d-4459-ba3d-8704a0000000"
+A, B = "mi-0000000000000000a", "mi-0000000000000000b"
+
+
+def _invocation_answer(**kwargs):
+    if kwargs["InstanceId"] == B:
+        raise client_error("InvocationDoesNotExist", "GetCommandInvocation")
+    return {
+        "CommandId": kwargs["CommandId"],
+        "InstanceId": kwargs["InstanceId"],
+        "Status": "Failed",
+        "StatusDetails": "Failed",
+        "ResponseCode": 3,
+        "StandardOutputContent": "o" * 24000,
+        "StandardErrorContent": "oops\n",
+    }
+
+
+def test_include_output_reads_each_invocation_with_get_command_invocation(monkeypatch, capsys):
+    command = {"CommandId": CMD, "Status": "Failed", "InstanceIds": [A, B]}
+    invocations = {"CommandInvocations": [{"CommandId": CMD, "InstanceId": i, "Status": "Failed"} for i in (A, B)]}
+    client = ScriptedClient(list_commands=[{"Commands": [command]}], list_command_invocations=[invocations], get_command_invocation=[_invocation_answer])
+    result = run_main(monkeypatch, capsys, client, command_id=CMD, include_output=True)
+    assert result.get("failed") is not True
+    by_node = {i["instance_id"]: i for i in result["commands"][0]["invocations"]}
+    assert by_node[A]["output"] == {"status": "Failed", "status_details": "Failed", "response_code": 3, "stdout": "o" * 24000, "stderr": "oops\n"}
+    assert by_node[B]["output"] is None  # SSM has no invocation (yet): InvocationDoesNotExist
+    gets = sorted(kwargs["InstanceId"] for name, kwargs in client.calls if name == "get_command_invocation")
+    assert gets == [A, B] and client.names().count("list_command_invocations") == 1
+
+
+def test_include_output_limited_to_instance_id(monkeypatch, capsys):
+    command = {"CommandId": CMD, "Status": "Failed", "InstanceIds": [A, B]}
+    invocations = {"CommandInvocations": [{"CommandId": CMD, "InstanceId": A, "Status": "Failed"}]}
+    client = ScriptedClient(list_commands=[{"Commands": [command]}], list_command_invocations=[invocations], get_command_invocation=[_invocation_answer])
+    result = run_main(monkeypatch, capsys, client, command_id=CMD, instance_id=A, include_output=True)
+    assert [i["instance_id"] for i in result["commands"][0]["invocations"]] == [A]
+    assert [kwargs["InstanceId"] for name, kwargs in client.calls if name in ("list_command_invocations", "get_command_invocation")] == [A, A]
+
+
+def test_a_refused_output_read_fails_naming_the_node(monkeypatch, capsys):
+    command = {"CommandId": CMD, "Status": "Success", "InstanceIds": [A]}
+    invocations = {"CommandInvocations": [{"CommandId": CMD, "InstanceId": A, "Status": "Success"}]}
+    client = ScriptedClient(
+        list_commands=[{"Commands": [command]}],
+        list_command_invocations=[invocations],
+        get_command_invocation=[client_error("AccessDeniedException", "GetCommandInvocation")],
+    )
+    result = run_main(monkeypatch, capsys, client, command_id=CMD, include_output=True)
+    assert result["failed"] is True
+    assert f"output of command {CMD} on {A}" in result["msg"] and "AccessDeniedException" in result["msg"]
+
+
+def test_include_output_without_command_id_is_refused_before_any_call(monkeypatch, capsys):
+    client = ScriptedClient()
+    result = run_main(monkeypatch, capsys, client, include_output=True)
+    assert result["failed"] is True and "include_output is True but all of the following are missing: command_id" in result["msg"]
+    assert client.calls == []
