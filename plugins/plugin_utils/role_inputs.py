@@ -241,6 +241,7 @@ SCOPES = {
             S + "older_than": point_in_time,
             S + "max_nodes": count(rules.SWEEP_NODES),
             S + "concurrency": count((1, MAX_CONCURRENCY)),
+            S + "drain_timeout": seconds(rules.DRAIN_SECONDS),
             S + "report_path": report_path,
             S + "region": region("or empty"),
             S + "activation_ids": activation_ids,

@@ -9,6 +9,10 @@ EKS-tagged node not stated drained (refused, no mutating call for it) and one st
 (the nodeadm stand-in runs before the role's first request). Check mode of the cluster stage is a unit test
 (tests/unit/plugins/plugin_utils/test_cluster_stages.py).
 
+The sweep (hybridops.ssm.sweep_stale) over three stale nodes - an ECS member, an EKS-tagged node, a plain one -
+with sweep_stale_hybrid_nodes_include_cluster_members drains the ECS one and deregisters its container instance
+before SSM deregisters the nodes.
+
 The endpoint drains on its clock: with drain_steps 1 a service task stops one step after its instance turned
 DRAINING; the clock steps every 0.1 s, and the role polls every 0.1 s. One run took 21 s on a loaded 2-CPU machine
 (the two tests it replaced, with a check-mode run besides, 58 s idle and 100 s loaded).
@@ -42,12 +46,13 @@ def mentions(entry, node_id):
     return node_id in json.dumps(entry["params"])
 
 
-def eks_nodes(control, endpoint, count):
-    """``count`` Online nodes of an activation tagged EKSClusterARN, as AWS recommends for EKS Hybrid Nodes."""
+def eks_nodes(control, endpoint, count, **seed):
+    """``count`` nodes of an activation tagged EKSClusterARN, as AWS recommends for EKS Hybrid Nodes (Online unless
+    ``seed`` says otherwise)."""
     activation = ssm_client(endpoint.url).create_activation(
         IamRole="AmazonEKSHybridNodesRole", RegistrationLimit=count, Tags=[{"Key": "EKSClusterARN", "Value": EKS_ARN}]
     )
-    return control.seed_nodes(count, activation_id=activation["ActivationId"], ping_status="Online")["instance_ids"]
+    return control.seed_nodes(count, activation_id=activation["ActivationId"], **{"ping_status": "Online", **seed})["instance_ids"]
 
 
 def test_cluster_members_leave_their_cluster_first_stay_when_undrained_and_eks_nodes_wait(control, endpoint, ansible_env, tmp_path):
@@ -115,3 +120,35 @@ def test_cluster_members_leave_their_cluster_first_stay_when_undrained_and_eks_n
     # the EKS node stated drained, with its host steps: nodeadm uninstall ran before the role's first request
     assert (eks_root / NODEADM_CALLS).read_text().splitlines() == ["uninstall requests_before=0"]
     assert not (eks_root / REGISTRATION).exists() and hosts["node-eks"]["deregistration"] == "deregistered"
+
+
+def test_the_sweep_told_to_include_cluster_members_drains_the_ecs_one_first(control, endpoint, ansible_env, tmp_path):
+    # One run (the budget): the default, leaving members out and listing them with their clusters, is a decision of
+    # sweep_report.plan (tests/unit/plugins/plugin_utils/test_sweep_report.py); the memberships it reads are the ones
+    # that this run's ECS step takes its nodes from.
+    stale = {"ping_status": "ConnectionLost", "last_ping_days_ago": 90}
+    ecs_id, plain_id = control.seed_nodes(2, **stale)["instance_ids"]
+    control.seed_ecs([ecs_id], cluster="edge")  # no task left: a stale node's service tasks were replaced long ago
+    (eks_id,) = eks_nodes(control, endpoint, 1, **stale)
+
+    control.clear_log()
+    run = playbook(
+        ansible_env,
+        "sweep_stale",
+        "localhost,",
+        "-e",
+        f"ansible_python_interpreter={BIN / 'python'}",
+        "-e",
+        "sweep_stale_hybrid_nodes_older_than=60d",
+        "-e",
+        "sweep_stale_hybrid_nodes_include_cluster_members=true",
+    )
+    assert run.returncode == 0
+    log = changes(control.log())
+    on_edge = [e["operation"] for e in log if str(e["params"].get("cluster")).endswith("/edge")]
+    assert on_edge == ["UpdateContainerInstancesState", "DeregisterContainerInstance"], log
+    deregistered = [e for e in log if e["operation"] == "DeregisterManagedInstance"]
+    assert sorted(e["params"]["InstanceId"] for e in deregistered) == sorted([ecs_id, plain_id, eks_id])
+    assert max(e["seq"] for e in log if e["service"] == "ecs") < min(e["seq"] for e in deregistered)
+    assert control.ecs_instance(ecs_id)[0]["status"] == "INACTIVE"
+    assert "3 stale hybrid node(s)" in run.stdout and "3 deregistered" in run.stdout
