@@ -110,7 +110,7 @@ def observed(control, endpoint, ansible_env, tmp_path):
     send_long_command(url, [node_a, node_b])
     stale = {
         site: control.seed_nodes(count=2, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": site})["instance_ids"]
-        for site in ("a", "b")
+        for site in ("a", "b", "c")
     }
     send_long_command(url, [stale["a"][0], stale["b"][0]])
     send_node = control.seed_nodes(count=1, name_prefix="send")["instance_ids"][0]
@@ -119,6 +119,7 @@ def observed(control, endpoint, ansible_env, tmp_path):
     root = make_host_root(tmp_path / "node-a", node_a)
     ecs_nodes = control.seed_nodes(count=4, name_prefix="ecs")["instance_ids"]
     control.seed_ecs(ecs_nodes + [node_a], cluster="edge")  # ECS Anywhere container instances without tasks
+    control.seed_ecs(stale["c"][:1], cluster="edge")  # a stale cluster member, swept with include_cluster_members
     control.clear_log()
 
     wait = {"wait": True, "wait_timeout": 120, "poll_interval": 0.2}
@@ -189,6 +190,16 @@ def observed(control, endpoint, ansible_env, tmp_path):
         ),
         ("sweep_stale_hybrid_nodes", [], "localhost", {"sweep_stale_hybrid_nodes_tags": {"Site": "a"}, "sweep_stale_hybrid_nodes_cancel_commands": False}),
         ("sweep_stale_hybrid_nodes", ["sweep_stale_hybrid_nodes_cancel_commands"], "localhost", {"sweep_stale_hybrid_nodes_tags": {"Site": "b"}}),
+        (
+            "sweep_stale_hybrid_nodes",
+            ["sweep_stale_hybrid_nodes_include_cluster_members"],
+            "localhost",
+            {
+                "sweep_stale_hybrid_nodes_tags": {"Site": "c"},
+                "sweep_stale_hybrid_nodes_cancel_commands": False,
+                "sweep_stale_hybrid_nodes_include_cluster_members": True,
+            },
+        ),
     ]
     for index, (name, conditions, hosts, role_vars) in enumerate(role_scenarios, start=len(scenarios)):
         role = {"role": f"hybridops.ssm.{name}", "vars": role_vars}
