@@ -49,3 +49,27 @@ def make_host_root(root, instance_id=None, region="us-east-1", agent=True, seen_
     profile.parent.mkdir(parents=True, exist_ok=exist_ok)
     profile.write_text(USER_PROFILE_TEXT)
     return root
+
+
+NODEADM = "usr/local/bin/nodeadm"
+NODEADM_CALLS = "nodeadm-calls.log"
+FAKE_NODEADM = """#!{python}
+# stands in for nodeadm: records its arguments and how many requests the endpoint had logged when it ran
+import json, sys, urllib.request
+count = -1
+if {url!r}:
+    with urllib.request.urlopen({url!r} + "/_hybridops/log") as answer:
+        count = len(json.load(answer)["entries"])
+with open({calls!r}, "a", encoding="utf-8") as calls:
+    calls.write(" ".join(sys.argv[1:]) + f" requests_before={{count}}\\n")
+"""
+
+
+def add_nodeadm(root, python, endpoint_url=""):
+    """A stand-in ``nodeadm`` at ``root``/usr/local/bin/nodeadm (an EKS Hybrid Node) that records its calls in
+    ``root``/nodeadm-calls.log with the number of requests the endpoint had logged by then."""
+    binary = root / NODEADM
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    binary.write_text(FAKE_NODEADM.format(python=python, url=endpoint_url, calls=str(root / NODEADM_CALLS)))
+    binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
+    return binary

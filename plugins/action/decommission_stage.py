@@ -15,6 +15,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER_OPTIONS
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_report import host_result
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_report import play_report
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_report import stage_diff
@@ -40,7 +41,7 @@ except ImportError:
 CHECK = "decommission_hybrid_node__inputs_check"
 # The variable each stage task registers (roles/decommission_hybrid_node/tasks/main.yml).
 VIEW = "decommission_hybrid_node__view"
-WAITS = ("command_wait_timeout", "command_poll_interval", "deregister_wait_timeout")
+WAITS = ("command_wait_timeout", "command_poll_interval", "deregister_wait_timeout") + CLUSTER_OPTIONS
 
 
 class ActionModule(ActionBase):

@@ -36,7 +36,16 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import c
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.role_inputs import unknown_names
 
 SCOPE = "decommission_hybrid_node"
-BOOLEANS = ("read_host_vars", "cancel_commands", "delete_activation", "remove_package", "deregister_on_host_failure")
+BOOLEANS = (
+    "read_host_vars",
+    "cancel_commands",
+    "delete_activation",
+    "remove_package",
+    "deregister_on_host_failure",
+    "cluster_checks",
+    "eks_node_drained",
+    "deregister_undrained",
+)
 SPEC_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", SCOPE, "meta", "argument_specs.yml")
 
 

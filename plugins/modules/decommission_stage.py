@@ -17,7 +17,9 @@ description:
     C(module_defaults) applied (C(group/hybridops.ssm.aws), a region), and works out every host's new state
     from their results.
   - Stages, in the role's order - V(read) (the nodes whose host steps run, as SSM lists them,
-    M(hybridops.ssm.ssm_managed_instance_info)), V(cancel) (every in-flight command, M(hybridops.ssm.ssm_command)),
+    M(hybridops.ssm.ssm_managed_instance_info)), V(cluster) (the nodes' tags, an EKS Hybrid Node refused unless stated
+    drained, and their ECS Anywhere container instances drained and deregistered, M(hybridops.ssm.ecs_anywhere_instance)),
+    V(cancel) (every in-flight command, M(hybridops.ssm.ssm_command)),
     V(deregister) (M(hybridops.ssm.ssm_managed_instance), then nodes found already absent looked for in the region
     of their host's registration file), V(activation) (M(hybridops.ssm.ssm_activation)).
   - A host takes part in a stage only while it has no problem; a failed call is a problem for each of its hosts.
@@ -29,7 +31,7 @@ options:
     description: The stage to run.
     type: str
     required: true
-    choices: [read, cancel, deregister, activation]
+    choices: [read, cluster, cancel, deregister, activation]
   fleet:
     description:
       - Every host's state after the previous stage (its RV(fleet)); empty before the first.
@@ -47,6 +49,18 @@ options:
     description: Seconds the V(deregister) stage waits until the nodes no longer list.
     type: int
     default: 300
+  drain_timeout:
+    description: Seconds the V(cluster) stage waits until no task runs on the drained container instances.
+    type: int
+    default: 300
+  drain_poll_interval:
+    description: Seconds between the V(cluster) stage's looks at the draining container instances.
+    type: float
+    default: 5
+  deregister_undrained:
+    description: Deregister a container instance whose tasks still run after O(drain_timeout) (forced), and then its node.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full

@@ -22,6 +22,10 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import WOULD_CANCEL
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import WOULD_DEREGISTER
 from ansible_collections.hybridops.ssm.plugins.plugin_utils import decommission_host_ssm as host_ssm
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import ECS
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import cluster_plan_lines
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import cluster_result
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import cluster_words
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import ACTIVATION
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import CANCEL
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.decommission_stages import DEREGISTER
@@ -83,6 +87,7 @@ def host_result(state, check_mode):
         "commands": state["commands"],
         "deregistration": deregistration(state),
         "activation": activation(state),
+        "cluster": cluster_result(state),
         "error": state["problem"],
     }
 
@@ -125,9 +130,10 @@ def summary(host, state, check_mode):
     deleted = activation(state)
     if check_mode and deleted == DELETED:
         deleted = f"would delete {state['listed'].get('activation_id', '')}"
+    cluster = cluster_words(state, check_mode)
     line = (
         f"{host}: {_host_steps_words(state, check_mode)}; {node['id']} in {node['region'] or 'the default region'}: {outcome};"
-        f" commands: {cancels}; activation: {deleted}"
+        f" commands: {cancels}; activation: {deleted}" + (f"; cluster: {cluster}" if cluster else "")
     )
     return line + (f"; FAILED: {state['problem']}" if state["problem"] else "")
 
@@ -138,6 +144,8 @@ def _plan_lines(step, host, state, check_mode):
     In check mode the after side is the state asked for (nothing was sent, so there is no status to show)."""
     node = state["node"]
     where = f"{node['id']} in {node['region'] or 'the default region'}"
+    if step == ECS:
+        return cluster_plan_lines(host, state, check_mode)
     if step == CANCEL:
         sent = [c for c in state["commands"] if c.get("cancel_sent")]
         if not sent:

@@ -29,6 +29,12 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_ATTEMPTED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
 from ansible_collections.hybridops.ssm.plugins.plugin_utils import decommission_host_ssm as host_ssm
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER_APPLY
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER_MODULES
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import CLUSTER_STEPS
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import cluster_args
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import cluster_takes_part
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import is_windows
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import windows_refusal
@@ -43,9 +49,16 @@ ACTIVATION = "activation"  # the nodes' activations, deleted once no node uses t
 HOST_SSM = "host_ssm"  # the host steps through SSM Run Command, for the nodes that take them (decommission_host_ssm.py)
 
 # The role's tasks, each the steps it runs: one task per stage between the host steps.
-# The host steps through SSM go with the cancel stage: after the in-flight commands are cancelled (the new command is
-# not one of them), before the agent stops and the nodes are deregistered; no task of its own (a task costs a worker).
-STAGES = {"read": (READ,), "cancel": (CANCEL, HOST_SSM), "deregister": (DEREGISTER, FILE_REGION), "activation": (ACTIVATION,)}
+# The cluster stage (cluster_stages.py) runs between read and cancel: nothing is changed before it. The host steps
+# through SSM go with the cancel stage: after the in-flight commands are cancelled (the new command is not one of
+# them), before the agent stops and the nodes are deregistered; no task of their own (a task costs a worker).
+STAGES = {
+    "read": (READ,),
+    CLUSTER: CLUSTER_STEPS,
+    "cancel": (CANCEL, HOST_SSM),
+    "deregister": (DEREGISTER, FILE_REGION),
+    "activation": (ACTIVATION,),
+}
 
 # The module each step calls, one call per region.
 MODULES = {
@@ -55,6 +68,7 @@ MODULES = {
     FILE_REGION: "hybridops.ssm.ssm_managed_instance_info",
     ACTIVATION: "hybridops.ssm.ssm_activation",
     HOST_SSM: "hybridops.ssm.ssm_command",
+    **CLUSTER_MODULES,
 }
 
 
@@ -127,6 +141,8 @@ def takes_part(step, state):
         return node["on_host"] or bool(node.get("via_ssm"))
     if step == HOST_SSM:
         return host_ssm.takes_part(state)
+    if step in CLUSTER_STEPS:
+        return cluster_takes_part(step, state)
     if step == CANCEL:
         return node["cancel_commands"]
     if step == DEREGISTER:
@@ -171,6 +187,8 @@ def calls(step, fleet, batch, options=None):
             continue
         if step in (READ, FILE_REGION):
             args = {"instance_ids": items}
+        elif step in CLUSTER_STEPS:
+            args = cluster_args(step, items, options)
         elif step == CANCEL:
             args = {
                 "instance_ids": items,
@@ -284,7 +302,7 @@ def _activation(host, state, answer):
     return {"activation": outcome}
 
 
-_APPLY = {READ: _read, CANCEL: _cancel, DEREGISTER: _deregister, FILE_REGION: _file_region, ACTIVATION: _activation}
+_APPLY = {READ: _read, CANCEL: _cancel, DEREGISTER: _deregister, FILE_REGION: _file_region, ACTIVATION: _activation, **CLUSTER_APPLY}
 
 
 def apply(step, fleet, batch, answers, check_mode=False):

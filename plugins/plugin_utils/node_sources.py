@@ -135,7 +135,7 @@ def find_node(host, variables, host_vars=None, registration=None, unreachable=""
     plugin_utils/decommission_host_ssm.py).
 
     Returns the host's node as the role's stages take it (plugin_utils/decommission_stages.py): id, region, id_source, id_says, region_says,
-    on_host, host_note, registered_region, registration_path, cancel_commands, delete_activation and
+    on_host, host_note, registered_region, registration_path, cancel_commands, delete_activation, cluster_checks, eks_node_drained and
     refusal (empty, or the sentence that fails the host at the end, after the report, without any SSM call).
     """
     given = variables[D + "host_steps"]
@@ -188,5 +188,8 @@ def find_node(host, variables, host_vars=None, registration=None, unreachable=""
         # The SSM steps run once for the whole batch: each host's own switches travel with it.
         "cancel_commands": bool(variables[D + "cancel_commands"]),
         "delete_activation": bool(variables[D + "delete_activation"]),
+        # the cluster stage (cluster_stages.py): look the node up in ECS and its EKS tag; an EKS node stated drained
+        "cluster_checks": bool(variables.get(D + "cluster_checks", True)),
+        "eks_node_drained": bool(variables.get(D + "eks_node_drained", False)),
         "refusal": refusal,
     }

@@ -25,16 +25,20 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import FAILED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import MSG
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NONE_IN_FLIGHT
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_A_MEMBER
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_ATTEMPTED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
 
 MAX_NODES = "sweep_stale_hybrid_nodes_max_nodes"
+INCLUDE_CLUSTER_MEMBERS = "sweep_stale_hybrid_nodes_include_cluster_members"
 
 # A selected node that got no outcome from the deregistration: the guard refused the sweep, or a step before
 # the deregistration (the cancel) failed, so it was never asked for.
 REFUSED_IN_CHECK_MODE = f"would deregister (refused: more than {MAX_NODES})"
 REFUSED = f"not changed: more than {MAX_NODES}"
 EARLIER_STEP_FAILED = "not attempted: an earlier step failed"
+# A cluster member included whose container instance did not leave its cluster: SSM keeps it.
+NOT_DRAINED = "not deregistered: its ECS container instance did not leave its cluster"
 
 # Command invocations that needed no cancel: neither shown nor counted.
 NOTHING_TO_CANCEL = (NONE_IN_FLIGHT, ALREADY_TERMINAL)
@@ -61,23 +65,62 @@ def selection_words(older_than, tags=None, activation_ids=None, include_eks_conn
     return ", ".join(words)
 
 
-def plan(instances, max_nodes, older_than, tags=None, activation_ids=None, include_eks_connector_agents=False):
+def cluster_members(memberships):
+    """The cluster members among the nodes, from hybridops.ssm.ecs_anywhere_instance_info (``include_eks``):
+    ``{instance_id: {"ecs_clusters": [names], "eks_cluster_arn": arn}}``, only the nodes that serve a cluster."""
+    members = {}
+    for node in memberships or []:
+        clusters = sorted({m.get("cluster") for m in node.get("container_instances") or [] if m.get("cluster")})
+        eks = node.get("eks_cluster_arn") or ""
+        if clusters or eks:
+            members[node["instance_id"]] = {"ecs_clusters": clusters, "eks_cluster_arn": eks}
+    return members
+
+
+def cluster_words(member):
+    """A cluster member's clusters in words: ``ECS cluster edge`` and/or ``EKS cluster ARN``."""
+    words = [f"ECS cluster {name}" for name in member["ecs_clusters"]]
+    if member["eks_cluster_arn"]:
+        words.append(f"EKS cluster {member['eks_cluster_arn']}")
+    return ", ".join(words)
+
+
+def plan(instances, max_nodes, older_than, tags=None, activation_ids=None, include_eks_connector_agents=False, memberships=None, include_cluster_members=False):
     """What the sweep is to do with the nodes ssm_managed_instance_info found, decided before any change.
 
     ``command_instance_ids`` leaves EKS Connector agents out: SSM's command APIs (ListCommands,
     CancelCommand) take mi- and i- IDs only, so they have nothing to list or cancel.
+
+    ``memberships`` (hybridops.ssm.ecs_anywhere_instance_info's ``nodes``): a node that is an ECS Anywhere container
+    instance or tagged EKSClusterARN serves a cluster whose work its SSM agent's credentials carry. It is left out
+    (``left_out``, with its clusters) unless ``include_cluster_members``; included, its ECS container instances are
+    drained and deregistered first (``ecs_instance_ids``). The guard counts the nodes to deregister.
     """
-    instance_ids = [node["instance_id"] for node in instances]
+    members = cluster_members(memberships)
+    left_out = [] if include_cluster_members else [node["instance_id"] for node in instances if node["instance_id"] in members]
+    instance_ids = [node["instance_id"] for node in instances if node["instance_id"] not in left_out]
     words = selection_words(older_than, tags, activation_ids, include_eks_connector_agents)
     refused = over_limit(len(instance_ids), max_nodes)
     return {
         "instance_ids": instance_ids,
         "command_instance_ids": [i for i in instance_ids if not is_eks_connector_id(i)],
+        "ecs_instance_ids": [i for i in instance_ids if members.get(i, {}).get("ecs_clusters")],
+        "cluster_members": members,
+        "left_out": left_out,
         "refused": refused,
         "max_nodes": int(max_nodes),
         "filter": words,
         "refusal": refusal(len(instance_ids), words, int(max_nodes)) if refused else "",
     }
+
+
+def deregister_ids(sweep_plan, drained):
+    """The nodes the deregistration takes: the plan's, less the ECS members whose container instances did not leave
+    their cluster. ``drained`` is the registered result of hybridops.ssm.ecs_anywhere_instance (state absent); a
+    result without a node's outcome - the call failed, or was skipped - holds the node back: never read as absence."""
+    left = {o["instance_id"]: o.get(OUTCOME) for o in (drained or {}).get("nodes") or []}
+    ecs = set(sweep_plan.get("ecs_instance_ids") or [])
+    return [i for i in sweep_plan["instance_ids"] if i not in ecs or left.get(i) in (DEREGISTERED, NOT_A_MEMBER)]
 
 
 def refusal(selected, words, max_nodes):
@@ -93,10 +136,12 @@ def shown_word(outcome, check_mode):
     return CHECK_MODE_WORDS.get(outcome, outcome) if check_mode else outcome
 
 
-def node_word(instance_id, sweep_plan, outcomes_by_id, check_mode):
+def node_word(instance_id, sweep_plan, outcomes_by_id, check_mode, held_back=()):
     """A selected node's word in the report."""
     if sweep_plan["refused"]:
         return REFUSED_IN_CHECK_MODE if check_mode else REFUSED
+    if instance_id in held_back:
+        return NOT_DRAINED
     if instance_id not in outcomes_by_id:
         return EARLIER_STEP_FAILED
     return shown_word(outcomes_by_id[instance_id][OUTCOME], check_mode)
@@ -112,7 +157,7 @@ def _outcomes(step):
 
 
 def headline(report, sweep_plan):
-    """The report's first line: the selection, the guard, the counts (in check mode, what would be)."""
+    """The report's first line: the selection, the guard, the counts, the cluster members left out (in check mode, what would be)."""
     check_mode = report["check_mode"]
     refused = f", more than {MAX_NODES} ({sweep_plan['max_nodes']}): refused, nothing changed" if report["refused"] else ""
     return (
@@ -120,6 +165,7 @@ def headline(report, sweep_plan):
         f" {report['deregistered']} {'would be ' if check_mode else ''}deregistered, {report['already_absent']} already absent,"
         f" {report['failed']} failed or not attempted; in-flight command invocations: {report['commands_cancelled']} cancelled,"
         f" {report['commands_cancel_requested']} {'would be cancelled' if check_mode else 'cancel requested'}"
+        + (f"; {len(report['left_out'])} cluster member(s) left out ({INCLUDE_CLUSTER_MEMBERS} is false)" if report["left_out"] else "")
     )
 
 
@@ -154,14 +200,45 @@ def detail_lines(outcomes, cancels):
     return [f"{o['instance_id']}{' command ' + o['command_id'] if 'command_id' in o else ''}  {o[OUTCOME]}: {o[MSG]}" for o in outcomes + cancels if o.get(MSG)]
 
 
-def report(sweep_plan, instances, commands, deregistered, check_mode):
-    """The report of the sweep (the fact sweep_stale_hybrid_nodes_report), from the plan and the two steps' results.
+def held_back(sweep_plan, drained):
+    """The ECS members included whose container instances did not leave their cluster, when the drain step ran."""
+    if not drained or drained.get("skipped") or sweep_plan["refused"]:
+        return []
+    kept = set(deregister_ids(sweep_plan, drained))
+    return [i for i in sweep_plan.get("ecs_instance_ids") or [] if i not in kept]
 
-    ``commands`` and ``deregistered`` are the registered results of the cancel and deregistration steps, empty
-    or skipped when a step did not run. The keys before ``headline`` are the counts and outcomes tests and
-    playbooks read; ``lines`` has one line per selected node, ``command_lines`` one per invocation cancelled.
+
+def cluster_lines(sweep_plan, nodes):
+    """One line per cluster member left out of the sweep: its ID, name, last ping and clusters."""
+    members = sweep_plan.get("cluster_members") or {}
+    return [
+        SEPARATOR.join(
+            [
+                i,
+                nodes.get(i, {}).get("name") or MISSING,
+                nodes.get(i, {}).get("last_ping_date_time") or MISSING,
+                f"left out, a cluster member: {cluster_words(members[i])} ({INCLUDE_CLUSTER_MEMBERS}=true includes it)",
+            ]
+        )
+        for i in sweep_plan.get("left_out") or []
+    ]
+
+
+def drain_detail(drained):
+    """What -v adds for the ECS step: each node's message (why its container instance stayed, or a note)."""
+    return [f"{o['instance_id']}  ECS {o[OUTCOME]}: {o[MSG]}" for o in (drained or {}).get("nodes") or [] if o.get(MSG)]
+
+
+def report(sweep_plan, instances, commands, deregistered, check_mode, drained=None):
+    """The report of the sweep (the fact sweep_stale_hybrid_nodes_report), from the plan and the steps' results.
+
+    ``commands``, ``deregistered`` and ``drained`` are the registered results of the cancel, deregistration and
+    ECS drain steps, empty or skipped when a step did not run. The keys before ``headline`` are the counts and
+    outcomes tests and playbooks read; ``lines`` has one line per selected node, ``command_lines`` one per
+    invocation cancelled, ``cluster_lines`` one per cluster member left out.
     """
     check_mode = bool(check_mode)
+    kept_back = held_back(sweep_plan, drained)
     outcomes = _outcomes(deregistered)
     outcomes_by_id = {o["instance_id"]: o for o in outcomes}
     cancels = [o for o in _outcomes(commands) if o[OUTCOME] not in NOTHING_TO_CANCEL]
@@ -172,24 +249,28 @@ def report(sweep_plan, instances, commands, deregistered, check_mode):
         "selected": len(sweep_plan["instance_ids"]),
         "deregistered": count(outcomes, DEREGISTERED),
         "already_absent": count(outcomes, ALREADY_ABSENT),
-        "failed": count(outcomes, FAILED, NOT_ATTEMPTED),
+        "failed": count(outcomes, FAILED, NOT_ATTEMPTED) + len(kept_back),
         "commands_cancelled": count(cancels, CANCELLED),
         "commands_cancel_requested": count(cancels, CANCEL_REQUESTED),
         "outcomes": outcomes,
+        "left_out": list(sweep_plan.get("left_out") or []),
+        "not_drained": kept_back,
+        "ecs": [{"instance_id": o["instance_id"], OUTCOME: o.get(OUTCOME)} for o in (drained or {}).get("nodes") or []],
         "lines": [
             SEPARATOR.join(
                 [
                     i,
                     nodes.get(i, {}).get("name") or MISSING,
                     nodes.get(i, {}).get("last_ping_date_time") or MISSING,
-                    node_word(i, sweep_plan, outcomes_by_id, check_mode),
+                    node_word(i, sweep_plan, outcomes_by_id, check_mode, kept_back),
                 ]
             )
             for i in sweep_plan["instance_ids"]
         ],
         "command_lines": [SEPARATOR.join([o["instance_id"], f"command {o['command_id']}", shown_word(o[OUTCOME], check_mode)]) for o in cancels],
-        "detail": detail_lines(outcomes, cancels),
-        "changed": bool((commands or {}).get("changed") or (deregistered or {}).get("changed")),
+        "cluster_lines": cluster_lines(sweep_plan, nodes),
+        "detail": detail_lines(outcomes, cancels) + drain_detail(drained),
+        "changed": bool((commands or {}).get("changed") or (deregistered or {}).get("changed") or (drained or {}).get("changed")),
         "diff": plan_diff(sweep_plan, nodes, cancels, outcomes_by_id, check_mode),
     }
     result["headline"] = headline(result, sweep_plan)
@@ -211,10 +292,11 @@ def summary(sweep_plan, deregistered, check_mode, region, older_than):
         "counts": {word: len(by_outcome[word]) for word in words},
         "instance_ids": {word: by_outcome[word] for word in words},
         "outcomes": outcomes,
+        "cluster_members_left_out": {i: cluster_words(sweep_plan["cluster_members"][i]) for i in sweep_plan.get("left_out") or []},
     }
 
 
 def shown_lines(sweep_report, verbosity):
     """What the report step shows: the headline, one line per node and per invocation cancelled; from -v, the detail."""
-    lines = [sweep_report["headline"], *sweep_report["lines"], *sweep_report["command_lines"]]
+    lines = [sweep_report["headline"], *sweep_report["lines"], *sweep_report["command_lines"], *sweep_report.get("cluster_lines", [])]
     return lines + sweep_report["detail"] if verbosity > 0 else lines

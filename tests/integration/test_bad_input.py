@@ -14,10 +14,10 @@ go on into calls, and a last task writes every row's result to a JSON file. The 
 module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
 EMPTY through the whole run: no row made a request.
 
-Rows: 231 (152 module rows, 79 role rows). The options amazon.aws adds to every module (region,
+Rows: 255 (169 module rows, 86 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
-five modules, so each of their constraints is one row, spread over the modules; an unknown option is a
+seven modules, so each of their constraints is one row, spread over the modules; an unknown option is a
 row for every module. Options without a constraint of their own are listed in NO_CONSTRAINT with the
 reason, and test_every_option_and_argument_has_a_row keeps the rows complete.
 """
@@ -331,6 +331,37 @@ ACTIVATION = rows(
     ],
 )
 
+ECS_INSTANCE = rows(
+    "ecs_anywhere_instance",
+    {"instance_ids": [MI]},
+    [
+        ("ID too short", {"instance_ids": ["mi-123"]}, ["instance_ids: ", "'mi-123'"]),
+        ("EC2 ID (not a hybrid node)", {"instance_ids": [EC2]}, ["instance_ids: ", f"'{EC2}'"]),
+        ("no IDs", {"instance_ids": None}, ["missing required arguments: instance_ids"]),
+        ("unknown state", {"state": "stopped"}, choice("state", "stopped", "drained, absent")),
+        ("drain_timeout zero", {"drain_timeout": 0}, ["drain_timeout: 0"]),
+        ("drain_timeout not an integer", {"drain_timeout": "long"}, bad_int("drain_timeout", "long")),
+        ("poll_interval below 0.1", {"poll_interval": 0.01}, ["poll_interval: 0.01"]),
+        ("force not a boolean", {"force": "maybe"}, bad_bool("force")),
+        ("deadline zero", {"deadline": 0}, ["deadline: 0", "from 1 to 86400"]),
+        ("max_calls_per_second above 1000", {"max_calls_per_second": 1001}, ["max_calls_per_second: 1001.0 (float)", "from 0.1 to 1000"]),
+        ("unknown option", {"cluster": "edge"}, unknown("ecs_anywhere_instance", "cluster")),
+    ],
+)
+
+ECS_INSTANCE_INFO = rows(
+    "ecs_anywhere_instance_info",
+    {"instance_ids": [MI]},
+    [
+        ("duplicated ID", {"instance_ids": [MI, MI]}, ["instance_ids: ", f"duplicated: '{MI}'"]),
+        ("IDs not a list", {"instance_ids": {"id": MI}}, bad_type("instance_ids", "dict", "list")),
+        ("include_eks not a boolean", {"include_eks": "maybe"}, bad_bool("include_eks")),
+        ("deadline above a day", {"deadline": 86401}, ["deadline: 86401", "from 1 to 86400"]),
+        ("max_calls_per_second below 0.1", {"max_calls_per_second": 0.05}, ["max_calls_per_second: 0.05 (float)", "from 0.1 to 1000"]),
+        ("unknown option", {"cluster": "edge"}, unknown("ecs_anywhere_instance_info", "cluster")),
+    ],
+)
+
 # Role rows: the arguments are the role's variables, set as host variables (as an inventory would).
 DECOMMISSION = "decommission_hybrid_node"
 D = "decommission_hybrid_node_"
@@ -376,6 +407,11 @@ DECOMMISSION_ROWS = rows(
         ("cancel_commands not a boolean", {D + "cancel_commands": "maybe"}, role_bool(D + "cancel_commands")),
         ("remove_package not a boolean", {D + "remove_package": "maybe"}, role_bool(D + "remove_package")),
         ("delete_activation not a boolean", {D + "delete_activation": "maybe"}, role_bool(D + "delete_activation")),
+        ("cluster_checks not a boolean", {D + "cluster_checks": "maybe"}, role_bool(D + "cluster_checks")),
+        ("deregister_undrained not a boolean", {D + "deregister_undrained": "maybe"}, role_bool(D + "deregister_undrained")),
+        ("eks_node_drained not a boolean", {D + "eks_node_drained": "maybe"}, role_bool(D + "eks_node_drained")),
+        ("drain timeout zero", {D + "drain_timeout": 0}, out_of_range(D + "drain_timeout", 0, 1, 86400)),
+        ("drain timeout not an integer", {D + "drain_timeout": "long"}, role_type(D + "drain_timeout", "'long'", "int")),
         ("command wait timeout not an integer", {D + "command_wait_timeout": "soon"}, role_type(D + "command_wait_timeout", "'soon'", "int")),
         ("command wait timeout zero", {D + "command_wait_timeout": 0}, out_of_range(D + "command_wait_timeout", 0, 1, 86400)),
         ("command wait timeout above a day", {D + "command_wait_timeout": 86401}, out_of_range(D + "command_wait_timeout", 86401, 1, 86400)),
@@ -511,6 +547,8 @@ SWEEP_ROWS = rows(
         ("concurrency zero", {S + "concurrency": 0}, [S + "concurrency: 0 is out of range", "from 1 to 20"]),
         ("concurrency above 20", {S + "concurrency": 21}, [S + "concurrency: 21 is out of range", "from 1 to 20"]),
         ("concurrency not an integer", {S + "concurrency": "four"}, role_type(S + "concurrency", "'four'", "int")),
+        ("include_cluster_members not a boolean", {S + "include_cluster_members": "maybe"}, role_bool(S + "include_cluster_members")),
+        ("drain_timeout zero", {S + "drain_timeout": 0}, [S + "drain_timeout: 0 is out of range"]),
         ("misspelt variable", {S + "older_then": "60d"}, [S + "older_then: '60d' is not a variable of this role (a typo?)", S + "older_than, "]),
         (
             "several problems at once",
@@ -520,9 +558,17 @@ SWEEP_ROWS = rows(
     ],
 )
 
-MODULES = ("ssm_managed_instance", "ssm_managed_instance_info", "ssm_command", "ssm_command_info", "ssm_activation")
+MODULES = (
+    "ssm_managed_instance",
+    "ssm_managed_instance_info",
+    "ssm_command",
+    "ssm_command_info",
+    "ssm_activation",
+    "ecs_anywhere_instance",
+    "ecs_anywhere_instance_info",
+)
 ROLES = (DECOMMISSION, SWEEP)
-ROWS = MANAGED_INSTANCE + MANAGED_INSTANCE_INFO + COMMAND + COMMAND_INFO + ACTIVATION + DECOMMISSION_ROWS + SWEEP_ROWS
+ROWS = MANAGED_INSTANCE + MANAGED_INSTANCE_INFO + COMMAND + COMMAND_INFO + ACTIVATION + ECS_INSTANCE + ECS_INSTANCE_INFO + DECOMMISSION_ROWS + SWEEP_ROWS
 HOSTS = {f"row{index:03d}": row for index, row in enumerate(ROWS)}
 
 # Options with no constraint of their own: any value of their type is valid input.
@@ -551,7 +597,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (231, 152, 79), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (255, 169, 86), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

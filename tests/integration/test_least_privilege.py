@@ -110,13 +110,16 @@ def observed(control, endpoint, ansible_env, tmp_path):
     send_long_command(url, [node_a, node_b])
     stale = {
         site: control.seed_nodes(count=2, name_prefix="kiosk", ping_status="ConnectionLost", last_ping_days_ago=45, tags={"Site": site})["instance_ids"]
-        for site in ("a", "b")
+        for site in ("a", "b", "c")
     }
     send_long_command(url, [stale["a"][0], stale["b"][0]])
     send_node = control.seed_nodes(count=1, name_prefix="send")["instance_ids"][0]
     host_node = control.seed_nodes(count=1, name_prefix="send", host=True)["instance_ids"][0]  # really runs the script: it ends
     script = {"commands": ["echo least privilege"]}
     root = make_host_root(tmp_path / "node-a", node_a)
+    ecs_nodes = control.seed_nodes(count=4, name_prefix="ecs")["instance_ids"]
+    control.seed_ecs(ecs_nodes + [node_a], cluster="edge")  # ECS Anywhere container instances without tasks
+    control.seed_ecs(stale["c"][:1], cluster="edge")  # a stale cluster member, swept with include_cluster_members
     control.clear_log()
 
     wait = {"wait": True, "wait_timeout": 120, "poll_interval": 0.2}
@@ -165,20 +168,38 @@ def observed(control, endpoint, ansible_env, tmp_path):
         ),
         ("ssm_command_info", ["include_output"], [task("ssm_command_info", command_id=by_id_command, include_output=True)]),
         ("ssm_activation", [], [task("ssm_activation", activation_ids=[unused, used])]),
+        ("ecs_anywhere_instance", [], [task("ecs_anywhere_instance", instance_ids=ecs_nodes[:1], state="drained", poll_interval=0.2)]),
+        ("ecs_anywhere_instance", ["state: absent"], [task("ecs_anywhere_instance", instance_ids=ecs_nodes[1:2], poll_interval=0.2)]),
+        ("ecs_anywhere_instance_info", [], [task("ecs_anywhere_instance_info", instance_ids=ecs_nodes[2:3])]),
+        ("ecs_anywhere_instance_info", ["include_eks"], [task("ecs_anywhere_instance_info", instance_ids=ecs_nodes[3:], include_eks=True)]),
     ]
     plays = []
     for index, (name, conditions, tasks) in enumerate(scenarios):
         plays += [module_play(f"{name} {conditions}", tasks), cut(index, url)]
     role_scenarios = [
-        ("decommission_hybrid_node", ["decommission_hybrid_node_cancel_commands"], "node_a", {}),
+        ("decommission_hybrid_node", ["decommission_hybrid_node_cancel_commands", "decommission_hybrid_node_cluster_checks"], "node_a", {}),
         (
             "decommission_hybrid_node",
             ["decommission_hybrid_node_delete_activation"],
             "node_b",
-            {"decommission_hybrid_node_cancel_commands": False, "decommission_hybrid_node_delete_activation": True},
+            {
+                "decommission_hybrid_node_cancel_commands": False,
+                "decommission_hybrid_node_delete_activation": True,
+                "decommission_hybrid_node_cluster_checks": False,
+            },
         ),
         ("sweep_stale_hybrid_nodes", [], "localhost", {"sweep_stale_hybrid_nodes_tags": {"Site": "a"}, "sweep_stale_hybrid_nodes_cancel_commands": False}),
         ("sweep_stale_hybrid_nodes", ["sweep_stale_hybrid_nodes_cancel_commands"], "localhost", {"sweep_stale_hybrid_nodes_tags": {"Site": "b"}}),
+        (
+            "sweep_stale_hybrid_nodes",
+            ["sweep_stale_hybrid_nodes_include_cluster_members"],
+            "localhost",
+            {
+                "sweep_stale_hybrid_nodes_tags": {"Site": "c"},
+                "sweep_stale_hybrid_nodes_cancel_commands": False,
+                "sweep_stale_hybrid_nodes_include_cluster_members": True,
+            },
+        ),
     ]
     for index, (name, conditions, hosts, role_vars) in enumerate(role_scenarios, start=len(scenarios)):
         role = {"role": f"hybridops.ssm.{name}", "vars": role_vars}
@@ -209,7 +230,7 @@ def observed(control, endpoint, ansible_env, tmp_path):
     for index, (name, conditions, *_what) in enumerate(scenarios + role_scenarios):
         log = [entry for entry in entries if cuts.get(index - 1, 0) < entry["seq"] <= cuts[index]]
         assert all(entry["status"] == 200 for entry in log), [(e["operation"], e["error"]) for e in log if e["status"] != 200]
-        found.append((name, tuple(conditions), {f"ssm:{entry['operation']}" for entry in log}))
+        found.append((name, tuple(conditions), {f"{entry.get('service', 'ssm')}:{entry['operation']}" for entry in log}))
     # the scenarios did what they are for
     calls = {(name, conditions): actions for name, conditions, actions in found}
     assert "ssm:DeleteActivation" in calls[("ssm_activation", ())]
@@ -227,6 +248,8 @@ def test_readme_tables_parse(readme):
             "ssm_command",
             "ssm_command_info",
             "ssm_activation",
+            "ecs_anywhere_instance",
+            "ecs_anywhere_instance_info",
             "decommission_hybrid_node",
             "sweep_stale_hybrid_nodes",
         }

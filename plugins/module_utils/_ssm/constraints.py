@@ -318,3 +318,19 @@ __all__ = [
     "TERMINAL_COMMAND_STATUSES",
     "WAIT_SECONDS",
 ]
+
+
+# --- ECS (ECS Anywhere container instances of hybrid nodes; botocore's ECS model 2014-11-13) ---
+# ListClusters / ListContainerInstances / ListTasks maxResults (default 100).
+ECS_LIST_MAX_RESULTS = (1, 100)
+# DescribeContainerInstances containerInstances: "up to 100" (more: InvalidParameterException, nothing read).
+ECS_DESCRIBE_MAX = 100
+# UpdateContainerInstancesState containerInstances: at most 10 (not in the API reference; the service's own error).
+ECS_UPDATE_STATE_MAX = 10
+# Node IDs in one cluster query ``ec2InstanceId in [...]`` of ListContainerInstances: the query language gives no
+# length limit, so a batch stays short (about 240 characters).
+ECS_FILTER_IDS_MAX = 10
+# UpdateContainerInstancesState takes only these two.
+ECS_SETTABLE_STATES = ("ACTIVE", "DRAINING")
+# Seconds a drain is waited for (drain_timeout), and between two looks (poll_interval).
+DRAIN_SECONDS = WAIT_SECONDS

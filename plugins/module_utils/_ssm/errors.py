@@ -60,6 +60,13 @@ ERROR_ADVICE = {
     "EndpointConnectionError": "the SSM endpoint could not be reached; check region, endpoint_url and the network",
     "ConnectionClosedError": "the SSM endpoint closed the connection on every retry; check the network and run again",
     "ReadTimeoutError": "the SSM endpoint did not answer in time on every retry; run again later",
+    # ECS (ecs_anywhere_instance)
+    "ClusterNotFoundException": "the ECS cluster does not exist in this account and region (deleted meanwhile?); run again",
+    "InvalidParameterException": (
+        "ECS rejected a parameter (a container instance already deregistered, or tasks still running on it); the AWS message says which"
+    ),
+    "ClientException": "ECS refused the call for the caller (permissions or a bad identifier); the AWS message says which",
+    "ServerException": "ECS failed on its side; run again later",
 }
 
 
@@ -148,3 +155,11 @@ class SSMActivationErrorHandler(SSMErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code(["InvalidActivationId", "InvalidActivation"])
+
+
+class ECSErrorHandler(SSMErrorHandler):
+    """ECS calls: ClusterNotFoundException means the cluster is gone (a listing of it is empty)."""
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ClusterNotFoundException")

@@ -54,11 +54,19 @@ RUN_FAILED = "run_failed"  # its invocation ended Failed, TimedOut, Cancelled (t
 SKIPPED_OFFLINE = "skipped_offline"  # skip_offline and the node is not Online (or not registered): nothing sent
 OFFLINE_PENDING = "offline_pending"  # sent, but the node went offline: not waited for; SSM delivers it when it returns
 
+# ECS Anywhere container instances of hybrid nodes, one entry per node (ecs_anywhere_instance); DEREGISTERED,
+# FAILED and NOT_ATTEMPTED too (deregistered: its container instances were deregistered from their clusters).
+DRAINED = "drained"  # set DRAINING by this task and no task runs on it any more (predicted in check mode)
+ALREADY_DRAINED = "already_drained"  # DRAINING before this task and no task runs on it: nothing was sent
+DRAIN_TIMED_OUT = "drain_timed_out"  # tasks still run when drain_timeout passed: not deregistered (running_tasks says which)
+NOT_A_MEMBER = "not_a_member"  # no container instance of any cluster of the region names this node (or all are INACTIVE)
+
 # What a role's report says, in check mode, of an outcome a module predicts (a module reports the same word in
 # check mode as in a real run; the report says it would happen).
 WOULD_DEREGISTER = "would deregister"  # DEREGISTERED, predicted
 WOULD_CANCEL = "would cancel"  # CANCEL_REQUESTED, predicted
-CHECK_MODE_WORDS = {DEREGISTERED: WOULD_DEREGISTER, CANCEL_REQUESTED: WOULD_CANCEL}
+WOULD_DRAIN = "would drain"  # DRAINED, predicted
+CHECK_MODE_WORDS = {DEREGISTERED: WOULD_DEREGISTER, CANCEL_REQUESTED: WOULD_CANCEL, DRAINED: WOULD_DRAIN}
 
 # The role hybridops.ssm.decommission_hybrid_node reports each host in the modules' words above, and these:
 NOT_REQUESTED = "not_requested"  # activation: decommission_hybrid_node_delete_activation is false, nothing was asked

@@ -204,13 +204,13 @@ class _Sent(threading.local):
     at = 0.0
 
 
-def attach(client, max_calls_per_second=None, clock=time.monotonic, sleep=time.sleep):
+def attach(client, max_calls_per_second=None, clock=time.monotonic, sleep=time.sleep, service="ssm"):
     """Pace every attempt of ``client`` (and so every thread sharing it); returns the Pacers.
 
     One adaptive pace per operation, as SSM keeps a bucket per API; ``max_calls_per_second`` caps the
     calls of every operation together (a shared Pacer without adaptation of its own is not needed: the
     cap's slots are taken from one Pacer, ``pacers["*"]``, before the operation's own). ``clock`` and
-    ``sleep`` are every Pacer's (a test's fake time).
+    ``sleep`` are every Pacer's (a test's fake time); ``service`` the client's (``ecs`` for ECS's).
     """
     pacers = {"*": Pacer(max_calls_per_second, clock, sleep)} if max_calls_per_second else {}
     lock = threading.Lock()
@@ -236,6 +236,6 @@ def attach(client, max_calls_per_second=None, clock=time.monotonic, sleep=time.s
             pacers["*"].answered(sent.at, throttled)
         pacer_for(event_name).answered(sent.at, throttled)
 
-    client.meta.events.register("before-send.ssm", before_send, unique_id="hybridops.ssm.pacing.before_send")
-    client.meta.events.register("needs-retry.ssm", after_attempt, unique_id="hybridops.ssm.pacing.after_attempt")
+    client.meta.events.register(f"before-send.{service}", before_send, unique_id="hybridops.ssm.pacing.before_send")
+    client.meta.events.register(f"needs-retry.{service}", after_attempt, unique_id="hybridops.ssm.pacing.after_attempt")
     return pacers

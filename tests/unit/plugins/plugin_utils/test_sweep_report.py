@@ -168,6 +168,7 @@ def test_an_empty_selection_is_an_empty_report():
         "counts": {},
         "instance_ids": {},
         "outcomes": [],
+        "cluster_members_left_out": {},
     }
 
 
@@ -199,7 +200,12 @@ def test_the_summary_counts_and_lists_the_ids_by_the_modules_words():
 
 
 def test_the_filters_are_the_functions():
-    assert filters.FilterModule().filters() == {"sweep_plan": sweep.plan, "sweep_report": sweep.report, "sweep_summary": sweep.summary}
+    assert filters.FilterModule().filters() == {
+        "sweep_plan": sweep.plan,
+        "sweep_deregister_ids": sweep.deregister_ids,
+        "sweep_report": sweep.report,
+        "sweep_summary": sweep.summary,
+    }
 
 
 def test_the_role_s_templates_give_the_plan_and_the_report():
@@ -209,3 +215,76 @@ def test_the_role_s_templates_give_the_plan_and_the_report():
     templar = Templar(loader=DataLoader(), variables={"plan": plan, "found": {"instances": found(2)}})
     report = templar.template(trust_as_template("{{ plan | hybridops.ssm.sweep_report(found.instances, {}, {}, true) }}"))
     assert report["lines"][0].endswith(sweep.REFUSED_IN_CHECK_MODE)
+
+
+# --- cluster members (ECS Anywhere container instances, EKSClusterARN tags) ------------------------
+
+EKS_ARN = "arn:aws:eks:us-east-1:123456789012:cluster/hybrid"
+
+
+def memberships(ecs=(), eks=()):
+    """ecs_anywhere_instance_info's nodes (include_eks): ``ecs`` and ``eks`` are node indexes."""
+    return [
+        {
+            "instance_id": node_id(n),
+            "ecs_member": n in ecs,
+            "container_instances": [{"cluster": "edge", "container_instance_arn": f"arn:aws:ecs:us-east-1:1:container-instance/edge/{n}"}] if n in ecs else [],
+            "eks_cluster_arn": EKS_ARN if n in eks else "",
+        }
+        for n in range(3)
+    ]
+
+
+def test_cluster_members_are_left_out_by_default_and_listed_with_their_cluster():
+    instances = found(3)
+    sweep_plan = plan_of(instances, memberships=memberships(ecs=[0], eks=[1]))
+    assert sweep_plan["instance_ids"] == [node_id(2)] and sweep_plan["ecs_instance_ids"] == []
+    assert sweep_plan["left_out"] == [node_id(0), node_id(1)]
+    result = sweep.report(sweep_plan, instances, {}, deregistration(instances[2:]), False)
+    assert result["selected"] == 1 and result["deregistered"] == 1 and result["left_out"] == [node_id(0), node_id(1)]
+    assert result["cluster_lines"] == [
+        f"{node_id(0)}  kiosk-0  {PING}  left out, a cluster member: ECS cluster edge ({sweep.INCLUDE_CLUSTER_MEMBERS}=true includes it)",
+        f"{node_id(1)}  kiosk-1  {PING}  left out, a cluster member: EKS cluster {EKS_ARN} ({sweep.INCLUDE_CLUSTER_MEMBERS}=true includes it)",
+    ]
+    assert result["headline"].endswith(f"; 2 cluster member(s) left out ({sweep.INCLUDE_CLUSTER_MEMBERS} is false)")
+    assert sweep.shown_lines(result, 0)[-2:] == result["cluster_lines"]
+    summary = sweep.summary(sweep_plan, deregistration(instances[2:]), False, "us-east-1", "30d")
+    assert summary["cluster_members_left_out"] == {node_id(0): "ECS cluster edge", node_id(1): f"EKS cluster {EKS_ARN}"}
+
+
+def test_the_guard_counts_only_the_nodes_to_deregister():
+    sweep_plan = plan_of(found(3), max_nodes=1, memberships=memberships(ecs=[0], eks=[1]))
+    assert sweep_plan["refused"] is False and sweep_plan["instance_ids"] == [node_id(2)]
+    assert plan_of(found(3), max_nodes=1, memberships=memberships(ecs=[0]), include_cluster_members=True)["refused"] is True
+
+
+def test_included_ecs_members_are_drained_first_and_one_that_did_not_leave_stays_registered():
+    instances = found(3)
+    sweep_plan = plan_of(instances, memberships=memberships(ecs=[0, 1], eks=[2]), include_cluster_members=True)
+    assert sweep_plan["instance_ids"] == [node_id(0), node_id(1), node_id(2)] and sweep_plan["left_out"] == []
+    assert sweep_plan["ecs_instance_ids"] == [node_id(0), node_id(1)]  # the EKS-tagged node has no container instance
+    drained = {
+        "changed": True,
+        "nodes": [
+            {"instance_id": node_id(0), words.OUTCOME: words.DEREGISTERED},
+            {"instance_id": node_id(1), words.OUTCOME: words.DRAIN_TIMED_OUT, words.MSG: "2 task(s) still run"},
+        ],
+    }
+    assert sweep.deregister_ids(sweep_plan, drained) == [node_id(0), node_id(2)]
+    result = sweep.report(sweep_plan, instances, {}, deregistration([instances[0], instances[2]]), False, drained)
+    assert result["not_drained"] == [node_id(1)] and result["failed"] == 1 and result["deregistered"] == 2
+    assert result["lines"][1].endswith(sweep.NOT_DRAINED) and f"{node_id(1)}  ECS drain_timed_out: 2 task(s) still run" in result["detail"]
+
+
+def test_a_drain_call_that_failed_or_did_not_run_is_never_read_as_drained():
+    sweep_plan = plan_of(found(2), memberships=memberships(ecs=[0]), include_cluster_members=True)
+    for drained in ({"failed": True, "msg": "AccessDeniedException"}, {}, {"skipped": True}):
+        assert sweep.deregister_ids(sweep_plan, drained) == [node_id(1)]
+    assert sweep.held_back(sweep_plan, {"failed": True, "msg": "AccessDeniedException"}) == [node_id(0)]
+    assert sweep.held_back(sweep_plan, {}) == [] and sweep.held_back(sweep_plan, {"skipped": True}) == []
+
+
+def test_without_memberships_the_plan_is_as_before():
+    sweep_plan = plan_of(found(2))
+    assert sweep_plan["instance_ids"] == [node_id(0), node_id(1)] and sweep_plan["left_out"] == [] and sweep_plan["cluster_members"] == {}
+    assert sweep.report(sweep_plan, found(2), {}, deregistration(found(2)), False)["cluster_lines"] == []
