@@ -30,6 +30,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_A_MEMBER
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import no_region
 
 CLUSTER = "cluster"  # the role's stage
 CLUSTER_READ = "cluster_read"  # the nodes' tags: EKS Hybrid Nodes
@@ -72,7 +73,7 @@ def _failed(host, state, answer, key, doing):
         return ""
     node = state["node"]
     if answer.get("error_code") == NO_REGION and not node["region"]:
-        return f"{host}: no AWS region for {node['id']}: set {D}region; nothing was changed"
+        return no_region(host, state)
     return f"{host}: {doing} {node['id']} failed, so nothing was changed for it: {answer.get('msg') or 'no answer'}"
 
 

@@ -37,6 +37,7 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages impor
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.cluster_stages import cluster_takes_part
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import D
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import is_windows
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import no_region
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import windows_refusal
 
 # The steps, in the order of the role (tasks/main.yml): the commands are cancelled while the agent still runs,
@@ -109,16 +110,6 @@ def region_of(state):
 def _where(state):
     node = state["node"]
     return node["id"] + (f" in {node['region']}" if node["region"] else "")
-
-
-def no_region(host, state):
-    """The one sentence for a node that no region reaches: it names the role's variable."""
-    node = state["node"]
-    file_says = "the registration file names none" if node["on_host"] else "the host was not read"
-    return (
-        f"{host}: no AWS region for {node['id']}: {D}region is empty, {file_says} and the controller has none"
-        f" (AWS_REGION, a profile, module_defaults). Set {D}region; nothing was changed."
-    )
 
 
 def look_elsewhere(state):

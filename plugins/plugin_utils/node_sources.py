@@ -193,3 +193,13 @@ def find_node(host, variables, host_vars=None, registration=None, unreachable=""
         "eks_node_drained": bool(variables.get(D + "eks_node_drained", False)),
         "refusal": refusal,
     }
+
+
+def no_region(host, state):
+    """The one sentence for a node that no region reaches: it names the role's variable."""
+    node = state["node"]
+    file_says = "the registration file names none" if node["on_host"] else "the host was not read"
+    return (
+        f"{host}: no AWS region for {node['id']}: {D}region is empty, {file_says} and the controller has none"
+        f" (AWS_REGION, a profile, module_defaults). Set {D}region; nothing was changed."
+    )

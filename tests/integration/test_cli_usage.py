@@ -78,7 +78,7 @@ def test_module_utils_refuses_an_invalid_id_before_any_request(control, endpoint
 
 def test_ansible_doc_list_marks_the_role_internal_plugins_as_internal(ansible_env):
     # `ansible-doc -l` cuts each description to a few words: the mark has to come first to be seen. Every plugin
-    # of the collection that is not a user module (ssm_*) or the inventory is internal to the roles.
+    # of the collection that is not a user module (ssm_*, ecs_anywhere_*) is internal to the roles.
     listing = {}
     for plugin_type in ("module", "filter"):
         result = run_cli(["ansible-doc", "-l", "-t", plugin_type, "hybridops.ssm"], ansible_env)
@@ -86,7 +86,7 @@ def test_ansible_doc_list_marks_the_role_internal_plugins_as_internal(ansible_en
         for line in result.stdout.splitlines():
             name, description = (line.split(None, 1) + [""])[:2]
             listing[name] = description.strip()
-    internal = {name: text for name, text in listing.items() if not name.startswith("hybridops.ssm.ssm_")}
+    internal = {name: text for name, text in listing.items() if not name.startswith(("hybridops.ssm.ssm_", "hybridops.ssm.ecs_anywhere_"))}
     assert "hybridops.ssm.find_hybrid_node" in internal and "hybridops.ssm.check_role_inputs" in internal
     assert {name: text for name, text in internal.items() if not text.startswith("Internal")} == {}
     assert [name for name, text in listing.items() if text.startswith("Internal") and name not in internal] == []
