@@ -10,8 +10,9 @@ EKS-tagged node not stated drained (refused, no mutating call for it) and one st
 (tests/unit/plugins/plugin_utils/test_cluster_stages.py).
 
 The sweep (hybridops.ssm.sweep_stale) over three stale nodes - an ECS member, an EKS-tagged node, a plain one -
-with sweep_stale_hybrid_nodes_include_cluster_members drains the ECS one and deregisters its container instance
-before SSM deregisters the nodes.
+runs twice on the same fleet: by default it leaves both members out (not one mutating call for them, each listed
+with its cluster) and deregisters the plain one; then with sweep_stale_hybrid_nodes_include_cluster_members it
+drains the ECS one and deregisters its container instance before SSM deregisters the members.
 
 The endpoint drains on its clock: with drain_steps 1 a service task stops one step after its instance turned
 DRAINING; the clock steps every 0.1 s, and the role polls every 0.1 s. One run took 21 s on a loaded 2-CPU machine
@@ -122,17 +123,8 @@ def test_cluster_members_leave_their_cluster_first_stay_when_undrained_and_eks_n
     assert not (eks_root / REGISTRATION).exists() and hosts["node-eks"]["deregistration"] == "deregistered"
 
 
-def test_the_sweep_told_to_include_cluster_members_drains_the_ecs_one_first(control, endpoint, ansible_env, tmp_path):
-    # One run (the budget): the default, leaving members out and listing them with their clusters, is a decision of
-    # sweep_report.plan (tests/unit/plugins/plugin_utils/test_sweep_report.py); the memberships it reads are the ones
-    # that this run's ECS step takes its nodes from.
-    stale = {"ping_status": "ConnectionLost", "last_ping_days_ago": 90}
-    ecs_id, plain_id = control.seed_nodes(2, **stale)["instance_ids"]
-    control.seed_ecs([ecs_id], cluster="edge")  # no task left: a stale node's service tasks were replaced long ago
-    (eks_id,) = eks_nodes(control, endpoint, 1, **stale)
-
-    control.clear_log()
-    run = playbook(
+def sweep(ansible_env, *extra):
+    return playbook(
         ansible_env,
         "sweep_stale",
         "localhost,",
@@ -140,15 +132,49 @@ def test_the_sweep_told_to_include_cluster_members_drains_the_ecs_one_first(cont
         f"ansible_python_interpreter={BIN / 'python'}",
         "-e",
         "sweep_stale_hybrid_nodes_older_than=60d",
-        "-e",
-        "sweep_stale_hybrid_nodes_include_cluster_members=true",
+        *extra,
     )
+
+
+def test_the_sweep_leaves_cluster_members_out_and_lists_them_then_told_to_include_them_drains_the_ecs_one_first(control, endpoint, ansible_env, tmp_path):
+    # One fleet, two runs: the default (about 4 s more), then with the variable. Which node is a member, and the
+    # words of the report, are also sweep_report's unit tests (tests/unit/plugins/plugin_utils/test_sweep_report.py).
+    stale = {"ping_status": "ConnectionLost", "last_ping_days_ago": 90}
+    ecs_id, plain_id = control.seed_nodes(2, **stale)["instance_ids"]
+    control.seed_ecs([ecs_id], cluster="edge")  # no task left: a stale node's service tasks were replaced long ago
+    (eks_id,) = eks_nodes(control, endpoint, 1, **stale)
+
+    # By default: the members are left out - no mutating call for them, SSM's or ECS's - and listed with their
+    # clusters; only the plain node is deregistered.
+    report = tmp_path / "sweep.json"
+    control.clear_log()
+    run = sweep(ansible_env, "-e", f"sweep_stale_hybrid_nodes_report_path={report}")
+    assert run.returncode == 0
+    log = changes(control.log())
+    assert not [e for e in log if e["service"] == "ecs" or mentions(e, ecs_id) or mentions(e, eks_id)], log
+    assert [e["params"]["InstanceId"] for e in log if e["operation"] == "DeregisterManagedInstance"] == [plain_id]
+    assert control.ecs_instance(ecs_id)[0]["status"] == "ACTIVE"
+    control.advance(60)  # past the time a deregistered node keeps being listed (the next sweep, a minute later)
+    assert sorted(listed(endpoint.url)) == sorted([ecs_id, eks_id])
+    summary = json.loads(report.read_text())
+    assert summary["cluster_members_left_out"] == {ecs_id: "ECS cluster edge", eks_id: f"EKS cluster {EKS_ARN}"}
+    assert summary["instance_ids"] == {"deregistered": [plain_id]}
+    assert "1 stale hybrid node(s)" in run.stdout and "1 deregistered" in run.stdout
+    assert "2 cluster member(s) left out (sweep_stale_hybrid_nodes_include_cluster_members is false)" in run.stdout
+    for member_id, words in ((ecs_id, "ECS cluster edge"), (eks_id, f"EKS cluster {EKS_ARN}")):
+        assert f"left out, a cluster member: {words} (sweep_stale_hybrid_nodes_include_cluster_members=true includes it)" in next(
+            line for line in run.stdout.splitlines() if member_id in line and "left out" in line
+        )
+
+    # With the variable: the ECS member is drained and its container instance deregistered, then SSM deregisters both.
+    control.clear_log()
+    run = sweep(ansible_env, "-e", "sweep_stale_hybrid_nodes_include_cluster_members=true")
     assert run.returncode == 0
     log = changes(control.log())
     on_edge = [e["operation"] for e in log if str(e["params"].get("cluster")).endswith("/edge")]
     assert on_edge == ["UpdateContainerInstancesState", "DeregisterContainerInstance"], log
     deregistered = [e for e in log if e["operation"] == "DeregisterManagedInstance"]
-    assert sorted(e["params"]["InstanceId"] for e in deregistered) == sorted([ecs_id, plain_id, eks_id])
+    assert sorted(e["params"]["InstanceId"] for e in deregistered) == sorted([ecs_id, eks_id])
     assert max(e["seq"] for e in log if e["service"] == "ecs") < min(e["seq"] for e in deregistered)
     assert control.ecs_instance(ecs_id)[0]["status"] == "INACTIVE"
-    assert "3 stale hybrid node(s)" in run.stdout and "3 deregistered" in run.stdout
+    assert "2 stale hybrid node(s)" in run.stdout and "2 deregistered" in run.stdout
