@@ -204,6 +204,8 @@ def run_case(runner, hosts=SSM_HOSTS):
     errors = dict(Counter(f"{e['operation']} {e['status']}" for e in entries if e["status"] != 200))
     sends = [e for e in entries if e["operation"] == "SendCommand" and e["status"] == 200]
     sent_to = [i for e in sends for i in e["params"].get("InstanceIds") or []]
+    run_command = [e["time"] for e in entries if e["operation"] in ("SendCommand", "ListCommandInvocations", "GetCommandInvocation")]
+    deregistering = [e["time"] for e in entries if e["operation"] == "DeregisterManagedInstance"]
     deregistered = [e["params"]["InstanceId"] for e in entries if e["operation"] == "DeregisterManagedInstance" and e["status"] == 200]
     outcome = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {"hosts": {}, "failed_hosts": []}
     via_ssm = sum((o.get("deregistration"), o.get("host_steps"), o.get("host_steps_via")) == ("deregistered", "ran", "ssm") for o in outcome["hosts"].values())
@@ -227,6 +229,10 @@ def run_case(runner, hosts=SSM_HOSTS):
         "wall": round(measured["wall"], 2),
         "returncode": measured["returncode"],
         "seed_s": round(seed_s, 2),
+        # first SendCommand to the last read of a result; first to last DeregisterManagedInstance; the whole request log
+        "run_command_span_s": round(run_command[-1] - run_command[0], 2) if run_command else 0.0,
+        "deregister_span_s": round(deregistering[-1] - deregistering[0], 2) if deregistering else 0.0,
+        "calls_span_s": round(entries[-1]["time"] - entries[0]["time"], 2) if entries else 0.0,
         "units_s": round(units_s, 2),
         "teardown_s": round(teardown_s, 2),
         "send_commands": len(sends),
@@ -295,6 +301,10 @@ def print_sample(sample):
     print(
         f"{sample['hosts']:>6} {sample['wall']:>7.1f} {sample['seed_s']:>7.1f} {sample['send_commands']:>11} {sample['deregistered']:>12}"
         f" {sample['left']:>5} {sample['failed']:>6} {sample['cleaned']:>8} {sample['units_s']:>8.1f} {sample['teardown_s']:>10.1f}"
+    )
+    print(
+        f"spans: Run Command (first SendCommand to the last result read) {sample['run_command_span_s']:.1f}s, DeregisterManagedInstance"
+        f" {sample['deregister_span_s']:.1f}s, first to last SSM call {sample['calls_span_s']:.1f}s of the {sample['wall']:.1f}s"
     )
     calls = ", ".join(f"{op} {n}" for op, n in sorted(sample["calls"].items()))
     print(f"calls: {calls}" + (f"; not 200: {sample['errors']}" if sample["errors"] else ""))
