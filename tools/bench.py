@@ -25,6 +25,10 @@ endpoint state:
 8. the decommission playbook over 200 hosts decommissioned by ID through a
    burst of 60 throttled answers to its one batched ListCommands (burst, one
    run of 2-3 minutes): every node deregistered once, no host failed.
+9. the decommission playbook's host steps through SSM over 500 hosts Ansible cannot reach
+   (tools/bench/host_cleanup.py; ssm_cleanup, one run of a few minutes, root only): Online nodes whose
+   hosts really run AWS-RunShellScript in mount namespaces of their own; SendCommand calls (<= 10), every
+   node deregistered, every host cleaned, and what the 500 namespaces cost the machine.
 
 The floor of a playbook task is an ``ansible-playbook`` run of one
 ``ansible.builtin.ping`` task (what any playbook costs and no module can
@@ -35,7 +39,7 @@ too; docs/performance.md explains both.
 Every command of cases 1-4 runs once as a warm-up that is not counted, then
 several times (3 by default, 1 for the loops); the medians are reported.
 ``--cases`` (``make bench CASES=...``) runs a subset: one_node, bulk, loops,
-cancel, rate20, rate10, rate50, cap10, decommission, burst. Prints a table with the performance targets and
+cancel, rate20, rate10, rate50, cap10, decommission, burst, ssm_cleanup. Prints a table with the performance targets and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
 
@@ -43,7 +47,8 @@ asserted anywhere in the test suite.
 long before answering (its fault-injection latency), to see the same cases at
 something like AWS's own per-call latency instead of a loopback's.
 
-Usage: bench.py [--cases A,B] [--runs N] [--loop-runs N] [--bulk N] [--loop N] [--cancel N] [--latency-ms MS] [--output FILE]
+Usage: bench.py [--cases A,B] [--runs N] [--loop-runs N] [--bulk N] [--loop N] [--cancel N] [--ssm-hosts N] [--latency-ms MS]
+       [--output FILE]
 """
 
 import argparse
@@ -61,6 +66,7 @@ sys.path.insert(0, str(ROOT / "tools" / "bench"))
 # pylint: disable=wrong-import-position,wrong-import-order
 import classic  # noqa: E402
 import decommission  # noqa: E402
+import host_cleanup  # noqa: E402
 import paced  # noqa: E402
 import report  # noqa: E402
 from classic import CANCEL_POLL_INTERVAL  # noqa: E402
@@ -71,7 +77,7 @@ from runner import WORK  # noqa: E402
 from runner import Runner  # noqa: E402
 from runner import start_endpoint  # noqa: E402
 
-ALL_CASES = CLASSIC_CASES + tuple(paced.CASES) + decommission.CASES
+ALL_CASES = CLASSIC_CASES + tuple(paced.CASES) + decommission.CASES + host_cleanup.CASES
 
 
 def parse_args(argv):
@@ -82,6 +88,7 @@ def parse_args(argv):
     parser.add_argument("--bulk", type=int, default=1000, help="nodes in the bulk and no-op cases")
     parser.add_argument("--loop", type=int, default=100, help="nodes in each per-node loop")
     parser.add_argument("--cancel", type=int, default=500, help="nodes the cancelled command runs on")
+    parser.add_argument("--ssm-hosts", type=int, default=host_cleanup.SSM_HOSTS, help="hosts of the ssm_cleanup case (each a namespaced node)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="hold every SSM call this long in the endpoint (0: off)")
     parser.add_argument("--output", type=Path, default=WORK / "results.json")
     args = parser.parse_args(argv)
@@ -107,6 +114,7 @@ def main(argv):
             "bulk_nodes": args.bulk,
             "loop_nodes": args.loop,
             "cancel_nodes": args.cancel,
+            "ssm_cleanup_hosts": args.ssm_hosts,
             "concurrency": CONCURRENCY,
             "latency_ms": args.latency_ms,
             "cancel_step_interval": CANCEL_STEP_INTERVAL,
@@ -118,7 +126,7 @@ def main(argv):
     }
     endpoint = start_endpoint()
     process, url = endpoint.process, endpoint.url
-    samples, paced_rows, fleet_samples, burst_sample = {}, [], None, None
+    samples, paced_rows, fleet_samples, burst_sample, cleanup_sample = {}, [], None, None, None
     try:
         runner = Runner(url, process.pid, args.latency_ms)
         print(f"endpoint {url} (pid {process.pid}); cases {', '.join(args.cases)}", flush=True)
@@ -135,6 +143,9 @@ def main(argv):
             elif case == "burst":
                 print(f"decommission playbook, {decommission.BURST_HOSTS} hosts through {decommission.BURST} throttled ListCommands ...", flush=True)
                 burst_sample = decommission.burst(runner)
+            elif case == "ssm_cleanup":
+                print(f"decommission playbook, host steps through SSM on {args.ssm_hosts} unreachable hosts (namespaced nodes) ...", flush=True)
+                cleanup_sample = host_cleanup.run_case(runner, args.ssm_hosts)
             elif case in classic_cases:
                 print(f"{classic_cases[case][0]} ...", flush=True)
                 samples[case] = classic_cases[case][1]()
@@ -155,9 +166,11 @@ def main(argv):
         fleet_rows=decommission.rows(fleet_samples) if fleet_samples else [],
         fleet_targets=decommission.targets(fleet_samples) if fleet_samples else [],
         burst_targets=decommission.burst_targets(burst_sample) if burst_sample else [],
+        cleanup_targets=host_cleanup.targets(cleanup_sample) if cleanup_sample else [],
         samples=samples,
         fleet_samples=fleet_samples,
         burst_sample=burst_sample,
+        cleanup_sample=cleanup_sample,
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

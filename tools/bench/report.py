@@ -6,6 +6,7 @@ import platform
 import subprocess
 
 import decommission
+import host_cleanup
 import paced
 from runner import BIN
 
@@ -73,8 +74,15 @@ def print_table(results):
             " answered ThrottlingException; one run; span = first to last ListCommands\n"
         )
         decommission.print_burst(results["burst_sample"])
+    if results.get("cleanup_sample"):
+        print(
+            f"\nthe decommission playbook's host steps through SSM: hosts Ansible cannot reach (host_steps auto), Online nodes whose"
+            f" hosts run AWS-RunShellScript in their own mount namespaces; forks {host_cleanup.FORKS}; one run\n"
+        )
+        host_cleanup.print_sample(results["cleanup_sample"])
     print("\ntargets (the fleet targets, then the rate-limited ones, then the decommission playbook's)")
-    for target in results["targets"] + results["paced_targets"] + results["fleet_targets"] + results["burst_targets"]:
+    every = results["targets"] + results["paced_targets"] + results["fleet_targets"] + results["burst_targets"] + results.get("cleanup_targets", [])
+    for target in every:
         value = target["value"]
         shown = value if isinstance(value, dict) else f"{value}"
         print(f"  {'PASS' if target['ok'] else 'MISS'}  {target['target']}: {shown}  ({target['detail']})")

@@ -123,7 +123,7 @@ def test_the_marker_is_matched_as_a_whole_word():
     assert not cs.carries_marker(None, "abc")
 
 
-@pytest.mark.parametrize("nodes, calls", [(0, 0), (1, 1), (50, 1), (51, 2), (120, 3)])
+@pytest.mark.parametrize("nodes, calls", [(0, 0), (1, 1), (50, 1), (51, 2), (120, 3), (500, 10), (501, 11)])
 def test_calls_are_ceil_n_over_50(nodes, calls):
     assert cs.calls_needed(nodes) == calls
 
@@ -141,6 +141,17 @@ def test_120_nodes_go_out_in_three_batches_of_at_most_50():
     assert all(s["Comment"] == "hybridops:k1" for s in client.sends())
     assert {o["outcome"] for o in result["outcomes"]} == {"succeeded"}
     assert [o["instance_id"] for o in result["outcomes"]] == nodes and len(result["commands"]) == 3
+
+
+def test_500_nodes_go_out_in_ten_send_commands_of_50():
+    # issue #21: state=present over 500 nodes makes at most ceil(500/50) = 10 SendCommand calls
+    client = FakeSSM()
+    nodes = _ids(500)
+    changed, result = _send(client, nodes)
+    assert changed is True and result["calls"] == 10
+    assert [len(s["InstanceIds"]) for s in client.sends()] == [50] * 10
+    assert [i for s in client.sends() for i in s["InstanceIds"]] == nodes
+    assert len(result["commands"]) == 10 and {o["outcome"] for o in result["outcomes"]} == {"succeeded"}
 
 
 def test_check_mode_sends_nothing_and_predicts_each_node():
