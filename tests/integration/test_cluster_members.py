@@ -78,6 +78,7 @@ def test_cluster_members_leave_their_cluster_first_stay_when_undrained_and_eks_n
             "node-eks-refused": gone_host(decommission_hybrid_node_instance_id=refused_id),
             "node-eks": local_host(eks_root, decommission_hybrid_node_eks_node_drained=True),
         },
+        decommission_hybrid_node_cluster_checks=True,  # the role's default; write_inventory turns it off for other tests
         decommission_hybrid_node_command_poll_interval=0.1,
         decommission_hybrid_node_drain_timeout=1,
         decommission_hybrid_node_report_path=str(report),

@@ -30,7 +30,14 @@ def write_inventory(path, hosts, **group_vars):
     inventory = {
         "all": {
             "children": {"hybrid_nodes": {"hosts": hosts}},
-            "vars": {"ansible_python_interpreter": str(BIN / "python"), "decommission_hybrid_node_become": False, **group_vars},
+            # The cluster checks (on by default) cost two module runs per play: tests of other behaviours leave them
+            # off; test_cluster_members.py and the role's ansible-test target run them.
+            "vars": {
+                "ansible_python_interpreter": str(BIN / "python"),
+                "decommission_hybrid_node_become": False,
+                "decommission_hybrid_node_cluster_checks": False,
+                **group_vars,
+            },
         }
     }
     path.write_text(json.dumps(inventory))
