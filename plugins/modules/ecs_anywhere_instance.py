@@ -177,6 +177,7 @@ msg:
 """
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ecs_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import DRAIN_SECONDS
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HYBRID_NODE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import POLL_SECONDS
@@ -186,7 +187,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.container_instances import STATES
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.container_instances import ensure_cluster_state
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.container_instances import membership_diff
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.ecs_client import ecs_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ABSENT
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failed_outcomes
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import failure_summary

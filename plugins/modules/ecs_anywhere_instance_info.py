@@ -113,11 +113,11 @@ msg:
 """
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.budget import start_task
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ecs_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HYBRID_NODE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.container_instances import cluster_memberships
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.ecs_client import ecs_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.node_tags import read_node_tags
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import check_deadline
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task

@@ -24,6 +24,18 @@ from .served import count_unanswered
 
 def ssm_client(module):
     """An SSM client for ``module`` (an AnsibleAWSModule), controller credentials honoured."""
+    client = paced_client(module, "ssm")
+    count_unanswered(client)
+    return client
+
+
+def ecs_client(module):
+    """An ECS client for ``module``: the same checks, credentials and pace as the SSM client."""
+    return paced_client(module, "ecs")
+
+
+def paced_client(module, service):
+    """A boto3 client of ``service`` for ``module``, its connection, region and pace checked, its calls paced."""
     check_connection(module.params)
     max_rate = module.params.get("max_calls_per_second")
     if max_rate is not None:
@@ -39,8 +51,7 @@ def ssm_client(module):
         # known to the masking: register it so it never reaches output.
         module.no_log_values.add(token)
     # One pooled connection per concurrent per-node call (botocore's default pool is 10).
-    client = module.client("ssm", config={"max_pool_connections": MAX_CONCURRENCY})
-    count_unanswered(client)
+    client = module.client(service, config={"max_pool_connections": MAX_CONCURRENCY})
     # One pace for every thread of this run, capped by max_calls_per_second where the module has it.
-    attach_pacer(client, max_rate)
+    attach_pacer(client, max_rate, service=service)
     return client
