@@ -7,12 +7,15 @@ conflicting and required options, unknown options; EC2 IDs where only hybrid nod
 decommission role also a Windows host (refused before any connection) and a registration file that
 names another node (refused, nothing changed).
 
-Fast: ONE ansible-playbook run does every row. Each row is an inventory host of its own (local
-connection); a play per module runs the module with the row's arguments on every host of its group
-at once (forks), a play per role includes the role in a block/rescue so that a failing check cannot
-go on into calls, and a last task writes every row's result to a JSON file. The run is cached in a
-module-scoped fixture; pytest reports each row, then checks that the endpoint's request log stayed
-EMPTY through the whole run: no row made a request.
+Fast: every module row runs through its module's main() in ONE Python process (module_in_process.py: a
+module run there costs milliseconds, through ansible-playbook about half a second of CPU), and ONE
+ansible-playbook run does every role row plus the first row of each module, whose result must be the
+in-process one word for word (so the two paths are shown to agree). In the playbook each row is an
+inventory host of its own (local connection); a play per module runs the module with the row's arguments on
+every host of its group at once (forks), a play per role includes the role in a block/rescue so that a
+failing check cannot go on into calls, and a last task writes every row's result to a JSON file. Both runs
+are cached in a module-scoped fixture; pytest reports each row, then checks that the endpoint's request
+log stayed EMPTY through both: no row made a request.
 
 Rows: 255 (169 module rows, 86 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
@@ -23,12 +26,16 @@ reason, and test_every_option_and_argument_has_a_row keeps the rows complete.
 """
 
 import json
+import subprocess
 from collections import namedtuple
 
 import pytest
 import yaml
 
+from conftest import ANSIBLE_BIN
 from conftest import BIN
+from conftest import COLLECTIONS
+from conftest import HERE
 from conftest import ROOT
 from conftest import controller_env
 from conftest import run_cli
@@ -570,6 +577,8 @@ MODULES = (
 ROLES = (DECOMMISSION, SWEEP)
 ROWS = MANAGED_INSTANCE + MANAGED_INSTANCE_INFO + COMMAND + COMMAND_INFO + ACTIVATION + ECS_INSTANCE + ECS_INSTANCE_INFO + DECOMMISSION_ROWS + SWEEP_ROWS
 HOSTS = {f"row{index:03d}": row for index, row in enumerate(ROWS)}
+# The rows the playbook runs: every role row, and the first row of each module (the rest run in-process).
+PLAYBOOK_HOSTS = {host: row for host, row in HOSTS.items() if row.target in ROLES or host == next(h for h, r in HOSTS.items() if r.target == row.target)}
 
 # Options with no constraint of their own: any value of their type is valid input.
 NO_CONSTRAINT = {
@@ -603,7 +612,7 @@ def test_row_count():
 
 def inventory(host_root, empty_root):
     groups = {}
-    for host, row in HOSTS.items():
+    for host, row in PLAYBOOK_HOSTS.items():
         host_vars = {"ansible_connection": "local", "ansible_python_interpreter": str(BIN / "python")}
         if row.target in MODULES:
             host_vars["row_args"] = {name: value for name, value in row.args.items() if value is not None}
@@ -682,10 +691,23 @@ def bad_input(endpoint, tmp_path_factory):
     (tmp / "inventory.json").write_text(json.dumps(inventory(host_root, empty_root)), encoding="utf-8")
     (tmp / "bad_input.yml").write_text(json.dumps(playbook(tmp / "results.json")), encoding="utf-8")
     env = controller_env(endpoint.url, tmp)
+    module_rows = {host: row for host, row in HOSTS.items() if row.target in MODULES}
+    in_process = subprocess.run(
+        [str(ANSIBLE_BIN / "python"), str(HERE / "module_in_process.py")],
+        input=json.dumps([[row.target, {name: value for name, value in row.args.items() if value is not None}] for row in module_rows.values()]),
+        env={**env, "PYTHONPATH": str(COLLECTIONS)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert in_process.returncode == 0, in_process.stderr[-4000:]
     result = run_cli(["ansible-playbook", "-i", str(tmp / "inventory.json"), str(tmp / "bad_input.yml"), "--forks", "8"], env)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+    through_playbook = json.loads((tmp / "results.json").read_text(encoding="utf-8"))
     return {
-        "results": json.loads((tmp / "results.json").read_text(encoding="utf-8")),
+        "results": {**through_playbook, **dict(zip(module_rows, json.loads(in_process.stdout)))},
+        "through_playbook": through_playbook,
         "log": control.log(),
         "host_root": host_root,
         "stdout": result.stdout,
@@ -707,6 +729,15 @@ def test_row_fails_naming_option_value_and_constraint(bad_input, host):
     host_root = str(bad_input["host_root"])
     missing = [fragment for fragment in row.expect if fragment.replace(HOST_ROOT, host_root) not in text]
     assert not missing, f"{row.why}: {missing} not in: {text}"
+
+
+def test_module_rows_fail_alike_in_process_and_through_ansible_playbook(bad_input):
+    compared = [host for host, row in PLAYBOOK_HOSTS.items() if row.target in MODULES]
+    assert len(compared) == len(MODULES)
+    for host in compared:
+        through_playbook, in_process = bad_input["through_playbook"][host], bad_input["results"][host]
+        assert through_playbook.get("failed") is in_process.get("failed") is True, (through_playbook, in_process)
+        assert message(through_playbook) == message(in_process)
 
 
 def test_no_row_made_a_request(bad_input):
