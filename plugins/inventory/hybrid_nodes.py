@@ -407,7 +407,7 @@ class InventoryModule(AWSInventoryBase):
 
     def _report_failures(self, failures):
         if failures and self._settings["fail_on_account_errors"]:
-            raise AnsibleParserError("hybridops.ssm.hybrid_nodes: " + "; ".join(warning(entry) for entry in failures))
+            raise AnsibleParserError("; ".join(warning(entry) for entry in failures))
         for entry in failures:
             self.display.warning(warning(entry))
         # Error texts come from AWS and name roles: as untrusted as the nodes.

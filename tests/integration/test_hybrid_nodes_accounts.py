@@ -9,6 +9,7 @@ import json
 
 import yaml
 
+from conftest import plain
 from conftest import run_cli
 
 GOOD_A, GOOD_B, BAD = "111111111111", "222222222222", "333333333333"
@@ -46,17 +47,6 @@ def write_config(tmp_path, **extra):
     path = tmp_path / "org.hybrid_nodes.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
-
-
-def plain(value):
-    """ansible-inventory's JSON without ansible-core 2.19's markers of untrusted strings."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def test_good_accounts_listed_bad_one_reported_each_assumed_once(control, ansible_env, tmp_path):
