@@ -139,6 +139,11 @@ ROLE_ARN = Constraint(
     name="IAM role ARN", min_len=20, max_len=2048, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", hint="arn:aws:iam::ACCOUNT:role/NAME"
 )
 
+# STS AssumeRole ExternalId and RoleSessionName (botocore STS model 2011-06-15, shapes externalIdType and
+# roleSessionNameType). The inventory's accounts option checks them before its AssumeRole calls.
+EXTERNAL_ID = Constraint(name="external ID", min_len=2, max_len=1224, pattern=r"^[\w+=,.@:/-]*$", hint="2 to 1224 of letters, digits and +=,.@:/-_")
+ROLE_SESSION_NAME = Constraint(name="role session name", min_len=2, max_len=64, pattern=r"^[\w+=,.@-]*$", hint="2 to 64 of letters, digits and +=,.@-_")
+
 # GetCommandInvocation PluginName (shape CommandPluginName).
 PLUGIN_NAME = Constraint(name="plugin name", min_len=4, hint="a plugin name such as aws:runShellScript")
 
@@ -282,6 +287,7 @@ __all__ = [
     "DESCRIBE_MAX_RESULTS",
     "DOCUMENT_NAME_FILTER",
     "EKS_CONNECTOR_ID_PREFIX",
+    "EXTERNAL_ID",
     "file_target_problem",
     "HOSTVARS_PREFIX",
     "HOSTVARS_SUFFIX",
@@ -305,6 +311,7 @@ __all__ = [
     "RESOURCE_TYPE_FILTER_VALUES_MAX",
     "RESOURCE_TYPES",
     "ROLE_ARN",
+    "ROLE_SESSION_NAME",
     "SERVICE_NAME",
     "string_problem",
     "SWEEP_NODES",
