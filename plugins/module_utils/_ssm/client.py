@@ -22,27 +22,32 @@ from .pacing import attach as attach_pacer
 from .served import count_unanswered
 
 
-def ssm_client(module):
+def ssm_client(module, region=None, credentials=None):
     """An SSM client for ``module`` (an AnsibleAWSModule), controller credentials honoured."""
-    client = paced_client(module, "ssm")
+    client = paced_client(module, "ssm", region, credentials)
     count_unanswered(client)
     return client
 
 
-def ecs_client(module):
+def ecs_client(module, region=None, credentials=None):
     """An ECS client for ``module``: the same checks, credentials and pace as the SSM client."""
-    return paced_client(module, "ecs")
+    return paced_client(module, "ecs", region, credentials)
 
 
-def paced_client(module, service):
-    """A boto3 client of ``service`` for ``module``, its connection, region and pace checked, its calls paced."""
+def paced_client(module, service, region=None, credentials=None):
+    """A boto3 client of ``service`` for ``module``, its connection, region and pace checked, its calls paced.
+
+    ``region`` (else the module's) and ``credentials`` (STS AssumeRole's ``Credentials``, else the module's) make a
+    client of another account and region with the same endpoint, configuration and retries: each such client has
+    a pace of its own, as SSM keeps a rate limit per account and region.
+    """
     check_connection(module.params)
     max_rate = module.params.get("max_calls_per_second")
     if max_rate is not None:
         check_number("max_calls_per_second", max_rate, CALLS_PER_SECOND, "calls per second")
     # amazon.aws fails a missing region with a sentence alone; this failure carries its code for the callers
     # that act on it (the role hybridops.ssm.decommission_hybrid_node names its own variable).
-    if not module.region:
+    if not (region or module.region):
         module.fail_json(msg=f"{module._name}: {ERROR_ADVICE[NO_REGION]}", error_code=NO_REGION)
     token = security_token_fallback(module.params, os.environ)
     if token:
@@ -50,8 +55,17 @@ def paced_client(module, service):
         # The option is no_log, but values set after argument parsing are not
         # known to the masking: register it so it never reaches output.
         module.no_log_values.add(token)
+    extra = {"region": region} if region else {}
+    if credentials:
+        # Set after argument parsing, so unknown to the masking: registered, they never reach output.
+        module.no_log_values.update((credentials["SecretAccessKey"], credentials["SessionToken"]))
+        extra.update(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
     # One pooled connection per concurrent per-node call (botocore's default pool is 10).
-    client = module.client(service, config={"max_pool_connections": MAX_CONCURRENCY})
+    client = module.client(service, config={"max_pool_connections": MAX_CONCURRENCY}, **extra)
     # One pace for every thread of this run, capped by max_calls_per_second where the module has it.
     attach_pacer(client, max_rate, service=service)
     return client

@@ -139,6 +139,11 @@ ROLE_ARN = Constraint(
     name="IAM role ARN", min_len=20, max_len=2048, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", hint="arn:aws:iam::ACCOUNT:role/NAME"
 )
 
+# STS AssumeRole ExternalId and RoleSessionName (botocore's STS model 2011-06-15, shapes externalIdType and
+# roleSessionNameType), checked before the STS call. An external ID is a shared secret: a message never shows it.
+EXTERNAL_ID = Constraint(name="external ID", min_len=2, max_len=1224, pattern=r"^[\w+=,.@:/-]*$", hint="2-1224 letters, digits and +=,.@:/-")
+ROLE_SESSION_NAME = Constraint(name="role session name", min_len=2, max_len=64, pattern=r"^[\w+=,.@-]*$", hint="2-64 letters, digits and +=,.@-")
+
 # GetCommandInvocation PluginName (shape CommandPluginName).
 PLUGIN_NAME = Constraint(name="plugin name", min_len=4, hint="a plugin name such as aws:runShellScript")
 
@@ -245,6 +250,7 @@ __all__ = [
     "DOCUMENT_NAME",
     "DOCUMENT_VERSION",
     "EXECUTION_TIMEOUT",
+    "EXTERNAL_ID",
     "EXECUTION_TIMEOUT_PARAMETER",
     "IDEMPOTENCY_KEY",
     "IDEMPOTENCY_MARKER_PREFIX",
@@ -305,6 +311,7 @@ __all__ = [
     "RESOURCE_TYPE_FILTER_VALUES_MAX",
     "RESOURCE_TYPES",
     "ROLE_ARN",
+    "ROLE_SESSION_NAME",
     "SERVICE_NAME",
     "string_problem",
     "SWEEP_NODES",

@@ -53,6 +53,7 @@ from .outcomes import MSG
 from .outcomes import NOT_A_MEMBER
 from .outcomes import OUTCOME
 from .outcomes import error_message
+from .node_tags import read_node_tags
 
 # The states the module takes: drained (drain and wait), absent (then deregister the container instance).
 DRAINED_STATE = "drained"
@@ -297,3 +298,17 @@ def cluster_memberships(client, instance_ids, eks_tags=None):
             node["eks_cluster_arn"] = (eks_tags.get(instance_id) or {}).get(EKS_CLUSTER_TAG, "")
         nodes.append(node)
     return nodes
+
+
+def node_memberships(ecs, ssm, instance_ids, region, include_eks=False):
+    """cluster_memberships of ``instance_ids``; with ``include_eks``, their EKSClusterARN tags read first through
+    ``ssm`` (raises when a read failed: a node whose tags are unknown could be a member taken for none)."""
+    eks_tags = None
+    if include_eks:
+        read = read_node_tags(ssm, instance_ids)
+        failure = read.failure(region)
+        if failure is not None:
+            raise failure
+        eks_tags = read.tags
+    return cluster_memberships(ecs, instance_ids, eks_tags)
+
