@@ -154,3 +154,25 @@ class EndpointControl:
     def set_ecs(self, **knobs: Any) -> dict[str, Any]:
         """ECS model knobs (drain_steps: clock steps before a draining service task stops); reset restores them."""
         return self._call("POST", "ecs/settings", self._body(**knobs))
+
+    # --- Accounts (accounts.py): STS AssumeRole into other accounts, opt-in regions -------------------------
+
+    def add_role(self, account: str, name: str, external_id: str | None = None, trusted_account: str | None = None) -> str:
+        """Create IAM role ``name`` in ``account`` whose trust policy lets ``trusted_account`` (default moto's
+        123456789012, the account of any plain test key) call sts:AssumeRole on it, giving ``external_id`` when set.
+        Returns the role ARN (``arn:aws:iam::ACCOUNT:role/NAME``). Without such a role AssumeRole is AccessDenied."""
+        body = self._body(account=account, name=name, external_id=external_id, trusted_account=trusted_account)
+        return self._call("POST", "accounts/role", body)["role_arn"]
+
+    def disable_region(self, account: str, region: str) -> dict[str, Any]:
+        """An opt-in region ``account`` has not enabled: its SSM/ECS calls there answer UnrecognizedClientException
+        (HTTP 400), its STS calls InvalidClientTokenId (HTTP 403). Returns {"disabled_regions": [{"account", "region"}]}."""
+        return self._call("POST", "accounts/region", {"account": account, "region": region, "enabled": False})
+
+    def enable_region(self, account: str, region: str) -> dict[str, Any]:
+        """Undo ``disable_region`` (every region is enabled after ``reset``)."""
+        return self._call("POST", "accounts/region", {"account": account, "region": region, "enabled": True})
+
+    def accounts(self) -> dict[str, Any]:
+        """{"disabled_regions": [{"account", "region"}]}."""
+        return self._call("GET", "accounts")

@@ -20,16 +20,20 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from . import ecs
+from . import sts
+from .accounts import INVALID_TOKEN
+from .accounts import Accounts
 from .errors import SSMError
 from .extend import backend
 from .extend import well_formed_region
 from .faults import Faults
 from .ratelimit import RateLimits
 from .requestlog import RequestLog
+from .requestlog import serve
 from .routes import ControlRoutes
 
 CONTROL_PREFIX = "/_hybridops/"
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/")
 _FAULT_BODIES = {
     "throttle": ("400 Bad Request", {"__type": "ThrottlingException", "message": "Rate exceeded"}),
     "server_error": ("500 Internal Server Error", {"__type": "InternalServerError", "message": "An error occurred on the server side."}),
@@ -42,16 +46,23 @@ def _json_response(start_response: Callable[..., Any], status: str, payload: Any
     return [body]
 
 
-def _identity(environ: dict[str, Any]) -> tuple[str, str]:
-    """Region and account the way moto derives them (SigV4 scope; env, header, then access key)."""
+def _scope(environ: dict[str, Any]) -> tuple[str, str, str]:
+    """Access key ID, region and service of the SigV4 credential scope ("" when the request is not signed)."""
     match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-    region = match.group(2) if match else "us-east-1"
+    return (match.group(1), match.group(2), match.group(3)) if match else ("", "", "")
+
+
+def _identity(environ: dict[str, Any]) -> tuple[str, str]:
+    """Region and account the way moto derives them (SigV4 scope; env, header, then access key: an
+    AssumeRole key belongs to the role's account, so calls signed with it reach that account's backends)."""
+    access_key, region, _service = _scope(environ)
+    region = region or "us-east-1"
     if "MOTO_ACCOUNT_ID" in os.environ:
         return region, os.environ["MOTO_ACCOUNT_ID"]
     if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
         return region, environ["HTTP_X_MOTO_ACCOUNT_ID"]
-    if match:
-        return region, get_account_id_from(match.group(1))
+    if access_key:
+        return region, get_account_id_from(access_key)
     return region, DEFAULT_ACCOUNT_ID
 
 
@@ -90,7 +101,8 @@ class EndpointMiddleware:
         self.log = RequestLog()
         self.faults = Faults()
         self.limits = RateLimits()
-        self.routes = ControlRoutes(self.log, self.faults, self.limits)
+        self.accounts = Accounts()
+        self.routes = ControlRoutes(self.log, self.faults, self.limits, self.accounts)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
@@ -102,6 +114,11 @@ class EndpointMiddleware:
             # ECS (JSON 1.1 like SSM) goes through the same log, faults and rate limits; moto's
             # DomainDispatcherApplication then picks its ECS backend from the SigV4 scope's service name.
             return self._ssm(environ, start_response, target[len(ecs.TARGET_PREFIX) :], service="ecs")
+        access_key, _region, service = _scope(environ)
+        if service == "sts":
+            # STS (query protocol) is moto's, behind the trust check, the opt-in regions and the request log.
+            region, account = _identity(environ)
+            return sts.serve(self.app, environ, start_response, sts.Caller(access_key, region, account), self.log, self.accounts)
         return self.app(environ, start_response)
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -143,6 +160,11 @@ class EndpointMiddleware:
             payload = {"__type": "InvalidSignatureException", "message": f"Credential should be scoped to a valid region, not '{region}'. "}
             self.log.add(**entry, status=400, error=payload["__type"], fault=None)
             return _json_response(start_response, "400 Bad Request", payload)
+        if not self.accounts.enabled(account, region):
+            # An opt-in region the account has not enabled does not know its credentials (accounts.py).
+            payload = {"__type": "UnrecognizedClientException", "message": INVALID_TOKEN}
+            self.log.add(**entry, status=400, error=payload["__type"], fault=None)
+            return _json_response(start_response, "400 Bad Request", payload)
         # moto would answer an unknown (well-formed) region with a 500 page
         (ecs.backend if service == "ecs" else backend)(region, account)
         latency = self.faults.latency(operation, params)
@@ -181,14 +203,6 @@ class EndpointMiddleware:
             status, payload = _FAULT_BODIES[fault]
             self.log.add(**entry, status=int(status.split()[0]), error=payload["__type"], fault=fault)
             return _json_response(start_response, status, payload)
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], Any]:
-            captured["status"] = int(status.split()[0])
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
-
-        chunks = list(self.app(environ, capture))
-        body = b"".join(chunks)
-        status = captured.get("status", 500)
-        self.log.add(**entry, status=status, error=_error_code(body) if status >= 400 else None, fault=None)
+        chunks, served_status = serve(self.app, environ, start_response)
+        self.log.add(**entry, status=served_status, error=_error_code(b"".join(chunks)) if served_status >= 400 else None, fault=None)
         return chunks

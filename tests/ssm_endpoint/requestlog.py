@@ -7,6 +7,8 @@ never recorded: only whether a session token was sent.
 import threading
 import time
 from typing import Any
+from typing import Callable
+from typing import Iterable
 
 
 class RequestLog:
@@ -32,3 +34,15 @@ class RequestLog:
         """Forget all entries; sequence numbers keep increasing so ``since`` stays meaningful."""
         with self._lock:
             self._entries.clear()
+
+
+def serve(app: Callable[..., Iterable[bytes]], environ: dict[str, Any], start_response: Callable[..., Any]) -> tuple[list[bytes], int]:
+    """Pass a call on to moto; its answer (to return as it is) and the HTTP status it was served with (for the log)."""
+    captured: dict[str, Any] = {}
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], Any]:
+        captured["status"] = int(status.split()[0])
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+    chunks = list(app(environ, capture))
+    return chunks, captured.get("status", 500)

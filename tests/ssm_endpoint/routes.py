@@ -11,6 +11,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_api._internal.models import moto_api_backend
 
 from . import ecs
+from .accounts import Accounts
 from .clock import CLOCK
 from .extend import STATE_LOCK
 from .extend import backend
@@ -36,10 +37,11 @@ def _ecs_backend(body: dict[str, Any]) -> Any:
 class ControlRoutes:
     """Maps (method, path) to handlers sharing one log and one fault table."""
 
-    def __init__(self, log: RequestLog, faults: Faults, limits: RateLimits) -> None:
+    def __init__(self, log: RequestLog, faults: Faults, limits: RateLimits, accounts: Accounts) -> None:
         self.log = log
         self.faults = faults
         self.limits = limits
+        self.accounts = accounts
         self.table: dict[tuple[str, str], Handler] = {
             ("GET", "/_hybridops/health"): lambda b, q: {"ok": True},
             ("POST", "/_hybridops/reset"): self.reset,
@@ -66,6 +68,9 @@ class ControlRoutes:
             ("POST", "/_hybridops/ecs/instance"): lambda b, q: ecs.describe(_ecs_backend(b), b),
             ("GET", "/_hybridops/ecs/settings"): lambda b, q: dict(ecs.SETTINGS.values),
             ("POST", "/_hybridops/ecs/settings"): lambda b, q: ecs.SETTINGS.configure(b),
+            ("POST", "/_hybridops/accounts/role"): self.add_role,
+            ("POST", "/_hybridops/accounts/region"): lambda b, q: self.accounts.set_region(b),
+            ("GET", "/_hybridops/accounts"): lambda b, q: self.accounts.settings(),
         }
 
     def find(self, method: str, path: str) -> Handler | None:
@@ -73,7 +78,7 @@ class ControlRoutes:
         return self.table.get((method, path.rstrip("/")))
 
     def reset(self, body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
-        """Every moto backend (all services), our stores, the log, the faults, the rate limits, the clock and the realism profile."""
+        """Every moto backend (all services, IAM roles too), our stores, the log, the faults, the rate limits, disabled regions, the clock and the realism profile."""
         del body, query
         CLOCK.reset()
         REALISM.reset()
@@ -84,7 +89,14 @@ class ControlRoutes:
         self.log.clear()
         self.faults.clear()
         self.limits.clear()
+        self.accounts.clear()
         return {}
+
+    def add_role(self, body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        """An IAM role another account may assume (moto's IAM state, so reset removes it)."""
+        del query
+        with STATE_LOCK:
+            return self.accounts.add_role(body)
 
     @staticmethod
     def clock(body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
