@@ -226,7 +226,15 @@ def client_factory(module):
 
     def make_clients(target):
         credentials = accounts.credentials(target["role_arn"])
-        return ssm_client(module, target["region"], credentials), ecs_client(module, target["region"], credentials)
+        ecs = []
+
+        def ecs_of_target():
+            # Made on first use: a sweep without cluster checks or ECS members never asks for it.
+            if not ecs:
+                ecs.append(ecs_client(module, target["region"], credentials))
+            return ecs[0]
+
+        return ssm_client(module, target["region"], credentials), ecs_of_target
 
     return make_clients
 

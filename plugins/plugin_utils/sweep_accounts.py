@@ -110,7 +110,7 @@ def sweep_report(swept, check_mode, accounts_given=True):
         "left_out": [i for r in reports for i in r["left_out"]],
         "not_drained": [i for r in reports for i in r["not_drained"]],
         "ecs": [e for r in reports for e in r["ecs"]],
-        "lines": [line for t, r in zip(targets, reports) for line in [f"{where(t)}: {r['headline']}", *r["lines"]]],
+        "lines": [line for t, r, f in zip(targets, reports, failures) for line in [f"{where(t)}: {f if t['error'] else r['headline']}", *r["lines"]]],
         "command_lines": [f"{where(t)}  {line}" for t, r in zip(targets, reports) for line in r["command_lines"]],
         "cluster_lines": [f"{where(t)}  {line}" for t, r in zip(targets, reports) for line in r["cluster_lines"]],
         "detail": [f"{where(t)}  {line}" for t, r in zip(targets, reports) for line in r["detail"]],

@@ -51,11 +51,12 @@ def _step(changed, outcomes, noun, check_mode, key="outcomes"):
 
 
 def find(clients, criteria, cluster_checks, region):
-    """The stale nodes of one account-region and, with ``cluster_checks``, their cluster memberships."""
+    """The stale nodes of one account-region and, with ``cluster_checks``, their cluster memberships. ``clients`` is
+    (ssm, ecs), ``ecs`` a function that makes the ECS client when first asked."""
     ssm, ecs = clients
     instances = [node_to_ansible(n) for n in select_nodes(ssm, criteria)]
     ids = [n["instance_id"] for n in instances if not is_eks_connector_id(n["instance_id"])]
-    memberships = node_memberships(ecs, ssm, ids, region, include_eks=True) if cluster_checks and ids else []
+    memberships = node_memberships(ecs(), ssm, ids, region, include_eks=True) if cluster_checks and ids else []
     return instances, memberships
 
 
@@ -73,7 +74,7 @@ def act(clients, result, options, check_mode):
             return
     if sweep_plan["ecs_instance_ids"]:
         result["step"] = DRAIN
-        changed, nodes = ensure_cluster_state(ecs, sweep_plan["ecs_instance_ids"], ABSENT, check_mode, drain_timeout=options["drain_timeout"])
+        changed, nodes = ensure_cluster_state(ecs(), sweep_plan["ecs_instance_ids"], ABSENT, check_mode, drain_timeout=options["drain_timeout"])
         result["drained"] = _step(changed, nodes, "node", check_mode, key="nodes")
     ids = deregister_ids(sweep_plan, result["drained"])
     if ids:
@@ -86,7 +87,8 @@ def act(clients, result, options, check_mode):
 def sweep(make_clients, targets, criteria, options, check_mode, error_words, at_once=TARGETS_AT_ONCE):
     """Sweep every target (``{account, role_arn, region}``); one result per target, in their order.
 
-    ``make_clients(target)`` returns its (ssm, ecs) clients or raises AnsibleSSMError (the role not assumed);
+    ``make_clients(target)`` returns its SSM client and a function that returns its ECS client (made only when a
+    step needs ECS), or raises AnsibleSSMError (the role not assumed);
     ``options`` holds the role's selection words and switches (max_nodes, older_than, tags, activation_ids,
     include_eks_connector_agents, cluster_checks, include_cluster_members, cancel_commands, drain_timeout,
     concurrency). Returns (results, refused).

@@ -1,0 +1,83 @@
+"""The sweep role over many accounts and regions (issue #24): 3 accounts, one whose role cannot be assumed, x 2 regions.
+
+The two good accounts are swept in both regions, the bad one is named (account, region, AccessDenied) in the output
+and the JSON report, the run fails at the end, each good account is assumed once, check mode sends no mutating call,
+a second run changes nothing, and the external ID is never shown. Cluster checks are off (not what this tests).
+"""
+
+import json
+
+from test_roles import MUTATING
+from test_roles import mutating
+from test_roles import playbook
+
+REGIONS = ["eu-west-1", "us-east-1"]
+GOOD, OTHER, BAD = "111111111111", "222222222222", "333333333333"
+EXTERNAL_ID = "ops-7f3a-never-shown"
+
+
+def sweep(env, variables, *extra):
+    return playbook(env, "sweep_stale", "localhost,", "-e", json.dumps(variables), *extra)
+
+
+def test_three_accounts_two_regions_one_role_refused(control, ansible_env, tmp_path):
+    good_arn = control.add_role(GOOD, "HybridOpsSweep", external_id=EXTERNAL_ID)
+    other_arn = control.add_role(OTHER, "HybridOpsSweep")
+    bad_arn = f"arn:aws:iam::{BAD}:role/HybridOpsSweep"  # no such role: AssumeRole answers AccessDenied
+    stale = {}
+    for account in (GOOD, OTHER, BAD):
+        for region in REGIONS:
+            seeded = control.seed_nodes(2, account=account, region=region, name_prefix=f"k{account[0]}", ping_status="ConnectionLost", last_ping_days_ago=45)
+            stale[(account, region)] = seeded["instance_ids"]
+    # the controller's own account, not given: never touched
+    own = control.seed_nodes(1, name_prefix="own", ping_status="ConnectionLost", last_ping_days_ago=45)["instance_ids"]
+    report_path = tmp_path / "sweep.json"
+    variables = {
+        "sweep_stale_hybrid_nodes_accounts": [
+            {"role_arn": good_arn, "external_id": EXTERNAL_ID, "session_name": "org-sweep", "regions": REGIONS},
+            {"role_arn": other_arn, "regions": REGIONS},
+            {"role_arn": bad_arn, "regions": REGIONS},
+        ],
+        "sweep_stale_hybrid_nodes_cluster_checks": False,
+        "sweep_stale_hybrid_nodes_report_path": str(report_path),
+    }
+
+    control.clear_log()
+    check = sweep(ansible_env, variables, "--check", "--diff")
+    assert check.returncode != 0 and not mutating(control.log())
+    assert "would deregister" in check.stdout and f"# {GOOD} eu-west-1" in check.stdout
+
+    control.clear_log()
+    run = sweep(ansible_env, variables)
+    log = control.log()
+    assert run.returncode != 0
+    # the table at default verbosity: one row per account-region, the bad account's with its error
+    table = [line.strip().strip('",') for line in run.stdout.splitlines() if line.strip().strip('"').startswith((GOOD, OTHER, BAD))]
+    for region in REGIONS:
+        assert any(row.startswith(GOOD) and region in row and row.split()[2:5] == ["2", "2", "0"] for row in table), run.stdout
+        assert any(row.startswith(BAD) and region in row and "AccessDenied" in row for row in table), run.stdout
+    # the failure at the end names the bad account and each of its regions
+    assert f"{BAD} eu-west-1: find failed" in run.stdout and f"{BAD} us-east-1: find failed" in run.stdout
+    summary = json.loads(report_path.read_text())
+    by_target = {(a["account"], a["region"]): a for a in summary["accounts"]}
+    assert set(by_target) == {(account, region) for account in (GOOD, OTHER, BAD) for region in REGIONS}
+    for account in (GOOD, OTHER):
+        for region in REGIONS:
+            assert by_target[(account, region)]["instance_ids"] == {"deregistered": stale[(account, region)]} and not by_target[(account, region)]["error"]
+    assert all(by_target[(BAD, region)]["error_code"] == "AccessDenied" and by_target[(BAD, region)]["step"] == "find" for region in REGIONS)
+    assert summary["counts"] == {"deregistered": 8}
+    # each account assumed once, its credentials reused for both regions; nothing sent into the bad account
+    assumed = [e["params"]["RoleArn"] for e in log if e["operation"] == "AssumeRole"]
+    assert sorted(assumed) == sorted([good_arn, other_arn, bad_arn])
+    deregistered = {(e["account"], e["region"]) for e in mutating(log)}
+    assert deregistered == {(account, region) for account in (GOOD, OTHER) for region in REGIONS}
+    assert not [e for e in log if e["account"] == BAD]
+    assert EXTERNAL_ID not in run.stdout + run.stderr + report_path.read_text()
+
+    control.advance(60)  # past SSM's deregistration lag
+    control.clear_log()
+    again = sweep(ansible_env, variables)
+    assert again.returncode != 0  # the bad account still fails the run
+    assert not [e for e in control.log() if e["operation"] in MUTATING]
+    assert json.loads(report_path.read_text())["counts"] == {}
+    assert control.count("DescribeInstanceInformation") >= 4 and own
