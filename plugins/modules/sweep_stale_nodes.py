@@ -140,7 +140,10 @@ targets:
       description: The step that failed (C(find), C(cancel), C(drain), C(deregister)); empty when all finished.
       type: str
     instances:
-      description: The stale nodes found, as M(hybridops.ssm.ssm_managed_instance_info) returns them.
+      description:
+        - The stale nodes found, each with the fields of M(hybridops.ssm.ssm_managed_instance_info) the report uses
+          (C(instance_id), C(name), C(computer_name), C(last_ping_date_time), C(activation_id), C(ping_status),
+          C(resource_type)).
       type: list
       elements: dict
     memberships:

@@ -2,7 +2,7 @@
 
 The two good accounts are swept in both regions, the bad one is named (account, region, AccessDenied) in the output
 and the JSON report, the run fails at the end, each good account is assumed once, check mode sends no mutating call,
-a second run changes nothing, and the external ID is never shown. Cluster checks are off (not what this tests).
+a second run changes nothing, and neither the external ID nor the assumed credentials show, even at -vvvv. Cluster checks are off (not what this tests).
 """
 
 import json
@@ -14,6 +14,7 @@ from test_roles import playbook
 REGIONS = ["eu-west-1", "us-east-1"]
 GOOD, OTHER, BAD = "111111111111", "222222222222", "333333333333"
 EXTERNAL_ID = "ops-7f3a-never-shown"
+SESSION_TOKEN_PREFIX = "FQoGZXIvYXdzEBYaD"  # moto's STS session tokens (moto/sts/utils.py)
 
 
 def sweep(env, variables, *extra):
@@ -43,9 +44,13 @@ def test_three_accounts_two_regions_one_role_refused(control, ansible_env, tmp_p
     }
 
     control.clear_log()
-    check = sweep(ansible_env, variables, "--check", "--diff")
+    check = sweep(ansible_env, variables, "--check", "--diff", "-vvvv")
     assert check.returncode != 0 and not mutating(control.log())
     assert "would deregister" in check.stdout and f"# {GOOD} eu-west-1" in check.stdout
+    # at -vvvv: neither the external ID nor the assumed credentials (moto's session tokens start so) nor their keys
+    shown = check.stdout + check.stderr
+    assert EXTERNAL_ID not in shown and SESSION_TOKEN_PREFIX not in shown
+    assert "SecretAccessKey" not in shown and "SessionToken" not in shown
 
     control.clear_log()
     run = sweep(ansible_env, variables)

@@ -50,11 +50,20 @@ def _step(changed, outcomes, noun, check_mode, key="outcomes"):
     return {"changed": bool(changed), key: outcomes, "failed": failed, "msg": msg}
 
 
+# What the report says of a node; the rest of what SSM lists (agent, platform, IP, association status) stays out
+# of the result, which an organisation's sweep would otherwise fill with every field of thousands of nodes.
+SHOWN_FIELDS = ("instance_id", "name", "computer_name", "last_ping_date_time", "activation_id", "ping_status", "resource_type")
+
+
+def shown(node):
+    return {key: node[key] for key in SHOWN_FIELDS if key in node}
+
+
 def find(clients, criteria, cluster_checks, region):
     """The stale nodes of one account-region and, with ``cluster_checks``, their cluster memberships. ``clients`` is
     (ssm, ecs), ``ecs`` a function that makes the ECS client when first asked."""
     ssm, ecs = clients
-    instances = [node_to_ansible(n) for n in select_nodes(ssm, criteria)]
+    instances = [shown(node_to_ansible(n)) for n in select_nodes(ssm, criteria)]
     ids = [n["instance_id"] for n in instances if not is_eks_connector_id(n["instance_id"])]
     memberships = node_memberships(ecs(), ssm, ids, region, include_eks=True) if cluster_checks and ids else []
     return instances, memberships
