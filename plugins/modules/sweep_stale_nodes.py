@@ -223,7 +223,10 @@ def client_factory(module):
     accounts = Accounts(
         module.params["accounts"],
         lambda account: assume_role(
-            paced_client(module, "sts", (account["regions"] or [module.region])[0]), account["role_arn"], account.get("session_name"), account.get("external_id")
+            paced_client(module, "sts", (account["regions"] or [module.region])[0]),
+            account["role_arn"],
+            account.get("session_name"),
+            account.get("external_id"),
         ),
     )
 
@@ -256,7 +259,9 @@ def run(module):
     failed = [r for r in results if r["error"]]
     found = sum(len(r["instances"]) for r in results)
     changed = any((r[step] or {}).get("changed") for r in results for step in ("commands", "drained", "deregistered"))
-    msg = f"{len(results)} account-region(s), {found} stale node(s) found, {len(failed)} account-region(s) failed" + (", refused (max_nodes)" if refused else "")
+    msg = f"{len(results)} account-region(s), {found} stale node(s) found, {len(failed)} account-region(s) failed" + (
+        ", refused (max_nodes)" if refused else ""
+    )
     module.exit_json(changed=changed, targets=results, refused=refused, msg=msg)
 
 

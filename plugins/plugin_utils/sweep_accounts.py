@@ -11,7 +11,7 @@ headline and lines, the diff, and the summary published with set_stats. A sweep 
 sweep_stale_hybrid_nodes_accounts) reads as it always did: its one report, with the per-account keys added.
 """
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_report import by_outcome
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_report import report
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_report import summary
 
@@ -35,9 +35,7 @@ TOTALS = ("selected", "deregistered", "already_absent", "failed", "commands_canc
 
 def target_report(target, check_mode):
     """One account-region's report (sweep_report.report), from its entry in the module's ``targets``."""
-    return report(
-        target["plan"] or NO_PLAN, target["instances"], target["commands"], target["deregistered"], check_mode, target["drained"]
-    )
+    return report(target["plan"] or NO_PLAN, target["instances"], target["commands"], target["deregistered"], check_mode, target["drained"])
 
 
 def target_failure(target, one_report):
@@ -154,17 +152,12 @@ def sweep_summary(swept, check_mode, region, older_than):
     targets = swept["targets"]
     per_target = [summary(t["plan"] or NO_PLAN, t["deregistered"], check_mode, t["region"], older_than) for t in targets]
     outcomes = [dict(o, account=t["account"], region=t["region"]) for t, s in zip(targets, per_target) for o in s["outcomes"]]
-    by_outcome = {}
-    for o in outcomes:
-        by_outcome.setdefault(o[OUTCOME], []).append(o["instance_id"])
-    words = sorted(by_outcome)
     return {
         "check_mode": bool(check_mode),
         "region": region,
         "older_than": older_than,
         "selected": [i for s in per_target for i in s["selected"]],
-        "counts": {word: len(by_outcome[word]) for word in words},
-        "instance_ids": {word: by_outcome[word] for word in words},
+        **by_outcome(outcomes),
         "outcomes": outcomes,
         "cluster_members_left_out": {i: words_ for s in per_target for i, words_ in s["cluster_members_left_out"].items()},
         "refused": bool(swept.get("refused")),

@@ -48,20 +48,6 @@ MISSING = "-"
 SEPARATOR = "  "
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def shown_word(outcome, check_mode):
     """An outcome as the report says it: in check mode what would happen."""
     return CHECK_MODE_WORDS.get(outcome, outcome) if check_mode else outcome
@@ -208,20 +194,24 @@ def report(sweep_plan, instances, commands, deregistered, check_mode, drained=No
     return result
 
 
+def by_outcome(outcomes):
+    """The summary's ``counts`` and ``instance_ids``: per outcome word (sorted), how many nodes and which."""
+    ids = {}
+    for o in outcomes:
+        ids.setdefault(o[OUTCOME], []).append(o["instance_id"])
+    words = sorted(ids)
+    return {"counts": {word: len(ids[word]) for word in words}, "instance_ids": {word: ids[word] for word in words}}
+
+
 def summary(sweep_plan, deregistered, check_mode, region, older_than):
     """The summary published with set_stats and written as JSON: the selected IDs, and counts and IDs by outcome."""
     outcomes = _outcomes(deregistered)
-    by_outcome = {}
-    for o in outcomes:
-        by_outcome.setdefault(o[OUTCOME], []).append(o["instance_id"])
-    words = sorted(by_outcome)
     return {
         "check_mode": bool(check_mode),
         "region": region,
         "older_than": older_than,
         "selected": list(sweep_plan["instance_ids"]),
-        "counts": {word: len(by_outcome[word]) for word in words},
-        "instance_ids": {word: by_outcome[word] for word in words},
+        **by_outcome(outcomes),
         "outcomes": outcomes,
         "cluster_members_left_out": {i: cluster_words(sweep_plan["cluster_members"][i]) for i in sweep_plan.get("left_out") or []},
     }
@@ -230,5 +220,11 @@ def summary(sweep_plan, deregistered, check_mode, region, older_than):
 def shown_lines(sweep_report, verbosity):
     """What the report step shows: the headline, the table of account-regions (many accounts), one line per node and
     per invocation cancelled; from -v, the detail."""
-    lines = [sweep_report["headline"], *sweep_report.get("table", []), *sweep_report["lines"], *sweep_report["command_lines"], *sweep_report.get("cluster_lines", [])]
+    lines = [
+        sweep_report["headline"],
+        *sweep_report.get("table", []),
+        *sweep_report["lines"],
+        *sweep_report["command_lines"],
+        *sweep_report.get("cluster_lines", []),
+    ]
     return lines + sweep_report["detail"] if verbosity > 0 else lines

@@ -111,7 +111,11 @@ def targets(sample):
                 f"org sweep, {sample['accounts']} accounts x {sample['regions']} regions x {sample['nodes_per_target']} nodes, {sample['rate']:g}/s each:"
                 f" span <= {TARGETS['span']}x the slowest account-region's N/rate, throttled <= 5 %, every node once"
             ),
-            "value": {"span_vs_slowest": sample["span_vs_slowest"], "throttled_share": sample["throttled_share"], "not_deregistered": sample["not_deregistered"]},
+            "value": {
+                "span_vs_slowest": sample["span_vs_slowest"],
+                "throttled_share": sample["throttled_share"],
+                "not_deregistered": sample["not_deregistered"],
+            },
             "ok": ok,
             "detail": f"span {sample['span']}s, wall {sample['wall']}s ({sample['wall_vs_slowest']}x), {sample['calls']} calls, {sample['assume_role_calls']} AssumeRole",
         }

@@ -54,7 +54,9 @@ def check_accounts(parameter, accounts):
         if account.get("external_id") is not None:
             problem = string_problem(EXTERNAL_ID, account["external_id"])
             if problem:
-                raise SSMValidationError(f"{name}.external_id: (value not shown) is not a valid {EXTERNAL_ID.name}: it {problem}.", parameter=f"{name}.external_id")
+                raise SSMValidationError(
+                    f"{name}.external_id: (value not shown) is not a valid {EXTERNAL_ID.name}: it {problem}.", parameter=f"{name}.external_id"
+                )
         if account.get("session_name") is not None:
             check_string(f"{name}.session_name", account["session_name"], ROLE_SESSION_NAME)
         account["regions"] = check_list(f"{name}.regions", account.get("regions") or [], REGION)

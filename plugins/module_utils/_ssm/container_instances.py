@@ -43,6 +43,7 @@ from .ecs import list_container_instances
 from .ecs import list_tasks
 from .ecs import update_container_instances_state
 from .errors import AnsibleSSMError
+from .node_tags import read_node_tags
 from .outcomes import ABSENT
 from .outcomes import ALREADY_DRAINED
 from .outcomes import DEREGISTERED
@@ -53,7 +54,6 @@ from .outcomes import MSG
 from .outcomes import NOT_A_MEMBER
 from .outcomes import OUTCOME
 from .outcomes import error_message
-from .node_tags import read_node_tags
 
 # The states the module takes: drained (drain and wait), absent (then deregister the container instance).
 DRAINED_STATE = "drained"
@@ -311,4 +311,3 @@ def node_memberships(ecs, ssm, instance_ids, region, include_eks=False):
             raise failure
         eks_tags = read.tags
     return cluster_memberships(ecs, instance_ids, eks_tags)
-

@@ -103,6 +103,7 @@ def refusal(selected, words, max_nodes):
         f" Read the list above and raise {MAX_NODES} if these are really all stale."
     )
 
+
 def guard(plans, max_nodes):
     """The guard over a whole run: every plan refused when the plans together select more than ``max_nodes``.
 

@@ -58,7 +58,11 @@ class Fleet:
     def describe(self, Filters=(), **kwargs):
         wanted = next((f["Values"] for f in Filters if f["Key"] == "InstanceIds"), None)
         ids = [i for i in self.ids if wanted is None or i in wanted]
-        return {"InstanceInformationList": [{"InstanceId": i, "PingStatus": "ConnectionLost", "ResourceType": "ManagedInstance", "LastPingDateTime": LONG_AGO} for i in ids]}
+        return {
+            "InstanceInformationList": [
+                {"InstanceId": i, "PingStatus": "ConnectionLost", "ResourceType": "ManagedInstance", "LastPingDateTime": LONG_AGO} for i in ids
+            ]
+        }
 
     def deregister(self, InstanceId):
         self.ids.remove(InstanceId)
@@ -66,7 +70,9 @@ class Fleet:
 
 
 def criteria():
-    return selection_criteria({"resource_type": "ManagedInstance", "ping_status": "ConnectionLost", "last_ping_before": "30d", "include_eks_connector_agents": False})
+    return selection_criteria(
+        {"resource_type": "ManagedInstance", "ping_status": "ConnectionLost", "last_ping_before": "30d", "include_eks_connector_agents": False}
+    )
 
 
 def words(error):
@@ -170,9 +176,7 @@ def sweep_of(fleets, failing=(), options=None, check_mode=False):
 
 
 def test_a_failing_account_is_reported_by_account_and_region_and_the_others_are_swept():
-    fleets = {
-        (arn, region): Fleet(node_id(arn.split(":")[4], region, n) for n in range(3)) for arn in (GOOD, BAD) for region in ("eu-west-1", "us-east-1")
-    }
+    fleets = {(arn, region): Fleet(node_id(arn.split(":")[4], region, n) for n in range(3)) for arn in (GOOD, BAD) for region in ("eu-west-1", "us-east-1")}
     results, refused = sweep_of(fleets, failing={BAD})
     assert refused is False
     assert [(r["account"], r["region"], r["error_code"]) for r in results] == [
