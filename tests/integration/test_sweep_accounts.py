@@ -6,6 +6,7 @@ a second run changes nothing, and neither the external ID nor the assumed creden
 """
 
 import json
+from pathlib import Path
 
 from test_roles import MUTATING
 from test_roles import mutating
@@ -18,7 +19,10 @@ SESSION_TOKEN_PREFIX = "FQoGZXIvYXdzEBYaD"  # moto's STS session tokens (moto/st
 
 
 def sweep(env, variables, *extra):
-    return playbook(env, "sweep_stale", "localhost,", "-e", json.dumps(variables), *extra)
+    # From a file, as a vault would give the external ID: ansible-playbook -vvvv echoes its own command line.
+    path = Path(env["ANSIBLE_LOCAL_TEMP"]).parent / "sweep_vars.json"
+    path.write_text(json.dumps(variables), encoding="utf-8")
+    return playbook(env, "sweep_stale", "localhost,", "-e", f"@{path}", *extra)
 
 
 def test_three_accounts_two_regions_one_role_refused(control, ansible_env, tmp_path):
