@@ -24,7 +24,6 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import FAILED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import MSG
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NONE_IN_FLIGHT
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_A_MEMBER
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_ATTEMPTED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.sweep_plan import INCLUDE_CLUSTER_MEMBERS

@@ -117,7 +117,10 @@ def targets(sample):
                 "not_deregistered": sample["not_deregistered"],
             },
             "ok": ok,
-            "detail": f"span {sample['span']}s, wall {sample['wall']}s ({sample['wall_vs_slowest']}x), {sample['calls']} calls, {sample['assume_role_calls']} AssumeRole",
+            "detail": (
+                f"span {sample['span']}s, wall {sample['wall']}s ({sample['wall_vs_slowest']}x), {sample['calls']} calls,"
+                f" {sample['assume_role_calls']} AssumeRole"
+            ),
         }
     ]
 
