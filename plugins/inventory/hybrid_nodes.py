@@ -153,7 +153,10 @@ notes:
     C(ansible_host: ip_address) gives the address as SSM has it. This is so on every supported ansible-core,
     including 2.17 and 2.18, which would otherwise render such a value on the controller.
   - IAM actions needed - C(ssm:DescribeInstanceInformation); with O(include_tags=true) also
-    C(ssm:ListTagsForResource); with O(assume_role_arn) also C(sts:AssumeRole).
+    C(ssm:ListTagsForResource); with O(assume_role_arn) also C(sts:AssumeRole). With O(accounts), the identity the
+    plugin starts from needs only C(sts:AssumeRole) on the listed roles (for example
+    C(arn:aws:iam::*:role/ssm-inventory-reader)), and each role needs the SSM actions in its own account and a trust
+    policy that names that identity's account (and C(sts:ExternalId) where one is given).
   - With O(cache=true), a run within O(cache_timeout) of the last one reads the nodes from the cache and
     makes no request; C(--flush-cache) refreshes it. The cache holds the nodes, not the groups; O(hostnames),
     O(keyed_groups), O(groups) and O(compose) are applied afresh on every run.
@@ -166,6 +169,7 @@ extends_documentation_fragment:
   - amazon.aws.common.plugins
   - amazon.aws.region.plugins
   - amazon.aws.assume_role.plugins
+  - hybridops.ssm.hybrid_nodes_accounts
 """
 
 EXAMPLES = r"""
@@ -220,6 +224,32 @@ cache_connection: /var/tmp/hybrid_nodes_cache
 cache_timeout: 3600
 
 ---
+# many_accounts.hybrid_nodes.yml - the fleet of three accounts, grouped by account; the play fails at its end when an
+# account or region could not be listed:
+#   - hosts: localhost
+#     tasks:
+#       - ansible.builtin.fail:
+#           msg: "{{ hybrid_nodes_failures }}"
+#         when: hybrid_nodes_failures | default([]) | length > 0
+plugin: hybridops.ssm.hybrid_nodes
+regions: [eu-west-1, us-east-1]
+accounts:
+  - role_arn: arn:aws:iam::111111111111:role/ssm-inventory-reader
+  - role_arn: arn:aws:iam::222222222222:role/ssm-inventory-reader
+    external_id: "{{ lookup('ansible.builtin.env', 'SHOPS_EXTERNAL_ID') }}"
+  - role_arn: arn:aws:iam::333333333333:role/ssm-inventory-reader
+    regions: [ap-southeast-2]
+    session_name: inventory-apac
+filters:
+  ping_status: ConnectionLost
+  last_ping_before: 60d
+keyed_groups:
+  - key: account_id
+    prefix: account
+  - key: region
+    prefix: region
+
+---
 # Temporary credentials through a role, as aws_ec2 does.
 plugin: hybridops.ssm.hybrid_nodes
 regions: [ap-southeast-2]
@@ -242,11 +272,16 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import A
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.managed_instances import node_to_ansible
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.node_tags import read_node_tags
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.pacing import attach as attach_pacer
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import select_nodes
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import check_config
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import choose_hostnames
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import host_variables
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import untrusted
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import FAILURES_VARIABLE
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import assume_params
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import list_accounts
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import warning
 
 # The shape of what the cache holds; a cache written in another shape is read as no cache.
 CACHE_FORMAT = 1
@@ -266,7 +301,7 @@ class InventoryModule(AWSInventoryBase):
     def get_option(self, option, hostvars=None):
         # amazon.aws's base templates every list and dict option with a keyword that ansible-core 2.19
         # deprecates (one warning per run); template the two this plugin templates with the plain call.
-        if option not in ("regions", "filters"):
+        if option not in ("regions", "filters", "accounts"):
             return super().get_option(option, hostvars)
         value = BaseInventoryPlugin.get_option(self, option, hostvars)
         return self.templar.template(value) if value and self.templar else value
@@ -294,13 +329,8 @@ class InventoryModule(AWSInventoryBase):
                 kwargs.setdefault("aws_session_token", token)
         return super().client(*args, **kwargs)
 
-    def _nodes_of_region(self, region):
-        client = self.client("ssm", region=region)
-        criteria = self._settings["criteria"]
-        try:
-            described = select_nodes(client, criteria)
-        except AnsibleSSMError as error:
-            raise AnsibleParserError(f"hybridops.ssm.hybrid_nodes: listing the managed nodes of {region} failed: {error}") from None
+    def _nodes_of_region(self, client, region):
+        described = select_nodes(client, self._settings["criteria"])
         nodes = []
         for node in described:
             hostvars = node_to_ansible(node)
@@ -343,15 +373,57 @@ class InventoryModule(AWSInventoryBase):
             self._add_host_to_composed_groups(self.get_option("groups"), constructed, hostname, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), constructed, hostname, strict=strict)
 
+    def _nodes(self):
+        nodes = []
+        for region in self._settings["regions"]:
+            try:
+                listed = self._nodes_of_region(self.client("ssm", region=region), region)
+            except AnsibleSSMError as error:
+                raise AnsibleParserError(f"hybridops.ssm.hybrid_nodes: listing the managed nodes of {region} failed: {error}") from None
+            nodes.extend(sorted(listed, key=lambda n: n["instance_id"]))
+        return nodes
+
+    def _nodes_of_accounts(self):
+        accounts = self._settings["accounts"]
+        # Clients are made here, one thread, as boto3 sessions are not thread-safe; the calls then run in threads.
+        sts = {account["account_id"]: self.client("sts", region=self.region or account["regions"][0]) for account in accounts}
+
+        def assume(account):
+            credentials = sts[account["account_id"]].assume_role(**assume_params(account))["Credentials"]
+            return {
+                "profile_name": None,
+                "aws_access_key_id": credentials["AccessKeyId"],
+                "aws_secret_access_key": credentials["SecretAccessKey"],
+                "aws_session_token": credentials["SessionToken"],
+            }
+
+        def client_for(account, credentials, region):
+            del account
+            client = self.client("ssm", region=region, **credentials)
+            attach_pacer(client)  # each account-region its own pace: its own rate limit
+            return client
+
+        return list_accounts(accounts, assume, client_for, self._nodes_of_region)
+
+    def _report_failures(self, failures):
+        if failures and self._settings["fail_on_account_errors"]:
+            raise AnsibleParserError("; ".join(warning(entry) for entry in failures))
+        for entry in failures:
+            self.display.warning(warning(entry))
+        # Error texts come from AWS and name roles: as untrusted as the nodes.
+        self.inventory.set_variable("all", FAILURES_VARIABLE, untrusted(failures))
+
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache=cache)
         found, cached = self.get_cached_result(path, cache)
         nodes = cached.get("nodes") if found and isinstance(cached, dict) and cached.get("format") == CACHE_FORMAT else None
+        failures = []
         if nodes is None:
-            nodes = []
-            for region in self._settings["regions"]:
-                nodes.extend(sorted(self._nodes_of_region(region), key=lambda n: n["instance_id"]))
-            # False: this result was fetched now, so it replaces whatever the cache held.
-            self.update_cached_result(path, False, {"format": CACHE_FORMAT, "nodes": nodes})
+            nodes, failures = self._nodes_of_accounts() if self._settings["accounts"] else (self._nodes(), [])
+            if not failures:
+                # False: this result was fetched now, so it replaces whatever the cache held.
+                self.update_cached_result(path, False, {"format": CACHE_FORMAT, "nodes": nodes})
+        if self._settings["accounts"]:
+            self._report_failures(failures)
         # Fresh or cached, the nodes reach the inventory only marked unsafe: their values are never templated.
         self._populate(untrusted(nodes))

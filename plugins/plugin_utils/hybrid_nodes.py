@@ -28,6 +28,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints imp
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import CRITERIA
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import selection_criteria
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import check_accounts
 
 HOSTNAME_FIELDS = ("name", "computer_name", "instance_id", "ip_address")
 TAG_HOSTNAME = "tag:"
@@ -100,7 +101,7 @@ def check_config(raw, options, known=None):
             unknown[0],
             raw[unknown[0]],
         )
-    for name in ("include_tags", "strict", "cache", "use_extra_vars", "leading_separator"):
+    for name in ("include_tags", "strict", "cache", "use_extra_vars", "leading_separator", "fail_on_account_errors"):
         if name in raw:
             check_boolean(name, raw[name])
     check_connection(options)
@@ -108,13 +109,16 @@ def check_config(raw, options, known=None):
         check_string("assume_role_arn", options["assume_role_arn"], ROLE_ARN)
     check_constructed(options)
     regions = check_list("regions", options.get("regions") or [], REGION)
-    if not regions:
-        if not options.get("region"):
-            _fail("regions: [] is empty and no region is given (region or AWS_REGION): name the regions to list.", "regions", [])
+    if not regions and options.get("region"):
         regions = [options["region"]]
+    accounts = check_accounts(options.get("accounts"), regions, options.get("assume_role_arn"))
+    if not regions and not accounts:
+        _fail("regions: [] is empty and no region is given (region or AWS_REGION): name the regions to list.", "regions", [])
     include_tags = bool(options.get("include_tags"))
     settings = {
         "regions": regions,
+        "accounts": accounts,
+        "fail_on_account_errors": bool(options.get("fail_on_account_errors")),
         "include_tags": include_tags,
         "hostnames": check_hostnames(options.get("hostnames"), include_tags),
         "criteria": check_filters(options.get("filters")),

@@ -131,9 +131,11 @@ def test_reset_enables_every_region_and_removes_the_roles(endpoint, control):
         ("add_role", {"account": "1234", "name": "ops"}, "12-digit account ID"),
         ("add_role", {"account": A, "name": "no spaces"}, "IAM role name"),
         ("disable_region", {"account": A, "region": "Bad_Region!"}, "not a region name"),
+        ("add_role", {"account": "123456789012", "name": "taken"}, "already exists"),
     ],
 )
 def test_control_refuses_bad_account_values(control, call, kwargs, words):
+    control.add_role("123456789012", "taken")
     with pytest.raises(ControlError) as info:
         getattr(control, call)(**kwargs)
     assert info.value.code == "BadRequest" and words in str(info.value)

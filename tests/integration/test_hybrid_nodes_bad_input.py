@@ -15,6 +15,8 @@ import yaml
 
 from conftest import run_cli
 
+ACCOUNT_ROLE = "arn:aws:iam::111111111111:role/ssm-inventory-reader"
+
 # Rows: (why, configuration added to a valid one, fragments the failure must hold).
 ROWS = [
     ("unknown option", {"hostname": ["name"]}, ["'hostname' is not an option of hybridops.ssm.hybrid_nodes (a typo?)", "hostnames"]),
@@ -39,6 +41,35 @@ ROWS = [
         {"assume_role_arn": "ssm-reader"},
         ["assume_role_arn: 'ssm-reader' is not a valid IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME"],
     ),
+    (
+        "account role that is no ARN",
+        {"accounts": [{"role_arn": "ssm-reader"}]},
+        ["accounts[0].role_arn: 'ssm-reader' is not a valid IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME"],
+    ),
+    ("account without a role", {"accounts": [{"regions": ["eu-west-1"]}]}, ["accounts[0]: role_arn is required"]),
+    ("account key misspelt", {"accounts": [{"role_arn": ACCOUNT_ROLE, "externalid": "x"}]}, ["accounts[0]: 'externalid' is not a key of an account (a typo?)"]),
+    (
+        "accounts and a role to assume",
+        {"accounts": [{"role_arn": ACCOUNT_ROLE}], "assume_role_arn": "arn:aws:iam::222222222222:role/r"},
+        ["accounts: cannot be combined with assume_role_arn"],
+    ),
+    (
+        "external ID too short, never shown",
+        {"accounts": [{"role_arn": ACCOUNT_ROLE, "external_id": "Q"}]},
+        ["accounts[0].external_id: a value of 1 characters (not shown) is not a valid external ID", "at least 2 characters"],
+    ),
+    (
+        "session name with a colon",
+        {"accounts": [{"role_arn": ACCOUNT_ROLE, "session_name": "ops:night"}]},
+        ["accounts[0].session_name: 'ops:night' is not a valid role session name", "must match"],
+    ),
+    ("account region with spaces", {"accounts": [{"role_arn": ACCOUNT_ROLE, "regions": ["eu west 1"]}]}, ["accounts[0].regions: 1 invalid AWS region name"]),
+    (
+        "account given twice",
+        {"accounts": [{"role_arn": ACCOUNT_ROLE}, {"role_arn": "arn:aws:iam::111111111111:role/other"}]},
+        ["accounts[1]: account 111111111111 is already accounts[0]", "assumed once per run"],
+    ),
+    ("fail_on_account_errors not a boolean", {"fail_on_account_errors": "maybe"}, ["fail_on_account_errors: 'maybe' is not a boolean"]),
     ("include_tags not a boolean", {"include_tags": "maybe"}, ["include_tags: 'maybe' is not a boolean: give true or false"]),
     ("empty hostnames", {"hostnames": []}, ["hostnames: [] must be a non-empty list of name, computer_name, instance_id, ip_address or tag:KEY"]),
     (

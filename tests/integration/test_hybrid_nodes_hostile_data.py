@@ -219,3 +219,31 @@ def test_hostile_node_data_is_never_rendered_and_no_node_is_lost(control, endpoi
     }
     control.advance(60)  # past the time a deregistered node keeps being listed
     assert not client.describe_instance_information()["InstanceInformationList"]
+
+
+def test_hostile_node_data_of_other_accounts_is_never_rendered(control, ansible_env, tmp_path):
+    """Through the accounts option (other code: one AssumeRole per account, threads), a node's Jinja stays text,
+    and so do account_id and what hybrid_nodes_failures holds (AWS's error words, which name the role)."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    ansible_env[MARKERS] = str(markers)
+    account, denied = "111111111111", "333333333333"
+    control.add_role(account, "reader")
+    prefix = statement("account_node_name")
+    control.seed_nodes(1, account=account, name_prefix=prefix)
+    config = {
+        "plugin": "hybridops.ssm.hybrid_nodes",
+        "regions": ["us-east-1"],
+        "accounts": [{"role_arn": f"arn:aws:iam::{account}:role/reader"}, {"role_arn": f"arn:aws:iam::{denied}:role/reader"}],
+        "compose": {"label": "node_name ~ '@' ~ account_id"},
+    }
+    inventory = tmp_path / "hostile-accounts.hybrid_nodes.yml"
+    inventory.write_text(yaml.safe_dump(config), encoding="utf-8")
+    probe = "[node_name,label,hybrid_nodes_failures|map(attribute='account_id')|list]"
+    adhoc = run_cli(["ansible", "all", "-i", str(inventory), "-m", "ansible.builtin.debug", "-a", f"var={probe}", "-o"], ansible_env)
+    touched = sorted(p.name for p in markers.iterdir())
+    assert not touched, f"node data ran on the controller: {touched}"
+    assert adhoc.returncode == 0, adhoc.stdout[-3000:] + adhoc.stderr[-3000:]
+    (line,) = [line for line in adhoc.stdout.splitlines() if " | SUCCESS => {" in line]
+    shown = json.loads(line[line.index(" | SUCCESS => ") + len(" | SUCCESS => ") :])[probe]
+    assert shown == [prefix + "-0", f"{prefix}-0@{account}", [denied]]

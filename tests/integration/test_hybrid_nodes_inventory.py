@@ -14,6 +14,7 @@ import yaml
 
 from conftest import BIN
 from conftest import ROOT
+from conftest import plain
 from conftest import run_cli
 from conftest import ssm_client
 from hostroot import AGENT_CALLS
@@ -28,17 +29,6 @@ def write_config(tmp_path, name, config):
     path = tmp_path / f"{name}.hybrid_nodes.yml"
     path.write_text(yaml.safe_dump({"plugin": "hybridops.ssm.hybrid_nodes", **config}, sort_keys=False), encoding="utf-8")
     return path
-
-
-def plain(value):
-    """ansible-inventory's JSON without ansible-core 2.19's markers of untrusted strings ({"__ansible_unsafe": "..."})."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def inventory(env, path, *extra):

@@ -130,7 +130,10 @@ class Accounts:
         external_id = body.get("external_id")
         if external_id is not None and not isinstance(external_id, str):
             raise ValueError(f"external_id must be a string, not {external_id!r}")
-        role = iam_backends[account][PARTITION].create_role(
+        iam = iam_backends[account][PARTITION]
+        if any(role.name == name for role in iam.get_roles()):
+            raise ValueError(f"role {name!r} already exists in account {account}")
+        role = iam.create_role(
             role_name=name,
             assume_role_policy_document=json.dumps(trust_policy(trusted, external_id)),
             path="/",

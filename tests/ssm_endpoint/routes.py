@@ -78,7 +78,8 @@ class ControlRoutes:
         return self.table.get((method, path.rstrip("/")))
 
     def reset(self, body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
-        """Every moto backend (all services, IAM roles too), our stores, the log, the faults, the rate limits, disabled regions, the clock and the realism profile."""
+        """Every moto backend (all services, IAM roles too), our stores, the log, the faults, the rate limits,
+        the disabled regions, the clock and the realism profile."""
         del body, query
         CLOCK.reset()
         REALISM.reset()

@@ -66,12 +66,15 @@ def file_target_problem(path):
 
 
 _COMPILED = {}
+# Python's $ also matches before a trailing newline ("mi-...\n" would pass); the service models' patterns
+# (Smithy's pattern trait: ECMA-262 regular expressions) end only at the end of the value.
+_END_ANCHOR = re.compile(r"(?<!\\)\$")
 
 
 def _matches(pattern, value):
     compiled = _COMPILED.get(pattern)
     if compiled is None:
-        compiled = _COMPILED[pattern] = re.compile(pattern)
+        compiled = _COMPILED[pattern] = re.compile(_END_ANCHOR.sub(r"\\Z", pattern))
     return compiled.search(value) is not None
 
 

@@ -139,10 +139,11 @@ ROLE_ARN = Constraint(
     name="IAM role ARN", min_len=20, max_len=2048, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", hint="arn:aws:iam::ACCOUNT:role/NAME"
 )
 
-# STS AssumeRole ExternalId and RoleSessionName (botocore's STS model 2011-06-15, shapes externalIdType and
-# roleSessionNameType), checked before the STS call. An external ID is a shared secret: a message never shows it.
-EXTERNAL_ID = Constraint(name="external ID", min_len=2, max_len=1224, pattern=r"^[\w+=,.@:/-]*$", hint="2-1224 letters, digits and +=,.@:/-")
-ROLE_SESSION_NAME = Constraint(name="role session name", min_len=2, max_len=64, pattern=r"^[\w+=,.@-]*$", hint="2-64 letters, digits and +=,.@-")
+# STS AssumeRole ExternalId and RoleSessionName (botocore STS model 2011-06-15, shapes externalIdType and
+# roleSessionNameType). The inventory's and the sweep's accounts check them before their AssumeRole calls; an
+# external ID is a shared secret, which no message shows.
+EXTERNAL_ID = Constraint(name="external ID", min_len=2, max_len=1224, pattern=r"^[\w+=,.@:/-]*$", hint="2 to 1224 of letters, digits and +=,.@:/-_")
+ROLE_SESSION_NAME = Constraint(name="role session name", min_len=2, max_len=64, pattern=r"^[\w+=,.@-]*$", hint="2 to 64 of letters, digits and +=,.@-_")
 
 # GetCommandInvocation PluginName (shape CommandPluginName).
 PLUGIN_NAME = Constraint(name="plugin name", min_len=4, hint="a plugin name such as aws:runShellScript")
@@ -250,7 +251,6 @@ __all__ = [
     "DOCUMENT_NAME",
     "DOCUMENT_VERSION",
     "EXECUTION_TIMEOUT",
-    "EXTERNAL_ID",
     "EXECUTION_TIMEOUT_PARAMETER",
     "IDEMPOTENCY_KEY",
     "IDEMPOTENCY_MARKER_PREFIX",
@@ -288,6 +288,7 @@ __all__ = [
     "DESCRIBE_MAX_RESULTS",
     "DOCUMENT_NAME_FILTER",
     "EKS_CONNECTOR_ID_PREFIX",
+    "EXTERNAL_ID",
     "file_target_problem",
     "HOSTVARS_PREFIX",
     "HOSTVARS_SUFFIX",

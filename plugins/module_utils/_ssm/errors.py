@@ -18,7 +18,8 @@ from .limits import TAGS_PER_NODE_MAX
 
 _CREDENTIALS_ADVICE = (
     "the credentials were rejected or have expired; temporary credentials also need their session token"
-    " (session_token, AWS_SESSION_TOKEN or, as AWX passes it, AWS_SECURITY_TOKEN)"
+    " (session_token, AWS_SESSION_TOKEN or, as AWX passes it, AWS_SECURITY_TOKEN); or the region is an opt-in region"
+    " the account has not enabled (AWS answers its calls there the same way)"
 )
 
 # error code (or botocore exception class name) -> what a person can do about it.

@@ -440,3 +440,26 @@ def test_a_file_target_is_writable_when_a_file_can_be_created_beside_it(tmp_path
     assert c.file_target_problem(str(tmp_path / "r.json")) is None  # replaced when written
     kind, reason = c.file_target_problem("/proc/r.json")
     assert kind == "not_writable" and reason
+
+
+# --- STS AssumeRole inputs (the inventory's accounts option) ------------------------------------------------
+
+
+@pytest.mark.parametrize("member, constraint", [("ExternalId", c.EXTERNAL_ID), ("RoleSessionName", c.ROLE_SESSION_NAME)])
+def test_assume_role_constraints_equal_botocore_sts_model(member, constraint):
+    shape = botocore.session.get_session().get_service_model("sts").operation_model("AssumeRole").input_shape.members[member]
+    assert (shape.metadata["min"], shape.metadata["max"]) == (constraint.min_len, constraint.max_len)
+    # botocore's patterns are unanchored and escape the slash; ours are anchored (re.match alone would accept a tail)
+    assert "^" + shape.metadata["pattern"].replace("\\/", "/") + "$" == constraint.pattern
+
+
+@pytest.mark.parametrize(
+    "constraint, good, bad",
+    [
+        (c.EXTERNAL_ID, ["ab", "x" * 1224, "a+b=c,d.e@f:g/h-i_j"], ["a", "x" * 1225, "a b", "ab!", "ab\n"]),
+        (c.ROLE_SESSION_NAME, ["ab", "s" * 64, "a+b=c,d.e@f-g_h"], ["a", "s" * 65, "a:b", "a/b", "a b"]),
+    ],
+)
+def test_assume_role_constraint_edges(constraint, good, bad):
+    assert [c.string_problem(constraint, value) for value in good] == [None] * len(good)
+    assert all(c.string_problem(constraint, value) for value in bad)

@@ -45,6 +45,19 @@ def config(raw=None, **options):
     return plugin.check_config(raw or {}, {**OPTIONS, **options})
 
 
+def test_accounts_with_their_own_regions_need_no_plugin_region():
+    role = "arn:aws:iam::111111111111:role/reader"
+    settings = config(regions=[], accounts=[{"role_arn": role, "regions": ["eu-west-1"]}])
+    assert (settings["regions"], [a["regions"] for a in settings["accounts"]], settings["fail_on_account_errors"]) == ([], [["eu-west-1"]], False)
+    assert config(accounts=[{"role_arn": role}])["accounts"][0]["regions"] == ["us-east-1"]  # the plugin's regions
+
+
+def test_fail_on_account_errors_is_a_boolean_as_written():
+    with pytest.raises(SSMValidationError) as info:
+        config({"fail_on_account_errors": "maybe"}, fail_on_account_errors=False)
+    assert info.value.message.startswith("fail_on_account_errors: 'maybe' is not a boolean")
+
+
 def node(instance_id, **fields):
     return {"instance_id": instance_id, **fields}
 
