@@ -1,6 +1,7 @@
 """The sweep role over many accounts and regions (issue #24): 3 accounts, one whose role cannot be assumed, x 2 regions.
 
-The two good accounts are swept in both regions, the bad one is named (account, region, AccessDenied) in the output
+The two good accounts are swept in both regions (the first also names an opt-in region it has not enabled, reported
+with its error), the bad one is named (account, region, AccessDenied) in the output
 and the JSON report, the run fails at the end, each good account is assumed once, check mode sends no mutating call,
 a second run changes nothing, and neither the external ID nor the assumed credentials show, even at -vvvv. Cluster checks are off (not what this tests).
 """
@@ -14,6 +15,7 @@ from test_roles import playbook
 
 REGIONS = ["eu-west-1", "us-east-1"]
 GOOD, OTHER, BAD = "111111111111", "222222222222", "333333333333"
+OPT_IN = "ap-east-1"
 EXTERNAL_ID = "ops-7f3a-never-shown"
 SESSION_TOKEN_PREFIX = "FQoGZXIvYXdzEBYaD"  # moto's STS session tokens (moto/sts/utils.py)
 
@@ -29,6 +31,7 @@ def test_three_accounts_two_regions_one_role_refused(control, ansible_env, tmp_p
     good_arn = control.add_role(GOOD, "HybridOpsSweep", external_id=EXTERNAL_ID)
     other_arn = control.add_role(OTHER, "HybridOpsSweep")
     bad_arn = f"arn:aws:iam::{BAD}:role/HybridOpsSweep"  # no such role: AssumeRole answers AccessDenied
+    control.disable_region(GOOD, OPT_IN)  # an opt-in region the good account has not enabled
     stale = {}
     for account in (GOOD, OTHER, BAD):
         for region in REGIONS:
@@ -39,7 +42,7 @@ def test_three_accounts_two_regions_one_role_refused(control, ansible_env, tmp_p
     report_path = tmp_path / "sweep.json"
     variables = {
         "sweep_stale_hybrid_nodes_accounts": [
-            {"role_arn": good_arn, "external_id": EXTERNAL_ID, "session_name": "org-sweep", "regions": REGIONS},
+            {"role_arn": good_arn, "external_id": EXTERNAL_ID, "session_name": "org-sweep", "regions": [*REGIONS, OPT_IN]},
             {"role_arn": other_arn, "regions": REGIONS},
             {"role_arn": bad_arn, "regions": REGIONS},
         ],
@@ -67,9 +70,11 @@ def test_three_accounts_two_regions_one_role_refused(control, ansible_env, tmp_p
         assert any(row.startswith(BAD) and region in row and "AccessDenied" in row for row in table), run.stdout
     # the failure at the end names the bad account and each of its regions
     assert f"{BAD} eu-west-1: find failed" in run.stdout and f"{BAD} us-east-1: find failed" in run.stdout
+    assert f"{GOOD} {OPT_IN}: find failed" in run.stdout
     summary = json.loads(report_path.read_text())
     by_target = {(a["account"], a["region"]): a for a in summary["accounts"]}
-    assert set(by_target) == {(account, region) for account in (GOOD, OTHER, BAD) for region in REGIONS}
+    assert set(by_target) == {(account, region) for account in (GOOD, OTHER, BAD) for region in REGIONS} | {(GOOD, OPT_IN)}
+    assert by_target[(GOOD, OPT_IN)]["error_code"] == "UnrecognizedClientException"
     for account in (GOOD, OTHER):
         for region in REGIONS:
             assert by_target[(account, region)]["instance_ids"] == {"deregistered": stale[(account, region)]} and not by_target[(account, region)]["error"]
