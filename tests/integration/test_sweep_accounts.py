@@ -1,9 +1,10 @@
 """The sweep role over many accounts and regions (issue #24): 3 accounts, one whose role cannot be assumed, x 2 regions.
 
 The two good accounts are swept in both regions (the first also names an opt-in region it has not enabled, reported
-with its error), the bad one is named (account, region, AccessDenied) in the output
-and the JSON report, the run fails at the end, each good account is assumed once, check mode sends no mutating call,
-a second run changes nothing, and neither the external ID nor the assumed credentials show, even at -vvvv. Cluster checks are off (not what this tests).
+with its error), the bad one is named (account, region, AccessDenied) in the output and the JSON report, the run
+fails at the end, each good account is assumed once, check mode sends no mutating call, a second run changes
+nothing, and neither the external ID nor the assumed credentials show, even at -vvvv. Cluster checks are off (not
+what this tests).
 """
 
 import json
