@@ -1,6 +1,7 @@
 """The sweep role over many accounts and regions (issue #24): 3 accounts, one whose role cannot be assumed, x 2 regions.
 
-The two good accounts are swept in both regions (the first also names an opt-in region it has not enabled, reported
+The inventory (hybridops.ssm.hybrid_nodes with accounts) lists the good accounts' stale nodes and names the
+failures; the two good accounts are swept in both regions (the first also names an opt-in region it has not enabled, reported
 with its error), the bad one is named (account, region, AccessDenied) in the output and the JSON report, the run
 fails at the end, each good account is assumed once, check mode sends no mutating call, a second run changes
 nothing, and neither the external ID nor the assumed credentials show, even at -vvvv. Cluster checks are off (not
@@ -13,6 +14,9 @@ from pathlib import Path
 from test_roles import MUTATING
 from test_roles import mutating
 from test_roles import playbook
+
+from conftest import plain
+from conftest import run_cli
 
 REGIONS = ["eu-west-1", "us-east-1"]
 GOOD, OTHER, BAD = "111111111111", "222222222222", "333333333333"
@@ -40,6 +44,25 @@ def test_three_accounts_two_regions_one_role_refused(control, ansible_env, tmp_p
             stale[(account, region)] = seeded["instance_ids"]
     # the controller's own account, not given: never touched
     own = control.seed_nodes(1, name_prefix="own", ping_status="ConnectionLost", last_ping_days_ago=45)["instance_ids"]
+    # the inventory over the same organisation lists the good accounts' stale nodes and names the failures
+    inventory = tmp_path / "org.hybrid_nodes.yml"
+    inventory_config = {
+        "plugin": "hybridops.ssm.hybrid_nodes",
+        "regions": REGIONS,
+        "accounts": [
+            {"role_arn": good_arn, "external_id": EXTERNAL_ID, "regions": [*REGIONS, OPT_IN]},
+            {"role_arn": other_arn},
+            {"role_arn": bad_arn},
+        ],
+        "filters": {"ping_status": "ConnectionLost"},
+    }
+    inventory.write_text(json.dumps(inventory_config), encoding="utf-8")
+    listed = run_cli(["ansible-inventory", "-i", str(inventory), "--list", "--export"], ansible_env)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    listing = plain(json.loads(listed.stdout))
+    assert set(listing["_meta"]["hostvars"]) == {i for account in (GOOD, OTHER) for region in REGIONS for i in stale[(account, region)]}
+    assert {f["account_id"] for f in listing["all"]["vars"]["hybrid_nodes_failures"]} == {GOOD, BAD}  # the opt-in region, the role
+    control.clear_log()
     report_path = tmp_path / "sweep.json"
     variables = {
         "sweep_stale_hybrid_nodes_accounts": [
