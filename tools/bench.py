@@ -29,6 +29,9 @@ endpoint state:
    (tools/bench/host_cleanup.py; ssm_cleanup, one run of a few minutes, root only): Online nodes whose
    hosts really run AWS-RunShellScript in mount namespaces of their own; SendCommand calls (<= 10), every
    node deregistered, every host cleaned, and what the 500 namespaces cost the machine.
+10. the sweep role over 10 accounts x 2 regions x 200 stale nodes, each account-region with its own 20/s bucket
+   (tools/bench/org_sweep.py; org_sweep, one run): its span against the slowest account-region's N/rate
+   (parallel, not the sum), throttled share, every node deregistered once.
 
 The floor of a playbook task is an ``ansible-playbook`` run of one
 ``ansible.builtin.ping`` task (what any playbook costs and no module can
@@ -39,7 +42,7 @@ too; docs/performance.md explains both.
 Every command of cases 1-4 runs once as a warm-up that is not counted, then
 several times (3 by default, 1 for the loops); the medians are reported.
 ``--cases`` (``make bench CASES=...``) runs a subset: one_node, bulk, loops,
-cancel, rate20, rate10, rate50, cap10, decommission, burst, ssm_cleanup. Prints a table with the performance targets and
+cancel, rate20, rate10, rate50, cap10, decommission, burst, ssm_cleanup, org_sweep. Prints a table with the performance targets and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
 
@@ -67,6 +70,7 @@ sys.path.insert(0, str(ROOT / "tools" / "bench"))
 import classic  # noqa: E402
 import decommission  # noqa: E402
 import host_cleanup  # noqa: E402
+import org_sweep  # noqa: E402
 import paced  # noqa: E402
 import report  # noqa: E402
 from classic import CANCEL_POLL_INTERVAL  # noqa: E402
@@ -77,7 +81,7 @@ from runner import WORK  # noqa: E402
 from runner import Runner  # noqa: E402
 from runner import start_endpoint  # noqa: E402
 
-ALL_CASES = CLASSIC_CASES + tuple(paced.CASES) + decommission.CASES + host_cleanup.CASES
+ALL_CASES = CLASSIC_CASES + tuple(paced.CASES) + decommission.CASES + host_cleanup.CASES + org_sweep.CASES
 
 
 def parse_args(argv):
@@ -126,7 +130,7 @@ def main(argv):
     }
     endpoint = start_endpoint()
     process, url = endpoint.process, endpoint.url
-    samples, paced_rows, fleet_samples, burst_sample, cleanup_sample = {}, [], None, None, None
+    samples, paced_rows, fleet_samples, burst_sample, cleanup_sample, org_sample = {}, [], None, None, None, None
     try:
         runner = Runner(url, process.pid, args.latency_ms)
         print(f"endpoint {url} (pid {process.pid}); cases {', '.join(args.cases)}", flush=True)
@@ -146,6 +150,9 @@ def main(argv):
             elif case == "ssm_cleanup":
                 print(f"decommission playbook, host steps through SSM on {args.ssm_hosts} unreachable hosts (namespaced nodes) ...", flush=True)
                 cleanup_sample = host_cleanup.run_case(runner, args.ssm_hosts)
+            elif case == "org_sweep":
+                print(f"sweep role, {org_sweep.ACCOUNTS} accounts x {len(org_sweep.REGIONS)} regions x {org_sweep.NODES} stale nodes ...", flush=True)
+                org_sample = org_sweep.run_case(runner)
             elif case in classic_cases:
                 print(f"{classic_cases[case][0]} ...", flush=True)
                 samples[case] = classic_cases[case][1]()
@@ -167,6 +174,8 @@ def main(argv):
         fleet_targets=decommission.targets(fleet_samples) if fleet_samples else [],
         burst_targets=decommission.burst_targets(burst_sample) if burst_sample else [],
         cleanup_targets=host_cleanup.targets(cleanup_sample) if cleanup_sample else [],
+        org_targets=org_sweep.targets(org_sample) if org_sample else [],
+        org_sample=org_sample,
         samples=samples,
         fleet_samples=fleet_samples,
         burst_sample=burst_sample,

@@ -117,8 +117,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import e
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.client import ssm_client
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import HYBRID_NODE_ID
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.container_instances import cluster_memberships
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.node_tags import read_node_tags
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.container_instances import node_memberships
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import check_deadline
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.task import run_task
 
@@ -131,17 +130,11 @@ def run(module):
         module.exit_json(changed=False, nodes=[], msg="no node given: nothing to do")
     client = ecs_client(module)
     start_task(deadline=params["deadline"])
-    eks_tags = None
-    if params["include_eks"]:
-        read = read_node_tags(ssm_client(module), params["instance_ids"])
-        failure = read.failure(module.region)
-        if failure is not None:
-            raise failure
-        eks_tags = read.tags
-    nodes = cluster_memberships(client, params["instance_ids"], eks_tags)
+    ssm = ssm_client(module) if params["include_eks"] else None
+    nodes = node_memberships(client, ssm, params["instance_ids"], module.region, include_eks=params["include_eks"])
     ecs = sum(1 for n in nodes if n["ecs_member"])
     eks = sum(1 for n in nodes if n.get("eks_cluster_arn"))
-    msg = f"{len(nodes)} node(s): {ecs} ECS container instance(s)" + (f", {eks} EKS Hybrid Node(s)" if eks_tags is not None else "")
+    msg = f"{len(nodes)} node(s): {ecs} ECS container instance(s)" + (f", {eks} EKS Hybrid Node(s)" if params["include_eks"] else "")
     module.exit_json(changed=False, nodes=nodes, msg=msg)
 
 

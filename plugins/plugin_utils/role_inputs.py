@@ -214,6 +214,33 @@ def tag_values(name, raw, value, source):
     return problems
 
 
+def account_targets(name, raw, value, source):
+    """Each account of a sweep by STS's rules and each region by AWS's names; an external ID's value is never shown."""
+    del raw, source
+    problems = []
+    seen = set()
+    for index, account in enumerate(value or []):
+        item = f"{name}[{index}]"
+        arn = account.get("role_arn")
+        problem = rules.string_problem(rules.ROLE_ARN, arn)
+        if problem:
+            problems.append(f"{item}.role_arn: {_shown(arn)} is not an IAM role ARN: it {problem}")
+        elif arn in seen:
+            problems.append(f"{item}.role_arn: {_shown(arn)} is given twice: give each account once, with all its regions")
+        seen.add(arn)
+        for key, constraint in (("external_id", rules.EXTERNAL_ID), ("session_name", rules.ROLE_SESSION_NAME)):
+            given = account.get(key)
+            problem = None if given is None else rules.string_problem(constraint, given)
+            if problem:
+                shown = NOT_SHOWN if key == "external_id" else _shown(given)
+                problems.append(f"{item}.{key}: {shown} is not a valid {constraint.name}: it {problem}")
+        for region_name in account.get("regions") or []:
+            problem = rules.string_problem(rules.AWS_REGION_NAME, region_name)
+            if problem:
+                problems.append(f"{item}.regions: {_shown(region_name)} is not an AWS region name such as eu-west-1")
+    return problems
+
+
 def _role_unknown(name, value, known):
     return f"{name}: {value} is not a variable of this role (a typo?); its variables are {', '.join(known)}"
 
@@ -259,6 +286,7 @@ SCOPES = {
             S + "region": region("or empty"),
             S + "activation_ids": activation_ids,
             S + "tags": tag_values,
+            S + "accounts": account_targets,
         },
         as_string="is a string, not a dictionary or list: give it in YAML or JSON (with -e, pass the variables as JSON)",
         unknown=_role_unknown,

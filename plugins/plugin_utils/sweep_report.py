@@ -15,7 +15,6 @@ these; the action hybridops.ssm.show_sweep_report shows the report.
 Outcome words are outcomes.py's constants, never literals.
 """
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import is_eks_connector_id
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ALREADY_ABSENT
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ALREADY_TERMINAL
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import CANCEL_REQUESTED
@@ -25,12 +24,12 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import FAILED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import MSG
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NONE_IN_FLIGHT
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_A_MEMBER
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import NOT_ATTEMPTED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
-
-MAX_NODES = "sweep_stale_hybrid_nodes_max_nodes"
-INCLUDE_CLUSTER_MEMBERS = "sweep_stale_hybrid_nodes_include_cluster_members"
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.sweep_plan import INCLUDE_CLUSTER_MEMBERS
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.sweep_plan import MAX_NODES
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.sweep_plan import cluster_words
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.sweep_plan import deregister_ids
 
 # A selected node that got no outcome from the deregistration: the guard refused the sweep, or a step before
 # the deregistration (the cancel) failed, so it was never asked for.
@@ -46,89 +45,6 @@ NOTHING_TO_CANCEL = (NONE_IN_FLIGHT, ALREADY_TERMINAL)
 # A field the listing did not return, in a report line.
 MISSING = "-"
 SEPARATOR = "  "
-
-
-def over_limit(selected, max_nodes):
-    """The guard: True when more nodes are selected than one run may deregister (the limit itself is allowed)."""
-    return selected > int(max_nodes)
-
-
-def selection_words(older_than, tags=None, activation_ids=None, include_eks_connector_agents=False):
-    """The selection in words, for the report and the guard's refusal: only the filters given."""
-    words = [f"ConnectionLost, last ping before {older_than}"]
-    if tags:
-        words.append("tags " + " ".join(f"{key}={value}" for key, value in tags.items()))
-    if activation_ids:
-        words.append("activations " + " ".join(activation_ids))
-    if include_eks_connector_agents:
-        words.append("EKS Connector agents included")
-    return ", ".join(words)
-
-
-def cluster_members(memberships):
-    """The cluster members among the nodes, from hybridops.ssm.ecs_anywhere_instance_info (``include_eks``):
-    ``{instance_id: {"ecs_clusters": [names], "eks_cluster_arn": arn}}``, only the nodes that serve a cluster."""
-    members = {}
-    for node in memberships or []:
-        clusters = sorted({m.get("cluster") for m in node.get("container_instances") or [] if m.get("cluster")})
-        eks = node.get("eks_cluster_arn") or ""
-        if clusters or eks:
-            members[node["instance_id"]] = {"ecs_clusters": clusters, "eks_cluster_arn": eks}
-    return members
-
-
-def cluster_words(member):
-    """A cluster member's clusters in words: ``ECS cluster edge`` and/or ``EKS cluster ARN``."""
-    words = [f"ECS cluster {name}" for name in member["ecs_clusters"]]
-    if member["eks_cluster_arn"]:
-        words.append(f"EKS cluster {member['eks_cluster_arn']}")
-    return ", ".join(words)
-
-
-def plan(instances, max_nodes, older_than, tags=None, activation_ids=None, include_eks_connector_agents=False, memberships=None, include_cluster_members=False):
-    """What the sweep is to do with the nodes ssm_managed_instance_info found, decided before any change.
-
-    ``command_instance_ids`` leaves EKS Connector agents out: SSM's command APIs (ListCommands,
-    CancelCommand) take mi- and i- IDs only, so they have nothing to list or cancel.
-
-    ``memberships`` (hybridops.ssm.ecs_anywhere_instance_info's ``nodes``): a node that is an ECS Anywhere container
-    instance or tagged EKSClusterARN serves a cluster whose work its SSM agent's credentials carry. It is left out
-    (``left_out``, with its clusters) unless ``include_cluster_members``; included, its ECS container instances are
-    drained and deregistered first (``ecs_instance_ids``). The guard counts the nodes to deregister.
-    """
-    members = cluster_members(memberships)
-    left_out = [] if include_cluster_members else [node["instance_id"] for node in instances if node["instance_id"] in members]
-    instance_ids = [node["instance_id"] for node in instances if node["instance_id"] not in left_out]
-    words = selection_words(older_than, tags, activation_ids, include_eks_connector_agents)
-    refused = over_limit(len(instance_ids), max_nodes)
-    return {
-        "instance_ids": instance_ids,
-        "command_instance_ids": [i for i in instance_ids if not is_eks_connector_id(i)],
-        "ecs_instance_ids": [i for i in instance_ids if members.get(i, {}).get("ecs_clusters")],
-        "cluster_members": members,
-        "left_out": left_out,
-        "refused": refused,
-        "max_nodes": int(max_nodes),
-        "filter": words,
-        "refusal": refusal(len(instance_ids), words, int(max_nodes)) if refused else "",
-    }
-
-
-def deregister_ids(sweep_plan, drained):
-    """The nodes the deregistration takes: the plan's, less the ECS members whose container instances did not leave
-    their cluster. ``drained`` is the registered result of hybridops.ssm.ecs_anywhere_instance (state absent); a
-    result without a node's outcome - the call failed, or was skipped - holds the node back: never read as absence."""
-    left = {o["instance_id"]: o.get(OUTCOME) for o in (drained or {}).get("nodes") or []}
-    ecs = set(sweep_plan.get("ecs_instance_ids") or [])
-    return [i for i in sweep_plan["instance_ids"] if i not in ecs or left.get(i) in (DEREGISTERED, NOT_A_MEMBER)]
-
-
-def refusal(selected, words, max_nodes):
-    """The guard's message: the count, the selection in words and what to do."""
-    return (
-        f"{selected} nodes match ({words}), more than {MAX_NODES} ({max_nodes}); nothing was changed."
-        f" Read the list above and raise {MAX_NODES} if these are really all stale."
-    )
 
 
 def shown_word(outcome, check_mode):
@@ -277,26 +193,37 @@ def report(sweep_plan, instances, commands, deregistered, check_mode, drained=No
     return result
 
 
+def by_outcome(outcomes):
+    """The summary's ``counts`` and ``instance_ids``: per outcome word (sorted), how many nodes and which."""
+    ids = {}
+    for o in outcomes:
+        ids.setdefault(o[OUTCOME], []).append(o["instance_id"])
+    words = sorted(ids)
+    return {"counts": {word: len(ids[word]) for word in words}, "instance_ids": {word: ids[word] for word in words}}
+
+
 def summary(sweep_plan, deregistered, check_mode, region, older_than):
     """The summary published with set_stats and written as JSON: the selected IDs, and counts and IDs by outcome."""
     outcomes = _outcomes(deregistered)
-    by_outcome = {}
-    for o in outcomes:
-        by_outcome.setdefault(o[OUTCOME], []).append(o["instance_id"])
-    words = sorted(by_outcome)
     return {
         "check_mode": bool(check_mode),
         "region": region,
         "older_than": older_than,
         "selected": list(sweep_plan["instance_ids"]),
-        "counts": {word: len(by_outcome[word]) for word in words},
-        "instance_ids": {word: by_outcome[word] for word in words},
+        **by_outcome(outcomes),
         "outcomes": outcomes,
         "cluster_members_left_out": {i: cluster_words(sweep_plan["cluster_members"][i]) for i in sweep_plan.get("left_out") or []},
     }
 
 
 def shown_lines(sweep_report, verbosity):
-    """What the report step shows: the headline, one line per node and per invocation cancelled; from -v, the detail."""
-    lines = [sweep_report["headline"], *sweep_report["lines"], *sweep_report["command_lines"], *sweep_report.get("cluster_lines", [])]
+    """What the report step shows: the headline, the table of account-regions (many accounts), one line per node and
+    per invocation cancelled; from -v, the detail."""
+    lines = [
+        sweep_report["headline"],
+        *sweep_report.get("table", []),
+        *sweep_report["lines"],
+        *sweep_report["command_lines"],
+        *sweep_report.get("cluster_lines", []),
+    ]
     return lines + sweep_report["detail"] if verbosity > 0 else lines

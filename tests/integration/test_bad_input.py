@@ -17,7 +17,7 @@ failing check cannot go on into calls, and a last task writes every row's result
 are cached in a module-scoped fixture; pytest reports each row, then checks that the endpoint's request
 log stayed EMPTY through both: no row made a request.
 
-Rows: 255 (169 module rows, 86 role rows). The options amazon.aws adds to every module (region,
+Rows: 262 (169 module rows, 93 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 seven modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -500,6 +500,7 @@ DECOMMISSION_ROWS = rows(
 
 SWEEP = "sweep_stale_hybrid_nodes"
 S = "sweep_stale_hybrid_nodes_"
+ROLE_ARN = "arn:aws:iam::111111111111:role/HybridOpsSweep"
 SWEEP_ROWS = rows(
     SWEEP,
     {},
@@ -556,6 +557,34 @@ SWEEP_ROWS = rows(
         ("concurrency not an integer", {S + "concurrency": "four"}, role_type(S + "concurrency", "'four'", "int")),
         ("include_cluster_members not a boolean", {S + "include_cluster_members": "maybe"}, role_bool(S + "include_cluster_members")),
         ("drain_timeout zero", {S + "drain_timeout": 0}, [S + "drain_timeout: 0 is out of range"]),
+        ("cluster_checks not a boolean", {S + "cluster_checks": "maybe"}, role_bool(S + "cluster_checks")),
+        (
+            "account role ARN that is no role ARN",
+            {S + "accounts": [{"role_arn": "arn:aws:iam::12345:user/x", "regions": ["eu-west-1"]}]},
+            [S + "accounts[0].role_arn: 'arn:aws:iam::12345:user/x' is not an IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME"],
+        ),
+        (
+            "account given twice",
+            {S + "accounts": [{"role_arn": ROLE_ARN}, {"role_arn": ROLE_ARN}]},
+            [S + f"accounts[1].role_arn: '{ROLE_ARN}' is given twice"],
+        ),
+        # An external ID is a shared secret: its value is never shown, not even when it is wrong.
+        (
+            "account external ID with a forbidden character",
+            {S + "accounts": [{"role_arn": ROLE_ARN, "external_id": "secret id;"}]},
+            [S + "accounts[0].external_id: (value not shown) is not a valid external ID", "+=,.@:/-"],
+        ),
+        (
+            "account session name too long",
+            {S + "accounts": [{"role_arn": ROLE_ARN, "session_name": "s" * 65}]},
+            [S + "accounts[0].session_name: '" + "s" * 65 + "' is not a valid role session name", "at most 64 characters"],
+        ),
+        (
+            "account region that is no region name",
+            {S + "accounts": [{"role_arn": ROLE_ARN, "regions": ["eu west 1"]}]},
+            [S + "accounts[0].regions: 'eu west 1' is not an AWS region name such as eu-west-1"],
+        ),
+        ("account without its role ARN", {S + "accounts": [{"regions": ["eu-west-1"]}]}, ["Validation of arguments failed", "role_arn"]),
         ("misspelt variable", {S + "older_then": "60d"}, [S + "older_then: '60d' is not a variable of this role (a typo?)", S + "older_than, "]),
         (
             "several problems at once",
@@ -606,7 +635,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (255, 169, 86), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (262, 169, 93), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

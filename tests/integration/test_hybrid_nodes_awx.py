@@ -105,7 +105,12 @@ def test_decommission_and_sweep_jobs_publish_their_results(control, runner_env, 
 
     stale = control.seed_nodes(2, name_prefix="old", ping_status="ConnectionLost", last_ping_days_ago=90)["instance_ids"]
     report = tmp_path / "sweep.json"
-    sweep = {"sweep_stale_hybrid_nodes_older_than": "60d", "sweep_stale_hybrid_nodes_region": "us-east-1", "sweep_stale_hybrid_nodes_report_path": str(report)}
+    sweep = {
+        "sweep_stale_hybrid_nodes_older_than": "60d",
+        "sweep_stale_hybrid_nodes_region": "us-east-1",
+        "sweep_stale_hybrid_nodes_report_path": str(report),
+        "sweep_stale_hybrid_nodes_cluster_checks": False,
+    }
     runner, _artifacts = run_runner(tmp_path, runner_env, envvars=envvars, ident="sweep", playbook="hybridops.ssm.sweep_stale", extravars=sweep)
     assert (runner.status, runner.rc) == ("successful", 0), runner.stdout.read()[-4000:]
     summary = artifact_data(runner)["sweep_stale_hybrid_nodes"]

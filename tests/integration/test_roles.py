@@ -36,6 +36,7 @@ def write_inventory(path, hosts, **group_vars):
                 "ansible_python_interpreter": str(BIN / "python"),
                 "decommission_hybrid_node_become": False,
                 "decommission_hybrid_node_cluster_checks": False,
+                "sweep_stale_hybrid_nodes_cluster_checks": False,
                 **group_vars,
             },
         }

@@ -7,6 +7,7 @@ import subprocess
 
 import decommission
 import host_cleanup
+import org_sweep
 import paced
 from runner import BIN
 
@@ -80,8 +81,12 @@ def print_table(results):
             f" hosts run AWS-RunShellScript in their own mount namespaces; forks {host_cleanup.FORKS}; one run\n"
         )
         host_cleanup.print_sample(results["cleanup_sample"])
-    print("\ntargets (the fleet targets, then the rate-limited ones, then the decommission playbook's)")
+    if results.get("org_sample"):
+        print(f"\nthe sweep role over many accounts and regions: every call held {org_sweep.LATENCY_MS:g} ms, one run; span = first to last SSM call\n")
+        org_sweep.print_sample(results["org_sample"])
+    print("\ntargets (the fleet targets, then the rate-limited ones, then the decommission playbook's, then the organisation sweep's)")
     every = results["targets"] + results["paced_targets"] + results["fleet_targets"] + results["burst_targets"] + results.get("cleanup_targets", [])
+    every += results.get("org_targets", [])
     for target in every:
         value = target["value"]
         shown = value if isinstance(value, dict) else f"{value}"

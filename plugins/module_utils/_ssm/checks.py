@@ -67,8 +67,9 @@ def file_target_problem(path):
 
 _COMPILED = {}
 # Python's $ also matches before a trailing newline ("mi-...\n" would pass); the service models' patterns
-# (Smithy's pattern trait: ECMA-262 regular expressions) end only at the end of the value.
-_END_ANCHOR = re.compile(r"(?<!\\)\$")
+# (Smithy's pattern trait: ECMA-262 regular expressions) end only at the end of the value. A $ in a character
+# class ([$]LATEST, the document version's) is a dollar sign, not an anchor.
+_END_ANCHOR = re.compile(r"(?<![\\\[])\$")
 
 
 def _matches(pattern, value):

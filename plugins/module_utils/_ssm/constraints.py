@@ -140,7 +140,8 @@ ROLE_ARN = Constraint(
 )
 
 # STS AssumeRole ExternalId and RoleSessionName (botocore STS model 2011-06-15, shapes externalIdType and
-# roleSessionNameType). The inventory's accounts option checks them before its AssumeRole calls.
+# roleSessionNameType). The inventory's and the sweep's accounts check them before their AssumeRole calls; an
+# external ID is a shared secret, which no message shows.
 EXTERNAL_ID = Constraint(name="external ID", min_len=2, max_len=1224, pattern=r"^[\w+=,.@:/-]*$", hint="2 to 1224 of letters, digits and +=,.@:/-_")
 ROLE_SESSION_NAME = Constraint(name="role session name", min_len=2, max_len=64, pattern=r"^[\w+=,.@-]*$", hint="2 to 64 of letters, digits and +=,.@-_")
 

@@ -43,6 +43,7 @@ from .ecs import list_container_instances
 from .ecs import list_tasks
 from .ecs import update_container_instances_state
 from .errors import AnsibleSSMError
+from .node_tags import read_node_tags
 from .outcomes import ABSENT
 from .outcomes import ALREADY_DRAINED
 from .outcomes import DEREGISTERED
@@ -297,3 +298,16 @@ def cluster_memberships(client, instance_ids, eks_tags=None):
             node["eks_cluster_arn"] = (eks_tags.get(instance_id) or {}).get(EKS_CLUSTER_TAG, "")
         nodes.append(node)
     return nodes
+
+
+def node_memberships(ecs, ssm, instance_ids, region, include_eks=False):
+    """cluster_memberships of ``instance_ids``; with ``include_eks``, their EKSClusterARN tags read first through
+    ``ssm`` (raises when a read failed: a node whose tags are unknown could be a member taken for none)."""
+    eks_tags = None
+    if include_eks:
+        read = read_node_tags(ssm, instance_ids)
+        failure = read.failure(region)
+        if failure is not None:
+            raise failure
+        eks_tags = read.tags
+    return cluster_memberships(ecs, instance_ids, eks_tags)

@@ -72,3 +72,20 @@ def test_ssm_client_fails_a_missing_region_with_its_code():
     result = failure.value.args[0]
     assert result["error_code"] == "NoRegionError" and "AWS_REGION" in result["msg"]
     assert not module.client_calls
+
+
+ASSUMED = {"AccessKeyId": "ASIAASSUMED", "SecretAccessKey": "assumed-secret-value", "SessionToken": "assumed-session-token"}
+
+
+def test_a_client_of_another_account_and_region_signs_with_the_assumed_keys_and_masks_them(monkeypatch):
+    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
+    module = FakeModule(dict(KEYS, endpoint_url="http://127.0.0.1:1", validate_certs=True, aws_ca_bundle=None, aws_config=None, region="us-east-1"))
+    made = ssm_client_module.ssm_client(module, "eu-west-1", ASSUMED)
+    assert module.client_calls == []  # one shared session, not a new one (a model load) per client
+    assert made.meta.region_name == "eu-west-1" and made.meta.endpoint_url == "http://127.0.0.1:1"
+    credentials = made._request_signer._credentials  # pylint: disable=protected-access
+    assert (credentials.access_key, credentials.secret_key, credentials.token) == ("ASIAASSUMED", "assumed-secret-value", "assumed-session-token")
+    assert {"assumed-secret-value", "assumed-session-token"} <= module.no_log_values
+    other = ssm_client_module.ecs_client(module, "us-east-1")  # the task's own keys, another region, the same session
+    assert other._request_signer._credentials.access_key == "AKIDEXAMPLE"  # pylint: disable=protected-access
+    assert other.meta.region_name == "us-east-1"

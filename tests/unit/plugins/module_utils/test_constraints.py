@@ -463,3 +463,9 @@ def test_assume_role_constraints_equal_botocore_sts_model(member, constraint):
 def test_assume_role_constraint_edges(constraint, good, bad):
     assert [c.string_problem(constraint, value) for value in good] == [None] * len(good)
     assert all(c.string_problem(constraint, value) for value in bad)
+
+
+def test_a_dollar_in_a_character_class_is_a_dollar_sign_not_an_end_anchor():
+    assert c.string_problem(c.DOCUMENT_VERSION, "$LATEST") is None and c.string_problem(c.DOCUMENT_VERSION, "3") is None
+    assert "must match" in c.string_problem(c.DOCUMENT_VERSION, "v2")
+    assert "must match" in c.string_problem(c.DOCUMENT_VERSION, "3\n")  # the end anchor still ends at the end

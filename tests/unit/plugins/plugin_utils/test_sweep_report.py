@@ -11,6 +11,8 @@ from ansible.template import Templar
 
 from ansible_collections.hybridops.ssm.plugins.filter import sweep_report as filters
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as words
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import sweep_plan as planning
+from ansible_collections.hybridops.ssm.plugins.plugin_utils import sweep_accounts as accounts
 from ansible_collections.hybridops.ssm.plugins.plugin_utils import sweep_report as sweep
 
 try:
@@ -35,7 +37,7 @@ def found(count):
 
 
 def plan_of(instances, max_nodes=25, **selection):
-    return sweep.plan(instances, max_nodes, "30d", **selection)
+    return planning.plan(instances, max_nodes, "30d", **selection)
 
 
 def deregistration(instances, outcome=words.DEREGISTERED, changed=True, **by_id):
@@ -51,10 +53,10 @@ def invocation(instance_id, outcome, before="InProgress", after="Cancelling"):
 
 
 def test_the_guard_allows_the_limit_itself_and_refuses_one_more():
-    assert sweep.over_limit(24, 25) is False
-    assert sweep.over_limit(25, 25) is False
-    assert sweep.over_limit(26, 25) is True
-    assert sweep.over_limit(3, "2") is True  # as a role variable from -e arrives
+    assert planning.over_limit(24, 25) is False
+    assert planning.over_limit(25, 25) is False
+    assert planning.over_limit(26, 25) is True
+    assert planning.over_limit(3, "2") is True  # as a role variable from -e arrives
 
 
 def test_a_plan_under_the_limit_names_the_nodes_and_refuses_nothing():
@@ -77,11 +79,11 @@ def test_eks_connector_agents_get_no_command_cancel():
 
 
 def test_the_selection_in_words_names_only_the_filters_given():
-    assert sweep.selection_words("30d") == "ConnectionLost, last ping before 30d"
-    assert sweep.selection_words("14d", {"Site": "kiosks", "Env": "prod"}, ["a1", "a2"], True) == (
+    assert planning.selection_words("30d") == "ConnectionLost, last ping before 30d"
+    assert planning.selection_words("14d", {"Site": "kiosks", "Env": "prod"}, ["a1", "a2"], True) == (
         "ConnectionLost, last ping before 14d, tags Site=kiosks Env=prod, activations a1 a2, EKS Connector agents included"
     )
-    assert sweep.selection_words("30d", {}, [], False) == "ConnectionLost, last ping before 30d"
+    assert planning.selection_words("30d", {}, [], False) == "ConnectionLost, last ping before 30d"
 
 
 # --- the report -----------------------------------------------------------------------------------
@@ -200,21 +202,16 @@ def test_the_summary_counts_and_lists_the_ids_by_the_modules_words():
 
 
 def test_the_filters_are_the_functions():
-    assert filters.FilterModule().filters() == {
-        "sweep_plan": sweep.plan,
-        "sweep_deregister_ids": sweep.deregister_ids,
-        "sweep_report": sweep.report,
-        "sweep_summary": sweep.summary,
-    }
+    assert filters.FilterModule().filters() == {"sweep_report": accounts.sweep_report, "sweep_summary": accounts.sweep_summary}
 
 
-def test_the_role_s_templates_give_the_plan_and_the_report():
-    templar = Templar(loader=DataLoader(), variables={"found": {"instances": found(2)}, "limit": "1"})
-    plan = templar.template(trust_as_template("{{ found.instances | hybridops.ssm.sweep_plan(max_nodes=limit, older_than='30d', tags={}) }}"))
-    assert plan["refused"] is True
-    templar = Templar(loader=DataLoader(), variables={"plan": plan, "found": {"instances": found(2)}})
-    report = templar.template(trust_as_template("{{ plan | hybridops.ssm.sweep_report(found.instances, {}, {}, true) }}"))
-    assert report["lines"][0].endswith(sweep.REFUSED_IN_CHECK_MODE)
+def test_the_role_s_template_gives_the_report():
+    target = {"account": "current credentials", "role_arn": "", "region": "us-east-1", "error": "", "error_code": "", "step": ""}
+    target.update(instances=found(2), memberships=[], plan=plan_of(found(2), max_nodes="1"), commands={}, drained={}, deregistered={})
+    planning.guard([target["plan"]], "1")
+    templar = Templar(loader=DataLoader(), variables={"swept": {"targets": [target], "refused": True}})
+    report = templar.template(trust_as_template("{{ swept | hybridops.ssm.sweep_report(true, false) }}"))
+    assert report["lines"][0].endswith(sweep.REFUSED_IN_CHECK_MODE) and report["refused"] is True
 
 
 # --- cluster members (ECS Anywhere container instances, EKSClusterARN tags) ------------------------
@@ -270,7 +267,7 @@ def test_included_ecs_members_are_drained_first_and_one_that_did_not_leave_stays
             {"instance_id": node_id(1), words.OUTCOME: words.DRAIN_TIMED_OUT, words.MSG: "2 task(s) still run"},
         ],
     }
-    assert sweep.deregister_ids(sweep_plan, drained) == [node_id(0), node_id(2)]
+    assert planning.deregister_ids(sweep_plan, drained) == [node_id(0), node_id(2)]
     result = sweep.report(sweep_plan, instances, {}, deregistration([instances[0], instances[2]]), False, drained)
     assert result["not_drained"] == [node_id(1)] and result["failed"] == 1 and result["deregistered"] == 2
     assert result["lines"][1].endswith(sweep.NOT_DRAINED) and f"{node_id(1)}  ECS drain_timed_out: 2 task(s) still run" in result["detail"]
@@ -279,7 +276,7 @@ def test_included_ecs_members_are_drained_first_and_one_that_did_not_leave_stays
 def test_a_drain_call_that_failed_or_did_not_run_is_never_read_as_drained():
     sweep_plan = plan_of(found(2), memberships=memberships(ecs=[0]), include_cluster_members=True)
     for drained in ({"failed": True, "msg": "AccessDeniedException"}, {}, {"skipped": True}):
-        assert sweep.deregister_ids(sweep_plan, drained) == [node_id(1)]
+        assert planning.deregister_ids(sweep_plan, drained) == [node_id(1)]
     assert sweep.held_back(sweep_plan, {"failed": True, "msg": "AccessDeniedException"}) == [node_id(0)]
     assert sweep.held_back(sweep_plan, {}) == [] and sweep.held_back(sweep_plan, {"skipped": True}) == []
 
