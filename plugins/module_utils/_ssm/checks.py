@@ -66,16 +66,39 @@ def file_target_problem(path):
 
 
 _COMPILED = {}
-# Python's $ also matches before a trailing newline ("mi-...\n" would pass); the service models' patterns
-# (Smithy's pattern trait: ECMA-262 regular expressions) end only at the end of the value. A $ in a character
-# class ([$]LATEST, the document version's) is a dollar sign, not an anchor.
-_END_ANCHOR = re.compile(r"(?<![\\\[])\$")
+
+
+def _end_anchored(pattern):
+    """``pattern`` with each end anchor ``$`` made ``\\Z``.
+
+    Python's $ also matches before a trailing newline ("mi-...\\n" would pass); the service models' patterns
+    (Smithy's pattern trait: ECMA-262 regular expressions) end only at the end of the value. A $ inside a
+    character class ([$]LATEST, the document version's; [^$]) is a dollar sign, and an escaped one too.
+    """
+    out, in_class, index = [], False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            # a ] first in the class (or after ^) is a member, not its end
+            if char == "]" and pattern[index - 1] != "[" and pattern[index - 2 : index] != "[^":
+                in_class = False
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = "\\Z"
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def _matches(pattern, value):
     compiled = _COMPILED.get(pattern)
     if compiled is None:
-        compiled = _COMPILED[pattern] = re.compile(_END_ANCHOR.sub(r"\\Z", pattern))
+        compiled = _COMPILED[pattern] = re.compile(_end_anchored(pattern))
     return compiled.search(value) is not None
 
 
