@@ -8,6 +8,7 @@ import subprocess
 import decommission
 import host_cleanup
 import paced
+import slices
 from runner import BIN
 
 
@@ -74,6 +75,13 @@ def print_table(results):
             " answered ThrottlingException; one run; span = first to last ListCommands\n"
         )
         decommission.print_burst(results["burst_sample"])
+    if results.get("slices_sample"):
+        print(
+            f"\nAWX job slicing: the decommission playbook in {results['slices_sample']['slices']} processes at once, each its own hosts"
+            f" (ID only), one token bucket per operation for all, every call held {paced.LATENCY_MS:g} ms; one run;"
+            " span = first to last served DeregisterManagedInstance\n"
+        )
+        slices.print_slices(results["slices_sample"])
     if results.get("cleanup_sample"):
         print(
             f"\nthe decommission playbook's host steps through SSM: hosts Ansible cannot reach (host_steps auto), Online nodes whose"
@@ -81,7 +89,8 @@ def print_table(results):
         )
         host_cleanup.print_sample(results["cleanup_sample"])
     print("\ntargets (the fleet targets, then the rate-limited ones, then the decommission playbook's)")
-    every = results["targets"] + results["paced_targets"] + results["fleet_targets"] + results["burst_targets"] + results.get("cleanup_targets", [])
+    every = results["targets"] + results["paced_targets"] + results["fleet_targets"] + results["burst_targets"] + results.get("slices_targets", [])
+    every += results.get("cleanup_targets", [])
     for target in every:
         value = target["value"]
         shown = value if isinstance(value, dict) else f"{value}"
