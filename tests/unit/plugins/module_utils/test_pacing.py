@@ -20,9 +20,10 @@ from .doubles import FakeTime
 from .doubles import ScriptedClient
 
 
-def pacer(max_rate=None):
+def pacer(max_rate=None, draw=0.0):
+    """A Pacer on a fake clock whose jitter draws are ``draw`` (0: RECOVERY and HOLD exactly)."""
     fake = FakeTime(1000.0)
-    return Pacer(max_rate, clock=fake.clock, sleep=fake.sleep), fake
+    return Pacer(max_rate, clock=fake.clock, sleep=fake.sleep, draw=lambda: draw), fake
 
 
 def send_and_answer(p, fake, count, spacing, throttled=False):
@@ -59,9 +60,9 @@ def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 40, rel=0.05)
 
 
-def first_throttle_without_evidence():
+def first_throttle_without_evidence(draw=0.0):
     """A pacer capped at 30 a second: 3 calls granted 0.04 s apart, then the first throttled answer."""
-    p, fake = pacer(max_rate=30)
+    p, fake = pacer(max_rate=30, draw=draw)
     for _round in range(3):
         p.slot()
         p.answered(fake.now, throttled=False)
@@ -89,9 +90,9 @@ def test_answers_since_the_first_throttle_stand_in_for_a_full_second():
     assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 20, rel=0.01)
 
 
-def cut_to_the_granted_rate():
+def cut_to_the_granted_rate(draw=0.0):
     """A capped pacer whose one cut went down to the granted rate (20 a second): 0.97 * 20."""
-    p, fake = first_throttle_without_evidence()
+    p, fake = first_throttle_without_evidence(draw)
     granted_then_throttled(p, fake)
     assert p.cuts == 1
     return p, fake
@@ -116,6 +117,27 @@ def test_throttling_that_slowing_down_did_not_reduce_is_not_chased():
     answers(p, fake, 1.2, 12, throttled_every=2)  # still a third throttled: slowing down did not help
     assert p.cuts == 2
     assert p.rate() >= rate  # held, growing again
+
+
+def test_throttling_that_persists_past_the_hold_is_a_shared_bucket_and_followed_to_the_granted_rate():
+    p, fake = cut_to_the_granted_rate()
+    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled: cut 2, judged
+    answers(p, fake, 1.2, 12, throttled_every=2)  # still a third throttled, 1.2 s after it: held
+    assert p.cuts == 2
+    answers(p, fake, 1.0, 12, throttled_every=2)  # still so past HOLD (2 s): others drain the bucket too
+    assert p.cuts == 3
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 12, rel=0.05)  # its share: the rate it is granted
+
+
+def test_the_recovery_and_the_hold_are_drawn_longer_at_each_cut_so_runs_sharing_a_bucket_do_not_cut_in_step():
+    cuts = {}
+    for draw in (0.0, 0.99):  # RECOVERY 1 s, HOLD 2 s; and both about JITTER longer
+        p, fake = cut_to_the_granted_rate(draw)
+        answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled, 1.2 s after the cut
+        after_recovery = p.cuts
+        answers(p, fake, 2.3, 12, throttled_every=2)  # on and on, 2.3 s after the second cut
+        cuts[draw] = (after_recovery, p.cuts)
+    assert cuts == {0.0: (2, 3), 0.99: (1, 2)}
 
 
 def test_throttling_that_slowing_down_reduced_is_followed():
@@ -249,7 +271,7 @@ def hooked(max_calls_per_second=None):
     """A client paced by attach on a fake clock, and one attempt of an operation through its two hooks."""
     client = ScriptedClient()
     fake = FakeTime(1000.0)
-    pacers = pacing.attach(client, max_calls_per_second, clock=fake.clock, sleep=fake.sleep)
+    pacers = pacing.attach(client, max_calls_per_second, clock=fake.clock, sleep=fake.sleep, draw=lambda: 0.0)
     handlers = {event: handler for event, handler, _unique_id in client.meta.events.registered}
 
     def attempt(operation, answer):
