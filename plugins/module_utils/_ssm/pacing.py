@@ -36,7 +36,10 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 * the draws of RECOVERY and HOLD differ between runs, so runs sharing a bucket do not cut and grow in step;
 * no cut while the run sends at less than half its pace (one call at a time, or sleeping between retries):
   the pace is not what SSM throttled;
-* between cuts the rate grows 3 % a second, probing for headroom;
+* between cuts the rate grows 3 % a second, probing for headroom; once no answer has been throttled for QUIET
+  seconds it doubles every DOUBLING seconds besides, until the next throttled answer: a run that was cut to
+  its share of a shared bucket takes the bucket back within seconds once the others are done (at 3 % a second
+  alone, the last slice of a job would need a minute to climb from a quarter of the rate);
 * never below a quarter of the most calls granted in any one second, nor 0.5 a second;
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
 
@@ -59,6 +62,9 @@ FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled an
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
 GROWTH = 0.03  # per second between cuts
+QUIET = 2.0  # seconds without a throttled answer before the rate also doubles
+DOUBLING = 2.0  # seconds per doubling after QUIET
+MAX_DOUBLINGS = 40  # a pace a trillion times its base is unpaced in all but name; more would overflow a float
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
 HOLD = 2.0  # seconds after a cut that did not help before throttling that persists is taken for a shared bucket
 JITTER = 0.5  # RECOVERY and HOLD are drawn up to this share longer at each cut
@@ -89,6 +95,7 @@ class Pacer:
         self._ok = collections.deque()
         self._best = 0.0
         self._first_throttle = None
+        self._last_throttle = None
         self._ok_since_throttle = 0
         self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
         self._share_before = None  # granted share of the answers in the epoch before the last cut
@@ -104,6 +111,9 @@ class Pacer:
             return None
         now = self._clock() if now is None else now
         rate = self._base * math.exp(GROWTH * max(0.0, now - self._cut_at))
+        quiet = now - max(self._cut_at, self._last_throttle or self._cut_at) - QUIET
+        if quiet > 0:
+            rate *= 2.0 ** min(quiet / DOUBLING, MAX_DOUBLINGS)
         return min(rate, self.max_rate) if self.max_rate else rate
 
     def slot(self):
@@ -170,10 +180,12 @@ class Pacer:
                 return
             if self._first_throttle is None:
                 self._first_throttle = now
+            current = self.rate(now)  # what it sent at, a quiet doubling included
+            # the quiet ends: the rate falls back to its slow growth at once, before any cut
+            self._last_throttle = now
             if sent_at < self._cut_at and self._base is not None:
                 return  # sent before the last cut: nothing new
             granted = self._granted(now)
-            current = self.rate(now)
             if current is None:
                 sending = self._per_second(self._sent, now)
                 new = FIRST_CUT * sending

@@ -187,13 +187,28 @@ def test_after_a_cut_the_next_waits_a_second_then_follows_gently():
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * current, rel=0.03)
 
 
-def test_the_rate_grows_between_cuts():
+def test_the_rate_grows_between_cuts_and_doubles_once_quiet():
     p, fake = pacer()
     send_and_answer(p, fake, 30, 0.02)
     p.answered(p.wait(), throttled=True)
     base = p.rate()
-    fake.advance(10)
-    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * 10), rel=0.01)
+    fake.advance(pacing.QUIET)  # no throttled answer since the cut: growth alone so far
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET), rel=0.01)
+    fake.advance(2 * pacing.DOUBLING)  # quiet on: twice doubled besides
+    grown = base * math.exp(pacing.GROWTH * (pacing.QUIET + 2 * pacing.DOUBLING))
+    assert p.rate() == pytest.approx(4 * grown, rel=0.01)
+
+
+def test_a_throttled_answer_ends_the_quiet_at_once_even_without_a_cut():
+    p, fake = pacer()
+    early = send_and_answer(p, fake, 30, 0.02)
+    p.answered(p.wait(), throttled=True)
+    base = p.rate()
+    fake.advance(pacing.QUIET + pacing.DOUBLING)
+    assert p.rate() == pytest.approx(2 * base * math.exp(pacing.GROWTH * (pacing.QUIET + pacing.DOUBLING)), rel=0.01)
+    p.answered(early[-1], throttled=True)  # sent before the cut: no cut, yet the bucket is empty now
+    assert p.cuts == 1
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * (pacing.QUIET + pacing.DOUBLING)), rel=0.01)
 
 
 def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second():
@@ -297,8 +312,8 @@ def test_a_throttle_through_the_hooks_slows_that_operation_then_the_rate_grows_b
     attempt("DeregisterManagedInstance", response(200))
     attempt("DeregisterManagedInstance", response(200))  # at once: waits for its slot, one interval at the new rate
     assert fake.sleeps == [pytest.approx(1 / cut)]
-    fake.advance(10)  # between cuts the rate grows GROWTH a second
-    assert paced.rate() == pytest.approx(cut * math.exp(pacing.GROWTH * (10 + 1 / cut)))
+    fake.advance(1)  # between cuts the rate grows GROWTH a second
+    assert paced.rate() == pytest.approx(cut * math.exp(pacing.GROWTH * (1 + 1 / cut)))
 
 
 def test_a_throttle_through_the_hooks_slows_the_capped_pace_below_the_cap():
