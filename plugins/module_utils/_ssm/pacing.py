@@ -37,9 +37,10 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 * no cut while the run sends at less than half its pace (one call at a time, or sleeping between retries):
   the pace is not what SSM throttled;
 * between cuts the rate grows 3 % a second, probing for headroom; once no answer has been throttled for QUIET
-  seconds it doubles every DOUBLING seconds besides, until the next throttled answer: a run that was cut to
-  its share of a shared bucket takes the bucket back within seconds once the others are done (at 3 % a second
-  alone, the last slice of a job would need a minute to climb from a quarter of the rate);
+  seconds it grows QUICK_GROWTH a second instead, until the next throttled answer: a run that was cut to its
+  share of a shared bucket takes the bucket back within seconds once the others are done (at 3 % a second
+  alone, the last slice of a job would need most of a minute to climb from a quarter of the rate), while a run
+  at a bucket shared with others, throttled every few seconds, seldom gets that quiet;
 * never below a quarter of the most calls granted in any one second, nor 0.5 a second;
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
 
@@ -62,9 +63,9 @@ FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled an
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
 GROWTH = 0.03  # per second between cuts
-QUIET = 2.0  # seconds without a throttled answer before the rate also doubles
-DOUBLING = 2.0  # seconds per doubling after QUIET
-MAX_DOUBLINGS = 40  # a pace a trillion times its base is unpaced in all but name; more would overflow a float
+QUIET = 3.0  # seconds without a throttled answer before the rate grows quicker
+QUICK_GROWTH = 0.15  # per second once quiet
+MAX_GROWTH = 40.0  # the largest exponent: a pace e**40 times its base is unpaced in all but name; more overflows a float
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
 HOLD = 2.0  # seconds after a cut that did not help before throttling that persists is taken for a shared bucket
 JITTER = 0.5  # RECOVERY and HOLD are drawn up to this share longer at each cut
@@ -110,10 +111,8 @@ class Pacer:
         if self._base is None:
             return None
         now = self._clock() if now is None else now
-        rate = self._base * math.exp(GROWTH * max(0.0, now - self._cut_at))
-        quiet = now - max(self._cut_at, self._last_throttle or self._cut_at) - QUIET
-        if quiet > 0:
-            rate *= 2.0 ** min(quiet / DOUBLING, MAX_DOUBLINGS)
+        quiet = max(0.0, now - max(self._cut_at, self._last_throttle or self._cut_at) - QUIET)
+        rate = self._base * math.exp(min(MAX_GROWTH, GROWTH * max(0.0, now - self._cut_at) + (QUICK_GROWTH - GROWTH) * quiet))
         return min(rate, self.max_rate) if self.max_rate else rate
 
     def slot(self):
@@ -180,7 +179,7 @@ class Pacer:
                 return
             if self._first_throttle is None:
                 self._first_throttle = now
-            current = self.rate(now)  # what it sent at, a quiet doubling included
+            current = self.rate(now)  # what it sent at, the quick growth included
             # the quiet ends: the rate falls back to its slow growth at once, before any cut
             self._last_throttle = now
             if sent_at < self._cut_at and self._base is not None:

@@ -187,16 +187,17 @@ def test_after_a_cut_the_next_waits_a_second_then_follows_gently():
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * current, rel=0.03)
 
 
-def test_the_rate_grows_between_cuts_and_doubles_once_quiet():
+def test_the_rate_grows_between_cuts_and_quicker_once_quiet():
     p, fake = pacer()
     send_and_answer(p, fake, 30, 0.02)
     p.answered(p.wait(), throttled=True)
     base = p.rate()
-    fake.advance(pacing.QUIET)  # no throttled answer since the cut: growth alone so far
+    fake.advance(pacing.QUIET)  # no throttled answer since the cut: the slow growth so far
     assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET), rel=0.01)
-    fake.advance(2 * pacing.DOUBLING)  # quiet on: twice doubled besides
-    grown = base * math.exp(pacing.GROWTH * (pacing.QUIET + 2 * pacing.DOUBLING))
-    assert p.rate() == pytest.approx(4 * grown, rel=0.01)
+    fake.advance(4)  # quiet on: the quick growth
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET + pacing.QUICK_GROWTH * 4), rel=0.01)
+    fake.advance(3600)  # bounded: a float cannot hold e**(0.15 * 3600)
+    assert p.rate() == pytest.approx(base * math.exp(pacing.MAX_GROWTH))
 
 
 def test_a_throttled_answer_ends_the_quiet_at_once_even_without_a_cut():
@@ -204,11 +205,11 @@ def test_a_throttled_answer_ends_the_quiet_at_once_even_without_a_cut():
     early = send_and_answer(p, fake, 30, 0.02)
     p.answered(p.wait(), throttled=True)
     base = p.rate()
-    fake.advance(pacing.QUIET + pacing.DOUBLING)
-    assert p.rate() == pytest.approx(2 * base * math.exp(pacing.GROWTH * (pacing.QUIET + pacing.DOUBLING)), rel=0.01)
+    fake.advance(pacing.QUIET + 4)
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET + pacing.QUICK_GROWTH * 4), rel=0.01)
     p.answered(early[-1], throttled=True)  # sent before the cut: no cut, yet the bucket is empty now
     assert p.cuts == 1
-    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * (pacing.QUIET + pacing.DOUBLING)), rel=0.01)
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * (pacing.QUIET + 4)), rel=0.01)
 
 
 def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second():
