@@ -87,6 +87,10 @@ def slices_case(runner, slices=SLICES, per_slice=SLICE_HOSTS, rate=RATE):
     sample["failed_hosts"] = _failed_hosts(slices)
     sample["operations"] = dict(Counter(e["operation"] for e in entries))
     sample["throttled_by_operation"] = dict(Counter(e["operation"] for e in entries if e["error"] == "ThrottlingException"))
+    # served and throttled DeregisterManagedInstance per 5 s from the first call: where the throttled ones fell
+    start = entries[0]["time"] if entries else 0.0
+    timeline = Counter((int((e["time"] - start) // 5) * 5, e["status"] == 200) for e in entries if e["operation"] == paced.MUTATING)
+    sample["timeline"] = [[second, timeline[(second, True)], timeline[(second, False)]] for second in sorted({s for s, _ok in timeline})]
     if not all(_slice_report(index).exists() for index in range(slices)):
         raise BenchError(f"a slice wrote no report; see {WORK}/slice-*.out")
     print(

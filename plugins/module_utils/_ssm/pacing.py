@@ -19,8 +19,9 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   throttled, that is what the service grants), by at least 10 %; before a full second of
   answers (a bucket's burst would inflate that rate) the rate of successful calls since the first throttled
   answer stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first cut halves the rate
-  the run was sending at and later ones wait for evidence; an answer to a call sent before the last cut
-  teaches nothing new;
+  the run was sending at, or goes down to the rate of its calls granted so far where that is lower (a run
+  throttled at once joins a bucket others drain), and later ones wait for evidence; an answer to a call
+  sent before the last cut teaches nothing new;
 * after a cut, the next one waits RECOVERY seconds (up to JITTER more, drawn at each cut), so the cut is
   measured at the new pace; if a fifth or more of the answers were throttled before a cut and the share of
   calls granted did not rise after it (by IMPROVED, over at least EPOCH_ANSWERS answers), slowing down did not
@@ -36,10 +37,12 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 * the draws of RECOVERY and HOLD differ between runs, so runs sharing a bucket do not cut and grow in step;
 * no cut while the run sends at less than half its pace (one call at a time, or sleeping between retries):
   the pace is not what SSM throttled;
-* between cuts the rate grows 3 % a second, probing for headroom; once no answer has been throttled for QUIET
-  seconds it grows QUICK_GROWTH a second instead, until the next throttled answer: a run that was cut to its
-  share of a shared bucket takes the bucket back within seconds once the others are done (at 3 % a second
-  alone, the last slice of a job would need most of a minute to climb from a quarter of the rate), while a run
+* between cuts the rate grows 2 % a second, probing for headroom (each of N runs at one bucket cuts only its
+  1/N of the calls on a throttled answer, so the share of calls throttled grows about N x GROWTH / cut: at
+  3 % four slices saw 10 %); once no answer has been throttled for QUIET seconds it grows QUICK_GROWTH a
+  second instead, until the next throttled answer: a run that was cut to its
+  share of a shared bucket takes the bucket back within seconds once the others are done (at 2 % a second
+  alone, the last slice of a job would need over a minute to climb from a quarter of the rate), while a run
   at a bucket shared with others, throttled every few seconds, seldom gets that quiet;
 * never below a quarter of the most calls granted in any one second, nor 0.5 a second;
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
@@ -62,7 +65,7 @@ THROTTLING_CODES = frozenset(
 FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled answer
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
-GROWTH = 0.03  # per second between cuts
+GROWTH = 0.02  # per second between cuts
 QUIET = 3.0  # seconds without a throttled answer before the rate grows quicker
 QUICK_GROWTH = 0.15  # per second once quiet
 MAX_GROWTH = 40.0  # the largest exponent: a pace e**40 times its base is unpaced in all but name; more overflows a float
@@ -190,6 +193,10 @@ class Pacer:
                 new = FIRST_CUT * sending
                 if granted is not None:
                     new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
+                else:
+                    # throttled at once, before any evidence: a bucket others drained (another slice of the job)
+                    # grants a joining run next to nothing, so it starts from what it was granted so far
+                    new = min(new, max(MIN_RATE, UNDER_GRANTED * self._per_second(self._ok, now)))
             elif granted is None:
                 return  # wait for evidence
             elif self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
