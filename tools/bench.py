@@ -131,8 +131,7 @@ def main(argv):
     }
     endpoint = start_endpoint()
     process, url = endpoint.process, endpoint.url
-    samples, paced_rows, fleet_samples, burst_sample, cleanup_sample = {}, [], None, None, None
-    large_samples, slices_sample = None, None
+    samples, paced_rows, sampled = {}, [], {}
     try:
         runner = Runner(url, process.pid, args.latency_ms)
         print(f"endpoint {url} (pid {process.pid}); cases {', '.join(args.cases)}", flush=True)
@@ -142,22 +141,27 @@ def main(argv):
             "loops": (f"per-node loops, {args.loop} nodes", lambda: classic.per_node_loops(runner, args.loop_runs, args.loop)),
             "cancel": (f"cancel with wait, {args.cancel} nodes", lambda: classic.cancel(runner, args.runs, args.cancel)),
         }
+        # the decommission playbook's cases, each one sample
+        fleet_cases = {
+            "decommission": (f"decommission playbook, {decommission.HOSTS} hosts against 1", lambda: decommission.run_case(runner)),
+            "burst": (
+                f"decommission playbook, {decommission.BURST_HOSTS} hosts through {decommission.BURST} throttled ListCommands",
+                lambda: decommission.burst(runner),
+            ),
+            "decommission_1000": (f"decommission playbook, {slices.FLEET} hosts against 1", lambda: slices.fleet_case(runner)),
+            "slices": (
+                f"job slicing: {slices.SLICES} decommission playbooks x {slices.SLICE_HOSTS} hosts against one {slices.RATE:g}/s bucket",
+                lambda: slices.slices_case(runner),
+            ),
+            "ssm_cleanup": (
+                f"decommission playbook, host steps through SSM on {args.ssm_hosts} unreachable hosts (namespaced nodes)",
+                lambda: host_cleanup.run_case(runner, args.ssm_hosts),
+            ),
+        }
         for case in args.cases:
-            if case == "decommission":
-                print(f"decommission playbook, {decommission.HOSTS} hosts against 1 ...", flush=True)
-                fleet_samples = decommission.run_case(runner)
-            elif case == "burst":
-                print(f"decommission playbook, {decommission.BURST_HOSTS} hosts through {decommission.BURST} throttled ListCommands ...", flush=True)
-                burst_sample = decommission.burst(runner)
-            elif case == "decommission_1000":
-                print(f"decommission playbook, {slices.FLEET} hosts against 1 ...", flush=True)
-                large_samples = slices.fleet_case(runner)
-            elif case == "slices":
-                print(f"job slicing: {slices.SLICES} decommission playbooks x {slices.SLICE_HOSTS} hosts against one {slices.RATE:g}/s bucket ...", flush=True)
-                slices_sample = slices.slices_case(runner)
-            elif case == "ssm_cleanup":
-                print(f"decommission playbook, host steps through SSM on {args.ssm_hosts} unreachable hosts (namespaced nodes) ...", flush=True)
-                cleanup_sample = host_cleanup.run_case(runner, args.ssm_hosts)
+            if case in fleet_cases:
+                print(f"{fleet_cases[case][0]} ...", flush=True)
+                sampled[case] = fleet_cases[case][1]()
             elif case in classic_cases:
                 print(f"{classic_cases[case][0]} ...", flush=True)
                 samples[case] = classic_cases[case][1]()
@@ -166,6 +170,8 @@ def main(argv):
                 paced_rows += paced.run_case(runner, case)
     finally:
         endpoint.stop(timeout=10)
+    fleet_samples, burst_sample, cleanup_sample = sampled.get("decommission"), sampled.get("burst"), sampled.get("ssm_cleanup")
+    large_samples, slices_sample = sampled.get("decommission_1000"), sampled.get("slices")
     rows, targets, info = classic.summarize(args, samples)
     results.update(
         load_after=list(os.getloadavg()),
