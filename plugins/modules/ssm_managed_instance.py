@@ -57,16 +57,6 @@ options:
       - With O(state=absent), wait until the deregistered nodes no longer list. Only with O(state=absent).
     type: bool
     default: false
-  describe_first:
-    description:
-      - With O(state=absent), list the nodes before deregistering them (DescribeInstanceInformation, one call per
-        50 IDs): only the registered ones are deregistered (a rerun makes no mutating call) and RV(instances) holds them.
-      - V(false) calls DeregisterManagedInstance for every ID straight away and takes SSM's C(InvalidInstanceId) for
-        already absent; RV(instances) is then empty. With O(wait=true) the nodes are listed once, by the wait, instead
-        of twice - the role P(hybridops.ssm.decommission_hybrid_node#role) deregisters so where it needs no listing.
-      - In check mode the nodes are always listed first.
-    type: bool
-    default: true
   wait_timeout:
     description:
       - How many seconds to wait with O(wait=true).
@@ -132,7 +122,6 @@ instances:
   description:
     - The registered nodes among O(instance_ids) as they were before the task, in snake_case.
     - C(tags) is included with O(state=present) when O(tags) is given.
-    - Empty with O(state=absent) and O(describe_first=false) (outside check mode): the nodes were not listed.
   returned: always
   type: list
   elements: dict
@@ -335,17 +324,10 @@ def run(module):
     start_task(deadline=params["deadline"])
     if params["state"] == ABSENT:
         changed, result = ensure_absent(
-            client,
-            params["instance_ids"],
-            module.check_mode,
-            params["concurrency"],
-            wait=params["wait"],
-            wait_timeout=params["wait_timeout"],
-            describe_first=params["describe_first"],
+            client, params["instance_ids"], module.check_mode, params["concurrency"], wait=params["wait"], wait_timeout=params["wait_timeout"]
         )
+        registered = [n["instance_id"] for n in result["instances"]]
         gone = {o["instance_id"] for o in result["outcomes"] if o[OUTCOME] == DEREGISTERED}
-        # without the listing first, the nodes that were registered are the ones deregistered
-        registered = [n["instance_id"] for n in result["instances"]] if params["describe_first"] or module.check_mode else [i for i in params["instance_ids"] if i in gone]
         diff = {"before": {"registered": registered}, "after": {"registered": [i for i in registered if i not in gone]}}
     else:
         changed, result = ensure_present(
@@ -373,7 +355,6 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=False),
-        describe_first=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
         concurrency=dict(type="int", default=4),
     )

@@ -145,12 +145,6 @@ def takes_part(step, state):
     raise ValueError(f"unknown step {step!r}")
 
 
-def needs_listing(state):
-    """Whether the deregistration must list the host's node first: its activation is to be deleted and no earlier
-    stage listed it (the activation's ID comes from the listing)."""
-    return bool(state["node"]["delete_activation"]) and not state["listed"]
-
-
 def _call_region(step, state):
     """The key of the call the node goes into: its region (the file's for FILE_REGION); region, platform and script
     variant for HOST_SSM."""
@@ -170,15 +164,13 @@ def calls(step, fleet, batch, options=None):
     ``deregister_wait_timeout``); a batched call takes one value for all its hosts.
     """
     options = options or {}
-    grouped, listing = {}, {}
+    grouped = {}
     for host in batch:
         state = fleet.get(host)
         if state is not None and takes_part(step, state):
             items = grouped.setdefault(_call_region(step, state), [])
             if _item(step, state) not in items:
                 items.append(_item(step, state))
-            if step == DEREGISTER:
-                listing[_call_region(step, state)] = listing.get(_call_region(step, state), False) or needs_listing(state)
     made = []
     for region, items in grouped.items():
         if step == HOST_SSM:
@@ -198,9 +190,6 @@ def calls(step, fleet, batch, options=None):
             }
         elif step == DEREGISTER:
             args = {"instance_ids": items, "state": "absent", "wait": True, "wait_timeout": options.get("deregister_wait_timeout", 300)}
-            if not listing[region]:
-                # the wait lists the nodes anyway: one listing of the batch instead of two (ceil(n/50) calls saved)
-                args["describe_first"] = False
         else:
             args = {"activation_ids": items, "state": "absent", "only_if_unused": True}
         if region:

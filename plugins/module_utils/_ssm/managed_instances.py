@@ -116,26 +116,18 @@ def deregister_outcome(client, instance_id):
     return absent_record(instance_id, getattr(client.meta, "region_name", None))
 
 
-def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wait_timeout=300, poll_interval=2, describe_first=True):
+def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wait_timeout=300, poll_interval=2):
     """Deregister the registered nodes among ``instance_ids``.
 
     Returns (changed, result) where result has ``instances`` (the registered
     nodes as they were), ``outcomes`` (one per ID, in the order given) and
     ``timed_out`` (``{instance_id}`` of each node still listed when ``wait`` ran out).
-
-    ``describe_first`` False (never in check mode) deregisters every ID without listing them first: a node
-    that is not registered answers InvalidInstanceId, ``already_absent``, and ``instances`` stays empty. With
-    ``wait`` the nodes are then listed once, by the wait, instead of twice.
     """
-    if describe_first or check_mode:
-        registered, unreadable = describe_instances_by_id(client, instance_ids)
-        to_deregister = [i for i in instance_ids if i in registered]
-    else:
-        registered, unreadable = {}, {}
-        to_deregister = list(instance_ids)
+    registered, unreadable = describe_instances_by_id(client, instance_ids)
+    to_deregister = [i for i in instance_ids if i in registered]
     region = getattr(client.meta, "region_name", None)
     outcomes = {i: failure_record(i, error) for i, error in unreadable.items()}
-    outcomes.update((i, absent_record(i, region)) for i in instance_ids if i not in to_deregister and i not in unreadable)
+    outcomes.update((i, absent_record(i, region)) for i in instance_ids if i not in registered and i not in unreadable)
 
     if check_mode:
         for instance_id in to_deregister:
@@ -150,7 +142,7 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
         timed_out = [{"instance_id": i} for i in wait_until_unlisted(client, done, wait_timeout, poll_interval)]
 
     result = {
-        "instances": [node_to_ansible(registered[i]) for i in to_deregister if i in registered],
+        "instances": [node_to_ansible(registered[i]) for i in to_deregister],
         "outcomes": [outcomes[i] for i in instance_ids],
         "timed_out": timed_out,
     }

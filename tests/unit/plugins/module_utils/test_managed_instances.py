@@ -241,28 +241,6 @@ def test_absent_with_wait_reports_a_node_whose_poll_is_rejected_as_timed_out():
     assert result["timed_out"] == [{"instance_id": A}]
 
 
-def test_absent_without_describing_first_deregisters_every_id_and_lists_once_in_the_wait():
-    def deregister(**kwargs):
-        if kwargs["InstanceId"] == C:
-            raise client_error("InvalidInstanceId")  # not registered: SSM says so
-        return {}
-
-    client = ScriptedClient(describe_instance_information=[_describe_only()], deregister_managed_instance=[deregister])
-    changed, result = mi.ensure_absent(client, [A, B, C], check_mode=False, concurrency=1, wait=True, describe_first=False)
-    assert changed is True and result["instances"] == [] and result["timed_out"] == []
-    assert [o["outcome"] for o in result["outcomes"]] == ["deregistered", "deregistered", "already_absent"]
-    # the one listing is the wait's, of the deregistered nodes
-    assert client.names() == ["deregister_managed_instance"] * 3 + ["describe_instance_information"]
-    assert client.calls[-1][1]["Filters"][0]["Values"] == [A, B]
-
-
-def test_absent_in_check_mode_lists_first_even_when_told_not_to():
-    client = ScriptedClient(describe_instance_information=[_describe_only(A)])
-    changed, result = mi.ensure_absent(client, [A, B], check_mode=True, concurrency=1, describe_first=False)
-    assert changed is True and [o["outcome"] for o in result["outcomes"]] == ["deregistered", "already_absent"]
-    assert client.names() == ["describe_instance_information"]
-
-
 def test_present_in_check_mode_predicts_role_and_tags_without_mutating():
     tag_lists = {A: [{"Key": "Env", "Value": "old"}, {"Key": "Gone", "Value": "x"}], B: [{"Key": "Env", "Value": "new"}]}
     client = ScriptedClient(

@@ -40,23 +40,14 @@ def test_start_takes_only_the_hosts_whose_check_passed_and_keeps_earlier_batches
 def test_one_call_per_region_each_id_once_and_refused_hosts_left_out():
     fleet = fleet_of(a=node(A), b=node(B, region="eu-west-1"), twin=node(A), refused=node(C, refusal="refused: sources disagree"), default=node(C, region=""))
     made = stages.calls(stages.DEREGISTER, fleet, list(fleet), {"deregister_wait_timeout": 30})
-    once = {"state": "absent", "wait": True, "wait_timeout": 30, "describe_first": False}
     assert made == [
-        ("us-east-1", {"instance_ids": [A], **once, "region": "us-east-1"}),
-        ("eu-west-1", {"instance_ids": [B], **once, "region": "eu-west-1"}),
-        ("", {"instance_ids": [C], **once}),
+        ("us-east-1", {"instance_ids": [A], "state": "absent", "wait": True, "wait_timeout": 30, "region": "us-east-1"}),
+        ("eu-west-1", {"instance_ids": [B], "state": "absent", "wait": True, "wait_timeout": 30, "region": "eu-west-1"}),
+        ("", {"instance_ids": [C], "state": "absent", "wait": True, "wait_timeout": 30}),
     ]
     assert fleet["refused"]["problem"] == "refused: sources disagree"
     # only the hosts whose host steps run are read
     assert stages.calls(stages.READ, fleet, list(fleet)) == []
-
-
-def test_the_deregistration_lists_first_only_where_an_activation_to_delete_needs_the_listing():
-    fleet = fleet_of(a=node(A), b=node(B, delete_activation=True), c=node(C, region="eu-west-1", delete_activation=True))
-    fleet["c"] = {**fleet["c"], "listed": {"instance_id": C, "activation_id": "act"}}  # listed by the read stage already
-    made = dict(stages.calls(stages.DEREGISTER, fleet, list(fleet)))
-    assert "describe_first" not in made["us-east-1"]  # b's activation ID comes from the deregistration's listing
-    assert made["eu-west-1"]["describe_first"] is False  # the wait lists the nodes anyway: one listing, not two
 
 
 def test_a_failed_call_is_a_problem_for_each_of_its_hosts_never_an_absence():
