@@ -14,9 +14,10 @@ description:
     them as one list. Changes nothing.
   - Criteria combine with AND. O(ping_status), O(resource_type), O(activation_ids) and O(iam_role) are
     filtered by SSM; with O(tags) or O(tag_keys) they are applied to the result instead, since SSM does not
-    combine tag filters with other filters (O(instance_ids) too: the tagged nodes are listed, then matched against the IDs). O(name), O(computer_name), O(last_ping_before) and O(registered_before)
-    are always applied to the result, and so are O(ping_status) and O(resource_type) again, so that a node of
-    another status or type is never returned, whatever SSM answered.
+    combine tag filters with other filters (so are O(instance_ids), matched against the tagged nodes listed).
+    O(name), O(computer_name), O(last_ping_before) and O(registered_before) are always applied to the result,
+    and so are O(ping_status) and O(resource_type) again, so that a node of another status or type is never
+    returned, whatever SSM answered.
   - For example, hybrid nodes that lost their connection more than 30 days ago are
     O(ping_status=ConnectionLost), O(resource_type=ManagedInstance), O(last_ping_before=30d).
   - EKS Connector agents (C(eks_c:...) IDs) register like hybrid nodes (an activation, resource type
