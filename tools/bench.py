@@ -25,7 +25,10 @@ endpoint state:
 8. the decommission playbook over 200 hosts decommissioned by ID through a
    burst of 60 throttled answers to its one batched ListCommands (burst, one
    run of 2-3 minutes): every node deregistered once, no host failed.
-9. the decommission playbook's host steps through SSM over 500 hosts Ansible cannot reach
+9. the decommission playbook over 1,000 ID-only hosts against 1 host, and AWX job slicing: 4 concurrent
+   playbook processes of 250 hosts each against one 20/s bucket (tools/bench/slices.py; decommission_1000,
+   slices: a few minutes each).
+10. the decommission playbook's host steps through SSM over 500 hosts Ansible cannot reach
    (tools/bench/host_cleanup.py; ssm_cleanup, one run of a few minutes, root only): Online nodes whose
    hosts really run AWS-RunShellScript in mount namespaces of their own; SendCommand calls (<= 10), every
    node deregistered, every host cleaned, and what the 500 namespaces cost the machine.
@@ -42,7 +45,8 @@ too; docs/performance.md explains both.
 Every command of cases 1-4 runs once as a warm-up that is not counted, then
 several times (3 by default, 1 for the loops); the medians are reported.
 ``--cases`` (``make bench CASES=...``) runs a subset: one_node, bulk, loops,
-cancel, rate20, rate10, rate50, cap10, decommission, burst, ssm_cleanup, org_sweep. Prints a table with the performance targets and
+cancel, rate20, rate10, rate50, cap10, decommission, burst, decommission_1000, slices,
+ssm_cleanup, org_sweep. Prints a table with the performance targets and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
 
@@ -73,6 +77,7 @@ import host_cleanup  # noqa: E402
 import org_sweep  # noqa: E402
 import paced  # noqa: E402
 import report  # noqa: E402
+import slices  # noqa: E402
 from classic import CANCEL_POLL_INTERVAL  # noqa: E402
 from classic import CANCEL_STEP_INTERVAL  # noqa: E402
 from classic import CLASSIC_CASES  # noqa: E402
@@ -81,7 +86,7 @@ from runner import WORK  # noqa: E402
 from runner import Runner  # noqa: E402
 from runner import start_endpoint  # noqa: E402
 
-ALL_CASES = CLASSIC_CASES + tuple(paced.CASES) + decommission.CASES + host_cleanup.CASES + org_sweep.CASES
+ALL_CASES = CLASSIC_CASES + tuple(paced.CASES) + decommission.CASES + slices.CASES + host_cleanup.CASES + org_sweep.CASES
 
 
 def parse_args(argv):
@@ -130,7 +135,7 @@ def main(argv):
     }
     endpoint = start_endpoint()
     process, url = endpoint.process, endpoint.url
-    samples, paced_rows, fleet_samples, burst_sample, cleanup_sample, org_sample = {}, [], None, None, None, None
+    samples, paced_rows, sampled = {}, [], {}
     try:
         runner = Runner(url, process.pid, args.latency_ms)
         print(f"endpoint {url} (pid {process.pid}); cases {', '.join(args.cases)}", flush=True)
@@ -140,19 +145,31 @@ def main(argv):
             "loops": (f"per-node loops, {args.loop} nodes", lambda: classic.per_node_loops(runner, args.loop_runs, args.loop)),
             "cancel": (f"cancel with wait, {args.cancel} nodes", lambda: classic.cancel(runner, args.runs, args.cancel)),
         }
+        # the decommission playbook's cases, each one sample
+        fleet_cases = {
+            "decommission": (f"decommission playbook, {decommission.HOSTS} hosts against 1", lambda: decommission.run_case(runner)),
+            "burst": (
+                f"decommission playbook, {decommission.BURST_HOSTS} hosts through {decommission.BURST} throttled ListCommands",
+                lambda: decommission.burst(runner),
+            ),
+            "decommission_1000": (f"decommission playbook, {slices.FLEET} hosts against 1", lambda: slices.fleet_case(runner)),
+            "slices": (
+                f"job slicing: {slices.SLICES} decommission playbooks x {slices.SLICE_HOSTS} hosts against one {slices.RATE:g}/s bucket",
+                lambda: slices.slices_case(runner),
+            ),
+            "ssm_cleanup": (
+                f"decommission playbook, host steps through SSM on {args.ssm_hosts} unreachable hosts (namespaced nodes)",
+                lambda: host_cleanup.run_case(runner, args.ssm_hosts),
+            ),
+            "org_sweep": (
+                f"sweep role, {org_sweep.ACCOUNTS} accounts x {len(org_sweep.REGIONS)} regions x {org_sweep.NODES} stale nodes",
+                lambda: org_sweep.run_case(runner),
+            ),
+        }
         for case in args.cases:
-            if case == "decommission":
-                print(f"decommission playbook, {decommission.HOSTS} hosts against 1 ...", flush=True)
-                fleet_samples = decommission.run_case(runner)
-            elif case == "burst":
-                print(f"decommission playbook, {decommission.BURST_HOSTS} hosts through {decommission.BURST} throttled ListCommands ...", flush=True)
-                burst_sample = decommission.burst(runner)
-            elif case == "ssm_cleanup":
-                print(f"decommission playbook, host steps through SSM on {args.ssm_hosts} unreachable hosts (namespaced nodes) ...", flush=True)
-                cleanup_sample = host_cleanup.run_case(runner, args.ssm_hosts)
-            elif case == "org_sweep":
-                print(f"sweep role, {org_sweep.ACCOUNTS} accounts x {len(org_sweep.REGIONS)} regions x {org_sweep.NODES} stale nodes ...", flush=True)
-                org_sample = org_sweep.run_case(runner)
+            if case in fleet_cases:
+                print(f"{fleet_cases[case][0]} ...", flush=True)
+                sampled[case] = fleet_cases[case][1]()
             elif case in classic_cases:
                 print(f"{classic_cases[case][0]} ...", flush=True)
                 samples[case] = classic_cases[case][1]()
@@ -161,6 +178,8 @@ def main(argv):
                 paced_rows += paced.run_case(runner, case)
     finally:
         endpoint.stop(timeout=10)
+    fleet_samples, burst_sample, cleanup_sample = sampled.get("decommission"), sampled.get("burst"), sampled.get("ssm_cleanup")
+    large_samples, slices_sample, org_sample = sampled.get("decommission_1000"), sampled.get("slices"), sampled.get("org_sweep")
     rows, targets, info = classic.summarize(args, samples)
     results.update(
         load_after=list(os.getloadavg()),
@@ -170,8 +189,10 @@ def main(argv):
         info=info,
         paced_rows=paced_rows,
         paced_targets=paced.targets(paced_rows),
-        fleet_rows=decommission.rows(fleet_samples) if fleet_samples else [],
-        fleet_targets=decommission.targets(fleet_samples) if fleet_samples else [],
+        fleet_rows=(decommission.rows(fleet_samples) if fleet_samples else []) + (decommission.rows(large_samples, slices.FLEET) if large_samples else []),
+        fleet_targets=(decommission.targets(fleet_samples) if fleet_samples else []) + (slices.fleet_targets(large_samples) if large_samples else []),
+        slices_targets=slices.slices_targets(slices_sample) if slices_sample else [],
+        slices_sample=slices_sample,
         burst_targets=decommission.burst_targets(burst_sample) if burst_sample else [],
         cleanup_targets=host_cleanup.targets(cleanup_sample) if cleanup_sample else [],
         org_targets=org_sweep.targets(org_sample) if org_sample else [],

@@ -13,10 +13,11 @@ description:
   - Lists AWS Systems Manager managed nodes (DescribeInstanceInformation), every page, and returns
     them as one list. Changes nothing.
   - Criteria combine with AND. O(ping_status), O(resource_type), O(activation_ids) and O(iam_role) are
-    filtered by SSM; with O(tags) they are applied to the result instead, since SSM does not combine tag
-    filters with other filters. O(name), O(computer_name), O(last_ping_before) and O(registered_before)
-    are always applied to the result, and so are O(ping_status) and O(resource_type) again, so that a node of
-    another status or type is never returned, whatever SSM answered.
+    filtered by SSM; with O(tags) or O(tag_keys) they are applied to the result instead, since SSM does not
+    combine tag filters with other filters (so are O(instance_ids), matched against the tagged nodes listed).
+    O(name), O(computer_name), O(last_ping_before) and O(registered_before) are always applied to the result,
+    and so are O(ping_status) and O(resource_type) again, so that a node of another status or type is never
+    returned, whatever SSM answered.
   - For example, hybrid nodes that lost their connection more than 30 days ago are
     O(ping_status=ConnectionLost), O(resource_type=ManagedInstance), O(last_ping_before=30d).
   - EKS Connector agents (C(eks_c:...) IDs) register like hybrid nodes (an activation, resource type
@@ -55,6 +56,14 @@ options:
       - Only nodes carrying every one of these tags with these values.
       - A value may also be a list of up to 5 values, any of which matches (SSM's limit per tag filter).
     type: dict
+  tag_keys:
+    description:
+      - Only nodes carrying at least one of these tag keys (1 to 5), whatever its value (SSM's C(tag-key) filter).
+      - With O(instance_ids), one listing of the region's nodes carrying the keys is matched against the IDs,
+        however many IDs are given; with O(include_tags=true), the tags of the matching nodes alone are read.
+        The role P(hybridops.ssm.decommission_hybrid_node#role) finds its batch's EKS Hybrid Nodes (tag C(EKSClusterARN)) so.
+    type: list
+    elements: str
   name:
     description: Only nodes whose SSM name matches this shell-style pattern (C(*), C(?), C([...])).
     type: str
@@ -117,6 +126,12 @@ EXAMPLES = r"""
     activation_ids:
       - 0a1b2c3d-0000-4000-8000-000000000000
     name: "edge-*"
+
+- name: Which of these nodes are EKS Hybrid Nodes (tagged EKSClusterARN), with their tags
+  hybridops.ssm.ssm_managed_instance_info:
+    instance_ids: "{{ retiring_ids }}"
+    tag_keys: [EKSClusterARN]
+    include_tags: true
 
 - name: Nodes tagged for retirement, with all their tags
   hybridops.ssm.ssm_managed_instance_info:
@@ -268,6 +283,7 @@ def main():
         activation_ids=dict(type="list", elements="str"),
         iam_role=dict(type="str"),
         tags=dict(type="dict"),
+        tag_keys=dict(type="list", elements="str", no_log=False),
         name=dict(type="str"),
         computer_name=dict(type="str"),
         last_ping_before=dict(type="str"),

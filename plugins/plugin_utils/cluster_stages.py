@@ -9,10 +9,13 @@ On ECS Anywhere and EKS Hybrid Nodes the SSM agent supplies the node's AWS crede
 node cuts them while tasks or pods still run. The stage ``cluster`` runs after ``read`` and before anything is
 changed (the cancel, the agent's stop, the deregistration), with two steps, each one call per region:
 
-* ``cluster_read``: the nodes with their tags (hybridops.ssm.ssm_managed_instance_info, ``include_tags``). A node
-  tagged ``EKSClusterARN`` (AWS recommends the tag on a hybrid cluster's activation; its nodes carry it) is an EKS
-  Hybrid Node: it is refused - nothing is changed for it, its problem names the steps to take - unless
-  ``decommission_hybrid_node_eks_node_drained`` states that it was drained. The Kubernetes API is not called.
+* ``cluster_read``: the batch's nodes tagged ``EKSClusterARN`` with their tags
+  (hybridops.ssm.ssm_managed_instance_info, ``tag_keys`` and ``include_tags``): one listing of the region's nodes carrying the key (SSM's ``tag-key`` filter),
+  matched against the batch, and one ListTagsForResource per member only - not a second listing of the batch by ID
+  after the read stage's, nor a tag call per node. A node tagged ``EKSClusterARN`` (AWS recommends the tag on a
+  hybrid cluster's activation; its nodes carry it) is an EKS Hybrid Node: it is refused - nothing is changed for
+  it, its problem names the steps to take - unless ``decommission_hybrid_node_eks_node_drained`` states that it
+  was drained. The Kubernetes API is not called.
 * ``ecs``: the ECS Anywhere container instances of the nodes (hybridops.ssm.ecs_anywhere_instance, state absent):
   drained, waited for (``decommission_hybrid_node_drain_timeout``), deregistered from their cluster. A node whose
   tasks still run after the wait keeps its SSM registration - the host gets a problem saying why - unless
@@ -58,7 +61,7 @@ def cluster_takes_part(step, state):
 def cluster_args(step, items, options):
     """A call's module arguments for ``items`` (node IDs of one region)."""
     if step == CLUSTER_READ:
-        return {"instance_ids": items, "include_tags": True}
+        return {"instance_ids": items, "tag_keys": [EKS_CLUSTER_TAG], "include_tags": True}
     return {
         "instance_ids": items,
         "state": "absent",
@@ -91,6 +94,7 @@ def _cluster_read(host, state, answer):
     if problem:
         return {"problem": problem}
     node = state["node"]
+    # The answer holds the batch's nodes that carry the tag key: a node missing from it is no EKS Hybrid Node.
     listed = next((i for i in answer["instances"] if i.get("instance_id") == node["id"]), {})
     arn = str((listed.get("tags") or {}).get(EKS_CLUSTER_TAG) or "")
     change = {"cluster": {**cluster_of(state), "checked": True, "eks_cluster_arn": arn}}

@@ -119,6 +119,17 @@ def test_cluster_members_leave_their_cluster_first_stay_when_undrained_and_eks_n
     steps = f"kubectl drain {refused_id} --ignore-daemonsets --delete-emptydir-data; nodeadm uninstall (on the node); kubectl delete node {refused_id}"
     assert steps in run.stdout and hosts["node-eks-refused"]["deregistration"] == "not_attempted"
 
+    # Before the cancel stage (ListCommands): the read stage's one listing by ID (the two hosts with a registration
+    # file), then the cluster stage's listing of the EKSClusterARN-tagged nodes (a tag-key filter) per region of the
+    # batch (those two hosts name us-east-1, the others the default region) - no second listing of the batch by ID -
+    # and the tags of the two EKS nodes alone, not of all four (before: 3 listings by ID and 4 tag reads).
+    ssm_calls = [e for e in log if e["service"] == "ssm"]
+    first = ssm_calls[: next(n for n, e in enumerate(ssm_calls) if e["operation"] == "ListCommands")]
+    filters = [[(f["Key"], f["Values"]) for f in e["params"]["Filters"]] for e in first if e["operation"] == "DescribeInstanceInformation"]
+    tag_key = [("tag-key", ["EKSClusterARN"])]
+    assert [f[0][0] for f in filters] == ["InstanceIds", "tag-key", "tag-key"] and filters[1] == filters[2] == tag_key, filters
+    assert sorted(e["params"]["ResourceId"] for e in ssm_calls if e["operation"] == "ListTagsForResource") == sorted([refused_id, drained_id])
+
     # the EKS node stated drained, with its host steps: nodeadm uninstall ran before the role's first request
     assert (eks_root / NODEADM_CALLS).read_text().splitlines() == ["uninstall requests_before=0"]
     assert not (eks_root / REGISTRATION).exists() and hosts["node-eks"]["deregistration"] == "deregistered"

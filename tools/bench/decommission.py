@@ -44,23 +44,24 @@ BURST = 60
 CASES = ("decommission", "burst")
 
 
-def _hosts(count):
+def host_names(count):
     return [f"node-{n:03d}" for n in range(count)]
 
 
-def _inventory(runner, instance_ids):
-    hosts = {host: {"decommission_hybrid_node_instance_id": node} for host, node in zip(_hosts(len(instance_ids)), instance_ids)}
-    inventory = {"all": {"children": {"retiring": {"hosts": hosts}}, "vars": {"ansible_connection": "local"}}}
+def inventory(runner, instance_ids, name=None):
+    """An inventory file of one ID-only host per node, in the group ``retiring``."""
+    hosts = {host: {"decommission_hybrid_node_instance_id": node} for host, node in zip(host_names(len(instance_ids)), instance_ids)}
+    content = {"all": {"children": {"retiring": {"hosts": hosts}}, "vars": {"ansible_connection": "local"}}}
     # pylint: disable-next=protected-access
-    return runner._vars_file(f"inventory-{len(instance_ids)}", inventory)
+    return runner._vars_file(name or f"inventory-{len(instance_ids)}", content)
 
 
-def _command(inventory, count, *extra):
+def command(inventory_file, count, *extra):
     return [
         str(BIN / "ansible-playbook"),
         "hybridops.ssm.decommission",
         "-i",
-        str(inventory),
+        str(inventory_file),
         "-f",
         str(FORKS),
         "-e",
@@ -73,11 +74,11 @@ def _command(inventory, count, *extra):
     ]
 
 
-def _run(runner, count):
+def run_one(runner, count):
     """One decommission of ``count`` ID-only hosts from a fresh endpoint: the runner's figures plus output lines."""
     runner.reset()
     instance_ids = runner.seed(count)
-    measured = runner.measure(_command(_inventory(runner, instance_ids), count), keep_output=True)
+    measured = runner.measure(command(inventory(runner, instance_ids), count), keep_output=True)
     measured["lines"] = len(measured.pop("stdout").splitlines())
     measured["lines_per_host"] = round(measured["lines"] / count, 2)
     return measured
@@ -88,7 +89,7 @@ def run_case(runner, hosts=HOSTS, runs=RUNS):
     samples = {"one": [], "fleet": []}
     for run in range(runs + 1):
         order = ("one", "fleet") if run % 2 else ("fleet", "one")
-        measured = {side: _run(runner, 1 if side == "one" else hosts) for side in order}
+        measured = {side: run_one(runner, 1 if side == "one" else hosts) for side in order}
         if run:
             for side, value in measured.items():
                 samples[side].append(value)
@@ -125,7 +126,9 @@ def rows(samples, hosts=HOSTS):
     return out
 
 
-def targets(samples, hosts=HOSTS):
+def targets(samples, hosts=HOSTS, limits=None):
+    """The case's targets: wall against the 1-host run and lines per host within ``limits`` (TARGETS by default)."""
+    limits = {**TARGETS, **(limits or {})}
     one, fleet = _median(samples["one"], "wall"), _median(samples["fleet"], "wall")
     describe = max(s["calls"].get(DESCRIBE, 0) for s in samples["fleet"])
     describe_limit = math.ceil(hosts / 50) + 2
@@ -133,10 +136,10 @@ def targets(samples, hosts=HOSTS):
     deregistered = min(s["calls"].get("DeregisterManagedInstance", 0) for s in samples["fleet"])
     return [
         {
-            "target": f"decommission playbook, {hosts} ID-only hosts: wall <= {TARGETS['wall_vs_one_host']:g}x the 1-host run",
+            "target": f"decommission playbook, {hosts} ID-only hosts: wall <= {limits['wall_vs_one_host']:g}x the 1-host run",
             "value": round(fleet / one, 3),
-            "limit": TARGETS["wall_vs_one_host"],
-            "ok": fleet / one <= TARGETS["wall_vs_one_host"],
+            "limit": limits["wall_vs_one_host"],
+            "ok": fleet / one <= limits["wall_vs_one_host"],
             "detail": f"{fleet:.1f}s vs {one:.1f}s; {deregistered} of {hosts} nodes deregistered",
         },
         {
@@ -147,10 +150,10 @@ def targets(samples, hosts=HOSTS):
             "detail": json.dumps(samples["fleet"][0]["calls"], sort_keys=True),
         },
         {
-            "target": f"decommission playbook, {hosts} hosts: <= {TARGETS['lines_per_host']} output lines per host at default verbosity",
+            "target": f"decommission playbook, {hosts} hosts: <= {limits['lines_per_host']} output lines per host at default verbosity",
             "value": lines,
-            "limit": TARGETS["lines_per_host"],
-            "ok": lines <= TARGETS["lines_per_host"],
+            "limit": limits["lines_per_host"],
+            "ok": lines <= limits["lines_per_host"],
             "detail": f"{max(s['lines'] for s in samples['fleet'])} lines in all",
         },
     ]
@@ -176,8 +179,7 @@ def burst(runner, hosts=BURST_HOSTS, throttled=BURST):
     report.unlink(missing_ok=True)  # a report left by an earlier run would hide a play that wrote none
     runner.control.set_faults(operation="ListCommands", throttle_next=throttled)
     # measure_paced: the throttled answers are the case, not a broken bench (measure stops at any non-200 call)
-    command = _command(_inventory(runner, instance_ids), hosts, "-e", f"decommission_hybrid_node_report_path={report}")
-    measured = runner.measure_paced(command)
+    measured = runner.measure_paced(command(inventory(runner, instance_ids), hosts, "-e", f"decommission_hybrid_node_report_path={report}"))
     entries = measured["entries"]
     listings = [e for e in entries if e["operation"] == "ListCommands"]
     served = [e["params"]["InstanceId"] for e in entries if e["operation"] == "DeregisterManagedInstance" and e["status"] == 200]
@@ -198,7 +200,7 @@ def burst(runner, hosts=BURST_HOSTS, throttled=BURST):
         "deregistered_once": sorted(served) == sorted(instance_ids),
         "left": left,
         # a host the report misses got no outcome at all: as good as not attempted
-        "not_attempted": sum(outcome["hosts"].get(host, {}).get("deregistration", "not_attempted") == "not_attempted" for host in _hosts(hosts)),
+        "not_attempted": sum(outcome["hosts"].get(host, {}).get("deregistration", "not_attempted") == "not_attempted" for host in host_names(hosts)),
         "failed": len(failed),
         "calls": dict(Counter(e["operation"] for e in entries)),
     }

@@ -9,6 +9,7 @@ import decommission
 import host_cleanup
 import org_sweep
 import paced
+import slices
 from runner import BIN
 
 
@@ -75,6 +76,13 @@ def print_table(results):
             " answered ThrottlingException; one run; span = first to last ListCommands\n"
         )
         decommission.print_burst(results["burst_sample"])
+    if results.get("slices_sample"):
+        print(
+            f"\nAWX job slicing: the decommission playbook in {results['slices_sample']['slices']} processes at once, each its own hosts"
+            f" (ID only), one token bucket per operation for all, every call held {paced.LATENCY_MS:g} ms; one run;"
+            " span = first to last served DeregisterManagedInstance\n"
+        )
+        slices.print_slices(results["slices_sample"])
     if results.get("cleanup_sample"):
         print(
             f"\nthe decommission playbook's host steps through SSM: hosts Ansible cannot reach (host_steps auto), Online nodes whose"
@@ -85,8 +93,8 @@ def print_table(results):
         print(f"\nthe sweep role over many accounts and regions: every call held {org_sweep.LATENCY_MS:g} ms, one run; span = first to last SSM call\n")
         org_sweep.print_sample(results["org_sample"])
     print("\ntargets (the fleet targets, then the rate-limited ones, then the decommission playbook's, then the organisation sweep's)")
-    every = results["targets"] + results["paced_targets"] + results["fleet_targets"] + results["burst_targets"] + results.get("cleanup_targets", [])
-    every += results.get("org_targets", [])
+    every = results["targets"] + results["paced_targets"] + results["fleet_targets"] + results["burst_targets"] + results.get("slices_targets", [])
+    every += results.get("cleanup_targets", []) + results.get("org_targets", [])
     for target in every:
         value = target["value"]
         shown = value if isinstance(value, dict) else f"{value}"

@@ -67,6 +67,7 @@ from .tag_rules import TAG_FILTER_VALUES_MAX
 from .tag_rules import TAG_KEY
 from .tag_rules import TAG_VALUE
 from .tag_rules import check_tag_filters
+from .tag_rules import check_tag_keys
 from .tag_rules import check_tags
 from .tag_rules import tag_key_reserved
 from .tag_rules import tag_text_problem
@@ -276,6 +277,7 @@ __all__ = [
     "check_range",
     "check_string",
     "check_tag_filters",
+    "check_tag_keys",
     "check_tags",
     "COMMAND_FILTER_VALUE_LEN",
     "COMMAND_FILTERS_MAX",

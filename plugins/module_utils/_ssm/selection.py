@@ -6,8 +6,10 @@
 """Selecting managed nodes: what SSM can filter server-side, and the rest client-side.
 
 SSM rejects tag filters combined with any other filter type, and knows
-nothing of name globs, ages or EKS Connector agents; so with tags only the tag
-filters go to SSM and every other criterion is applied here to what comes back.
+nothing of name globs, ages or EKS Connector agents; so with tags (``tags``:
+``tag:KEY`` filters, ``tag_keys``: one ``tag-key`` filter) only the tag filters
+go to SSM and every other criterion, node IDs included, is applied here to what
+comes back.
 Ping status and resource type are checked here on every node, also when SSM
 filtered by them.
 """
@@ -26,6 +28,7 @@ from .constraints import check_choice
 from .constraints import check_list
 from .constraints import check_string
 from .constraints import check_tag_filters
+from .constraints import check_tag_keys
 from .constraints import is_eks_connector_id
 from .errors import AnsibleSSMError
 from .errors import SSMValidationError
@@ -101,12 +104,15 @@ def selection_criteria(params, prefix=""):
         else:
             check_string(named("iam_role"), roles, IAM_ROLE)
     check_tag_filters(named("tags"), params.get("tags"))
+    tag_keys = check_tag_keys(named("tag_keys"), params.get("tag_keys"))
     for option in ("name", "computer_name"):
         if given(option) and not isinstance(params[option], str):
             raise SSMValidationError(
                 f"{named(option)}: {params[option]!r} must be a string, a shell-style pattern such as 'edge-*'.", parameter=named(option), value=params[option]
             )
     criteria = {option: params.get(option) for option in CRITERIA}
+    if tag_keys:
+        criteria["tag_keys"] = tag_keys
     criteria["include_eks_connector_agents"] = check_boolean(named("include_eks_connector_agents"), params.get("include_eks_connector_agents"))
     for option in ("last_ping_before", "registered_before"):
         criteria[option] = parse_point_in_time(named(option), params.get(option))
@@ -117,12 +123,20 @@ def _as_list(value):
     return value if isinstance(value, list) else [value]
 
 
+def by_tags(criteria):
+    """Whether SSM is asked by tags alone (``tags`` or ``tag_keys``): every other criterion is then applied here."""
+    return bool(criteria.get("tags") or criteria.get("tag_keys"))
+
+
 def build_selection(criteria):
     """(server filters, client-side predicates) for ``criteria`` (option name -> value, None = not given)."""
-    tags = criteria.get("tags")
+    tags = by_tags(criteria)
     server, predicates = [], []
-    if tags:
-        server.extend({"Key": f"tag:{key}", "Values": [str(v) for v in _as_list(value)]} for key, value in tags.items())
+    for key, value in (criteria.get("tags") or {}).items():
+        server.append({"Key": f"tag:{key}", "Values": [str(v) for v in _as_list(value)]})
+    if criteria.get("tag_keys"):
+        # One tag-key filter: SSM matches a node carrying any of its keys, whatever the value.
+        server.append({"Key": "tag-key", "Values": list(criteria["tag_keys"])})
     for option, (filter_key, field) in SERVER_FILTERS.items():
         value = criteria.get(option)
         if value is None:
@@ -150,12 +164,15 @@ def build_selection(criteria):
 def select_nodes(client, criteria, instance_ids=None):
     """The nodes matching ``criteria``, every page; ``instance_ids`` narrows to those IDs (batched).
 
+    By tags, the IDs are matched here against the tag listing instead: one listing of the tagged nodes of the
+    region, however many IDs (ceil(tagged/50) calls rather than ceil(IDs/50)).
+
     Raises when SSM rejects the describe of some of ``instance_ids`` (after
     splitting the batch down to them): an answer that may hide registered
     nodes is never returned as a shorter list.
     """
     server, predicates = build_selection(criteria)
-    if instance_ids and not criteria.get("tags"):
+    if instance_ids and not by_tags(criteria):
         listed, unreadable = describe_instances_by_id(client, instance_ids, filters=server, id_rule=ANY_INSTANCE_ID)
         if unreadable:
             raise unreadable_error(unreadable)

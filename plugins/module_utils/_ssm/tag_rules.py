@@ -79,6 +79,22 @@ def _tag_problems(pairs):
     return list(dict.fromkeys(problems))
 
 
+def check_tag_keys(parameter, keys):
+    """Check the keys of a ``tag-key`` filter: a list of 1 to TAG_FILTER_VALUES_MAX tag keys."""
+    if keys is None:
+        return None
+    if not isinstance(keys, (list, tuple)) or not 1 <= len(keys) <= TAG_FILTER_VALUES_MAX:
+        raise SSMValidationError(
+            f"{parameter}: {_describe(keys)} must be a list of 1 to {TAG_FILTER_VALUES_MAX} tag keys (SSM's limit per tag filter).",
+            parameter=parameter,
+            value=keys,
+        )
+    problems = [f"key {key!r} {problem[1]}" for key in keys for problem in [tag_text_problem(key, TAG_KEY)] if problem]
+    if problems:
+        raise SSMValidationError(f"{parameter}: " + "; ".join(problems) + ".", parameter=parameter, value=keys)
+    return list(keys)
+
+
 def check_tag_filters(parameter, tags):
     """Check tag filters: a dict of tag key to one value, or to a list of 1 to TAG_FILTER_VALUES_MAX values (any matches)."""
     if tags is None:

@@ -51,6 +51,23 @@ def test_tags_are_read_for_hybrid_nodes_and_never_asked_of_an_eks_connector_agen
     assert result["msg"].endswith(f"tags not read for 1 EKS Connector agent(s), whose IDs SSM's tag calls refuse: {AGENT}")
 
 
+def test_tag_keys_list_the_tagged_nodes_once_and_read_the_tags_of_the_named_ones_alone(monkeypatch, capsys):
+    tagged = _listing(A, "mi-0000000000000000c")  # the region's nodes carrying the key, one of them not asked for
+    client = ScriptedClient(describe_instance_information=[tagged], list_tags_for_resource=[_tags({A: {"EKSClusterARN": "arn"}})])
+    result = run_main(monkeypatch, capsys, client, instance_ids=[A, B], tag_keys=["EKSClusterARN"], include_tags=True)
+    assert [(n["instance_id"], n["tags"]) for n in result["instances"]] == [(A, {"EKSClusterARN": "arn"})]
+    (describe,) = [kw for name, kw in client.calls if name == "describe_instance_information"]
+    assert describe["Filters"] == [{"Key": "tag-key", "Values": ["EKSClusterARN"]}]
+    assert [kw["ResourceId"] for name, kw in client.calls if name == "list_tags_for_resource"] == [A]
+
+
+@pytest.mark.parametrize("tag_keys, words", [([], "must be a list of 1 to 5 tag keys"), (["a"] * 6, "1 to 5"), (["bad{key}"], "contains '{'")])
+def test_tag_keys_are_checked_before_any_request(monkeypatch, capsys, tag_keys, words):
+    client = ScriptedClient()
+    result = run_main(monkeypatch, capsys, client, tag_keys=tag_keys)
+    assert result["failed"] is True and words in result["msg"] and client.calls == []
+
+
 def test_a_failed_tag_read_fails_the_task_rather_than_reading_as_no_tags(monkeypatch, capsys):
     denied = client_error("AccessDeniedException", "ListTagsForResource")
     client = ScriptedClient(describe_instance_information=[_listing(A, B)], list_tags_for_resource=[_tags({A: {}, B: denied})])

@@ -43,7 +43,9 @@ def member(running=(), status="ACTIVE", deregistered=False, forced=False):
 
 def test_the_stage_reads_tags_then_drains_with_the_batch_options_and_skips_hosts_with_checks_off():
     fleet = fleet_of(a=node(A), off=node(B, cluster_checks=False))
-    assert stages.calls(cs.CLUSTER_READ, fleet, ["a", "off"]) == [("us-east-1", {"instance_ids": [A], "include_tags": True, "region": "us-east-1"})]
+    # the batch's EKSClusterARN-tagged nodes only (a tag-key listing), with the tags of those alone
+    expected = {"instance_ids": [A], "tag_keys": ["EKSClusterARN"], "include_tags": True, "region": "us-east-1"}
+    assert stages.calls(cs.CLUSTER_READ, fleet, ["a", "off"]) == [("us-east-1", expected)]
     options = {"drain_timeout": "7", "drain_poll_interval": "0.5", "deregister_undrained": True}
     (call,) = stages.calls(cs.ECS, fleet, ["a", "off"], options)
     assert call[1] == {"instance_ids": [A], "state": "absent", "drain_timeout": 7, "poll_interval": 0.5, "force": True, "region": "us-east-1"}
@@ -62,6 +64,13 @@ def test_an_eks_hybrid_node_is_refused_with_the_steps_unless_stated_drained():
     assert stages.calls(stages.DEREGISTER, fleet, ["eks", "drained"]) == [
         ("us-east-1", {"instance_ids": [B], "state": "absent", "wait": True, "wait_timeout": 300, "region": "us-east-1"})
     ]
+
+
+def test_a_node_missing_from_the_tagged_listing_is_no_eks_hybrid_node():
+    answer = {"us-east-1": {"instances": [{"instance_id": A, "tags": {"EKSClusterARN": ARN}}]}}
+    fleet = stages.apply(cs.CLUSTER_READ, fleet_of(eks=node(A), plain=node(B)), ["eks", "plain"], answer)
+    assert fleet["eks"]["problem"] and fleet["plain"]["problem"] == ""
+    assert fleet["plain"]["cluster"] == {"checked": True, "eks_cluster_arn": ""}
 
 
 def test_an_ecs_member_drained_and_deregistered_goes_on_one_that_timed_out_keeps_its_registration():
