@@ -44,7 +44,7 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.node_sources import 
 # the agent stops before the node is deregistered, and the host keeps its registration until SSM forgot the node.
 READ = "read"  # the nodes whose host steps run, as SSM lists them (their platform decides before any change)
 CANCEL = "cancel"  # every in-flight command of the nodes, cancelled and waited for
-DEREGISTER = "deregister"  # the nodes deregistered and waited for until they no longer list
+DEREGISTER = "deregister"  # the nodes deregistered, and waited for until they no longer list where it matters
 FILE_REGION = "file_region"  # the nodes found already absent, looked for in the region of their host's file
 ACTIVATION = "activation"  # the nodes' activations, deleted once no node uses them
 HOST_SSM = "host_ssm"  # the host steps through SSM Run Command, for the nodes that take them (decommission_host_ssm.py)
@@ -153,6 +153,18 @@ def _call_region(step, state):
     return state["node"]["registered_region"] if step == FILE_REGION else region_of(state)
 
 
+def waits_for_deregistration(state):
+    """Whether the host's deregistration is waited for until SSM no longer lists the node.
+
+    A deregistered node keeps listing for a while (up to minutes). The host is cleaned only once SSM has forgotten
+    the node, and an activation is deleted only once no listed node uses it: those hosts wait. A node decommissioned
+    by ID alone does not: its wait would cost a listing per 50 nodes and the lag itself, for nothing; a rerun inside
+    the lag finds the node still listed and SSM answers InvalidInstanceId, which is already absent, no change.
+    """
+    node = state["node"]
+    return bool(node["on_host"] or node["delete_activation"])
+
+
 def _item(step, state):
     return state["listed"]["activation_id"] if step == ACTIVATION else state["node"]["id"]
 
@@ -165,12 +177,15 @@ def calls(step, fleet, batch, options=None):
     """
     options = options or {}
     grouped = {}
+    waited = set()
     for host in batch:
         state = fleet.get(host)
         if state is not None and takes_part(step, state):
             items = grouped.setdefault(_call_region(step, state), [])
             if _item(step, state) not in items:
                 items.append(_item(step, state))
+            if step == DEREGISTER and waits_for_deregistration(state):
+                waited.add(_call_region(step, state))
     made = []
     for region, items in grouped.items():
         if step == HOST_SSM:
@@ -189,7 +204,9 @@ def calls(step, fleet, batch, options=None):
                 "poll_interval": options.get("command_poll_interval", 5),
             }
         elif step == DEREGISTER:
-            args = {"instance_ids": items, "state": "absent", "wait": True, "wait_timeout": options.get("deregister_wait_timeout", 300)}
+            args = {"instance_ids": items, "state": "absent"}
+            if region in waited:
+                args.update(wait=True, wait_timeout=options.get("deregister_wait_timeout", 300))
         else:
             args = {"activation_ids": items, "state": "absent", "only_if_unused": True}
         if region:

@@ -217,7 +217,7 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
     (stage,) = [
         e["event_data"]["res"]
         for e in runner_events(runner, "runner_on_ok")
-        if e["event_data"]["task"] == "Deregister the nodes and wait until they no longer list, one call per region"
+        if e["event_data"]["task"] == "Deregister the nodes, one call per region (waiting until they no longer list where a host is cleaned)"
     ]
     assert [(call["module"], call["region"], call["items"]) for call in stage["calls"]] == [("hybridops.ssm.ssm_managed_instance", "us-east-1", 2)]
     assert {host: stage["fleet"][host]["deregistration"] for host in ("node-a", "node-b")} == {"node-a": "deregistered", "node-b": "deregistered"}

@@ -41,13 +41,27 @@ def test_one_call_per_region_each_id_once_and_refused_hosts_left_out():
     fleet = fleet_of(a=node(A), b=node(B, region="eu-west-1"), twin=node(A), refused=node(C, refusal="refused: sources disagree"), default=node(C, region=""))
     made = stages.calls(stages.DEREGISTER, fleet, list(fleet), {"deregister_wait_timeout": 30})
     assert made == [
-        ("us-east-1", {"instance_ids": [A], "state": "absent", "wait": True, "wait_timeout": 30, "region": "us-east-1"}),
-        ("eu-west-1", {"instance_ids": [B], "state": "absent", "wait": True, "wait_timeout": 30, "region": "eu-west-1"}),
-        ("", {"instance_ids": [C], "state": "absent", "wait": True, "wait_timeout": 30}),
+        ("us-east-1", {"instance_ids": [A], "state": "absent", "region": "us-east-1"}),
+        ("eu-west-1", {"instance_ids": [B], "state": "absent", "region": "eu-west-1"}),
+        ("", {"instance_ids": [C], "state": "absent"}),
     ]
     assert fleet["refused"]["problem"] == "refused: sources disagree"
     # only the hosts whose host steps run are read
     assert stages.calls(stages.READ, fleet, list(fleet)) == []
+
+
+def test_the_deregistration_is_waited_for_only_where_a_host_is_cleaned_or_an_activation_deleted():
+    fleet = fleet_of(
+        by_id=node(A),
+        cleaned=node(B, region="eu-west-1", on_host=True),
+        by_id_too=node(C, region="eu-west-1"),
+        activation=node(C, region="ap-south-1", delete_activation=True),
+    )
+    made = dict(stages.calls(stages.DEREGISTER, fleet, list(fleet), {"deregister_wait_timeout": 30}))
+    assert "wait" not in made["us-east-1"]
+    # one call per region: a host that waits makes the whole call wait
+    assert made["eu-west-1"] == {"instance_ids": [B, C], "state": "absent", "wait": True, "wait_timeout": 30, "region": "eu-west-1"}
+    assert made["ap-south-1"]["wait"] is True
 
 
 def test_a_failed_call_is_a_problem_for_each_of_its_hosts_never_an_absence():
