@@ -6,6 +6,7 @@
 import re
 
 import pytest
+
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import checks
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import command_rules
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import constraints
