@@ -62,7 +62,7 @@ def test_an_eks_hybrid_node_is_refused_with_the_steps_unless_stated_drained():
     assert not fleet["drained"]["problem"] and fleet["drained"]["cluster"]["eks_cluster_arn"] == ARN
     # the refused host takes part in no later call
     assert stages.calls(stages.DEREGISTER, fleet, ["eks", "drained"]) == [
-        ("us-east-1", {"instance_ids": [B], "state": "absent", "wait": True, "wait_timeout": 300, "region": "us-east-1"})
+        ("us-east-1", {"instance_ids": [B], "state": "absent", "region": "us-east-1"})
     ]
 
 
