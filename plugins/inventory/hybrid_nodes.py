@@ -279,7 +279,7 @@ from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import 
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import host_variables
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes import untrusted
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import FAILURES_VARIABLE
-from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import assume_params
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import assume
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import list_accounts
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.hybrid_nodes_accounts import warning
 
@@ -388,14 +388,8 @@ class InventoryModule(AWSInventoryBase):
         # Clients are made here, one thread, as boto3 sessions are not thread-safe; the calls then run in threads.
         sts = {account["account_id"]: self.client("sts", region=self.region or account["regions"][0]) for account in accounts}
 
-        def assume(account):
-            credentials = sts[account["account_id"]].assume_role(**assume_params(account))["Credentials"]
-            return {
-                "profile_name": None,
-                "aws_access_key_id": credentials["AccessKeyId"],
-                "aws_secret_access_key": credentials["SecretAccessKey"],
-                "aws_session_token": credentials["SessionToken"],
-            }
+        def assume_account(account):
+            return assume(sts[account["account_id"]], account)
 
         def client_for(account, credentials, region):
             del account
@@ -403,7 +397,7 @@ class InventoryModule(AWSInventoryBase):
             attach_pacer(client)  # each account-region its own pace: its own rate limit
             return client
 
-        return list_accounts(accounts, assume, client_for, self._nodes_of_region)
+        return list_accounts(accounts, assume_account, client_for, self._nodes_of_region)
 
     def _report_failures(self, failures):
         if failures and self._settings["fail_on_account_errors"]:

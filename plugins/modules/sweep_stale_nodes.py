@@ -199,7 +199,9 @@ SWITCHES = ("include_eks_connector_agents", "cluster_checks", "include_cluster_m
 
 def validate(params):
     """Every check on the options, before any request; the selection criteria."""
-    check_accounts("accounts", params["accounts"])
+    # The argument spec's default for regions is [], as the documentation's "empty takes the task's region" says:
+    # an empty list is how "not given" arrives here, not an empty list given.
+    params["accounts"] = check_accounts("accounts", [dict(account, regions=account["regions"] or None) for account in params["accounts"] or []])
     if params["activation_ids"] is not None:
         params["activation_ids"] = check_list("activation_ids", params["activation_ids"], ACTIVATION_ID)
     check_range("drain_timeout", params["drain_timeout"], DRAIN_SECONDS)

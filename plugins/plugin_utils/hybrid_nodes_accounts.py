@@ -7,21 +7,16 @@
 every account-region listed concurrently, and failures kept per account and region instead of ending the run.
 
 Plain values and callables in, plain values out (no plugin object), so the unit tests drive it with fakes.
-The rules (ARN, external ID, session name, region) live in module_utils/_ssm/constraints.py.
+An account entry's rules, its ID, the AssumeRole call and an error's words are the sweep's too: they live in
+module_utils/_ssm/accounts.py; what is the inventory's own (its session name, regions from the plugin, the
+conflict with assume_role_arn, hybrid_nodes_failures and its warnings, the concurrent listing) is here.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import EXTERNAL_ID
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import REGION
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ROLE_ARN
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import ROLE_SESSION_NAME
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_list
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import check_string
-from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.constraints import string_problem
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import accounts as shared
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 
-ACCOUNT_KEYS = ("role_arn", "external_id", "session_name", "regions")
 DEFAULT_SESSION_NAME = "hybridops-ssm-hybrid-nodes"
 # Accounts and regions are separate rate limits (SSM's token buckets are per account and region), so their
 # listings run side by side; within one account-region the calls stay one after another, at its own pace.
@@ -35,79 +30,37 @@ def _fail(message, parameter, value):
     raise SSMValidationError(message, parameter=parameter, value=value)
 
 
-def account_of(role_arn):
-    """The 12-digit account ID an IAM role ARN names (arn:aws:iam::ACCOUNT:role/NAME)."""
-    return role_arn.split(":")[4]
-
-
-def _check_external_id(name, value):
-    # Many owners treat the external ID as a shared secret (AWS does not): its value is never shown, only its length.
-    problem = string_problem(EXTERNAL_ID, value)
-    if problem:
-        shown = f"a value of {len(value)} characters (not shown)" if isinstance(value, str) else f"a {type(value).__name__} (not shown)"
-        _fail(f"{name}: {shown} is not a valid {EXTERNAL_ID.name}: it {problem}.", name, None)
-    return value
-
-
-def _check_account(index, entry, default_regions):
-    name = f"accounts[{index}]"
-    if not isinstance(entry, dict):
-        _fail(f"{name}: {entry!r} must be a dictionary with role_arn and optionally {', '.join(ACCOUNT_KEYS[1:])}.", "accounts", entry)
-    unknown = sorted(str(key) for key in entry if key not in ACCOUNT_KEYS)
-    if unknown:
-        _fail(f"{name}: {', '.join(repr(k) for k in unknown)} is not a key of an account (a typo?); the keys are {', '.join(ACCOUNT_KEYS)}.", "accounts", entry)
-    if not entry.get("role_arn"):
-        _fail(f"{name}: role_arn is required (the IAM role to assume in that account, arn:aws:iam::ACCOUNT:role/NAME).", "accounts", entry)
-    role_arn = check_string(f"{name}.role_arn", entry["role_arn"], ROLE_ARN)
-    external_id = entry.get("external_id")
-    if external_id is not None:
-        _check_external_id(f"{name}.external_id", external_id)
-    session_name = check_string(f"{name}.session_name", entry.get("session_name") or DEFAULT_SESSION_NAME, ROLE_SESSION_NAME)
-    regions = default_regions
-    if entry.get("regions") is not None:
-        regions = check_list(f"{name}.regions", entry["regions"], REGION, min_items=1)
-    if not regions:
-        _fail(f"{name}: no regions: give this account its regions, or the plugin its regions (or region).", "accounts", entry)
-    return {"account_id": account_of(role_arn), "role_arn": role_arn, "external_id": external_id, "session_name": session_name, "regions": list(regions)}
-
-
 def check_accounts(accounts, default_regions, assume_role_arn=None):
     """The accounts option as the run uses it: [{account_id, role_arn, external_id, session_name, regions}], each
-    account once; [] when not given. ``default_regions`` are the plugin's own (regions, else region)."""
+    account once (module_utils/_ssm/accounts.py's rules); [] when not given. ``default_regions`` are the plugin's
+    own (regions, else region); an account needs regions, its own or those."""
     if not accounts:
         return []
     if assume_role_arn:
         _fail("accounts: cannot be combined with assume_role_arn; give that role as one of the accounts instead.", "accounts", accounts)
-    if not isinstance(accounts, list):
-        _fail(f"accounts: {accounts!r} must be a list of dictionaries, each with a role_arn.", "accounts", accounts)
-    checked = [_check_account(index, entry, default_regions) for index, entry in enumerate(accounts)]
-    seen = {}
+    checked = shared.check_accounts("accounts", accounts, default_regions)
     for index, account in enumerate(checked):
-        if account["account_id"] in seen:
-            _fail(
-                f"accounts[{index}]: account {account['account_id']} is already accounts[{seen[account['account_id']]}];"
-                " each account is assumed once per run: give it once, with all its regions.",
-                "accounts",
-                accounts,
-            )
-        seen[account["account_id"]] = index
+        if not account["regions"]:
+            _fail(f"accounts[{index}]: no regions: give this account its regions, or the plugin its regions (or region).", "accounts", accounts)
+        account["session_name"] = account["session_name"] or DEFAULT_SESSION_NAME
     return checked
 
 
-def error_text(error):
-    """An AWS error as 'Code: message' (botocore's ClientError) or the exception's own words; never a credential,
-    since neither an STS nor an SSM error message holds one."""
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and response.get("Error"):
-        return f"{response['Error'].get('Code')}: {response['Error'].get('Message')}"
-    code = getattr(error, "code", None)
-    message = getattr(error, "message", None) or str(error)
-    return f"{code}: {message}" if code and not message.startswith(str(code)) else message
+def assume(sts, account):
+    """One account's credentials as the plugin's client() takes them: one STS AssumeRole (module_utils's, with its
+    error handler and retries), ExternalId only when given."""
+    credentials = shared.assume_role(sts, account["role_arn"], account["session_name"], account["external_id"])
+    return {
+        "profile_name": None,
+        "aws_access_key_id": credentials["AccessKeyId"],
+        "aws_secret_access_key": credentials["SecretAccessKey"],
+        "aws_session_token": credentials["SessionToken"],
+    }
 
 
 def failure(account, region, error):
     """One entry of hybrid_nodes_failures: which account and region, and why (region None: the AssumeRole)."""
-    return {"account_id": account["account_id"], "role_arn": account["role_arn"], "region": region, "error": error_text(error)}
+    return {"account_id": account["account_id"], "role_arn": account["role_arn"], "region": region, "error": shared.error_words(error)}
 
 
 def warning(entry):
@@ -117,14 +70,6 @@ def warning(entry):
         f"hybridops.ssm.hybrid_nodes: account {entry['account_id']} ({entry['role_arn']}): {where} failed, its nodes"
         f"{' there' if entry['region'] else ''} are not in this inventory: {entry['error']}"
     )
-
-
-def assume_params(account):
-    """AssumeRole's parameters for one account (ExternalId only when given)."""
-    params = {"RoleArn": account["role_arn"], "RoleSessionName": account["session_name"]}
-    if account["external_id"] is not None:
-        params["ExternalId"] = account["external_id"]
-    return params
 
 
 def concurrently(items, call, concurrency=CONCURRENCY):

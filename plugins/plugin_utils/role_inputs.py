@@ -20,6 +20,7 @@ from collections import namedtuple
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import constraints as rules
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.accounts import account_problems
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import MAX_CONCURRENCY
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.timeparse import parse_point_in_time
@@ -215,30 +216,12 @@ def tag_values(name, raw, value, source):
 
 
 def account_targets(name, raw, value, source):
-    """Each account of a sweep by STS's rules and each region by AWS's names; an external ID's value is never shown."""
+    """The sweep's accounts by the rules the sweep and the inventory share (module_utils/_ssm/accounts.py), each
+    bad entry named under the variable's own name; an external ID's value is never shown. An empty regions list is
+    the role's default, "the role's region": not given."""
     del raw, source
-    problems = []
-    seen = set()
-    for index, account in enumerate(value or []):
-        item = f"{name}[{index}]"
-        arn = account.get("role_arn")
-        problem = rules.string_problem(rules.ROLE_ARN, arn)
-        if problem:
-            problems.append(f"{item}.role_arn: {_shown(arn)} is not an IAM role ARN: it {problem}")
-        elif arn in seen:
-            problems.append(f"{item}.role_arn: {_shown(arn)} is given twice: give each account once, with all its regions")
-        seen.add(arn)
-        for key, constraint in (("external_id", rules.EXTERNAL_ID), ("session_name", rules.ROLE_SESSION_NAME)):
-            given = account.get(key)
-            problem = None if given is None else rules.string_problem(constraint, given)
-            if problem:
-                shown = NOT_SHOWN if key == "external_id" else _shown(given)
-                problems.append(f"{item}.{key}: {shown} is not a valid {constraint.name}: it {problem}")
-        for region_name in account.get("regions") or []:
-            problem = rules.string_problem(rules.AWS_REGION_NAME, region_name)
-            if problem:
-                problems.append(f"{item}.regions: {_shown(region_name)} is not an AWS region name such as eu-west-1")
-    return problems
+    given = [dict(account, regions=account.get("regions") or None) if isinstance(account, dict) else account for account in value or []]
+    return account_problems(name, given)
 
 
 def _role_unknown(name, value, known):

@@ -561,18 +561,18 @@ SWEEP_ROWS = rows(
         (
             "account role ARN that is no role ARN",
             {S + "accounts": [{"role_arn": "arn:aws:iam::12345:user/x", "regions": ["eu-west-1"]}]},
-            [S + "accounts[0].role_arn: 'arn:aws:iam::12345:user/x' is not an IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME"],
+            [S + "accounts[0].role_arn: 'arn:aws:iam::12345:user/x' is not a valid IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME"],
         ),
         (
-            "account given twice",
-            {S + "accounts": [{"role_arn": ROLE_ARN}, {"role_arn": ROLE_ARN}]},
-            [S + f"accounts[1].role_arn: '{ROLE_ARN}' is given twice"],
+            "account given twice, by another of its roles",
+            {S + "accounts": [{"role_arn": ROLE_ARN}, {"role_arn": ROLE_ARN + "Too"}]},
+            [S + f"accounts[1]: account 111111111111 is already {S}accounts[0]", "assumed once per run"],
         ),
         # An external ID is a shared secret: its value is never shown, not even when it is wrong.
         (
             "account external ID with a forbidden character",
             {S + "accounts": [{"role_arn": ROLE_ARN, "external_id": "secret id;"}]},
-            [S + "accounts[0].external_id: (value not shown) is not a valid external ID", "+=,.@:/-"],
+            [S + "accounts[0].external_id: a value of 10 characters (not shown) is not a valid external ID", "+=,.@:/-"],
         ),
         (
             "account session name too long",
@@ -582,7 +582,7 @@ SWEEP_ROWS = rows(
         (
             "account region that is no region name",
             {S + "accounts": [{"role_arn": ROLE_ARN, "regions": ["eu west 1"]}]},
-            [S + "accounts[0].regions: 'eu west 1' is not an AWS region name such as eu-west-1"],
+            [S + "accounts[0].regions: 1 invalid AWS region name: 'eu west 1'", "a region such as eu-west-1"],
         ),
         ("account without its role ARN", {S + "accounts": [{"regions": ["eu-west-1"]}]}, ["Validation of arguments failed", "role_arn"]),
         ("misspelt variable", {S + "older_then": "60d"}, [S + "older_then: '60d' is not a variable of this role (a typo?)", S + "older_than, "]),

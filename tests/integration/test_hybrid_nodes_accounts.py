@@ -61,7 +61,11 @@ def test_good_accounts_listed_bad_one_reported_each_assumed_once(control, ansibl
     assert set(listing[f"account_{GOOD_B}"]["hosts"]) == {n for n, (a, _r) in expected.items() if a == GOOD_B}
     (failure,) = listing["all"]["vars"]["hybrid_nodes_failures"]
     assert failure["account_id"] == BAD and failure["role_arn"] == arn(BAD) and failure["region"] is None
-    assert failure["error"].startswith("AccessDenied: User: ") and f"not authorized to perform: sts:AssumeRole on resource: {arn(BAD)}" in failure["error"]
+    # the collection's AssumeRole (retried, its error handled): the code, the step, then AWS's own words
+    assert (
+        failure["error"].startswith("AccessDenied: Failed to assume the account's role (User: ")
+        and f"not authorized to perform: sts:AssumeRole on resource: {arn(BAD)}" in failure["error"]
+    )
     warning = " ".join(result.stderr.split())
     assert f"account {BAD} ({arn(BAD)}): AssumeRole failed" in warning and "AccessDenied" in warning
     log = control.log()

@@ -109,13 +109,54 @@ def test_a_bad_account_is_named_with_its_value_and_rule(account, named):
 def test_a_bad_external_id_is_refused_without_showing_it():
     with pytest.raises(SSMValidationError) as caught:
         acc.check_accounts("accounts", [{"role_arn": GOOD, "external_id": "secret value!"}])
-    assert "accounts[0].external_id: (value not shown) is not a valid external ID" in caught.value.message
+    # only its length: the inventory's wording, now the sweep's too
+    assert "accounts[0].external_id: a value of 13 characters (not shown) is not a valid external ID" in caught.value.message
     assert "secret value" not in caught.value.message and caught.value.value is None
 
 
-def test_an_account_given_twice_is_refused():
-    with pytest.raises(SSMValidationError, match=r"accounts\[1\].role_arn: .* is given twice"):
+def test_an_account_given_twice_is_refused_by_its_id_whatever_the_role():
+    # one AssumeRole per account and run: two roles of one account are one account given twice
+    with pytest.raises(SSMValidationError, match=r"accounts\[1\]: account 111111111111 is already accounts\[0\]"):
         acc.check_accounts("accounts", [{"role_arn": GOOD}, {"role_arn": GOOD}])
+    with pytest.raises(SSMValidationError, match=r"accounts\[2\]: account 111111111111 is already accounts\[0\]"):
+        acc.check_accounts("accounts", [{"role_arn": GOOD}, {"role_arn": OTHER}, {"role_arn": GOOD.replace("role/", "role/other-")}])
+
+
+@pytest.mark.parametrize(
+    "entry, fragment",
+    [
+        ("arn:aws:iam::111111111111:role/r", "must be a dictionary with role_arn"),
+        ({"role_arn": GOOD, "role": "x"}, "'role' is not a key of an account (a typo?)"),
+        ({"external_id": "abc"}, "role_arn is required"),
+        ({"role_arn": GOOD, "regions": []}, ".regions: the list is empty"),
+        ({"role_arn": GOOD, "regions": ["eu-west-1", "mars"]}, "'mars'"),
+    ],
+)
+def test_one_entry_check_names_the_variable_as_the_user_wrote_it(entry, fragment):
+    with pytest.raises(SSMValidationError) as caught:
+        acc.check_accounts("sweep_stale_hybrid_nodes_accounts", [entry])
+    assert caught.value.message.startswith("sweep_stale_hybrid_nodes_accounts[0]") and fragment in caught.value.message
+
+
+def test_account_problems_names_every_bad_entry_at_once():
+    problems = acc.account_problems("sweep_stale_hybrid_nodes_accounts", [{"role_arn": "x"}, {"role_arn": GOOD}, {"role_arn": GOOD}])
+    assert [p.split(":")[0] for p in problems] == ["sweep_stale_hybrid_nodes_accounts[0].role_arn", "sweep_stale_hybrid_nodes_accounts[2]"]
+    assert not any(p.endswith(".") for p in problems)
+
+
+def test_an_account_s_regions_or_the_default_and_its_id():
+    (given, default) = acc.check_accounts("accounts", [{"role_arn": GOOD, "regions": ["eu-west-1"]}, {"role_arn": OTHER}], ["us-east-1"])
+    assert (given["account_id"], given["regions"], given["session_name"]) == ("111111111111", ["eu-west-1"], None)
+    assert (default["account_id"], default["regions"]) == ("222222222222", ["us-east-1"])
+
+
+def test_error_words_put_the_code_and_aws_s_own_words_first():
+    denied = client_error("AccessDenied", "AssumeRole", "User: x is not authorized to perform: sts:AssumeRole")
+    assert words(denied) == "AccessDenied: User: x is not authorized to perform: sts:AssumeRole"
+    handled = AnsibleSSMError(message="Failed to assume the account's role", exception=denied)
+    assert words(handled) == "AccessDenied: Failed to assume the account's role (User: x is not authorized to perform: sts:AssumeRole)"
+    assert words(AnsibleSSMError(message="AccessDenied: said once", code="AccessDenied")) == "AccessDenied: said once"
+    assert words(ValueError("plain")) == "plain"
 
 
 def test_assume_role_sends_the_external_id_and_a_default_session_name():

@@ -93,10 +93,26 @@ def test_a_bad_external_id_is_refused_without_showing_it(external_id):
     assert external_id not in message and info.value.value is None
 
 
-def test_assume_params_carry_the_external_id_only_when_given():
+class Sts:
+    """A fake STS client: records each AssumeRole's parameters, answers with credentials."""
+
+    def __init__(self):
+        self.calls = []
+
+    def assume_role(self, **params):
+        self.calls.append(params)
+        return {"Credentials": {"AccessKeyId": "ASIA1", "SecretAccessKey": "s3cr3t", "SessionToken": "t0k3n"}}
+
+
+def test_assume_sends_the_inventory_s_session_name_and_the_external_id_only_when_given():
     plain, with_id = accounts.check_accounts([{"role_arn": arn("1" * 12)}, {"role_arn": arn("2" * 12), "external_id": "ext-1"}], REGIONS)
-    assert accounts.assume_params(plain) == {"RoleArn": arn("1" * 12), "RoleSessionName": "hybridops-ssm-hybrid-nodes"}
-    assert accounts.assume_params(with_id)["ExternalId"] == "ext-1"
+    sts = Sts()
+    assert accounts.assume(sts, plain) == {"profile_name": None, "aws_access_key_id": "ASIA1", "aws_secret_access_key": "s3cr3t", "aws_session_token": "t0k3n"}
+    accounts.assume(sts, with_id)
+    assert sts.calls == [
+        {"RoleArn": arn("1" * 12), "RoleSessionName": "hybridops-ssm-hybrid-nodes"},
+        {"RoleArn": arn("2" * 12), "RoleSessionName": "hybridops-ssm-hybrid-nodes", "ExternalId": "ext-1"},
+    ]
 
 
 class Fleet:
