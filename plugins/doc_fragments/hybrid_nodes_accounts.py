@@ -11,7 +11,7 @@ class ModuleDocFragment:
 options:
   accounts:
     description:
-      - List nodes in many AWS accounts - one entry per account, each a role to assume there. Cannot be combined
+      - List nodes in many AWS accounts - one entry per account (by the account ID its role ARN names), each a role to assume there. Cannot be combined
         with O(assume_role_arn).
       - Each account is assumed once per run (one C(sts:AssumeRole) call, with the credentials of this plugin's
         connection options), and its temporary credentials serve all its regions. Accounts and regions are
