@@ -61,9 +61,7 @@ def test_an_eks_hybrid_node_is_refused_with_the_steps_unless_stated_drained():
     assert f"set {D}eks_node_drained=true" in problem
     assert not fleet["drained"]["problem"] and fleet["drained"]["cluster"]["eks_cluster_arn"] == ARN
     # the refused host takes part in no later call
-    assert stages.calls(stages.DEREGISTER, fleet, ["eks", "drained"]) == [
-        ("us-east-1", {"instance_ids": [B], "state": "absent", "region": "us-east-1"})
-    ]
+    assert stages.calls(stages.DEREGISTER, fleet, ["eks", "drained"]) == [("us-east-1", {"instance_ids": [B], "state": "absent", "region": "us-east-1"})]
 
 
 def test_a_node_missing_from_the_tagged_listing_is_no_eks_hybrid_node():
