@@ -17,7 +17,7 @@ failing check cannot go on into calls, and a last task writes every row's result
 are cached in a module-scoped fixture; pytest reports each row, then checks that the endpoint's request
 log stayed EMPTY through both: no row made a request.
 
-Rows: 262 (169 module rows, 93 role rows). The options amazon.aws adds to every module (region,
+Rows: 265 (172 module rows, 93 role rows). The options amazon.aws adds to every module (region,
 credentials, endpoint_url, aws_ca_bundle, aws_config, validate_certs, debug_botocore_endpoint_logs)
 go through one argument spec and one check (module_utils/_ssm/connection.py check_connection) for all
 seven modules, so each of their constraints is one row, spread over the modules; an unknown option is a
@@ -177,6 +177,9 @@ MANAGED_INSTANCE_INFO = rows(
         ("tag value too long", {"tags": {"Site": "v" * 257}}, ["tags: ", "of key 'Site'", "at most 256 characters long, not 257"]),
         ("tag key with a forbidden character", {"tags": {"Site*": "x"}}, ["tags: ", "key 'Site*'", "contains '*'"]),
         ("tags not a dictionary", {"tags": ["Site"]}, bad_type("tags", "list", "dict")),
+        ("tag_keys too many", {"tag_keys": [f"k{n}" for n in range(6)]}, ["tag_keys: ", "must be a list of 1 to 5 tag keys"]),
+        ("tag_keys key with a forbidden character", {"tag_keys": ["Site*"]}, ["tag_keys: ", "key 'Site*'", "contains '*'"]),
+        ("tag_keys key too long", {"tag_keys": ["k" * 129]}, ["tag_keys: ", "at most 128 characters long, not 129"]),
         ("an age in words", {"last_ping_before": "30 days"}, ["last_ping_before: '30 days'", "neither an age such as '30d'", "nor an ISO 8601 time"]),
         ("a day that is no date", {"last_ping_before": "yesterday"}, ["last_ping_before: 'yesterday'", "ISO 8601"]),
         ("a date that does not exist", {"registered_before": "2026-13-45"}, ["registered_before: '2026-13-45'", "ISO 8601"]),
@@ -635,7 +638,7 @@ def test_row_count():
     modules = sum(1 for row in ROWS if row.target in MODULES)
     roles = sum(1 for row in ROWS if row.target in ROLES)
     print(f"bad input rows: {len(ROWS)} ({modules} module rows, {roles} role rows)")
-    assert (len(ROWS), modules, roles) == (262, 169, 93), "update the count in the module docstring"
+    assert (len(ROWS), modules, roles) == (265, 172, 93), "update the count in the module docstring"
     assert len({(row.target, row.why) for row in ROWS}) == len(ROWS), "each row needs its own why"
 
 

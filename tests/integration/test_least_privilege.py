@@ -105,7 +105,9 @@ def observed(control, endpoint, ansible_env, tmp_path):
     send_long_command(url, [offline_node])
     used = control.seed_nodes(count=1, name_prefix="activated")["activation_id"]
     unused = ssm_client(url).create_activation(IamRole="SSMServiceRole")["ActivationId"]
-    node_a = control.seed_nodes(count=1, name_prefix="store")["instance_ids"][0]
+    # an EKS Hybrid Node stated drained and an ECS Anywhere container instance: every cluster call is made for it
+    eks_tag = {"EKSClusterARN": "arn:aws:eks:us-east-1:123456789012:cluster/edge"}
+    node_a = control.seed_nodes(count=1, name_prefix="store", tags=eks_tag)["instance_ids"][0]
     node_b = control.seed_nodes(count=1, name_prefix="store")["instance_ids"][0]  # alone on its activation: it goes with the node
     send_long_command(url, [node_a, node_b])
     stale = {
@@ -177,7 +179,12 @@ def observed(control, endpoint, ansible_env, tmp_path):
     for index, (name, conditions, tasks) in enumerate(scenarios):
         plays += [module_play(f"{name} {conditions}", tasks), cut(index, url)]
     role_scenarios = [
-        ("decommission_hybrid_node", ["decommission_hybrid_node_cancel_commands", "decommission_hybrid_node_cluster_checks"], "node_a", {}),
+        (
+            "decommission_hybrid_node",
+            ["decommission_hybrid_node_cancel_commands", "decommission_hybrid_node_cluster_checks"],
+            "node_a",
+            {"decommission_hybrid_node_eks_node_drained": True},
+        ),
         (
             "decommission_hybrid_node",
             ["decommission_hybrid_node_delete_activation"],
