@@ -19,31 +19,16 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   throttled, that is what the service grants), by at least 10 %; before a full second of
   answers (a bucket's burst would inflate that rate) the rate of successful calls since the first throttled
   answer stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first cut halves the rate
-  the run was sending at, or goes down to the rate of its calls granted so far where that is lower (a run
-  throttled at once joins a bucket others drain), and later ones wait for evidence; an answer to a call
-  sent before the last cut teaches nothing new;
-* after a cut, the next one waits RECOVERY seconds (up to JITTER more, drawn at each cut), so the cut is
-  measured at the new pace; if a fifth or more of the answers were throttled before a cut and the share of
-  calls granted did not rise after it (by IMPROVED, over at least EPOCH_ANSWERS answers), slowing down did not
+  the run was sending at and later ones wait for evidence; an answer to a call sent before the last cut
+  teaches nothing new;
+* after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; if a fifth or more
+  of the answers were throttled before a cut and the share of calls granted did not rise after it (by
+  IMPROVED, over at least EPOCH_ANSWERS answers), slowing down did not
   help: SSM's throttling does not follow this run's rate (throttling at random, or a bucket drained by others),
-  so no further cut until it does or until HOLD seconds (up to JITTER more) have passed since the cut; where
-  the share rose, the service's bucket binds and the next cut follows it;
-* throttling that persists HOLD seconds after a cut, while the run still sends at its pace and above the rate
-  it is granted, is a bucket shared with others that pace themselves too - the slices of an AWX job, each a
-  process with its own pacer, in one account's bucket: each follows its granted rate down to its share, so
-  that together they settle at the bucket's rate instead of all holding above it (a storm of throttles that
-  starves whichever slice cut first). Throttling at random costs such a run at most a cut every HOLD seconds
-  down to its floor, the bound below;
-* the draws of RECOVERY and HOLD differ between runs, so runs sharing a bucket do not cut and grow in step;
+  so no further cut until it does; where the share rose, the service's bucket binds and the next cut follows it;
 * no cut while the run sends at less than half its pace (one call at a time, or sleeping between retries):
   the pace is not what SSM throttled;
-* between cuts the rate grows 2 % a second, probing for headroom (each of N runs at one bucket cuts only its
-  1/N of the calls on a throttled answer, so the share of calls throttled grows about N x GROWTH / cut: at
-  3 % four slices saw 10 %); once no answer has been throttled for QUIET seconds it grows QUICK_GROWTH a
-  second instead, until the next throttled answer: a run that was cut to its
-  share of a shared bucket takes the bucket back within seconds once the others are done (at 2 % a second
-  alone, the last slice of a job would need over a minute to climb from a quarter of the rate), while a run
-  at a bucket shared with others, throttled every few seconds, seldom gets that quiet;
+* between cuts the rate grows 3 % a second, probing for headroom;
 * never below a quarter of the most calls granted in any one second, nor 0.5 a second;
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
 
@@ -53,7 +38,6 @@ botocore's nor of ``retry.ssm_retry``, and no timeout runs meanwhile.
 
 import collections
 import math
-import random
 import threading
 import time
 
@@ -65,13 +49,8 @@ THROTTLING_CODES = frozenset(
 FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled answer
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
-GROWTH = 0.02  # per second between cuts
-QUIET = 6.0  # seconds without a throttled answer before the rate grows quicker: longer than a lone run takes to climb back from a cut
-QUICK_GROWTH = 0.15  # per second once quiet
-MAX_GROWTH = 40.0  # the largest exponent: a pace e**40 times its base is unpaced in all but name; more overflows a float
+GROWTH = 0.03  # per second between cuts
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
-HOLD = 2.0  # seconds after a cut that did not help before throttling that persists is taken for a shared bucket
-JITTER = 0.5  # RECOVERY and HOLD are drawn up to this share longer at each cut
 WINDOW = 1.0  # seconds of successful calls the estimates look at
 MIN_EVIDENCE = 0.25  # seconds of answers after the first throttled one before they stand in for a full window
 FLOOR_SHARE = 0.25  # of the most calls granted in one second
@@ -85,11 +64,10 @@ MIN_RATE = 0.5  # calls per second
 class Pacer:
     """One run's pace: time slots for attempts, and the rate they follow. Thread-safe."""
 
-    def __init__(self, max_rate=None, clock=time.monotonic, sleep=time.sleep, draw=random.random):
+    def __init__(self, max_rate=None, clock=time.monotonic, sleep=time.sleep):
         self.max_rate = float(max_rate) if max_rate else None
         self._clock = clock
         self._sleep = sleep
-        self._draw = draw  # uniform in [0, 1): a test's fixed value
         self._lock = threading.Lock()
         self._base = self.max_rate  # the rate at the last cut (None: unpaced)
         self._cut_at = clock()
@@ -99,13 +77,10 @@ class Pacer:
         self._ok = collections.deque()
         self._best = 0.0
         self._first_throttle = None
-        self._last_throttle = None
         self._ok_since_throttle = 0
         self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
         self._share_before = None  # granted share of the answers in the epoch before the last cut
         self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
-        self._recovery = RECOVERY
-        self._hold = HOLD
         self.cuts = 0
         self.waited = 0.0
 
@@ -114,8 +89,7 @@ class Pacer:
         if self._base is None:
             return None
         now = self._clock() if now is None else now
-        quiet = max(0.0, now - max(self._cut_at, self._last_throttle or self._cut_at) - QUIET)
-        rate = self._base * math.exp(min(MAX_GROWTH, GROWTH * max(0.0, now - self._cut_at) + (QUICK_GROWTH - GROWTH) * quiet))
+        rate = self._base * math.exp(GROWTH * max(0.0, now - self._cut_at))
         return min(rate, self.max_rate) if self.max_rate else rate
 
     def slot(self):
@@ -148,13 +122,10 @@ class Pacer:
     def _per_second(self, stamps, now):
         return self._count(stamps, now) / min(WINDOW, max(0.25, now - self._started))
 
-    def _improved(self, now):
-        """The granted share of answers rose after the last cut (or cannot be judged yet, or nothing to compare), or the
-        throttling persisted past the hold: a bucket others drain too."""
+    def _improved(self):
+        """The granted share of answers rose after the last cut (or cannot be judged yet, or nothing to compare)."""
         answers = sum(self._epoch)
         if self._share_before is None or self._share_before > JUDGED_SHARE or answers < EPOCH_ANSWERS:
-            return True
-        if now - self._cut_at >= self._hold:
             return True
         return self._epoch[0] / answers >= self._share_before + IMPROVED or self._epoch[0] == answers
 
@@ -182,29 +153,23 @@ class Pacer:
                 return
             if self._first_throttle is None:
                 self._first_throttle = now
-            current = self.rate(now)  # what it sent at, the quick growth included
-            # the quiet ends: the rate falls back to its slow growth at once, before any cut
-            self._last_throttle = now
             if sent_at < self._cut_at and self._base is not None:
                 return  # sent before the last cut: nothing new
             granted = self._granted(now)
+            current = self.rate(now)
             if current is None:
                 sending = self._per_second(self._sent, now)
                 new = FIRST_CUT * sending
                 if granted is not None:
                     new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
-                else:
-                    # throttled at once, before any evidence: a bucket others drained (another slice of the job)
-                    # grants a joining run next to nothing, so it starts from what it was granted so far
-                    new = min(new, max(MIN_RATE, UNDER_GRANTED * self._per_second(self._ok, now)))
             elif granted is None:
                 return  # wait for evidence
             elif self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
                 return  # the run sends slower than its pace (one call at a time, or sleeping between retries): not the pace's doing
-            elif now - self._cut_at < self._recovery and not self._blind:
+            elif now - self._cut_at < RECOVERY and not self._blind:
                 return  # the last cut is not measured yet
-            elif not self._improved(now):
-                return  # slowing down did not help (yet): not this run's pace, or others' too
+            elif not self._improved():
+                return  # slowing down did not help: not this run's pace
             elif granted < current:
                 new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
             else:
@@ -218,8 +183,6 @@ class Pacer:
             if self.max_rate:
                 self._base = min(self._base, self.max_rate)
             self._cut_at = now
-            self._recovery = RECOVERY * (1.0 + JITTER * self._draw())
-            self._hold = HOLD * (1.0 + JITTER * self._draw())
             self._next_slot = max(self._next_slot, now)
             self.cuts += 1
 
@@ -241,15 +204,15 @@ class _Sent(threading.local):
     at = 0.0
 
 
-def attach(client, max_calls_per_second=None, clock=time.monotonic, sleep=time.sleep, service="ssm", draw=random.random):
+def attach(client, max_calls_per_second=None, clock=time.monotonic, sleep=time.sleep, service="ssm"):
     """Pace every attempt of ``client`` (and so every thread sharing it); returns the Pacers.
 
     One adaptive pace per operation, as SSM keeps a bucket per API; ``max_calls_per_second`` caps the
     calls of every operation together (a shared Pacer without adaptation of its own is not needed: the
-    cap's slots are taken from one Pacer, ``pacers["*"]``, before the operation's own). ``clock``, ``sleep``
-    and ``draw`` are every Pacer's (a test's fake time and fixed jitter); ``service`` the client's (``ecs`` for ECS's).
+    cap's slots are taken from one Pacer, ``pacers["*"]``, before the operation's own). ``clock`` and
+    ``sleep`` are every Pacer's (a test's fake time); ``service`` the client's (``ecs`` for ECS's).
     """
-    pacers = {"*": Pacer(max_calls_per_second, clock, sleep, draw)} if max_calls_per_second else {}
+    pacers = {"*": Pacer(max_calls_per_second, clock, sleep)} if max_calls_per_second else {}
     lock = threading.Lock()
     sent = _Sent()
 
@@ -257,7 +220,7 @@ def attach(client, max_calls_per_second=None, clock=time.monotonic, sleep=time.s
         operation = event_name.rsplit(".", 1)[-1]
         with lock:
             if operation not in pacers:
-                pacers[operation] = Pacer(max_calls_per_second, clock, sleep, draw)
+                pacers[operation] = Pacer(max_calls_per_second, clock, sleep)
             return pacers[operation]
 
     def before_send(event_name="", **kwargs):
