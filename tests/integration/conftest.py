@@ -101,6 +101,22 @@ def run_cli(args, env, timeout=600):
     return subprocess.run([str(program), *args[1:]], env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def run_in_process(env, runs):
+    """Each (module, arguments) of ``runs`` through the module's main(), all in one Python process of the ansible-core
+    under test (module_in_process.py): their results, in order. Milliseconds a run instead of a module process."""
+    done = subprocess.run(
+        [str(ANSIBLE_BIN / "python"), str(HERE / "module_in_process.py")],
+        input=json.dumps([[module, args] for module, args in runs]),
+        env={**env, "PYTHONPATH": str(COLLECTIONS)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout)
+
+
 def adhoc(env, module, args, *extra):
     """Run `ansible localhost -m MODULE -a ARGS -o`: (completed process, status word, result dict)."""
     result = run_cli(["ansible", "localhost", "-m", module, "-a", args, "-o", *extra], env)

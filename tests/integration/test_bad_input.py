@@ -26,19 +26,16 @@ reason, and test_every_option_and_argument_has_a_row keeps the rows complete.
 """
 
 import json
-import subprocess
 from collections import namedtuple
 
 import pytest
 import yaml
 
-from conftest import ANSIBLE_BIN
 from conftest import BIN
-from conftest import COLLECTIONS
-from conftest import HERE
 from conftest import ROOT
 from conftest import controller_env
 from conftest import run_cli
+from conftest import run_in_process
 from hostroot import AGENT_CALLS
 from hostroot import KEY_FILES
 from hostroot import REGISTRATION
@@ -724,21 +721,12 @@ def bad_input(endpoint, tmp_path_factory):
     (tmp / "bad_input.yml").write_text(json.dumps(playbook(tmp / "results.json")), encoding="utf-8")
     env = controller_env(endpoint.url, tmp)
     module_rows = {host: row for host, row in HOSTS.items() if row.target in MODULES}
-    in_process = subprocess.run(
-        [str(ANSIBLE_BIN / "python"), str(HERE / "module_in_process.py")],
-        input=json.dumps([[row.target, {name: value for name, value in row.args.items() if value is not None}] for row in module_rows.values()]),
-        env={**env, "PYTHONPATH": str(COLLECTIONS)},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert in_process.returncode == 0, in_process.stderr[-4000:]
+    in_process = run_in_process(env, [(row.target, {name: value for name, value in row.args.items() if value is not None}) for row in module_rows.values()])
     result = run_cli(["ansible-playbook", "-i", str(tmp / "inventory.json"), str(tmp / "bad_input.yml"), "--forks", "8"], env)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
     through_playbook = json.loads((tmp / "results.json").read_text(encoding="utf-8"))
     return {
-        "results": {**through_playbook, **dict(zip(module_rows, json.loads(in_process.stdout)))},
+        "results": {**through_playbook, **dict(zip(module_rows, in_process))},
         "through_playbook": through_playbook,
         "log": control.log(),
         "host_root": host_root,
