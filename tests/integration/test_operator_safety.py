@@ -18,7 +18,6 @@ from test_roles import write_inventory
 
 from conftest import BIN
 from conftest import adhoc
-from conftest import run_cli
 from conftest import run_in_process
 from conftest import send_long_command
 from hostroot import AGENT_CALLS
