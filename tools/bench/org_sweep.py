@@ -1,4 +1,4 @@
-"""`make bench`, the organisation case: the sweep role over many accounts and regions at once (issue #24).
+"""`make bench`, the organisation case: the sweep role over many accounts and regions at once.
 
 ``org_sweep``: ACCOUNTS accounts x the REGIONS, NODES stale nodes in each account-region, each with its own token
 bucket of RATE calls a second per operation (the endpoint keeps a bucket per account and region, as AWS does),
