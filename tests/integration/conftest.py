@@ -19,6 +19,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import warm_python  # noqa: E402  pylint: disable=wrong-import-position
+
 from ssm_endpoint import EndpointControl  # noqa: E402  pylint: disable=wrong-import-position
 from ssm_endpoint import start_in_process  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -28,6 +30,8 @@ BIN = ROOT / ".venv" / "bin"
 # collections directory that goes with it (that cell's copy of this tree and its amazon.aws).
 ANSIBLE_BIN = Path(os.environ.get("HYBRIDOPS_TEST_ANSIBLE_BIN") or BIN)
 COLLECTIONS = Path(os.environ.get("HYBRIDOPS_TEST_COLLECTIONS") or ROOT / "build" / "collections")
+# The interpreter the module runs get: the ansible-core under test's Python, warm (warm_python.py).
+MODULE_PYTHON = warm_python.ensure(ANSIBLE_BIN / "python")
 
 # The test modules here import helpers with ``from conftest import ...``. tests/endpoint has a conftest.py
 # too; when both directories run in one pytest session, "conftest" in sys.modules is whichever pytest loaded
@@ -75,7 +79,7 @@ def controller_env(endpoint_url, tmp_path):
         ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_HOST_KEY_CHECKING="False",
-        ANSIBLE_PYTHON_INTERPRETER=str(ANSIBLE_BIN / "python"),
+        ANSIBLE_PYTHON_INTERPRETER=MODULE_PYTHON,
         ANSIBLE_ROLES_PATH=str(HERE / "targets"),
         ANSIBLE_LOCALHOST_WARNING="False",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
@@ -134,7 +138,7 @@ AWX_CREDENTIAL = {
     "AWS_SECURITY_TOKEN": "awx-injected-sts-token-9d2e",
 }
 
-LOCAL_INVENTORY = f"localhost ansible_connection=local ansible_python_interpreter={BIN / 'python'}"
+LOCAL_INVENTORY = f"localhost ansible_connection=local ansible_python_interpreter={MODULE_PYTHON}"
 
 
 @pytest.fixture

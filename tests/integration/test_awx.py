@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import AWX_CREDENTIAL
-from conftest import BIN
+from conftest import MODULE_PYTHON
 from conftest import ROOT
 from conftest import run_cli
 from conftest import run_runner
@@ -189,7 +189,7 @@ def test_decommission_playbook_as_a_job_template(control, runner_env, endpoint, 
             f"node-a ansible_connection=local decommission_hybrid_node_root={root}",
             f"node-b ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1 decommission_hybrid_node_instance_id={gone_id}",
             "[all:vars]",
-            f"ansible_python_interpreter={BIN / 'python'}",
+            f"ansible_python_interpreter={MODULE_PYTHON}",
         ]
     )
     survey = {

@@ -31,7 +31,7 @@ from collections import namedtuple
 import pytest
 import yaml
 
-from conftest import BIN
+from conftest import MODULE_PYTHON
 from conftest import ROOT
 from conftest import controller_env
 from conftest import run_cli
@@ -642,7 +642,7 @@ def test_row_count():
 def inventory(host_root, empty_root):
     groups = {}
     for host, row in PLAYBOOK_HOSTS.items():
-        host_vars = {"ansible_connection": "local", "ansible_python_interpreter": str(BIN / "python")}
+        host_vars = {"ansible_connection": "local", "ansible_python_interpreter": MODULE_PYTHON}
         if row.target in MODULES:
             host_vars["row_args"] = {name: value for name, value in row.args.items() if value is not None}
         else:

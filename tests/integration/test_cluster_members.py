@@ -28,6 +28,7 @@ from test_roles import playbook
 from test_roles import write_inventory
 
 from conftest import BIN
+from conftest import MODULE_PYTHON
 from conftest import listed
 from conftest import ssm_client
 from hostroot import NODEADM_CALLS
@@ -141,7 +142,7 @@ def sweep(ansible_env, *extra):
         "sweep_stale",
         "localhost,",
         "-e",
-        f"ansible_python_interpreter={BIN / 'python'}",
+        f"ansible_python_interpreter={MODULE_PYTHON}",
         "-e",
         "sweep_stale_hybrid_nodes_older_than=60d",
         *extra,

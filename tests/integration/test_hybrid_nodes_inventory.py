@@ -12,7 +12,7 @@ import math
 import pytest
 import yaml
 
-from conftest import BIN
+from conftest import MODULE_PYTHON
 from conftest import ROOT
 from conftest import plain
 from conftest import run_cli
@@ -399,7 +399,7 @@ def test_sources_that_disagree_are_refused_before_any_change(control, ansible_en
     values = {k: str(v).replace("@node@", node).replace("@other@", other) for k, v in sources.items()}
     host = {
         "ansible_connection": "local",
-        "ansible_python_interpreter": str(BIN / "python"),
+        "ansible_python_interpreter": MODULE_PYTHON,
         "decommission_hybrid_node_root": str(root),
         "decommission_hybrid_node_become": False,
         **values,

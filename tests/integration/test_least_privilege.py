@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from conftest import BIN
+from conftest import MODULE_PYTHON
 from conftest import ROOT
 from conftest import run_cli
 from conftest import send_long_command
@@ -220,7 +220,7 @@ def observed(control, endpoint, ansible_env, tmp_path):
                 "localhost": {"ansible_connection": "local"},
             },
             "vars": {
-                "ansible_python_interpreter": str(BIN / "python"),
+                "ansible_python_interpreter": MODULE_PYTHON,
                 "decommission_hybrid_node_become": False,
                 "decommission_hybrid_node_command_poll_interval": 0.2,
             },

@@ -16,7 +16,7 @@ from test_roles import playbook
 from test_roles import recap
 from test_roles import write_inventory
 
-from conftest import BIN
+from conftest import MODULE_PYTHON
 from conftest import adhoc
 from conftest import run_in_process
 from conftest import send_long_command
@@ -89,7 +89,7 @@ def test_a_decommission_hosts_that_matches_no_host_fails_naming_the_closest_grou
     inventory = {
         "all": {
             "children": {group: {"hosts": {name: local_host(hosts[name][0]) for name in names}} for group, names in groups.items()},
-            "vars": {"ansible_python_interpreter": str(BIN / "python"), "decommission_hybrid_node_become": False},
+            "vars": {"ansible_python_interpreter": MODULE_PYTHON, "decommission_hybrid_node_become": False},
         }
     }
     (tmp_path / "inventory.json").write_text(json.dumps(inventory), encoding="utf-8")

@@ -18,6 +18,7 @@ from test_roles import mutating
 from test_roles import recap
 
 from conftest import BIN
+from conftest import MODULE_PYTHON
 from conftest import ROOT
 from hostroot import make_host_root
 
@@ -80,7 +81,7 @@ def test_readme_examples_run_as_written_twice(control, ansible_env, tmp_path):
     root = populate(control, tmp_path)
     (tmp_path / "inventory").write_text(
         "[retiring]\n"
-        f"store-0 ansible_connection=local ansible_python_interpreter={BIN / 'python'} decommission_hybrid_node_root={root}"
+        f"store-0 ansible_connection=local ansible_python_interpreter={MODULE_PYTHON} decommission_hybrid_node_root={root}"
         " decommission_hybrid_node_become=false\n",
         encoding="utf-8",
     )
@@ -93,7 +94,7 @@ def test_readme_examples_run_as_written_twice(control, ansible_env, tmp_path):
     for attempt in (1, 2):
         control.clear_log()
         result = run_cli(
-            ["ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={BIN / 'python'}", str(tmp_path / "readme_tasks.yml")],
+            ["ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={MODULE_PYTHON}", str(tmp_path / "readme_tasks.yml")],
             ansible_env,
             cwd=tmp_path,
         )

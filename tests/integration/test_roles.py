@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import BIN  # conftest also puts tests/ on sys.path, for hostroot
+from conftest import MODULE_PYTHON  # conftest also puts tests/ on sys.path, for hostroot
 from conftest import invocation_statuses
 from conftest import listed
 from conftest import run_cli  # conftest also puts tests/ on sys.path, for hostroot
@@ -33,7 +33,7 @@ def write_inventory(path, hosts, **group_vars):
             # The cluster checks (on by default) cost two module runs per play: tests of other behaviours leave them
             # off; test_cluster_members.py and the role's ansible-test target run them.
             "vars": {
-                "ansible_python_interpreter": str(BIN / "python"),
+                "ansible_python_interpreter": MODULE_PYTHON,
                 "decommission_hybrid_node_become": False,
                 "decommission_hybrid_node_cluster_checks": False,
                 "sweep_stale_hybrid_nodes_cluster_checks": False,

@@ -24,7 +24,7 @@ import stat
 
 import pytest
 
-from conftest import BIN
+from conftest import MODULE_PYTHON
 from conftest import run_cli
 from conftest import run_runner
 from conftest import runner_events
@@ -192,7 +192,7 @@ def test_decommission_playbook_at_vvvv_shows_no_secret(control, endpoint, ansibl
     root = make_host_root(tmp_path / "node", node["instance_ids"][0])
     inventory = tmp_path / "inventory.ini"
     inventory.write_text(
-        f"[hybrid_nodes]\nnode ansible_connection=local ansible_python_interpreter={BIN / 'python'} decommission_hybrid_node_root={root}\n",
+        f"[hybrid_nodes]\nnode ansible_connection=local ansible_python_interpreter={MODULE_PYTHON} decommission_hybrid_node_root={root}\n",
         encoding="utf-8",
     )
     control.clear_log()
