@@ -139,5 +139,6 @@ def success_summary(outcomes, noun, check_mode):
     counts = Counter(o[OUTCOME] for o in outcomes)
     if not outcomes:
         return f"no {noun} given: nothing to do"
-    detail = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
+    words = CHECK_MODE_WORDS if check_mode else {}
+    detail = ", ".join(f"{count} {words.get(outcome, outcome)}" for outcome, count in counts.items())
     return f"{'check mode, nothing changed: ' if check_mode else ''}{len(outcomes)} {noun}(s): {detail}"

@@ -34,7 +34,9 @@ def test_the_failure_summary_stays_short_and_counts_by_code():
 def test_the_success_summary_counts_outcomes():
     outcomes = [{"outcome": "deregistered"}, {"outcome": "deregistered"}, {"outcome": "already_absent"}]
     assert outcomes_module.success_summary(outcomes, "node", False) == "3 node(s): 2 deregistered, 1 already_absent"
-    assert outcomes_module.success_summary(outcomes, "node", True).startswith("check mode, nothing changed: 3 node(s)")
+    assert outcomes_module.success_summary(outcomes, "node", True) == "check mode, nothing changed: 3 node(s): 2 would deregister, 1 already_absent"
+    cancels = [{"outcome": "cancel_requested"}, {"outcome": "drained"}]
+    assert outcomes_module.success_summary(cancels, "node", True) == "check mode, nothing changed: 2 node(s): 1 would cancel, 1 would drain"
     assert outcomes_module.success_summary([], "node", False) == "no node given: nothing to do"
 
 
