@@ -247,3 +247,44 @@ def test_hostile_node_data_of_other_accounts_is_never_rendered(control, ansible_
     (line,) = [line for line in adhoc.stdout.splitlines() if " | SUCCESS => {" in line]
     shown = json.loads(line[line.index(" | SUCCESS => ") + len(" | SUCCESS => ") :])[probe]
     assert shown == [prefix + "-0", f"{prefix}-0@{account}", [denied]]
+
+
+def test_hostile_node_data_in_the_sweep_report_is_never_rendered(control, endpoint, ansible_env, tmp_path):
+    """The sweep's report and its diff are made of what SSM answered (names, computer names, tags): in check mode
+    with --diff, then for real, no payload runs and each node's name comes out as the node gave it."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    ansible_env[MARKERS] = str(markers)
+    client = ssm_client(endpoint.url)
+    ids = register(
+        control,
+        client,
+        2,
+        jinja={"computer_name": expression("sweep_computer_name"), "name": statement("sweep_name"), "ip_address": filtered("sweep_ip")},
+        unicode={"computer_name": "ünïcødé-ノード.local", "name": "名前 {# a comment #}"},
+    )
+    client.add_tags_to_resource(ResourceType="ManagedInstance", ResourceId=ids["jinja"], Tags=[{"Key": "site", "Value": expression("sweep_tag")}])
+    control.set_ping(list(ids.values()), "ConnectionLost", last_ping_days_ago=40)
+    control.advance(10)
+    report = tmp_path / "sweep.json"
+    command = [
+        "ansible-playbook",
+        "hybridops.ssm.sweep_stale",
+        "-i",
+        "localhost,",
+        "-e",
+        "sweep_stale_hybrid_nodes_cluster_checks=false",
+        "-e",
+        f"sweep_stale_hybrid_nodes_report_path={report}",
+    ]
+    for extra in (["--check", "--diff"], []):
+        run = run_cli([*command, *extra], ansible_env)
+        touched = sorted(p.name for p in markers.iterdir())
+        assert not touched, f"sweep {extra}: node data ran on the controller, payloads rendered: {', '.join(touched)}"
+        assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+        # the report's lines are shown as JSON strings, their quotes escaped
+        assert "{% set _ = lookup('pipe', 'touch " in run.stdout and "%}sweep_name" in run.stdout, run.stdout[-6000:]
+        assert "名前 {# a comment #}" in run.stdout, run.stdout[-6000:]
+        assert sorted(json.loads(report.read_text(encoding="utf-8"))["selected"]) == sorted(ids.values())
+    deregistered = {e["params"]["InstanceId"] for e in control.log() if e["operation"] == "DeregisterManagedInstance" and e["status"] == 200}
+    assert deregistered == set(ids.values())
