@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: decommission_stage
 short_description: Internal to the decommission role - runs one of its batched SSM stages
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - B(Internal:) used by the role C(hybridops.ssm.decommission_hybrid_node), inside it only; its options and
     result may change without notice. It is documented so that C(ansible-doc) can show it.

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: ecs_anywhere_instance
 short_description: Drain and deregister the ECS Anywhere container instances of hybrid nodes
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - On an ECS Anywhere node (an external container instance) the SSM agent supplies the ECS agent's AWS
     credentials. Deregistering the managed node while tasks run cuts them. AWS's order to retire such a node

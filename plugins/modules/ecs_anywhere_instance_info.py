@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: ecs_anywhere_instance_info
 short_description: The cluster membership of hybrid nodes (ECS Anywhere container instances, EKS Hybrid Nodes)
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - For each hybrid node (C(mi-)), its ECS Anywhere container instances (cluster, container instance ARN, status,
     running tasks) and, with O(include_eks=true), the EKS cluster it belongs to as an EKS Hybrid Node (the node's

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: show_sweep_report
 short_description: Internal to the role sweep_stale_hybrid_nodes - show its report, with --diff as a diff
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - B(Internal:) used by the role C(hybridops.ssm.sweep_stale_hybrid_nodes) to show its report; its options and
     result may change without notice. It is documented so that C(ansible-doc) can show it.

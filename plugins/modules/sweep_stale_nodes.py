@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: sweep_stale_nodes
 short_description: Internal to the role sweep_stale_hybrid_nodes - sweep stale hybrid nodes in many accounts and regions
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - B(Internal:) the sweeping step of the role C(hybridops.ssm.sweep_stale_hybrid_nodes); its options and result may
     change without notice. It is documented so that C(ansible-doc) can show it. Use the role.

@@ -1,5 +1,6 @@
 """tools/release_check.py, which tools/release.sh runs after antsibull-changelog lint: no version released
-twice, and before the first release no fragment about code never released."""
+twice, before the first release no fragment about code never released, a breaking change only in a new major
+version, and no version_added that names no release."""
 
 import subprocess
 
@@ -18,12 +19,16 @@ def _changelogs(tmp_path, fragments, changelog=None):
 
 
 def _next_release():
-    """The next minor version after the newest one changelog.yaml records (1.0.0 before any)."""
+    """The version the fragments call for after the newest one changelog.yaml records (1.0.0 before any): the next
+    major with a breaking change or a removal among them, else the next minor."""
     changes = yaml.safe_load((ROOT / "changelogs" / "changelog.yaml").read_text(encoding="utf-8")) or {}
     released = [tuple(int(part) for part in version.split(".")) for version in changes.get("releases") or {}]
     if not released:
         return "1.0.0"
     major, minor, _patch = max(released)
+    fragments = [yaml.safe_load(path.read_text(encoding="utf-8")) or {} for path in (ROOT / "changelogs" / "fragments").glob("*.yml")]
+    if any(data.get("breaking_changes") or data.get("removed_features") for data in fragments):
+        return f"{major + 1}.0.0"
     return f"{major}.{minor + 1}.0"
 
 
@@ -54,4 +59,31 @@ def test_after_a_release_fixes_are_fine_and_a_version_is_not_released_twice(tmp_
     assert "1.0.0 is already released in changelogs/changelog.yaml" in result.stderr
 
     result = subprocess.run([BIN / "python", ROOT / "tools" / "release_check.py", "1.0.1", tmp_path], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_after_a_release_a_breaking_change_needs_a_new_major_version(tmp_path):
+    released = {"ancestor": None, "releases": {"1.0.0": {"release_date": "2026-11-29"}}}
+    _changelogs(tmp_path, {"1-feature.yml": {"minor_changes": ["x - does y."]}, "2-break.yml": {"removed_features": ["x - option z removed."]}}, released)
+
+    def check(version):
+        return subprocess.run([BIN / "python", ROOT / "tools" / "release_check.py", version, tmp_path], capture_output=True, text=True, check=False)
+
+    minor = check("1.1.0")
+    assert minor.returncode == 1
+    assert "changelogs/fragments/2-break.yml: removed_features - a breaking change needs a new major version, not 1.1.0 after 1.0.0" in minor.stderr
+    assert "1-feature.yml" not in minor.stderr
+    assert check("2.0.0").returncode == 0
+
+
+def test_a_version_added_that_names_no_release_is_refused(tmp_path):
+    released = {"ancestor": None, "releases": {"1.0.0": {"release_date": "2026-11-29"}}}
+    _changelogs(tmp_path, {"1-feature.yml": {"minor_changes": ["x - does y."]}}, released)
+    (tmp_path / "plugins" / "modules").mkdir(parents=True)
+    (tmp_path / "plugins" / "modules" / "old.py").write_text('DOCUMENTATION = """\nversion_added: 1.0.0\n"""\n', encoding="utf-8")
+    (tmp_path / "plugins" / "modules" / "new.py").write_text('DOCUMENTATION = """\nversion_added: 1.2.0\n"""\n', encoding="utf-8")
+    result = subprocess.run([BIN / "python", ROOT / "tools" / "release_check.py", "1.1.0", tmp_path], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "release: FAIL: plugins/modules/new.py: version_added 1.2.0 is no release; this one is 1.1.0"
+    result = subprocess.run([BIN / "python", ROOT / "tools" / "release_check.py", "1.2.0", tmp_path], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
