@@ -172,3 +172,22 @@ def test_a_role_made_through_iam_with_its_own_trust_policy_is_honoured(endpoint,
     assert arn == f"arn:aws:iam::{A}:role/reader"
     assert client_error(sts_client(endpoint).assume_role, RoleArn=arn, RoleSessionName="s1")[0] == "AccessDenied"
     assert sts_client(endpoint).assume_role(RoleArn=arn, RoleSessionName="s1", ExternalId="a+b=c")["Credentials"]["AccessKeyId"]
+
+
+def test_a_fault_rule_naming_assume_role_applies_to_it_and_a_star_rule_does_not(endpoint, control):
+    arn = control.add_role(A, "reader")
+    control.set_faults(operation="*", throttle_rate=1.0)  # SSM's and ECS's
+    control.set_faults(operation="AssumeRole", throttle_next=1, server_error_next=1)
+    client = sts_client(endpoint)
+    answers = [client_error(client.assume_role, RoleArn=arn, RoleSessionName="s1")[:2] for _ in range(2)]
+    assert answers == [("Throttling", 400), ("InternalFailure", 500)]  # the rule's counters, throttles first
+    assert client.assume_role(RoleArn=arn, RoleSessionName="s1")["Credentials"]["AccessKeyId"]
+    assert [(e["operation"], e["status"], e["error"], e["fault"]) for e in control.log()] == [
+        ("AssumeRole", 400, "Throttling", "throttle"),
+        ("AssumeRole", 500, "InternalFailure", "server_error"),
+        ("AssumeRole", 200, None, None),
+    ]
+    # botocore's standard retry mode takes STS's Throttling for throttling, as the collection's retry does
+    retried = boto3.client("sts", endpoint_url=endpoint.url, region_name="us-east-1", config=Config(retries={"mode": "standard", "max_attempts": 3}), **CREDS)
+    control.set_faults(operation="AssumeRole", throttle_next=2)
+    assert retried.assume_role(RoleArn=arn, RoleSessionName="s1")["Credentials"]["AccessKeyId"]

@@ -109,3 +109,18 @@ def test_fail_on_account_errors_fails_the_source(control, ansible_env, tmp_path)
     result = run_cli(["ansible-inventory", "-i", str(write_config(tmp_path, fail_on_account_errors=True)), "--list", "--export"], env)
     assert result.returncode != 0
     assert f"account {BAD} ({arn(BAD)}): AssumeRole failed" in " ".join(result.stderr.split())
+
+
+def test_a_throttled_or_failing_assume_role_is_retried_not_read_as_a_failed_account(control, ansible_env, tmp_path):
+    """STS throttles (Throttling) and fails (InternalFailure) the first AssumeRole calls: they are retried, and both
+    good accounts are listed as if nothing had happened; only the bad one is reported."""
+    seeded = seed_accounts(control)
+    control.set_faults(operation="AssumeRole", throttle_next=3, server_error_next=1)
+    result = run_cli(["ansible-inventory", "-i", str(write_config(tmp_path)), "--list", "--export"], ansible_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    listing = plain(json.loads(result.stdout))
+    expected = {node for account in (GOOD_A, GOOD_B) for region in REGIONS for node in seeded[account][region]}
+    assert set(listing["_meta"]["hostvars"]) == expected
+    assert [f["account_id"] for f in listing["all"]["vars"]["hybrid_nodes_failures"]] == [BAD]
+    faults = sorted(e["fault"] for e in control.log() if e["operation"] == "AssumeRole" and e["fault"])
+    assert faults == ["server_error", "throttle", "throttle", "throttle"]

@@ -149,6 +149,14 @@ class Faults:
             rule = self._rule_for(operation, params)
             return rule.latency_ms / 1000.0 if rule is not None else 0.0
 
+    def decide_named(self, operation: str) -> tuple[float, str | None, FaultRule | None]:
+        """As ``decide``, by a rule that names ``operation`` itself alone (a ``*`` rule is SSM's and ECS's, not STS's)."""
+        with self._lock:
+            rule = next((r for (name, ids, values), r in self._rules.items() if name == operation and ids is None and values is None), None)
+            if rule is None:
+                return 0.0, None, None
+            return rule.latency_ms / 1000.0, rule.decide(), rule
+
     def decide(self, operation: str, params: dict[str, Any] | None = None) -> tuple[float, str | None, FaultRule | None]:
         """(latency in seconds, fault kind or None, the deciding rule) for one call of ``operation`` with ``params``."""
         with self._lock:

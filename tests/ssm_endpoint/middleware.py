@@ -116,9 +116,9 @@ class EndpointMiddleware:
             return self._ssm(environ, start_response, target[len(ecs.TARGET_PREFIX) :], service="ecs")
         access_key, _region, service = _scope(environ)
         if service == "sts":
-            # STS (query protocol) is moto's, behind the trust check, the opt-in regions and the request log.
+            # STS (query protocol) is moto's, behind the trust check, the opt-in regions, its faults and the request log.
             region, account = _identity(environ)
-            return sts.serve(self.app, environ, start_response, sts.Caller(access_key, region, account), self.log, self.accounts)
+            return sts.serve(self.app, environ, start_response, sts.Caller(access_key, region, account), self.log, self.accounts, self.faults)
         return self.app(environ, start_response)
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -2,11 +2,16 @@
 
 STS speaks the query protocol (form-encoded ``Action=AssumeRole&…``, XML answers), so its errors are
 written here in AWS's XML error shape (STS API reference, "Common Errors"; botocore parses ``Code`` and
-``Message`` from it). Faults and rate limits do not apply to STS calls (not modelled).
+``Message`` from it). A fault rule that names an STS operation (``set_faults(operation="AssumeRole", ...)``)
+applies to it: throttled (``Throttling``, "Rate exceeded", as STS answers past its request quota: IAM user guide,
+"IAM and AWS STS quotas"), a server error (``InternalFailure``, 500), a rejection, latency; a ``*`` rule does not
+(it is SSM's and ECS's), nor do dropped connections or rate limits (not modelled).
 """
 
+import http
 import io
 import re
+import time
 import urllib.parse
 import uuid
 from typing import Any
@@ -17,12 +22,17 @@ from xml.sax.saxutils import escape
 
 from .accounts import INVALID_TOKEN
 from .accounts import Accounts
+from .faults import Faults
 from .requestlog import RequestLog
 from .requestlog import serve as served
 
 # Never logged: a request's external ID works like a shared secret between the two accounts' owners.
 REDACTED = ("ExternalId",)
 _CODE = re.compile(rb"<Code>([^<]+)</Code>")
+_FAULTS = {
+    "throttle": ("400 Bad Request", "Throttling", "Rate exceeded"),
+    "server_error": ("500 Internal Server Error", "InternalFailure", "The request processing has failed because of an unknown error."),
+}
 
 
 class Caller(NamedTuple):
@@ -34,9 +44,10 @@ class Caller(NamedTuple):
 
 
 def _xml_error(start_response: Callable[..., Any], status: str, code: str, message: str) -> list[bytes]:
+    kind = "Receiver" if status.startswith("5") else "Sender"
     body = (
         '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
-        f"<Error><Type>Sender</Type><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+        f"<Error><Type>{kind}</Type><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
         f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
     ).encode()
     start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
@@ -50,9 +61,16 @@ def _params(environ: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
 
 
 def serve(
-    app: Callable[..., Iterable[bytes]], environ: dict[str, Any], start_response: Callable[..., Any], caller: Caller, log: RequestLog, accounts: Accounts
+    app: Callable[..., Iterable[bytes]],
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+    caller: Caller,
+    log: RequestLog,
+    accounts: Accounts,
+    faults: Faults | None = None,
 ) -> Iterable[bytes]:
-    """Answer one STS call: refused as AWS would (disabled region, untrusted AssumeRole), else moto's answer; logged."""
+    """Answer one STS call: refused as AWS would (disabled region, untrusted AssumeRole), a fault its rule decides,
+    else moto's answer; logged."""
     raw, params = _params(environ)
     environ["wsgi.input"] = io.BytesIO(raw)
     environ["CONTENT_LENGTH"] = str(len(raw))
@@ -73,9 +91,21 @@ def serve(
         denied = accounts.denial(caller.account, caller.access_key, caller.region, params)
         if denied:
             refusal = ("403 Forbidden", "AccessDenied", denied)
+    fault = None
+    if refusal is None and faults is not None:
+        latency, fault, rule = faults.decide_named(operation)
+        if latency:
+            time.sleep(latency)
+        if fault == "reject" and rule is not None:
+            code = int(rule.reject_status)
+            refusal = (f"{code} {http.HTTPStatus(code).phrase}", rule.reject_code, rule.reject_message)
+        elif fault in _FAULTS:
+            refusal = _FAULTS[fault]
+        else:
+            fault = None  # dropped connections are not modelled for STS
     if refusal:
         status, code, message = refusal
-        log.add(**entry, status=int(status.split()[0]), error=code, fault=None)
+        log.add(**entry, status=int(status.split()[0]), error=code, fault=fault)
         return _xml_error(start_response, status, code, message)
     chunks, status_code = served(app, environ, start_response)
     match = _CODE.search(b"".join(chunks)) if status_code >= 400 else None
