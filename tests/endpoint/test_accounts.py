@@ -179,7 +179,7 @@ def test_a_fault_rule_naming_assume_role_applies_to_it_and_a_star_rule_does_not(
     control.set_faults(operation="*", throttle_rate=1.0)  # SSM's and ECS's
     control.set_faults(operation="AssumeRole", throttle_next=1, server_error_next=1)
     client = sts_client(endpoint)
-    answers = [client_error(client.assume_role, RoleArn=arn, RoleSessionName="s1")[:2] for _ in range(2)]
+    answers = [client_error(client.assume_role, RoleArn=arn, RoleSessionName="s1")[:2], client_error(client.assume_role, RoleArn=arn, RoleSessionName="s1")[:2]]
     assert answers == [("Throttling", 400), ("InternalFailure", 500)]  # the rule's counters, throttles first
     assert client.assume_role(RoleArn=arn, RoleSessionName="s1")["Credentials"]["AccessKeyId"]
     assert [(e["operation"], e["status"], e["error"], e["fault"]) for e in control.log()] == [
