@@ -52,11 +52,18 @@ def test_an_early_first_throttle_halves_the_rate_the_run_was_sending_at():
     assert p.cuts == 1
 
 
-def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least_10_percent():
+def test_a_later_first_throttle_halves_too_the_calls_granted_before_it_were_the_bucket_s_burst():
     p, fake = pacer()
-    send_and_answer(p, fake, 60, 0.025)  # a second and a half at 40 a second, all granted
+    send_and_answer(p, fake, 60, 0.025)  # a second and a half at 40 a second, all granted: a burst, no measure of the bucket
     p.answered(p.wait(), throttled=True)
-    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 40, rel=0.05)
+    assert p.rate() == pytest.approx(pacing.FIRST_CUT * 40, rel=0.05)
+    fake.advance(0.3)  # then 0.3 s of answers: 6 granted (20 a second), and a throttled one
+    for _round in range(6):
+        p.answered(p.wait(), throttled=False)
+        fake.advance(0.05)
+    p.answered(p.wait(), throttled=True)
+    assert p.cuts == 2
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)  # the successes since the first throttled answer
 
 
 def first_throttle_without_evidence():
@@ -165,30 +172,85 @@ def test_after_a_cut_the_next_waits_a_second_then_follows_gently():
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * current, rel=0.03)
 
 
-def test_the_rate_grows_between_cuts():
+def drained_then_cut():
+    """A run whose first answers were all granted (it drained the bucket itself), then its first cut."""
     p, fake = pacer()
     send_and_answer(p, fake, 30, 0.02)
     p.answered(p.wait(), throttled=True)
+    assert p.cuts == 1
+    return p, fake
+
+
+def test_at_a_bucket_the_rate_grows_slowly_between_cuts_then_quicker_once_quiet():
+    p, fake = drained_then_cut()
     base = p.rate()
-    fake.advance(10)
-    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * 10), rel=0.01)
+    fake.advance(pacing.QUIET)
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET), rel=0.01)
+    fake.advance(4)  # no throttled answer for QUIET seconds: a neighbour is done, its share of the bucket free
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET + pacing.QUICK_GROWTH * 4), rel=0.01)
 
 
-def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second():
+def test_a_throttled_answer_that_ends_a_quick_climb_cuts_back_to_where_it_began():
+    p, fake = drained_then_cut()
+    base = p.rate()
+    fake.advance(pacing.QUIET + 5)  # quiet: the climb begins at QUIET, then 5 s of QUICK_GROWTH
+    climb_from = base * math.exp(pacing.GROWTH * pacing.QUIET)
+    top = p.rate()
+    assert top == pytest.approx(climb_from * math.exp(pacing.QUICK_GROWTH * 5), rel=0.01)
+    sent = [p.wait() for _round in range(int(top))]  # a second of calls at the top of the climb
+    for at in sent:
+        p.answered(at, throttled=False)  # all granted (the bucket's burst refilled while the run was under it)
+    p.answered(p.wait(), throttled=True)
+    assert p.cuts == 2
+    assert p.rate() == pytest.approx(max(climb_from * math.exp(pacing.GROWTH), 0.5 * top * math.exp(pacing.QUICK_GROWTH)), rel=0.05)
+
+
+def test_where_the_throttling_may_not_follow_the_pace_the_rate_grows_as_before_and_never_quicker():
+    p, fake = cut_to_the_granted_rate()  # throttled from its fourth answer on: it may not follow the pace
+    answers(p, fake, 1.2, 12, throttled_every=2)
+    assert p.cuts == 2
+    base = p.rate()
+    fake.advance(20)  # long quiet: no quick climb where cuts did not help
+    assert p.rate() == pytest.approx(base * math.exp(pacing.RANDOM_GROWTH * 20), rel=0.01)
+
+
+def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second_once_the_burst_is_spent():
     p, fake = pacer()
-    send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds
+    send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds before any throttle: a burst, no floor
+    p.answered(p.wait(), throttled=True)
+    fake.advance(pacing.WINDOW)
+    send_and_answer(p, fake, 200, 0.01)  # a second after the first throttled answer: 100 a second granted for two seconds
     for _round in range(60):  # throttled on and on, each answer to a call sent after the last cut
         fake.advance(1.5)
         p.answered(p.wait(), throttled=True)
     assert p.rate() >= pacing.FLOOR_SHARE * 100 * 0.95
 
 
+def throttled_at_the_pace(p, count):
+    """``count`` attempts, each in its slot (the fake sleep moves the clock), each throttled."""
+    for _round in range(count):
+        p.answered(p.wait(), throttled=True)
+
+
+def test_a_burst_granted_before_the_first_throttle_sets_no_floor():
+    p, fake = pacer()
+    send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds, then throttled on and on
+    throttled_at_the_pace(p, 300)
+    assert p.rate() == pytest.approx(pacing.MIN_RATE, rel=0.05)
+
+
 def test_never_below_the_minimum_rate():
+    p, fake = drained_then_cut()
+    throttled_at_the_pace(p, 300)
+    assert p.rate() == pytest.approx(pacing.MIN_RATE, rel=0.05)
+
+
+def test_a_cap_under_the_minimum_rate_still_caps():
     p, fake = pacer(max_rate=1)
     for _round in range(30):
         fake.advance(2)
         p.answered(p.wait(), throttled=True)
-    assert p.rate() >= pacing.MIN_RATE
+    assert p.rate() == 1
 
 
 def test_the_cap_paces_from_the_first_call_and_growth_stays_under_it():
@@ -275,8 +337,9 @@ def test_a_throttle_through_the_hooks_slows_that_operation_then_the_rate_grows_b
     attempt("DeregisterManagedInstance", response(200))
     attempt("DeregisterManagedInstance", response(200))  # at once: waits for its slot, one interval at the new rate
     assert fake.sleeps == [pytest.approx(1 / cut)]
-    fake.advance(10)  # between cuts the rate grows GROWTH a second
-    assert paced.rate() == pytest.approx(cut * math.exp(pacing.GROWTH * (10 + 1 / cut)))
+    fake.advance(10)  # between cuts the rate grows GROWTH a second, QUICK_GROWTH once quiet
+    grown = pacing.GROWTH * (10 + 1 / cut) + (pacing.QUICK_GROWTH - pacing.GROWTH) * (10 + 1 / cut - pacing.QUIET)
+    assert paced.rate() == pytest.approx(cut * math.exp(grown))
 
 
 def test_a_throttle_through_the_hooks_slows_the_capped_pace_below_the_cap():
@@ -285,9 +348,14 @@ def test_a_throttle_through_the_hooks_slows_the_capped_pace_below_the_cap():
         attempt("DeregisterManagedInstance", response(200))
     assert pacers["DeregisterManagedInstance"].rate() == 20
     attempt("DeregisterManagedInstance", response(400, "ThrottlingException"))
+    assert pacers["DeregisterManagedInstance"].cuts == 0  # no evidence yet: what came before was granted from the burst
+    for _round in range(5):  # a quarter of a second at the cap, every other call throttled: 10 a second granted
+        attempt("DeregisterManagedInstance", response(200))
+        attempt("DeregisterManagedInstance", response(400, "ThrottlingException"))
     assert pacers["DeregisterManagedInstance"].cuts == 1
-    assert pacers["DeregisterManagedInstance"].rate() == pytest.approx(pacing.GENTLE_CUT * 20, rel=0.01)
-    assert pacers["*"].rate() == pytest.approx(pacing.GENTLE_CUT * 20, rel=0.01)  # the cap over all APIs learns it too
+    cut = pacers["DeregisterManagedInstance"].rate()
+    assert cut < 20 * pacing.GENTLE_CUT
+    assert pacers["*"].rate() == pytest.approx(cut, rel=0.01)  # the cap over all APIs learns it too
     fake.advance(3600)
     assert {name: p.rate() for name, p in pacers.items()} == {"*": 20, "DeregisterManagedInstance": 20}  # back to the cap, never past it
 
