@@ -15,9 +15,7 @@ same way: the slices of an AWX job are processes of their own, each with its own
 one over all APIs for ``max_calls_per_second``. A ``Pacer`` gives each HTTP attempt a time slot before it is
 sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 
-* one attempt at a time until the first answer (at most PROBE_WAIT), then unpaced until the first throttled
-  answer: a run that is never throttled loses one round trip, and a run that joins a bucket others have
-  drained learns it from one throttled call instead of one per thread;
+* unpaced until the first throttled answer (a run that is never throttled is never slowed);
 * on a throttled answer, down to just under the rate of successful calls over the last second (when
   throttled, that is what the service grants), by at least 10 %; until a full second has passed since the
   first throttled answer (the bucket's burst, drained before it, would inflate that rate) the rate of
@@ -59,12 +57,12 @@ THROTTLING_CODES = frozenset(
     ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException")
 )
 
-FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled answer
+FIRST_CUT = 0.35  # of the rate the run was sending at, on its first throttled answer
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
-GROWTH = 0.01  # per second between cuts, at a bucket the pace drains: four runs at one bucket at 3 % threw 10 % of the calls away
+GROWTH = 0.008  # per second between cuts, at a bucket the pace drains: four runs at one bucket at 3 % threw 10 % of the calls away
 QUIET = 6.0  # seconds without a throttled answer before the rate grows QUICK_GROWTH: longer than runs sharing a bucket go unthrottled
-QUICK_GROWTH = 0.1  # per second once quiet: a run left alone at a bucket takes its whole rate back within seconds
+QUICK_GROWTH = 0.08  # per second once quiet: a run left alone at a bucket takes its whole rate back within seconds
 RANDOM_GROWTH = 0.03  # per second between cuts where the throttling may not follow the pace (the rate it holds at then)
 MAX_GROWTH = 30.0  # the largest exponent: a pace e**30 times its base is unpaced in all but name; more overflows a float
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
@@ -76,9 +74,8 @@ EPOCH_ANSWERS = 8  # answers after a cut before its effect is judged
 JUDGED_SHARE = 0.8  # only a cut made while a fifth or more of the answers were throttled is judged so
 BINDING = 0.5  # a pace the run sends at less than half of is not what SSM throttles: no cut
 EARLY_ANSWERS = 16  # a run whose first answers were all granted drained the bucket itself (its burst is at least this)
-CALM_ANSWERS = 30  # answers in a row ...
-CALM_THROTTLED = 1  # ... with at most this many throttled: throttling at random (a fifth or more) all but never looks so calm
-PROBE_WAIT = 1.0  # seconds the second attempt waits at most for the first one's answer
+CALM_ANSWERS = 40  # answers in a row ...
+CALM_THROTTLED = 0  # ... with none throttled: with 3 calls in 10 throttled at random, in about 1 run of 3,000
 MIN_RATE = 2.0  # calls per second: a run that joins a bucket others drain is granted next to nothing at first
 
 
@@ -103,11 +100,9 @@ class Pacer:
         self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
         self._share_before = None  # granted share of the answers in the epoch before the last cut
         self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
-        self._calls = 0  # attempts that asked for a slot through wait()
         self._answers = 0
         self._recent = collections.deque(maxlen=CALM_ANSWERS)  # the last answers: throttled or not
         self._follows = None  # the throttling follows the pace (True), may not (False), too early to tell (None)
-        self._answered = threading.Event()  # the first answer came
         self.cuts = 0
         self.waited = 0.0
 
@@ -127,10 +122,6 @@ class Pacer:
         rate = self._base * math.exp(self._growth(now)[0])
         return min(rate, self.max_rate) if self.max_rate else rate
 
-    def probing(self):
-        """One attempt is out and no answer came yet, unpaced: the next waits for it."""
-        return self._base is None and self._answers == 0 and self._calls >= 1
-
     def slot(self):
         """Reserve the next time slot (``now`` when unpaced); returns (slot time, now)."""
         with self._lock:
@@ -146,11 +137,6 @@ class Pacer:
 
     def wait(self):
         """Block until this attempt's slot; returns the time the attempt is sent at."""
-        with self._lock:
-            probing = self.probing()
-            self._calls += 1  # out from here on: the first is the probe
-        if probing:
-            self._answered.wait(PROBE_WAIT)
         slot, now = self.slot()
         if slot > now:
             self._sleep(slot - now)
@@ -200,7 +186,6 @@ class Pacer:
             now = self._clock()
             if self._started is None:
                 self._started = now
-            self._answered.set()
             self._learn_follows(throttled)
             if sent_at >= self._cut_at or self._base is None:
                 self._epoch[1 if throttled else 0] += 1
