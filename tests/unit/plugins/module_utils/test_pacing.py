@@ -42,26 +42,28 @@ def test_unpaced_until_the_first_throttle():
     assert p.rate() is None and fake.sleeps == [] and p.cuts == 0
 
 
-def test_an_early_first_throttle_halves_the_rate_the_run_was_sending_at():
+def test_an_early_first_throttle_cuts_to_a_share_of_the_rate_the_run_was_sending_at():
     p, fake = pacer()
     send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second: no full second of evidence yet
     p.answered(p.wait(), throttled=True)
-    assert p.rate() == pytest.approx(0.5 * 21 / 0.5)  # 21 calls sent in half a second
+    assert p.rate() == pytest.approx(pacing.FIRST_CUT * 21 / 0.5)  # 21 calls sent in half a second
     assert p.cuts == 1
     p.answered(p.wait(), throttled=True)  # no evidence yet either: wait for it rather than cut again
     assert p.cuts == 1
 
 
-def test_a_later_first_throttle_halves_too_the_calls_granted_before_it_were_the_bucket_s_burst():
+def test_a_later_first_throttle_is_blind_too_the_calls_granted_before_it_were_the_bucket_s_burst():
     p, fake = pacer()
     send_and_answer(p, fake, 60, 0.025)  # a second and a half at 40 a second, all granted: a burst, no measure of the bucket
     p.answered(p.wait(), throttled=True)
     assert p.rate() == pytest.approx(pacing.FIRST_CUT * 40, rel=0.05)
-    fake.advance(0.3)  # then 0.3 s of answers: 6 granted (20 a second), and a throttled one
+    fake.advance(0.3)  # then 0.3 s of answers: 6 granted in 0.3 s, and a throttled one
     for _round in range(6):
-        p.answered(p.wait(), throttled=False)
+        at, _now = p.slot()
+        p.answered(at, throttled=False)
         fake.advance(0.05)
-    p.answered(p.wait(), throttled=True)
+    at, _now = p.slot()
+    p.answered(at, throttled=True)
     assert p.cuts == 2
     assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)  # the successes since the first throttled answer
 
@@ -131,6 +133,43 @@ def test_throttling_that_slowing_down_reduced_is_followed():
     assert p.cuts == 2
     answers(p, fake, 1.2, 12, throttled_every=12)  # far fewer throttled after that cut: the bucket binds
     assert p.cuts == 3
+
+
+def test_a_run_that_drained_the_bucket_itself_follows_every_cut_even_where_it_did_not_help():
+    p, fake = pacer(max_rate=30)
+    granted_at(p, fake, pacing.EARLY_ANSWERS, 30)  # its first answers all granted: the bucket's burst, its own to drain
+    at, _now = p.slot()
+    p.answered(at, throttled=True)
+    granted_then_throttled(p, fake)
+    assert p.cuts == 1
+    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled
+    answers(p, fake, 1.2, 12, throttled_every=2)  # still a third: not held, as a run throttled from its start is
+    assert p.cuts == 3
+
+
+def test_a_run_throttled_from_its_start_follows_every_cut_once_calm():
+    p, fake = cut_to_the_granted_rate()
+    answers(p, fake, 1.2, 12, throttled_every=2)
+    assert p.cuts == 2
+    answers(p, fake, 1.2, 12, throttled_every=2)
+    assert p.cuts == 2  # held: slowing down did not help
+    granted_at(p, fake, pacing.CALM_ANSWERS, 12)  # then CALM_ANSWERS in a row granted: a bucket, its pace settled
+    answers(p, fake, 1.2, 12, throttled_every=2)
+    assert p.cuts >= 3
+
+
+def test_the_cut_after_the_blind_one_is_made_even_while_the_threads_sleep_between_retries():
+    p, fake = pacer()
+    send_and_answer(p, fake, 40, 0.005)  # 0.2 s at 200 a second, all granted
+    p.answered(p.wait(), throttled=True)  # blind: a share of 200 a second, far above the bucket
+    blind = p.rate()
+    fake.advance(0.5)  # the threads sleep between retries: hardly a call sent since
+    at, _now = p.slot()
+    p.answered(at, throttled=False)
+    at, _now = p.slot()
+    p.answered(at, throttled=True)
+    assert p.cuts == 2
+    assert p.rate() == pytest.approx(pacing.MIN_RATE)  # 1 granted in half a second: just under it, at the floor
 
 
 def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
@@ -214,22 +253,28 @@ def test_where_the_throttling_may_not_follow_the_pace_the_rate_grows_as_before_a
     assert p.rate() == pytest.approx(base * math.exp(pacing.RANDOM_GROWTH * 20), rel=0.01)
 
 
+def throttled_at_the_pace(p, count):
+    """``count`` attempts, each in its slot (the fake sleep moves the clock), each throttled."""
+    for _round in range(count):
+        p.answered(p.wait(), throttled=True)
+
+
+def granted_at(p, fake, count, per_second):
+    """``count`` answers, all granted, ``per_second`` a second (the slots taken, the fake clock moved by hand)."""
+    for _round in range(count):
+        at, _now = p.slot()
+        p.answered(at, throttled=False)
+        fake.advance(1.0 / per_second)
+
+
 def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second_once_the_burst_is_spent():
     p, fake = pacer()
     send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds before any throttle: a burst, no floor
     p.answered(p.wait(), throttled=True)
     fake.advance(pacing.WINDOW)
-    send_and_answer(p, fake, 200, 0.01)  # a second after the first throttled answer: 100 a second granted for two seconds
-    for _round in range(60):  # throttled on and on, each answer to a call sent after the last cut
-        fake.advance(1.5)
-        p.answered(p.wait(), throttled=True)
-    assert p.rate() >= pacing.FLOOR_SHARE * 100 * 0.95
-
-
-def throttled_at_the_pace(p, count):
-    """``count`` attempts, each in its slot (the fake sleep moves the clock), each throttled."""
-    for _round in range(count):
-        p.answered(p.wait(), throttled=True)
+    granted_at(p, fake, 100, 40)  # a second after the first throttled answer: 40 a second granted
+    throttled_at_the_pace(p, 300)  # then throttled on and on
+    assert p.rate() == pytest.approx(pacing.FLOOR_SHARE * 40, rel=0.05)
 
 
 def test_a_burst_granted_before_the_first_throttle_sets_no_floor():
