@@ -20,25 +20,28 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   throttled, that is what the service grants), by at least 10 %; until a full second has passed since the
   first throttled answer (the bucket's burst, drained before it, would inflate that rate) the rate of
   successful calls since then stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first
-  cut halves the rate the run was sending at and later ones wait for evidence; an answer to a call sent
-  before the last cut teaches nothing new;
+  cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent several times what any
+  bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes) and later ones
+  wait for evidence; an answer to a call sent before the last cut teaches nothing new;
 * after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; no cut while the
   run sends at less than half its pace (one call at a time, or sleeping between retries): the pace is not
-  what SSM throttled. The cut that follows the blind first one is made all the same: the blind one guessed
-  (half of what an unpaced run sent), and threads asleep between retries would keep that guess for good;
+  what SSM throttled. The cut that follows the blind first one is made all the same: the blind one guessed,
+  and threads asleep between retries would otherwise keep that guess for good (one slice of four held 50
+  calls a second against a 20/s bucket that way, a quarter of its calls throttled);
 * how the throttling began tells whether it follows the pace. A run whose first EARLY_ANSWERS answers were
-  all granted, or which later saw CALM_ANSWERS answers in a row with at most CALM_THROTTLED throttled, has
-  found a bucket that its pace (with its neighbours') drains: every cut follows it, and each of N runs at
-  one bucket cuts only its own calls, so the share of calls throttled grows about N x GROWTH / cut: between
-  cuts the rate grows GROWTH a second; after QUIET seconds without a throttled answer (a neighbour is done,
-  its share of the bucket free) QUICK_GROWTH a second, and a throttled answer that ends such a climb cuts
-  back to where the climb began (by at most half: the bucket's burst, refilled meanwhile, hid how far past
-  the limit the climb went);
+  all granted, or which later saw CALM_ANSWERS answers in a row all granted, has found a bucket that its
+  pace (with its neighbours') drains: every cut follows it, none is held. Each of N runs at one bucket cuts
+  only its own calls, so the share of calls throttled grows about N x GROWTH / cut: between cuts the rate
+  grows GROWTH a second; after QUIET seconds without a throttled answer (a neighbour is done, its share of
+  the bucket free) QUICK_GROWTH a second, and a throttled answer that ends such a climb cuts back to where
+  the climb began (by at most half: the bucket's burst, refilled meanwhile, hid how far past the limit the
+  climb went);
 * a run throttled from its first answers on and never calm since meets throttling that may not follow its
   pace (throttling at random, or a bucket others drain and keep drained): if a fifth or more of the answers
   were throttled before a cut and the share of calls granted did not rise after it (by IMPROVED, over at
   least EPOCH_ANSWERS answers), slowing down did not help, so no further cut until it does; between cuts
-  its rate grows RANDOM_GROWTH a second;
+  its rate grows RANDOM_GROWTH a second, and never quicker (throttled at random, a run is never quiet; a
+  run held above a bucket must not climb further);
 * never below MIN_RATE, nor a quarter of the most calls granted in any one second once a second has passed
   since the first throttled answer (the burst before it is no measure of the bucket);
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
@@ -57,7 +60,7 @@ THROTTLING_CODES = frozenset(
     ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException")
 )
 
-FIRST_CUT = 0.35  # of the rate the run was sending at, on its first throttled answer
+FIRST_CUT = 0.35  # of the rate the run was sending at, on its first throttled answer: most calls sent at this guess until the evidence comes are throttled
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
 GROWTH = 0.008  # per second between cuts, at a bucket the pace drains: four runs at one bucket at 3 % threw 10 % of the calls away
@@ -74,9 +77,8 @@ EPOCH_ANSWERS = 8  # answers after a cut before its effect is judged
 JUDGED_SHARE = 0.8  # only a cut made while a fifth or more of the answers were throttled is judged so
 BINDING = 0.5  # a pace the run sends at less than half of is not what SSM throttles: no cut
 EARLY_ANSWERS = 16  # a run whose first answers were all granted drained the bucket itself (its burst is at least this)
-CALM_ANSWERS = 40  # answers in a row ...
-CALM_THROTTLED = 0  # ... with none throttled: with 3 calls in 10 throttled at random, in about 1 run of 3,000
-MIN_RATE = 2.0  # calls per second: a run that joins a bucket others drain is granted next to nothing at first
+CALM_ANSWERS = 40  # answers in a row all granted: a bucket (at random, 3 calls in 10 throttled, about 1 run in 3,000 sees it)
+MIN_RATE = 2.0  # calls per second: a run that joins a bucket others drain is granted next to nothing at first (at 0.5 one slice of four sat a minute at one call every 2 s)
 
 
 class Pacer:
@@ -175,7 +177,7 @@ class Pacer:
             return
         if self._answers == EARLY_ANSWERS and not any(self._recent):
             self._follows = True  # the run's first answers were all granted: it drained the bucket itself
-        elif len(self._recent) == CALM_ANSWERS and sum(self._recent) <= CALM_THROTTLED:
+        elif len(self._recent) == CALM_ANSWERS and not any(self._recent):
             self._follows = True  # calm once its pace settled: a bucket, not throttling at random
         elif self._answers >= EARLY_ANSWERS:
             self._follows = False
