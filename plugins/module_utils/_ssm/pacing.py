@@ -60,7 +60,7 @@ THROTTLING_CODES = frozenset(
     ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException")
 )
 
-FIRST_CUT = 0.35  # of the rate the run was sending at, on its first throttled answer: most calls sent at this guess until the evidence comes are throttled
+FIRST_CUT = 0.25  # of the rate the run was sending at, on its first throttled answer: most calls sent at this guess until the evidence comes are throttled
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
 GROWTH = 0.008  # per second between cuts, at a bucket the pace drains: four runs at one bucket at 3 % threw 10 % of the calls away
@@ -70,7 +70,7 @@ RANDOM_GROWTH = 0.03  # per second between cuts where the throttling may not fol
 MAX_GROWTH = 30.0  # the largest exponent: a pace e**30 times its base is unpaced in all but name; more overflows a float
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
 WINDOW = 1.0  # seconds of successful calls the estimates look at
-MIN_EVIDENCE = 0.25  # seconds of answers after the first throttled one before they stand in for a full window
+MIN_EVIDENCE = 0.15  # seconds of answers after the first throttled one before they stand in for a full window
 FLOOR_SHARE = 0.25  # of the most calls granted in one second
 IMPROVED = 0.05  # the granted share of answers must rise this much after a cut for the next one
 EPOCH_ANSWERS = 8  # answers after a cut before its effect is judged

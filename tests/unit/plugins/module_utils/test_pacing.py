@@ -178,10 +178,11 @@ def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
     p.answered(p.wait(), throttled=True)  # first cut
     fake.advance(5)
     current = p.rate()
-    # one second of answers: 16 granted, the rest throttled, sent after the cut
+    # one second of answers, 20 a second: 16 granted, the rest throttled, sent after the cut
     for index in range(20):
-        at = p.wait()
+        at, _now = p.slot()
         p.answered(at, throttled=index >= 16)
+        fake.advance(0.05)
     assert p.cuts >= 2
     granted = 16 / 1.0
     assert p.rate() == pytest.approx(min(pacing.GENTLE_CUT * current, pacing.UNDER_GRANTED * granted), rel=0.01)
