@@ -33,8 +33,7 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   pace (with its neighbours') drains: every cut follows it, none is held. Each of N runs at one bucket cuts
   only its own calls, so the share of calls throttled grows about N x GROWTH / cut: between cuts the rate
   grows GROWTH a second; after QUIET seconds without a throttled answer (a neighbour is done, its share of
-  the bucket free) QUICK_GROWTH a second, and quicker the longer the quiet lasts (twice that after
-  QUICKER_AFTER seconds: a slice squeezed to a few calls a second and then left alone), and a throttled answer that ends such a climb cuts back to where
+  the bucket free) QUICK_GROWTH a second, and a throttled answer that ends such a climb cuts back to where
   the climb began (by at most half: the bucket's burst, refilled meanwhile, hid how far past the limit the
   climb went);
 * a run throttled within its first EARLY_ANSWERS answers and never calm since meets throttling that may not
@@ -68,7 +67,6 @@ UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's b
 GROWTH = 0.0065  # per second between cuts, at a bucket the pace drains: four runs at one bucket threw 10 % of their calls away at 3 %, 4-6 % at 1 %
 QUIET = 6.0  # seconds without a throttled answer before the rate grows QUICK_GROWTH: longer than runs sharing a bucket go unthrottled
 QUICK_GROWTH = 0.08  # per second once quiet: the share of a neighbour that is done is taken back in 10-20 s; quicker stormed the refilled burst
-QUICKER_AFTER = 12.0  # seconds of quiet climb after which it grows twice QUICK_GROWTH: a run left alone far under the bucket
 RANDOM_GROWTH = 0.03  # per second between cuts where the throttling may not follow the pace (the rate it holds at then)
 MAX_GROWTH = 30.0  # the largest exponent: a pace e**30 times its base is unpaced in all but name; more overflows a float
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
@@ -119,8 +117,7 @@ class Pacer:
         if self._follows is False:
             return min(MAX_GROWTH, RANDOM_GROWTH * since_cut), 0.0
         quiet = max(0.0, now - max(self._cut_at, self._last_throttle or self._cut_at) - QUIET)
-        quick = QUICK_GROWTH * quiet * (1.0 + quiet / (2.0 * QUICKER_AFTER))  # QUICK_GROWTH a second, more the longer it lasts
-        return min(MAX_GROWTH, GROWTH * (since_cut - quiet) + quick), quiet
+        return min(MAX_GROWTH, GROWTH * since_cut + (QUICK_GROWTH - GROWTH) * quiet), quiet
 
     def rate(self, now=None):
         """Calls per second allowed now; None while unpaced."""
@@ -209,9 +206,9 @@ class Pacer:
             current = self.rate(now)
             climb = None  # where a quiet climb began, if this throttled answer ends one
             if current is not None:
-                _exponent, quiet = self._growth(now)
+                exponent, quiet = self._growth(now)
                 if quiet > 0:
-                    climb = self._base * math.exp(GROWTH * (now - self._cut_at - quiet))
+                    climb = self._base * math.exp(exponent - QUICK_GROWTH * quiet)
             self._last_throttle = now
             if sent_at < self._cut_at and self._base is not None:
                 return  # sent before the last cut: nothing new

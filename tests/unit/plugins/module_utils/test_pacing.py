@@ -212,11 +212,6 @@ def test_after_a_cut_the_next_waits_a_second_then_follows_gently():
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * current, rel=0.03)
 
 
-def quick(quiet):
-    """The exponent a climb gains over ``quiet`` seconds of quiet: QUICK_GROWTH a second, twice that after QUICKER_AFTER."""
-    return pacing.QUICK_GROWTH * quiet * (1 + quiet / (2 * pacing.QUICKER_AFTER))
-
-
 def drained_then_cut():
     """A run whose first answers were all granted (it drained the bucket itself), then its first cut."""
     p, fake = pacer()
@@ -232,12 +227,7 @@ def test_at_a_bucket_the_rate_grows_slowly_between_cuts_then_quicker_once_quiet(
     fake.advance(pacing.QUIET)
     assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET), rel=0.01)
     fake.advance(4)  # no throttled answer for QUIET seconds: a neighbour is done, its share of the bucket free
-    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET + quick(4)), rel=0.01)
-    fake.advance(pacing.QUICKER_AFTER - 4)  # the longer the quiet, the quicker: twice QUICK_GROWTH after QUICKER_AFTER
-    before = p.rate()
-    assert before == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET + quick(pacing.QUICKER_AFTER)), rel=0.01)
-    fake.advance(0.01)
-    assert math.log(p.rate() / before) / 0.01 == pytest.approx(2 * pacing.QUICK_GROWTH, rel=0.01)
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET + pacing.QUICK_GROWTH * 4), rel=0.01)
 
 
 def test_a_throttled_answer_that_ends_a_quick_climb_cuts_back_to_where_it_began():
@@ -246,13 +236,13 @@ def test_a_throttled_answer_that_ends_a_quick_climb_cuts_back_to_where_it_began(
     fake.advance(pacing.QUIET + 5)  # quiet: the climb begins at QUIET, then 5 s of QUICK_GROWTH
     climb_from = base * math.exp(pacing.GROWTH * pacing.QUIET)
     top = p.rate()
-    assert top == pytest.approx(climb_from * math.exp(quick(5)), rel=0.01)
+    assert top == pytest.approx(climb_from * math.exp(pacing.QUICK_GROWTH * 5), rel=0.01)
     sent = [p.wait() for _round in range(int(top))]  # a second of calls at the top of the climb
     for at in sent:
         p.answered(at, throttled=False)  # all granted (the bucket's burst refilled while the run was under it)
     p.answered(p.wait(), throttled=True)
     assert p.cuts == 2
-    assert p.rate() == pytest.approx(max(climb_from * math.exp(pacing.GROWTH), 0.5 * top * math.exp(quick(6) - quick(5))), rel=0.05)
+    assert p.rate() == pytest.approx(max(climb_from * math.exp(pacing.GROWTH), 0.5 * top * math.exp(pacing.QUICK_GROWTH)), rel=0.05)
 
 
 def test_where_the_throttling_may_not_follow_the_pace_the_rate_grows_as_before_and_never_quicker():
@@ -394,7 +384,7 @@ def test_a_throttle_through_the_hooks_slows_that_operation_then_the_rate_grows_b
     attempt("DeregisterManagedInstance", response(200))  # at once: waits for its slot, one interval at the new rate
     assert fake.sleeps == [pytest.approx(1 / cut)]
     fake.advance(10)  # between cuts the rate grows GROWTH a second, QUICK_GROWTH once quiet
-    grown = pacing.GROWTH * pacing.QUIET + quick(10 + 1 / cut - pacing.QUIET)
+    grown = pacing.GROWTH * (10 + 1 / cut) + (pacing.QUICK_GROWTH - pacing.GROWTH) * (10 + 1 / cut - pacing.QUIET)
     assert paced.rate() == pytest.approx(cut * math.exp(grown))
 
 
