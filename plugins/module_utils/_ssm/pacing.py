@@ -77,7 +77,7 @@ IMPROVED = 0.05  # the granted share of answers must rise this much after a cut 
 EPOCH_ANSWERS = 8  # answers after a cut before its effect is judged
 JUDGED_SHARE = 0.8  # only a cut made while a fifth or more of the answers were throttled is judged so
 BINDING = 0.5  # a pace the run sends at less than half of is not what SSM throttles: no cut
-EARLY_ANSWERS = 16  # a run whose first answers were all granted drained the bucket itself (its burst is at least this)
+EARLY_ANSWERS = 16  # a run whose first answers were all granted drained the bucket itself (a smaller burst throttles it sooner: 1.0's rules)
 CALM_ANSWERS = 40  # answers in a row all granted: a bucket (at random, 3 calls in 10 throttled, about 1 run in 3,000 sees it)
 # calls per second: a run that joins a bucket others drain is granted next to nothing at first (at 0.5 one slice of
 # four sat a minute at one call every 2 s)
