@@ -134,8 +134,8 @@ def client(url, region):
 
 
 # More throttled answers than a fixed count of 24 (8 attempts of the retry layer x botocore's 3) allowed the one
-# batched ListCommands, and few enough to keep the test near a minute: the pacer spaces a call SSM keeps throttling
-# at its floor of 0.5 calls a second.
+# batched ListCommands, and few enough to keep the test under a minute: the retry layer's sleeps (up to 4 s) and the
+# pacer (at its floor of 2 calls a second) space a call SSM keeps throttling (26 answers over about 30 s).
 THROTTLED_BURST = 26
 # A hundred hosts by ID alone: the burst is met once for all of them, and the output stays readable.
 HOSTS = 100

@@ -257,7 +257,7 @@ def test_retries_run_out_then_a_rerun_finishes_the_nodes_left(control, endpoint,
     for instance_id in stuck:
         made = [(e["status"], e["fault"]) for e in attempts[instance_id]]
         assert made == [(400, "throttle")] * len(made)
-        # retried for most of the deadline (the pacer spaces them, at 0.5 calls a second at the least)
+        # retried for most of the deadline (the retry sleeps and the pacer space them, at its floor of 2 calls a second)
         assert attempts[instance_id][-1]["time"] - started >= STUCK_DEADLINE - 10, (instance_id, len(made))
     for instance_id in set(nodes) - set(stuck):
         assert [(e["status"], e["fault"]) for e in attempts[instance_id]] == [(200, None)]

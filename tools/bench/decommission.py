@@ -38,8 +38,9 @@ DESCRIBE = "DescribeInstanceInformation"
 MUTATING = ("DeregisterManagedInstance", "CancelCommand", "DeleteActivation")
 TARGETS = {"wall_vs_one_host": 3.0, "lines_per_host": 15}
 BURST_HOSTS = 200
-# More than twice the 24 answers a fixed count of attempts allowed the one ListCommands; the pacer spaces a
-# call SSM keeps throttling at 0.5 calls a second, so the play waits about two minutes on it.
+# More than twice the 24 answers a fixed count of attempts allowed the one ListCommands; the retry layer's sleeps
+# (up to 4 s) and the pacer (at its floor of 2 calls a second) space a call SSM keeps throttling, so the play waits
+# a minute or two on it.
 BURST = 60
 CASES = ("decommission", "burst")
 

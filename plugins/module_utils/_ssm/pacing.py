@@ -8,7 +8,8 @@
 SSM throttles each API with a token bucket per account and region, shared by every client of the account,
 and publishes no numbers; a throttled call answers ThrottlingException, "Rate exceeded" (AWS API reference,
 common errors). Every throttled call is a call taken from that shared bucket, so a bulk run that bounces off
-the limit slows every other SSM client of the account while it runs.
+the limit slows every other SSM client of the account while it runs. Other clients may pace themselves the
+same way: the slices of an AWX job are processes of their own, each with its own pacer, in one bucket.
 
 ``attach`` gives a client one ``Pacer`` per API (SSM keeps a bucket per API), shared by all its threads, plus
 one over all APIs for ``max_calls_per_second``. A ``Pacer`` gives each HTTP attempt a time slot before it is
@@ -16,20 +17,34 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 
 * unpaced until the first throttled answer (a run that is never throttled is never slowed);
 * on a throttled answer, down to just under the rate of successful calls over the last second (when
-  throttled, that is what the service grants), by at least 10 %; before a full second of
-  answers (a bucket's burst would inflate that rate) the rate of successful calls since the first throttled
-  answer stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first cut halves the rate
-  the run was sending at and later ones wait for evidence; an answer to a call sent before the last cut
-  teaches nothing new;
-* after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; if a fifth or more
-  of the answers were throttled before a cut and the share of calls granted did not rise after it (by
-  IMPROVED, over at least EPOCH_ANSWERS answers), slowing down did not
-  help: SSM's throttling does not follow this run's rate (throttling at random, or a bucket drained by others),
-  so no further cut until it does; where the share rose, the service's bucket binds and the next cut follows it;
-* no cut while the run sends at less than half its pace (one call at a time, or sleeping between retries):
-  the pace is not what SSM throttled;
-* between cuts the rate grows 3 % a second, probing for headroom;
-* never below a quarter of the most calls granted in any one second, nor 0.5 a second;
+  throttled, that is what the service grants), by at least 10 %; until a full second has passed since the
+  first throttled answer (the bucket's burst, drained before it, would inflate that rate) the rate of
+  successful calls since then stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first
+  cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent several times what any
+  bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes) and later ones
+  wait for evidence; an answer to a call sent before the last cut teaches nothing new;
+* after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; no cut while the
+  run sends at less than half its pace (one call at a time, or sleeping between retries): the pace is not
+  what SSM throttled. The cut that follows the blind first one is made all the same: the blind one guessed,
+  and threads asleep between retries would otherwise keep that guess for good (one slice of four held 50
+  calls a second against a 20/s bucket that way, a quarter of its calls throttled);
+* how the throttling began tells whether it follows the pace. A run whose first EARLY_ANSWERS answers were
+  all granted, or which later saw CALM_ANSWERS answers in a row all granted, has found a bucket that its
+  pace (with its neighbours') drains: every cut follows it, none is held. Each of N runs at one bucket cuts
+  only its own calls, so the share of calls throttled grows about N x GROWTH / cut: between cuts the rate
+  grows GROWTH a second; after QUIET seconds without a throttled answer (a neighbour is done, its share of
+  the bucket free) QUICK_GROWTH a second, and a throttled answer that ends such a climb cuts back to where
+  the climb began (by at most half: the bucket's burst, refilled meanwhile, hid how far past the limit the
+  climb went);
+* a run throttled within its first EARLY_ANSWERS answers and never calm since meets throttling that may not
+  follow its pace (throttling at random, or a bucket others drain and keep drained): if a fifth or more of
+  the answers were throttled before a cut and the share of calls granted did not rise after it (by IMPROVED,
+  over at least EPOCH_ANSWERS answers), slowing down did not help, so no further cut until it does; between
+  cuts its rate grows RANDOM_GROWTH a second, and never quicker (throttled at random, a run is never quiet; a
+  run held above a bucket must not climb further). Until its first EARLY_ANSWERS answers are in, a run's cuts
+  are judged so too, and its rate grows as at a bucket;
+* never below MIN_RATE, nor a quarter of the most calls granted in any one second once a second has passed
+  since the first throttled answer (the burst before it is no measure of the bucket);
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
 
 Waiting for a slot is not an attempt: it happens before the request is sent, so it uses no retry of
@@ -46,19 +61,27 @@ THROTTLING_CODES = frozenset(
     ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException")
 )
 
-FIRST_CUT = 0.5  # of the rate the run was sending at, on its first throttled answer
+FIRST_CUT = 0.25  # of the rate the run was sending at, on its first throttled answer: most calls sent at this guess until the evidence comes are throttled
 GENTLE_CUT = 0.9  # a cut takes at least 10 %
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
-GROWTH = 0.03  # per second between cuts
+GROWTH = 0.0065  # per second between cuts, at a bucket the pace drains: four runs at one bucket threw 10 % of their calls away at 3 %, 4-6 % at 1 %
+QUIET = 6.0  # seconds without a throttled answer before the rate grows QUICK_GROWTH: longer than runs sharing a bucket go unthrottled
+QUICK_GROWTH = 0.08  # per second once quiet: the share of a neighbour that is done is taken back in 10-20 s; quicker stormed the refilled burst
+RANDOM_GROWTH = 0.03  # per second between cuts where the throttling may not follow the pace (the rate it holds at then)
+MAX_GROWTH = 30.0  # the largest exponent: a pace e**30 times its base is unpaced in all but name; more overflows a float
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
 WINDOW = 1.0  # seconds of successful calls the estimates look at
-MIN_EVIDENCE = 0.25  # seconds of answers after the first throttled one before they stand in for a full window
+MIN_EVIDENCE = 0.15  # seconds of answers after the first throttled one before they stand in for a full window
 FLOOR_SHARE = 0.25  # of the most calls granted in one second
 IMPROVED = 0.05  # the granted share of answers must rise this much after a cut for the next one
 EPOCH_ANSWERS = 8  # answers after a cut before its effect is judged
 JUDGED_SHARE = 0.8  # only a cut made while a fifth or more of the answers were throttled is judged so
 BINDING = 0.5  # a pace the run sends at less than half of is not what SSM throttles: no cut
-MIN_RATE = 0.5  # calls per second
+EARLY_ANSWERS = 16  # a run whose first answers were all granted drained the bucket itself (a smaller burst throttles it sooner: 1.0's rules)
+CALM_ANSWERS = 40  # answers in a row all granted: a bucket (at random, 3 calls in 10 throttled, about 1 run in 3,000 sees it)
+# calls per second: a run that joins a bucket others drain is granted next to nothing at first (at 0.5 one slice of
+# four sat a minute at one call every 2 s)
+MIN_RATE = 2.0
 
 
 class Pacer:
@@ -77,19 +100,31 @@ class Pacer:
         self._ok = collections.deque()
         self._best = 0.0
         self._first_throttle = None
+        self._last_throttle = None
         self._ok_since_throttle = 0
         self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
         self._share_before = None  # granted share of the answers in the epoch before the last cut
         self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
+        self._answers = 0
+        self._recent = collections.deque(maxlen=CALM_ANSWERS)  # the last answers: throttled or not
+        self._follows = None  # the throttling follows the pace (True), may not (False), too early to tell (None)
         self.cuts = 0
         self.waited = 0.0
+
+    def _growth(self, now):
+        """The exponent the rate grew by since the last cut, and the seconds of quiet growth in it."""
+        since_cut = max(0.0, now - self._cut_at)
+        if self._follows is False:
+            return min(MAX_GROWTH, RANDOM_GROWTH * since_cut), 0.0
+        quiet = max(0.0, now - max(self._cut_at, self._last_throttle or self._cut_at) - QUIET)
+        return min(MAX_GROWTH, GROWTH * since_cut + (QUICK_GROWTH - GROWTH) * quiet), quiet
 
     def rate(self, now=None):
         """Calls per second allowed now; None while unpaced."""
         if self._base is None:
             return None
         now = self._clock() if now is None else now
-        rate = self._base * math.exp(GROWTH * max(0.0, now - self._cut_at))
+        rate = self._base * math.exp(self._growth(now)[0])
         return min(rate, self.max_rate) if self.max_rate else rate
 
     def slot(self):
@@ -131,11 +166,24 @@ class Pacer:
 
     def _granted(self, now):
         """Successful calls per second lately, or None while there is not enough evidence."""
-        if now - self._started >= WINDOW:
+        if now - (self._first_throttle if self._first_throttle is not None else self._started) >= WINDOW:
             return self._per_second(self._ok, now)
         if self._first_throttle is not None and now - self._first_throttle >= MIN_EVIDENCE:
             return self._ok_since_throttle / (now - self._first_throttle)
         return None
+
+    def _learn_follows(self, throttled):
+        """Whether the throttling follows the pace, from how it began and how calm it has been since."""
+        self._answers += 1
+        self._recent.append(throttled)
+        if self._follows:
+            return
+        if self._answers == EARLY_ANSWERS and not any(self._recent):
+            self._follows = True  # the run's first answers were all granted: it drained the bucket itself
+        elif len(self._recent) == CALM_ANSWERS and not any(self._recent):
+            self._follows = True  # calm once its pace settled: a bucket, not throttling at random
+        elif self._answers >= EARLY_ANSWERS:
+            self._follows = False
 
     def answered(self, sent_at, throttled):
         """Learn from the answer to an attempt sent at ``sent_at``."""
@@ -143,20 +191,28 @@ class Pacer:
             now = self._clock()
             if self._started is None:
                 self._started = now
+            self._learn_follows(throttled)
             if sent_at >= self._cut_at or self._base is None:
                 self._epoch[1 if throttled else 0] += 1
             if not throttled:
                 self._ok.append(now)
                 if self._first_throttle is not None:
                     self._ok_since_throttle += 1
-                self._best = max(self._best, self._count(self._ok, now))
+                    if now - self._first_throttle >= WINDOW:
+                        self._best = max(self._best, self._count(self._ok, now))
                 return
             if self._first_throttle is None:
                 self._first_throttle = now
+            current = self.rate(now)
+            climb = None  # where a quiet climb began, if this throttled answer ends one
+            if current is not None:
+                exponent, quiet = self._growth(now)
+                if quiet > 0:
+                    climb = self._base * math.exp(exponent - QUICK_GROWTH * quiet)
+            self._last_throttle = now
             if sent_at < self._cut_at and self._base is not None:
                 return  # sent before the last cut: nothing new
             granted = self._granted(now)
-            current = self.rate(now)
             if current is None:
                 sending = self._per_second(self._sent, now)
                 new = FIRST_CUT * sending
@@ -164,16 +220,18 @@ class Pacer:
                     new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
             elif granted is None:
                 return  # wait for evidence
-            elif self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
+            elif not self._blind and self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
                 return  # the run sends slower than its pace (one call at a time, or sleeping between retries): not the pace's doing
             elif now - self._cut_at < RECOVERY and not self._blind:
                 return  # the last cut is not measured yet
-            elif not self._improved():
+            elif not self._follows and not self._improved():
                 return  # slowing down did not help: not this run's pace
             elif granted < current:
                 new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
             else:
                 new = GENTLE_CUT * current
+            if climb is not None:
+                new = min(new, max(climb, 0.5 * current))
             answers = sum(self._epoch)
             # the first cut is blind (a bucket's burst inflates what came before it): it is not judged
             self._blind = current is None

@@ -42,21 +42,30 @@ def test_unpaced_until_the_first_throttle():
     assert p.rate() is None and fake.sleeps == [] and p.cuts == 0
 
 
-def test_an_early_first_throttle_halves_the_rate_the_run_was_sending_at():
+def test_an_early_first_throttle_cuts_to_a_share_of_the_rate_the_run_was_sending_at():
     p, fake = pacer()
     send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second: no full second of evidence yet
     p.answered(p.wait(), throttled=True)
-    assert p.rate() == pytest.approx(0.5 * 21 / 0.5)  # 21 calls sent in half a second
+    assert p.rate() == pytest.approx(pacing.FIRST_CUT * 21 / 0.5)  # 21 calls sent in half a second
     assert p.cuts == 1
     p.answered(p.wait(), throttled=True)  # no evidence yet either: wait for it rather than cut again
     assert p.cuts == 1
 
 
-def test_a_later_first_throttle_cuts_to_just_under_the_granted_rate_and_at_least_10_percent():
+def test_a_later_first_throttle_is_blind_too_the_calls_granted_before_it_were_the_bucket_s_burst():
     p, fake = pacer()
-    send_and_answer(p, fake, 60, 0.025)  # a second and a half at 40 a second, all granted
+    send_and_answer(p, fake, 60, 0.025)  # a second and a half at 40 a second, all granted: a burst, no measure of the bucket
     p.answered(p.wait(), throttled=True)
-    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 40, rel=0.05)
+    assert p.rate() == pytest.approx(pacing.FIRST_CUT * 40, rel=0.05)
+    fake.advance(0.3)  # then 0.3 s of answers: 6 granted in 0.3 s, and a throttled one
+    for _round in range(6):
+        at, _now = p.slot()
+        p.answered(at, throttled=False)
+        fake.advance(0.05)
+    at, _now = p.slot()
+    p.answered(at, throttled=True)
+    assert p.cuts == 2
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)  # the successes since the first throttled answer
 
 
 def first_throttle_without_evidence():
@@ -126,16 +135,54 @@ def test_throttling_that_slowing_down_reduced_is_followed():
     assert p.cuts == 3
 
 
+def test_a_run_that_drained_the_bucket_itself_follows_every_cut_even_where_it_did_not_help():
+    p, fake = pacer(max_rate=30)
+    granted_at(p, fake, pacing.EARLY_ANSWERS, 30)  # its first answers all granted: the bucket's burst, its own to drain
+    at, _now = p.slot()
+    p.answered(at, throttled=True)
+    granted_then_throttled(p, fake)
+    assert p.cuts == 1
+    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled
+    answers(p, fake, 1.2, 12, throttled_every=2)  # still a third: not held, as a run throttled from its start is
+    assert p.cuts == 3
+
+
+def test_a_run_throttled_from_its_start_follows_every_cut_once_calm():
+    p, fake = cut_to_the_granted_rate()
+    answers(p, fake, 1.2, 12, throttled_every=2)
+    assert p.cuts == 2
+    answers(p, fake, 1.2, 12, throttled_every=2)
+    assert p.cuts == 2  # held: slowing down did not help
+    granted_at(p, fake, pacing.CALM_ANSWERS, 12)  # then CALM_ANSWERS in a row granted: a bucket, its pace settled
+    answers(p, fake, 1.2, 12, throttled_every=2)
+    assert p.cuts >= 3
+
+
+def test_the_cut_after_the_blind_one_is_made_even_while_the_threads_sleep_between_retries():
+    p, fake = pacer()
+    send_and_answer(p, fake, 40, 0.005)  # 0.2 s at 200 a second, all granted
+    p.answered(p.wait(), throttled=True)  # blind: a share of 200 a second, far above the bucket
+    blind = p.rate()
+    fake.advance(0.5)  # the threads sleep between retries: hardly a call sent since
+    at, _now = p.slot()
+    p.answered(at, throttled=False)
+    at, _now = p.slot()
+    p.answered(at, throttled=True)
+    assert p.cuts == 2
+    assert p.rate() == pytest.approx(pacing.MIN_RATE)  # 1 granted in half a second: just under it, at the floor
+
+
 def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
     p, fake = pacer()
     send_and_answer(p, fake, 30, 0.02)
     p.answered(p.wait(), throttled=True)  # first cut
     fake.advance(5)
     current = p.rate()
-    # one second of answers: 16 granted, the rest throttled, sent after the cut
+    # one second of answers, 20 a second: 16 granted, the rest throttled, sent after the cut
     for index in range(20):
-        at = p.wait()
+        at, _now = p.slot()
         p.answered(at, throttled=index >= 16)
+        fake.advance(0.05)
     assert p.cuts >= 2
     granted = 16 / 1.0
     assert p.rate() == pytest.approx(min(pacing.GENTLE_CUT * current, pacing.UNDER_GRANTED * granted), rel=0.01)
@@ -165,30 +212,91 @@ def test_after_a_cut_the_next_waits_a_second_then_follows_gently():
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * current, rel=0.03)
 
 
-def test_the_rate_grows_between_cuts():
+def drained_then_cut():
+    """A run whose first answers were all granted (it drained the bucket itself), then its first cut."""
     p, fake = pacer()
     send_and_answer(p, fake, 30, 0.02)
     p.answered(p.wait(), throttled=True)
+    assert p.cuts == 1
+    return p, fake
+
+
+def test_at_a_bucket_the_rate_grows_slowly_between_cuts_then_quicker_once_quiet():
+    p, fake = drained_then_cut()
     base = p.rate()
-    fake.advance(10)
-    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * 10), rel=0.01)
+    fake.advance(pacing.QUIET)
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET), rel=0.01)
+    fake.advance(4)  # no throttled answer for QUIET seconds: a neighbour is done, its share of the bucket free
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET + pacing.QUICK_GROWTH * 4), rel=0.01)
 
 
-def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second():
-    p, fake = pacer()
-    send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds
-    for _round in range(60):  # throttled on and on, each answer to a call sent after the last cut
-        fake.advance(1.5)
+def test_a_throttled_answer_that_ends_a_quick_climb_cuts_back_to_where_it_began():
+    p, fake = drained_then_cut()
+    base = p.rate()
+    fake.advance(pacing.QUIET + 5)  # quiet: the climb begins at QUIET, then 5 s of QUICK_GROWTH
+    climb_from = base * math.exp(pacing.GROWTH * pacing.QUIET)
+    top = p.rate()
+    assert top == pytest.approx(climb_from * math.exp(pacing.QUICK_GROWTH * 5), rel=0.01)
+    sent = [p.wait() for _round in range(int(top))]  # a second of calls at the top of the climb
+    for at in sent:
+        p.answered(at, throttled=False)  # all granted (the bucket's burst refilled while the run was under it)
+    p.answered(p.wait(), throttled=True)
+    assert p.cuts == 2
+    assert p.rate() == pytest.approx(max(climb_from * math.exp(pacing.GROWTH), 0.5 * top * math.exp(pacing.QUICK_GROWTH)), rel=0.05)
+
+
+def test_where_the_throttling_may_not_follow_the_pace_the_rate_grows_as_before_and_never_quicker():
+    p, fake = cut_to_the_granted_rate()  # throttled from its fourth answer on: it may not follow the pace
+    answers(p, fake, 1.2, 12, throttled_every=2)
+    assert p.cuts == 2
+    base = p.rate()
+    fake.advance(20)  # long quiet: no quick climb where cuts did not help
+    assert p.rate() == pytest.approx(base * math.exp(pacing.RANDOM_GROWTH * 20), rel=0.01)
+
+
+def throttled_at_the_pace(p, count):
+    """``count`` attempts, each in its slot (the fake sleep moves the clock), each throttled."""
+    for _round in range(count):
         p.answered(p.wait(), throttled=True)
-    assert p.rate() >= pacing.FLOOR_SHARE * 100 * 0.95
+
+
+def granted_at(p, fake, count, per_second):
+    """``count`` answers, all granted, ``per_second`` a second (the slots taken, the fake clock moved by hand)."""
+    for _round in range(count):
+        at, _now = p.slot()
+        p.answered(at, throttled=False)
+        fake.advance(1.0 / per_second)
+
+
+def test_never_below_a_quarter_of_the_most_calls_granted_in_a_second_once_the_burst_is_spent():
+    p, fake = pacer()
+    send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds before any throttle: a burst, no floor
+    p.answered(p.wait(), throttled=True)
+    fake.advance(pacing.WINDOW)
+    granted_at(p, fake, 100, 40)  # a second after the first throttled answer: 40 a second granted
+    throttled_at_the_pace(p, 300)  # then throttled on and on
+    assert p.rate() == pytest.approx(pacing.FLOOR_SHARE * 40, rel=0.05)
+
+
+def test_a_burst_granted_before_the_first_throttle_sets_no_floor():
+    p, fake = pacer()
+    send_and_answer(p, fake, 200, 0.01)  # 100 a second granted for two seconds, then throttled on and on
+    throttled_at_the_pace(p, 300)
+    assert p.rate() == pytest.approx(pacing.MIN_RATE, rel=0.05)
 
 
 def test_never_below_the_minimum_rate():
+    p, fake = drained_then_cut()
+    throttled_at_the_pace(p, 300)
+    assert p.rate() == pytest.approx(pacing.MIN_RATE, rel=0.05)
+
+
+def test_a_cap_under_the_minimum_rate_still_caps():
     p, fake = pacer(max_rate=1)
     for _round in range(30):
         fake.advance(2)
         p.answered(p.wait(), throttled=True)
-    assert p.rate() >= pacing.MIN_RATE
+    assert p.rate() == 1
 
 
 def test_the_cap_paces_from_the_first_call_and_growth_stays_under_it():
@@ -275,8 +383,9 @@ def test_a_throttle_through_the_hooks_slows_that_operation_then_the_rate_grows_b
     attempt("DeregisterManagedInstance", response(200))
     attempt("DeregisterManagedInstance", response(200))  # at once: waits for its slot, one interval at the new rate
     assert fake.sleeps == [pytest.approx(1 / cut)]
-    fake.advance(10)  # between cuts the rate grows GROWTH a second
-    assert paced.rate() == pytest.approx(cut * math.exp(pacing.GROWTH * (10 + 1 / cut)))
+    fake.advance(10)  # between cuts the rate grows GROWTH a second, QUICK_GROWTH once quiet
+    grown = pacing.GROWTH * (10 + 1 / cut) + (pacing.QUICK_GROWTH - pacing.GROWTH) * (10 + 1 / cut - pacing.QUIET)
+    assert paced.rate() == pytest.approx(cut * math.exp(grown))
 
 
 def test_a_throttle_through_the_hooks_slows_the_capped_pace_below_the_cap():
@@ -285,9 +394,14 @@ def test_a_throttle_through_the_hooks_slows_the_capped_pace_below_the_cap():
         attempt("DeregisterManagedInstance", response(200))
     assert pacers["DeregisterManagedInstance"].rate() == 20
     attempt("DeregisterManagedInstance", response(400, "ThrottlingException"))
+    assert pacers["DeregisterManagedInstance"].cuts == 0  # no evidence yet: what came before was granted from the burst
+    for _round in range(5):  # a quarter of a second at the cap, every other call throttled: 10 a second granted
+        attempt("DeregisterManagedInstance", response(200))
+        attempt("DeregisterManagedInstance", response(400, "ThrottlingException"))
     assert pacers["DeregisterManagedInstance"].cuts == 1
-    assert pacers["DeregisterManagedInstance"].rate() == pytest.approx(pacing.GENTLE_CUT * 20, rel=0.01)
-    assert pacers["*"].rate() == pytest.approx(pacing.GENTLE_CUT * 20, rel=0.01)  # the cap over all APIs learns it too
+    cut = pacers["DeregisterManagedInstance"].rate()
+    assert cut < 20 * pacing.GENTLE_CUT
+    assert pacers["*"].rate() == pytest.approx(cut, rel=0.01)  # the cap over all APIs learns it too
     fake.advance(3600)
     assert {name: p.rate() for name, p in pacers.items()} == {"*": 20, "DeregisterManagedInstance": 20}  # back to the cap, never past it
 
