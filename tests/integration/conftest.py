@@ -1,8 +1,9 @@
 """Integration tests: the real ansible / ansible-playbook CLIs against the local SSM endpoint.
 
 Each target under targets/ is a role (the ansible-test layout) that talks to
-the endpoint's control API with ansible.builtin.uri and asserts on its request
-log itself; test_targets.py runs each through ansible-playbook.
+the endpoint's control API through the endpoint_control lookup (setup_endpoint)
+and asserts on its request log itself; test_targets.py runs each through
+ansible-playbook. Module runs get a warm Python (warm_python.py).
 """
 
 import json

@@ -63,15 +63,15 @@ except OSError:
 umask = os.umask(0)
 os.umask(umask)
 request = json.dumps({{"argv": args, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask}}).encode()
-socket.send_fds(server, [struct.pack("!I", len(request))], [0, 1, 2])
+socket.send_fds(server, [struct.pack({header!r}, len(request))], [0, 1, 2])
 server.sendall(request)
 answer = b""
-while len(answer) < 4:
-    chunk = server.recv(4 - len(answer))
+while len(answer) < {status_size}:
+    chunk = server.recv({status_size} - len(answer))
     if not chunk:
         sys.exit(1)  # the child died without a status
     answer += chunk
-sys.exit(struct.unpack("!i", answer)[0])
+sys.exit(struct.unpack({status!r}, answer)[0])
 """
 
 
@@ -177,7 +177,7 @@ def ensure(real):
             return str(real)
         time.sleep(0.02)
     client = directory / "python"
-    client.write_text(CLIENT.format(real=str(real), socket=str(path)), encoding="utf-8")
+    client.write_text(CLIENT.format(real=str(real), socket=str(path), header=HEADER.format, status=STATUS.format, status_size=STATUS.size), encoding="utf-8")
     client.chmod(0o755)
     os.environ[ENV_CLIENT] = str(client)
     return str(client)
