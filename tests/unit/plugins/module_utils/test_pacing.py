@@ -81,8 +81,8 @@ def first_throttle_without_evidence():
 
 
 def granted_then_throttled(p, fake):
-    """0.3 s of answers after the first throttle: 6 granted (20 a second), then a throttled one."""
-    for _round in range(6):
+    """0.4 s of answers after the first throttle: 8 granted (20 a second), then a throttled one."""
+    for _round in range(8):
         fake.advance(0.05)
         p.slot()
         p.answered(fake.now, throttled=False)
@@ -117,45 +117,31 @@ def answers(p, fake, seconds, per_second, throttled_every=0):
             p.answered(fake.now, throttled=True)
 
 
-def test_throttling_that_slowing_down_did_not_reduce_is_not_chased():
+def test_throttling_that_slowing_down_does_not_reduce_is_followed_all_the_same():
     p, fake = cut_to_the_granted_rate()  # 30 -> 19.4 a second
     answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled at the new pace
-    assert p.cuts == 2  # the share before the first judged cut is what it is measured against
+    assert p.cuts == 2
     rate = p.rate()
-    answers(p, fake, 1.2, 12, throttled_every=2)  # still a third throttled: slowing down did not help
-    assert p.cuts == 2
-    assert p.rate() >= rate  # held, growing again
-
-
-def test_throttling_that_slowing_down_reduced_is_followed():
-    p, fake = cut_to_the_granted_rate()
-    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled
-    assert p.cuts == 2
-    answers(p, fake, 1.2, 12, throttled_every=12)  # far fewer throttled after that cut: the bucket binds
+    answers(p, fake, 1.2, 12, throttled_every=2)  # still a third: cut again (holding kept neighbours' cuts from helping)
     assert p.cuts == 3
+    assert p.rate() < rate
 
 
-def test_a_run_that_drained_the_bucket_itself_follows_every_cut_even_where_it_did_not_help():
-    p, fake = pacer(max_rate=30)
-    granted_at(p, fake, pacing.EARLY_ANSWERS, 30)  # its first answers all granted: the bucket's burst, its own to drain
+def test_a_blind_guess_grows_quickly_until_the_next_throttled_answer_replaces_it_up_or_down():
+    p, fake = pacer()
+    send_and_answer(p, fake, 50, 0.01)  # half a second at 100 a second, all granted
+    p.answered(p.wait(), throttled=True)  # blind: FIRST_CUT of the rate sent at (51 calls in half a second)
+    blind = p.rate()
+    assert blind == pytest.approx(pacing.FIRST_CUT * 51 / 0.5)
+    fake.advance(2)
+    assert p.rate() == pytest.approx(blind * math.exp(pacing.BLIND_GROWTH * 2), rel=0.01)
+    granted_at(p, fake, 40, 40)  # a second of 40 granted a second, over the blind guess
     at, _now = p.slot()
     p.answered(at, throttled=True)
-    granted_then_throttled(p, fake)
-    assert p.cuts == 1
-    answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled
-    answers(p, fake, 1.2, 12, throttled_every=2)  # still a third: not held, as a run throttled from its start is
-    assert p.cuts == 3
-
-
-def test_a_run_throttled_from_its_start_follows_every_cut_once_calm():
-    p, fake = cut_to_the_granted_rate()
-    answers(p, fake, 1.2, 12, throttled_every=2)
     assert p.cuts == 2
-    answers(p, fake, 1.2, 12, throttled_every=2)
-    assert p.cuts == 2  # held: slowing down did not help
-    granted_at(p, fake, pacing.CALM_ANSWERS, 12)  # then CALM_ANSWERS in a row granted: a bucket, its pace settled
-    answers(p, fake, 1.2, 12, throttled_every=2)
-    assert p.cuts >= 3
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 40, rel=0.05)  # up to the measure, and no longer blind
+    fake.advance(2)
+    assert p.rate() < pacing.UNDER_GRANTED * 40 * math.exp(pacing.BLIND_GROWTH)
 
 
 def test_the_cut_after_the_blind_one_is_made_even_while_the_threads_sleep_between_retries():
@@ -199,21 +185,19 @@ def test_an_answer_to_a_call_sent_before_the_last_cut_teaches_nothing():
 
 
 def test_after_a_cut_the_next_waits_a_second_then_follows_gently():
-    p, fake = pacer()
-    send_and_answer(p, fake, 40, 0.025)  # a second at 40 a second, all granted
-    p.answered(p.wait(), throttled=True)
-    assert p.cuts == 1
+    p, fake = measured_cut()
+    assert p.cuts == 2
     p.answered(p.wait(), throttled=True)  # at once again: the cut is not measured yet
-    assert p.cuts == 1
+    assert p.cuts == 2
     send_and_answer(p, fake, 40, 0.0)  # paced: the pacer sleeps between slots, every call granted
     current = p.rate()
     p.answered(p.wait(), throttled=True)  # more than a second later
-    assert p.cuts == 2
+    assert p.cuts == 3
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * current, rel=0.03)
 
 
 def drained_then_cut():
-    """A run whose first answers were all granted (it drained the bucket itself), then its first cut."""
+    """A run whose first answers were all granted (it drained the bucket itself), then its first, blind cut."""
     p, fake = pacer()
     send_and_answer(p, fake, 30, 0.02)
     p.answered(p.wait(), throttled=True)
@@ -221,37 +205,51 @@ def drained_then_cut():
     return p, fake
 
 
-def test_at_a_bucket_the_rate_grows_slowly_between_cuts_then_quicker_once_quiet():
+def measured_cut():
+    """After the blind cut, 0.4 s of answers at 25 a second, then a throttled one: a cut to just under them."""
     p, fake = drained_then_cut()
+    granted_at(p, fake, 10, 25)
+    at, _now = p.slot()
+    p.answered(at, throttled=True)
+    return p, fake
+
+
+def test_at_a_bucket_the_rate_grows_slowly_between_cuts_then_quicker_once_quiet():
+    p, fake = measured_cut()
     base = p.rate()
     fake.advance(pacing.QUIET)
-    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET), rel=0.01)
+    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET) + pacing.STEP * pacing.QUIET, rel=0.01)
     fake.advance(4)  # no throttled answer for QUIET seconds: a neighbour is done, its share of the bucket free
-    assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET + pacing.QUICK_GROWTH * 4), rel=0.01)
+    grown = base * math.exp(pacing.GROWTH * (pacing.QUIET + 4) + (pacing.QUICK_GROWTH - pacing.GROWTH) * 4)
+    assert p.rate() == pytest.approx(grown + pacing.STEP * (pacing.QUIET + 4), rel=0.01)
+
+
+def test_runs_at_different_paces_grow_by_the_same_step_so_their_shares_draw_together():
+    small, fake_small = pacer()
+    large, fake_large = pacer()
+    for p, fake, per_second in ((small, fake_small, 5), (large, fake_large, 20)):
+        send_and_answer(p, fake, 30, 0.02)
+        p.answered(p.wait(), throttled=True)
+        granted_at(p, fake, int(per_second * 0.4), per_second)
+        p.answered(p.slot()[0], throttled=True)
+    before = large.rate() / small.rate()
+    fake_small.advance(5)
+    fake_large.advance(5)
+    assert large.rate() / small.rate() < before - 0.1
 
 
 def test_a_throttled_answer_that_ends_a_quick_climb_cuts_back_to_where_it_began():
-    p, fake = drained_then_cut()
+    p, fake = measured_cut()
     base = p.rate()
     fake.advance(pacing.QUIET + 5)  # quiet: the climb begins at QUIET, then 5 s of QUICK_GROWTH
-    climb_from = base * math.exp(pacing.GROWTH * pacing.QUIET)
+    climb_from = base * math.exp(pacing.GROWTH * pacing.QUIET) + pacing.STEP * pacing.QUIET
     top = p.rate()
-    assert top == pytest.approx(climb_from * math.exp(pacing.QUICK_GROWTH * 5), rel=0.01)
     sent = [p.wait() for _round in range(int(top))]  # a second of calls at the top of the climb
     for at in sent:
         p.answered(at, throttled=False)  # all granted (the bucket's burst refilled while the run was under it)
     p.answered(p.wait(), throttled=True)
-    assert p.cuts == 2
-    assert p.rate() == pytest.approx(max(climb_from * math.exp(pacing.GROWTH), 0.5 * top * math.exp(pacing.QUICK_GROWTH)), rel=0.05)
-
-
-def test_where_the_throttling_may_not_follow_the_pace_the_rate_grows_as_before_and_never_quicker():
-    p, fake = cut_to_the_granted_rate()  # throttled from its fourth answer on: it may not follow the pace
-    answers(p, fake, 1.2, 12, throttled_every=2)
-    assert p.cuts == 2
-    base = p.rate()
-    fake.advance(20)  # long quiet: no quick climb where cuts did not help
-    assert p.rate() == pytest.approx(base * math.exp(pacing.RANDOM_GROWTH * 20), rel=0.01)
+    assert p.cuts == 3
+    assert p.rate() == pytest.approx(max(climb_from, 0.5 * top), rel=0.05)
 
 
 def throttled_at_the_pace(p, count):
@@ -376,16 +374,15 @@ def test_a_throttle_through_the_hooks_slows_that_operation_then_the_rate_grows_b
     attempt("DeregisterManagedInstance", response(400, "ThrottlingException"))
     paced = pacers["DeregisterManagedInstance"]
     assert paced.cuts == 1
-    cut = pacing.FIRST_CUT * 21 / 0.5  # half the rate it was sending at (21 calls in half a second)
+    cut = pacing.FIRST_CUT * 21 / 0.5  # a share of the rate it was sending at (21 calls in half a second)
     assert paced.rate() == pytest.approx(cut)
     assert pacers["DescribeInstanceInformation"].rate() is None  # another API's bucket: still unpaced
     assert fake.sleeps == []
     attempt("DeregisterManagedInstance", response(200))
     attempt("DeregisterManagedInstance", response(200))  # at once: waits for its slot, one interval at the new rate
     assert fake.sleeps == [pytest.approx(1 / cut)]
-    fake.advance(10)  # between cuts the rate grows GROWTH a second, QUICK_GROWTH once quiet
-    grown = pacing.GROWTH * (10 + 1 / cut) + (pacing.QUICK_GROWTH - pacing.GROWTH) * (10 + 1 / cut - pacing.QUIET)
-    assert paced.rate() == pytest.approx(cut * math.exp(grown))
+    fake.advance(3)  # a blind cut grows BLIND_GROWTH a second until the next throttled answer
+    assert paced.rate() == pytest.approx(cut * math.exp(pacing.BLIND_GROWTH * (3 + 1 / cut)))
 
 
 def test_a_throttle_through_the_hooks_slows_the_capped_pace_below_the_cap():
