@@ -16,34 +16,46 @@ one over all APIs for ``max_calls_per_second``. A ``Pacer`` gives each HTTP atte
 sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 
 * unpaced until the first throttled answer (a run that is never throttled is never slowed);
-* the first throttled answer cuts blind, to FIRST_CUT of the rate the run was sending at (unpaced, it sent
-  several times what any bucket grants; the calls granted before it were the bucket's burst), or, once
-  MIN_EVIDENCE seconds of answers since the first throttled one are in, to just under the rate of calls
-  granted since; the blind guess grows BLIND_GROWTH a second until the next throttled answer, so a guess
-  under the bucket (a run slowed by its own machine, twenty account-regions in one process) does not stick,
-  and that answer sets the rate to just under the rate granted since the first one, up or down;
-* a later throttled answer cuts to just under the rate of successful calls over the last second (when
-  throttled, that is what the service grants), by at least GENTLE_CUT; an answer to a call sent before the
-  last cut teaches nothing new; after a cut the next waits RECOVERY seconds, so the cut is measured at the
-  new pace; no cut while the run sends at less than half its pace (one call at a time, or sleeping between
-  retries): the pace is not what SSM throttled;
-* between cuts the rate grows GROWTH a second plus STEP calls a second each second. STEP is the same for
-  every run, so runs sharing a bucket (each cutting its own calls, each by a share of its own rate) drift
-  towards equal shares, as additive increase and multiplicative decrease do, and the slices of one job
-  finish together rather than one after another. After QUIET seconds without a throttled answer (a
-  neighbour is done, its share of the bucket free) the rate grows QUICK_GROWTH a second, and a throttled
-  answer that ends such a climb cuts back to where the climb began (by at most half: the bucket's burst,
-  refilled meanwhile, hid how far past the limit the climb went);
-* every throttled answer is followed, even where slowing down does not seem to help (throttling at random,
-  or a bucket others drain and keep drained): a run that held its pace there kept its neighbours' cuts from
-  helping, and eight pacers at one bucket threw away a quarter of their calls;
+* on a throttled answer, down to just under the rate of successful calls over the last second (when
+  throttled, that is what the service grants), by at least 20 %; until a full second has passed since the
+  first throttled answer (the bucket's burst, drained before it, would inflate that rate) the rate of
+  successful calls since then stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first
+  cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent several times what any
+  bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes) and later ones
+  wait for evidence; an answer to a call sent before the last cut teaches nothing new. The blind guess grows
+  BLIND_GROWTH a second until the next throttled answer, so a guess under the bucket does not stick (twenty
+  account-regions in one CPU-bound process were each cut once, to about 7 calls a second, and never
+  throttled again);
+* after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; no cut while the
+  run sends at less than half its pace (one call at a time, or sleeping between retries): the pace is not
+  what SSM throttled. The cut that follows the blind first one is made all the same: the blind one guessed,
+  and threads asleep between retries would otherwise keep that guess for good (one slice of four held 50
+  calls a second against a 20/s bucket that way, a quarter of its calls throttled);
+* how the throttling began tells whether it follows the pace. A run whose first EARLY_ANSWERS answers were
+  all granted, or which later saw CALM_ANSWERS answers in a row all granted, has found a bucket that its
+  pace (with its neighbours') drains: every cut follows it, none is held. Each of N runs at one bucket cuts
+  only its own calls, so the share of calls throttled grows about N x GROWTH / cut: between cuts the rate
+  grows GROWTH a second plus STEP calls a second each second, the same STEP for every run, so the shares of
+  runs at one bucket (each cut by a share of its own rate) draw together as additive increase and
+  multiplicative decrease do, and the slices of one job finish nearer together; after QUIET seconds without a throttled answer (a neighbour is done, its share of
+  the bucket free) QUICK_GROWTH a second, and a throttled answer that ends such a climb cuts back to where
+  the climb began (by at most half: the bucket's burst, refilled meanwhile, hid how far past the limit the
+  climb went);
+* a run throttled within its first EARLY_ANSWERS answers and never calm since meets throttling that may not
+  follow its pace (throttling at random, or a bucket others drain and keep drained): if a fifth or more of
+  the answers were throttled before a cut and the share of calls granted did not rise after it (by IMPROVED,
+  over at least EPOCH_ANSWERS answers), slowing down did not help, so no further cut until it does; between
+  cuts its rate grows RANDOM_GROWTH a second, and never quicker (throttled at random, a run is never quiet; a
+  run held above a bucket must not climb further). Until its first EARLY_ANSWERS answers are in, a run's cuts
+  are judged so too, and its rate grows as at a bucket;
 * never below MIN_RATE, nor a quarter of the most calls granted in any one second once a second has passed
   since the first throttled answer (the burst before it is no measure of the bucket);
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
 
 Waiting for a slot is not an attempt: it happens before the request is sent, so it uses no retry of
-botocore's nor of ``retry.ssm_retry``, and no timeout runs meanwhile. tools/bench/pacing_model.py plays
-these rules against token buckets (runs sharing one, a run alone, many in one process) in simulated time.
+botocore's nor of ``retry.ssm_retry``, and no timeout runs meanwhile. tools/bench/pacing_model.py plays these
+rules against token buckets in simulated time (runs sharing one, runs alone, many in one process, throttling at
+random).
 """
 
 import collections
@@ -56,22 +68,26 @@ THROTTLING_CODES = frozenset(
     ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException")
 )
 
-# The constants come from tools/bench/pacing_model.py (100 simulated runs of four slices at one bucket each) and
-# the bench's rate-limited, slices and org_sweep cases against the endpoint.
 FIRST_CUT = 0.15  # of the rate the run was sending at, on its first throttled answer: most calls sent at this guess until the evidence comes are throttled
-BLIND_GROWTH = 0.5  # per second after the blind first cut, until the next: a guess below the bucket is back at it within a few seconds
 GENTLE_CUT = 0.8  # a cut takes at least 20 %: fewer, deeper cuts throw fewer calls away where several runs share a bucket
 UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
-GROWTH = 0.0065  # per second between cuts: four runs at one bucket threw 10 % of their calls away at 3 %, 4-6 % at 1 %
-STEP = 0.05  # calls per second, each second between cuts, the same for every run: shares of one bucket drift together
+GROWTH = 0.002  # per second between cuts, at a bucket the pace drains: four runs at one bucket threw 10 % of their calls away at 3 %, 4-6 % at 1 %
+STEP = 0.05  # calls per second, each second between cuts at a bucket, the same for every run: shares of one bucket draw together
+BLIND_GROWTH = 0.5  # per second after the blind first cut, until the next: a guess under the bucket is back at it within seconds
 QUIET = 6.0  # seconds without a throttled answer before the rate grows QUICK_GROWTH: longer than runs sharing a bucket go unthrottled
 QUICK_GROWTH = 0.08  # per second once quiet: the share of a neighbour that is done is taken back in 10-20 s; quicker stormed the refilled burst
+RANDOM_GROWTH = 0.03  # per second between cuts where the throttling may not follow the pace (the rate it holds at then)
 MAX_GROWTH = 30.0  # the largest exponent: a pace e**30 times its base is unpaced in all but name; more overflows a float
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
 WINDOW = 1.0  # seconds of successful calls the estimates look at
 MIN_EVIDENCE = 0.3  # seconds of answers after the first throttled one before they stand in for a full window
 FLOOR_SHARE = 0.25  # of the most calls granted in one second
+IMPROVED = 0.05  # the granted share of answers must rise this much after a cut for the next one
+EPOCH_ANSWERS = 8  # answers after a cut before its effect is judged
+JUDGED_SHARE = 0.8  # only a cut made while a fifth or more of the answers were throttled is judged so
 BINDING = 0.5  # a pace the run sends at less than half of is not what SSM throttles: no cut
+EARLY_ANSWERS = 16  # a run whose first answers were all granted drained the bucket itself (a smaller burst throttles it sooner: 1.0's rules)
+CALM_ANSWERS = 40  # answers in a row all granted: a bucket (at random, 3 calls in 10 throttled, about 1 run in 3,000 sees it)
 # calls per second: a run that joins a bucket others drain is granted next to nothing at first (at 0.5 one slice of
 # four sat a minute at one call every 2 s)
 MIN_RATE = 2.0
@@ -95,30 +111,33 @@ class Pacer:
         self._first_throttle = None
         self._last_throttle = None
         self._ok_since_throttle = 0
+        self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
+        self._share_before = None  # granted share of the answers in the epoch before the last cut
         self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
+        self._answers = 0
+        self._recent = collections.deque(maxlen=CALM_ANSWERS)  # the last answers: throttled or not
+        self._follows = None  # the throttling follows the pace (True), may not (False), too early to tell (None)
         self.cuts = 0
         self.waited = 0.0
 
-    def _pace(self, now):
-        """The rate the last cut's base has grown to by ``now``."""
+    def _growth(self, now):
+        """The exponent the rate grew by since the last cut, and the seconds of quiet growth in it."""
         since_cut = max(0.0, now - self._cut_at)
-        if self._blind:
-            return self._base * math.exp(min(MAX_GROWTH, BLIND_GROWTH * since_cut))
-        exponent = GROWTH * since_cut + (QUICK_GROWTH - GROWTH) * self._quiet(now)
-        return self._base * math.exp(min(MAX_GROWTH, exponent)) + STEP * since_cut
-
-    def _quiet(self, now):
-        """Seconds past QUIET without a throttled answer since the last cut (0 after a blind cut)."""
-        if self._blind:
-            return 0.0
-        return max(0.0, now - max(self._cut_at, self._last_throttle or self._cut_at) - QUIET)
+        if self._blind and self._base is not None:
+            return min(MAX_GROWTH, BLIND_GROWTH * since_cut), 0.0
+        if self._follows is False:
+            return min(MAX_GROWTH, RANDOM_GROWTH * since_cut), 0.0
+        quiet = max(0.0, now - max(self._cut_at, self._last_throttle or self._cut_at) - QUIET)
+        return min(MAX_GROWTH, GROWTH * since_cut + (QUICK_GROWTH - GROWTH) * quiet), quiet
 
     def rate(self, now=None):
         """Calls per second allowed now; None while unpaced."""
         if self._base is None:
             return None
         now = self._clock() if now is None else now
-        rate = self._pace(now)
+        rate = self._base * math.exp(self._growth(now)[0])
+        if not self._blind and self._follows is not False:
+            rate += STEP * max(0.0, now - self._cut_at)
         return min(rate, self.max_rate) if self.max_rate else rate
 
     def slot(self):
@@ -151,6 +170,13 @@ class Pacer:
     def _per_second(self, stamps, now):
         return self._count(stamps, now) / min(WINDOW, max(0.25, now - self._started))
 
+    def _improved(self):
+        """The granted share of answers rose after the last cut (or cannot be judged yet, or nothing to compare)."""
+        answers = sum(self._epoch)
+        if self._share_before is None or self._share_before > JUDGED_SHARE or answers < EPOCH_ANSWERS:
+            return True
+        return self._epoch[0] / answers >= self._share_before + IMPROVED or self._epoch[0] == answers
+
     def _granted(self, now):
         """Successful calls per second lately, or None while there is not enough evidence."""
         if now - (self._first_throttle if self._first_throttle is not None else self._started) >= WINDOW:
@@ -159,27 +185,18 @@ class Pacer:
             return self._ok_since_throttle / (now - self._first_throttle)
         return None
 
-    def _cut_to(self, now, current):
-        """The rate a throttled answer at ``now`` cuts to, or None for no cut."""
-        granted = self._granted(now)
-        if current is None:
-            sending = self._per_second(self._sent, now)
-            if granted is None:
-                return FIRST_CUT * sending
-            return min(GENTLE_CUT * sending, max(FIRST_CUT * sending, UNDER_GRANTED * granted))
-        if granted is None:
-            return None  # wait for evidence
-        if not self._blind and self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
-            return None  # the run sends slower than its pace (one call at a time, or sleeping between retries): not the pace's doing
-        if now - self._cut_at < RECOVERY and not self._blind:
-            return None  # the last cut is not measured yet
-        if self._blind:
-            # made at once (threads asleep between retries would otherwise keep the guess), up or down: a measure
-            # replaces the guess
-            return UNDER_GRANTED * granted
-        if granted < current:
-            return min(GENTLE_CUT * current, UNDER_GRANTED * granted)
-        return GENTLE_CUT * current
+    def _learn_follows(self, throttled):
+        """Whether the throttling follows the pace, from how it began and how calm it has been since."""
+        self._answers += 1
+        self._recent.append(throttled)
+        if self._follows:
+            return
+        if self._answers == EARLY_ANSWERS and not any(self._recent):
+            self._follows = True  # the run's first answers were all granted: it drained the bucket itself
+        elif len(self._recent) == CALM_ANSWERS and not any(self._recent):
+            self._follows = True  # calm once its pace settled: a bucket, not throttling at random
+        elif self._answers >= EARLY_ANSWERS:
+            self._follows = False
 
     def answered(self, sent_at, throttled):
         """Learn from the answer to an attempt sent at ``sent_at``."""
@@ -187,6 +204,9 @@ class Pacer:
             now = self._clock()
             if self._started is None:
                 self._started = now
+            self._learn_follows(throttled)
+            if sent_at >= self._cut_at or self._base is None:
+                self._epoch[1 if throttled else 0] += 1
             if not throttled:
                 self._ok.append(now)
                 if self._first_throttle is not None:
@@ -197,17 +217,39 @@ class Pacer:
             if self._first_throttle is None:
                 self._first_throttle = now
             current = self.rate(now)
-            quiet = self._quiet(now) if current is not None else 0.0
-            climb = self._pace(now - quiet) if quiet > 0 else None  # where the quiet climb this answer ends began
+            climb = None  # where a quiet climb began, if this throttled answer ends one
+            if current is not None:
+                exponent, quiet = self._growth(now)
+                if quiet > 0:
+                    climb = self._base * math.exp(exponent - QUICK_GROWTH * quiet)
             self._last_throttle = now
             if sent_at < self._cut_at and self._base is not None:
                 return  # sent before the last cut: nothing new
-            new = self._cut_to(now, current)
-            if new is None:
-                return
+            granted = self._granted(now)
+            if current is None:
+                sending = self._per_second(self._sent, now)
+                new = FIRST_CUT * sending
+                if granted is not None:
+                    new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
+            elif granted is None:
+                return  # wait for evidence
+            elif not self._blind and self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
+                return  # the run sends slower than its pace (one call at a time, or sleeping between retries): not the pace's doing
+            elif now - self._cut_at < RECOVERY and not self._blind:
+                return  # the last cut is not measured yet
+            elif not self._follows and not self._improved():
+                return  # slowing down did not help: not this run's pace
+            elif granted < current:
+                new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
+            else:
+                new = GENTLE_CUT * current
             if climb is not None:
                 new = min(new, max(climb, 0.5 * current))
-            self._blind = current is None  # the first cut is blind (a bucket's burst inflates what came before it)
+            answers = sum(self._epoch)
+            # the first cut is blind (a bucket's burst inflates what came before it): it is not judged
+            self._blind = current is None
+            self._share_before = self._epoch[0] / answers if answers and not self._blind else None
+            self._epoch = [0, 0]
             self._base = max(MIN_RATE, FLOOR_SHARE * self._best, new)
             if self.max_rate:
                 self._base = min(self._base, self.max_rate)
