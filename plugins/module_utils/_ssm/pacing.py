@@ -37,10 +37,10 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   only its own calls, so the share of calls throttled grows about N x GROWTH / cut: between cuts the rate
   grows GROWTH a second plus STEP calls a second each second, the same STEP for every run, so the shares of
   runs at one bucket (each cut by a share of its own rate) draw together as additive increase and
-  multiplicative decrease do, and the slices of one job finish nearer together; after QUIET seconds without a throttled answer (a neighbour is done, its share of
-  the bucket free) QUICK_GROWTH a second, and a throttled answer that ends such a climb cuts back to where
-  the climb began (by at most half: the bucket's burst, refilled meanwhile, hid how far past the limit the
-  climb went);
+  multiplicative decrease do, and the slices of one job finish nearer together; after QUIET seconds without
+  a throttled answer (a neighbour is done, its share of the bucket free) QUICK_GROWTH a second, and a
+  throttled answer that ends such a climb cuts back to where the climb began (by at most half: the bucket's
+  burst, refilled meanwhile, hid how far past the limit the climb went);
 * a run throttled within its first EARLY_ANSWERS answers and never calm since meets throttling that may not
   follow its pace (throttling at random, or a bucket others drain and keep drained): if a fifth or more of
   the answers were throttled before a cut and the share of calls granted did not rise after it (by IMPROVED,
