@@ -26,8 +26,8 @@ endpoint state:
    burst of 60 throttled answers to its one batched ListCommands (burst, one
    run of 2-3 minutes): every node deregistered once, no host failed.
 9. the decommission playbook over 1,000 ID-only hosts against 1 host, and AWX job slicing: 4 concurrent
-   playbook processes of 250 hosts each against one 20/s bucket (tools/bench/slices.py; decommission_1000,
-   slices: a few minutes each).
+   playbook processes of 250 hosts each against one 20/s bucket, by the pacer alone and each capped at 5/s with
+   max_calls_per_second (tools/bench/slices.py; decommission_1000, slices, slices_capped: a few minutes each).
 10. the decommission playbook's host steps through SSM over 500 hosts Ansible cannot reach
    (tools/bench/host_cleanup.py; ssm_cleanup, one run of a few minutes, root only): Online nodes whose
    hosts really run AWS-RunShellScript in mount namespaces of their own; SendCommand calls (<= 10), every
@@ -45,7 +45,7 @@ too; docs/performance.md explains both.
 Every command of cases 1-4 runs once as a warm-up that is not counted, then
 several times (3 by default, 1 for the loops); the medians are reported.
 ``--cases`` (``make bench CASES=...``) runs a subset: one_node, bulk, loops,
-cancel, rate20, rate10, rate50, cap10, decommission, burst, decommission_1000, slices,
+cancel, rate20, rate10, rate50, cap10, decommission, burst, decommission_1000, slices, slices_capped,
 ssm_cleanup, org_sweep. Prints a table with the performance targets and
 PASS/MISS, and writes every sample to build/bench/results.json. No target is
 asserted anywhere in the test suite.
@@ -157,6 +157,10 @@ def main(argv):
                 f"job slicing: {slices.SLICES} decommission playbooks x {slices.SLICE_HOSTS} hosts against one {slices.RATE:g}/s bucket",
                 lambda: slices.slices_case(runner),
             ),
+            "slices_capped": (
+                f"job slicing, each slice capped at {slices.RATE / slices.SLICES:g}/s: {slices.SLICES} decommission playbooks x {slices.SLICE_HOSTS} hosts",
+                lambda: slices.slices_case(runner, cap=slices.RATE / slices.SLICES),
+            ),
             "ssm_cleanup": (
                 f"decommission playbook, host steps through SSM on {args.ssm_hosts} unreachable hosts (namespaced nodes)",
                 lambda: host_cleanup.run_case(runner, args.ssm_hosts),
@@ -180,6 +184,7 @@ def main(argv):
         endpoint.stop(timeout=10)
     fleet_samples, burst_sample, cleanup_sample = sampled.get("decommission"), sampled.get("burst"), sampled.get("ssm_cleanup")
     large_samples, slices_sample, org_sample = sampled.get("decommission_1000"), sampled.get("slices"), sampled.get("org_sweep")
+    capped_sample = sampled.get("slices_capped")
     rows, targets, info = classic.summarize(args, samples)
     results.update(
         load_after=list(os.getloadavg()),
@@ -191,8 +196,9 @@ def main(argv):
         paced_targets=paced.targets(paced_rows),
         fleet_rows=(decommission.rows(fleet_samples) if fleet_samples else []) + (decommission.rows(large_samples, slices.FLEET) if large_samples else []),
         fleet_targets=(decommission.targets(fleet_samples) if fleet_samples else []) + (slices.fleet_targets(large_samples) if large_samples else []),
-        slices_targets=slices.slices_targets(slices_sample) if slices_sample else [],
+        slices_targets=(slices.slices_targets(slices_sample) if slices_sample else []) + (slices.slices_targets(capped_sample) if capped_sample else []),
         slices_sample=slices_sample,
+        slices_capped_sample=capped_sample,
         burst_targets=decommission.burst_targets(burst_sample) if burst_sample else [],
         cleanup_targets=host_cleanup.targets(cleanup_sample) if cleanup_sample else [],
         org_targets=org_sweep.targets(org_sample) if org_sample else [],

@@ -76,13 +76,17 @@ def print_table(results):
             " answered ThrottlingException; one run; span = first to last ListCommands\n"
         )
         decommission.print_burst(results["burst_sample"])
-    if results.get("slices_sample"):
+    for key in ("slices_sample", "slices_capped_sample"):
+        if not results.get(key):
+            continue
+        sample = results[key]
+        capped = f", each capped at {sample['cap']:g} calls/s (max_calls_per_second)" if sample.get("cap") else ""
         print(
-            f"\nAWX job slicing: the decommission playbook in {results['slices_sample']['slices']} processes at once, each its own hosts"
-            f" (ID only), one token bucket per operation for all, every call held {paced.LATENCY_MS:g} ms; one run;"
+            f"\nAWX job slicing: the decommission playbook in {sample['slices']} processes at once, each its own hosts"
+            f" (ID only){capped}, one token bucket per operation for all, every call held {paced.LATENCY_MS:g} ms; one run;"
             " span = first to last served DeregisterManagedInstance\n"
         )
-        slices.print_slices(results["slices_sample"])
+        slices.print_slices(sample)
     if results.get("cleanup_sample"):
         print(
             f"\nthe decommission playbook's host steps through SSM: hosts Ansible cannot reach (host_steps auto), Online nodes whose"

@@ -13,6 +13,10 @@ tools/bench/paced.py's LATENCY_MS. Each process's pacer learns its share of the 
 _ssm/pacing.py). From the endpoint's request log and each slice's report: every node deregistered exactly once (no
 slice touched another's hosts, none failed), throttled answers as a share of all calls (<= 5 %), and the span of the
 served DeregisterManagedInstance calls - the operation the bucket binds - against N/rate (<= 1.2). One run.
+
+``slices_capped``: the same, each slice capped at RATE / SLICES calls a second with ``max_calls_per_second`` in the
+play's ``module_defaults`` (``group/hybridops.ssm.aws``), as docs/awx.md suggests for a sliced job: a copy of the
+collection's playbook with that one key added, in the bench's work folder. Same figures and targets.
 """
 
 import json
@@ -23,6 +27,7 @@ from collections import Counter
 
 import decommission
 import paced
+import yaml
 from runner import ROOT
 from runner import WORK
 from runner import BenchError
@@ -33,7 +38,8 @@ SLICES = 4
 SLICE_HOSTS = 250
 RATE = 20.0
 SLICE_TARGETS = {"span": 1.2, "throttled": 0.05}
-CASES = ("decommission_1000", "slices")
+CASES = ("decommission_1000", "slices", "slices_capped")
+DECOMMISSION_PLAY = "Decommission AWS SSM hybrid nodes"
 
 
 def fleet_case(runner, hosts=FLEET):
@@ -55,8 +61,21 @@ def _slice_report(index):
     return WORK / f"slice-{index}-report.json"
 
 
-def slices_case(runner, slices=SLICES, per_slice=SLICE_HOSTS, rate=RATE):
-    """One run of ``slices`` concurrent playbook processes, ``per_slice`` hosts each, against one ``rate``/s bucket."""
+def capped_playbook(cap):
+    """The collection's decommission playbook with ``max_calls_per_second: cap`` in its decommission play's module_defaults."""
+    plays = yaml.safe_load((ROOT / "playbooks" / "decommission.yml").read_text(encoding="utf-8"))
+    (play,) = [play for play in plays if play["name"] == DECOMMISSION_PLAY]
+    play["module_defaults"] = {"group/hybridops.ssm.aws": {"max_calls_per_second": cap}}
+    path = WORK / "decommission-capped.yml"
+    path.write_text(yaml.safe_dump(plays, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def slices_case(runner, slices=SLICES, per_slice=SLICE_HOSTS, rate=RATE, cap=None):
+    """One run of ``slices`` concurrent playbook processes, ``per_slice`` hosts each, against one ``rate``/s bucket.
+
+    ``cap``: each slice's ``max_calls_per_second`` (through a copy of the playbook); None: the pacer alone.
+    """
     runner.control.reset()
     runner.control.set_faults(operation="*", latency_ms=paced.LATENCY_MS)
     runner.control.set_rate_limit("*", rate=rate, burst=paced.BURST)
@@ -65,12 +84,15 @@ def slices_case(runner, slices=SLICES, per_slice=SLICE_HOSTS, rate=RATE):
     inventory = decommission.inventory(runner, instance_ids, name="inventory-slices")
     runner.control.clear_log()
     processes = []
+    playbook = capped_playbook(cap) if cap else None
     started = time.perf_counter()
     for index in range(slices):
         _slice_report(index).unlink(missing_ok=True)
         # AWX's slice k of n runs the same playbook on every n-th host of the inventory, starting at host k
         limit = ",".join(hosts[index::slices])
         command = decommission.command(inventory, per_slice, "--limit", limit, "-e", f"decommission_hybrid_node_report_path={_slice_report(index)}")
+        if cap:
+            command[1] = str(playbook)
         out = (WORK / f"slice-{index}.out").open("w", encoding="utf-8")
         processes.append((subprocess.Popen(command, env=runner.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True), out))
     codes = []
@@ -79,7 +101,7 @@ def slices_case(runner, slices=SLICES, per_slice=SLICE_HOSTS, rate=RATE):
         out.close()
     wall = time.perf_counter() - started
     entries = runner.control.log()
-    sample = {**paced.figures(entries, len(instance_ids), rate, wall), "slices": slices, "per_slice": per_slice, "returncodes": codes}
+    sample = {**paced.figures(entries, len(instance_ids), rate, wall), "slices": slices, "per_slice": per_slice, "returncodes": codes, "cap": cap}
     calls = Counter(e["params"]["InstanceId"] for e in entries if e["operation"] == paced.MUTATING)
     served = Counter(e["params"]["InstanceId"] for e in entries if e["operation"] == paced.MUTATING and e["status"] == 200)
     sample["deregistered_once"] = sorted(served) == sorted(instance_ids) and set(served.values()) == {1}
@@ -94,7 +116,7 @@ def slices_case(runner, slices=SLICES, per_slice=SLICE_HOSTS, rate=RATE):
     if not all(_slice_report(index).exists() for index in range(slices)):
         raise BenchError(f"a slice wrote no report; see {WORK}/slice-*.out")
     print(
-        f"  slices: {slices} x {per_slice} hosts at {rate:g}/s: span {sample['span']}s ({sample['span_vs_n_over_rate']}x N/rate), throttled"
+        f"  slices{f' capped at {cap:g}/s each' if cap else ''}: {slices} x {per_slice} hosts at {rate:g}/s: span {sample['span']}s ({sample['span_vs_n_over_rate']}x N/rate), throttled"
         f" {sample['throttled_share']:.1%} of {sample['calls']} calls, deregistered once {sample['deregistered_once']}, failed hosts"
         f" {sample['failed_hosts']}, rc {codes}, wall {sample['wall']}s",
         flush=True,
@@ -116,15 +138,16 @@ def _failed_hosts(slices):
 
 def slices_targets(sample):
     nodes, rate = sample["nodes"], sample["rate"]
+    name = f"slices capped at {sample['cap']:g}/s each" if sample.get("cap") else "slices"
     return [
         {
-            "target": f"slices, {sample['slices']} playbooks x {sample['per_slice']} hosts: every node deregistered exactly once, no host failed",
+            "target": f"{name}, {sample['slices']} playbooks x {sample['per_slice']} hosts: every node deregistered exactly once, no host failed",
             "value": {"failed_hosts": sample["failed_hosts"], "not_deregistered": sample["failed"]},
             "ok": sample["deregistered_once"] and sample["failed_hosts"] == 0 and set(sample["returncodes"]) == {0},
             "detail": f"DeregisterManagedInstance calls per node {sample['deregister_calls_per_node']}, rc {sample['returncodes']}",
         },
         {
-            "target": f"slices, one {rate:g}/s bucket: throttled <= {SLICE_TARGETS['throttled']:.0%} of calls, span <= {SLICE_TARGETS['span']}x N/rate",
+            "target": f"{name}, one {rate:g}/s bucket: throttled <= {SLICE_TARGETS['throttled']:.0%} of calls, span <= {SLICE_TARGETS['span']}x N/rate",
             "value": {"throttled_share": sample["throttled_share"], "span_vs_n_over_rate": sample["span_vs_n_over_rate"]},
             "ok": sample["throttled_share"] <= SLICE_TARGETS["throttled"] and sample["span_vs_n_over_rate"] <= SLICE_TARGETS["span"],
             "detail": f"span {sample['span']}s vs N/rate {nodes / rate:g}s; {sample['throttled']} of {sample['calls']} calls throttled"
