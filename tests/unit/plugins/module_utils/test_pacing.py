@@ -65,7 +65,8 @@ def test_a_later_first_throttle_is_blind_too_the_calls_granted_before_it_were_th
     at, _now = p.slot()
     p.answered(at, throttled=True)
     assert p.cuts == 2
-    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)  # the successes since the first throttled answer
+    # a further GENTLE_CUT under the successes since the first throttled answer: the climb from the guess ends
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)
 
 
 def first_throttle_without_evidence():
@@ -172,21 +173,32 @@ def test_the_cut_after_the_blind_one_is_made_even_while_the_threads_sleep_betwee
     assert p.rate() == pytest.approx(pacing.MIN_RATE)  # 1 granted in half a second: just under it, at the floor
 
 
-def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
-    p, fake = pacer()
-    send_and_answer(p, fake, 30, 0.02)
-    p.answered(p.wait(), throttled=True)  # first cut
-    fake.advance(5)
-    current = p.rate()
-    # one second of answers, 20 a second: 16 granted, the rest throttled, sent after the cut
+def one_second_of_answers(p, fake, granted):
+    """One second of answers, 20 a second, sent after the last cut: ``granted`` granted, the rest throttled."""
     for index in range(20):
         at, _now = p.slot()
-        p.answered(at, throttled=index >= 16)
+        p.answered(at, throttled=index >= granted)
         fake.advance(0.05)
-    assert p.cuts >= 2
-    granted = 16 / 1.0
-    assert p.rate() == pytest.approx(min(pacing.GENTLE_CUT * current, pacing.UNDER_GRANTED * granted), rel=0.01)
-    assert p.cuts == 2  # the throttled answers right after the cut wait for it to be measured
+
+
+def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
+    p, fake = measured_cut()
+    fake.advance(5)
+    current = p.rate()
+    one_second_of_answers(p, fake, 16)
+    assert p.rate() == pytest.approx(min(pacing.GENTLE_CUT * current, pacing.UNDER_GRANTED * 16), rel=0.01)
+    assert p.cuts == 3  # the throttled answers right after the cut wait for it to be measured
+
+
+def test_the_throttled_answer_that_ends_the_blind_guess_s_climb_cuts_further_under_the_granted_rate():
+    p, fake = pacer()
+    send_and_answer(p, fake, 30, 0.02)
+    p.answered(p.wait(), throttled=True)  # the blind cut
+    fake.advance(5)  # the guess climbs BLIND_GROWTH a second; the bucket's burst refills meanwhile
+    current = p.rate()
+    one_second_of_answers(p, fake, 16)
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * min(current, pacing.UNDER_GRANTED * 16), rel=0.01)
+    assert p.cuts == 2
 
 
 def test_an_answer_to_a_call_sent_before_the_last_cut_teaches_nothing():
