@@ -115,8 +115,9 @@ def slices_case(runner, slices=SLICES, per_slice=SLICE_HOSTS, rate=RATE, cap=Non
     sample["timeline"] = [[second, timeline[(second, True)], timeline[(second, False)]] for second in sorted({s for s, _ok in timeline})]
     if not all(_slice_report(index).exists() for index in range(slices)):
         raise BenchError(f"a slice wrote no report; see {WORK}/slice-*.out")
+    name = f"slices capped at {cap:g}/s each" if cap else "slices"
     print(
-        f"  slices{f' capped at {cap:g}/s each' if cap else ''}: {slices} x {per_slice} hosts at {rate:g}/s: span {sample['span']}s ({sample['span_vs_n_over_rate']}x N/rate), throttled"
+        f"  {name}: {slices} x {per_slice} hosts at {rate:g}/s: span {sample['span']}s ({sample['span_vs_n_over_rate']}x N/rate), throttled"
         f" {sample['throttled_share']:.1%} of {sample['calls']} calls, deregistered once {sample['deregistered_once']}, failed hosts"
         f" {sample['failed_hosts']}, rc {codes}, wall {sample['wall']}s",
         flush=True,
