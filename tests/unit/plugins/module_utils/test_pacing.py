@@ -245,6 +245,7 @@ def test_a_blind_guess_grows_quickly_until_the_next_throttled_answer():
     blind = p.rate()
     fake.advance(2)  # no answer since: the guess may be under the bucket
     assert p.rate() == pytest.approx(blind * math.exp(pacing.BLIND_GROWTH * 2), rel=0.01)
+    assert p.rate() > 2 * blind  # back at a bucket it was cut far below within seconds, not minutes
 
 
 def test_at_a_bucket_the_rate_grows_slowly_between_cuts_then_quicker_once_quiet():
