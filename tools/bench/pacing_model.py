@@ -6,8 +6,8 @@ A discrete-event model, no endpoint and no sleeping: each run is ``concurrency``
 ``pacing.Pacer`` (the collection's own, or ``--pacing FILE``), each call held 20 ms by the endpoint (which
 serves one call at a time at 1.5 ms each), its answer from a token bucket (burst 20, as the bench's endpoint);
 a throttled call is retried after a random share of 0.5 s, then of 2**(k-1) s up to 4 s (close to botocore's
-retries and then ssm_retry's, whose throttled sleeps stop growing at 4 s). A process serialises its threads' work on the client side (the GIL: 1.5 ms a call, 2.8 ms where twenty
-account-regions share one process). Scenarios:
+retries and then ssm_retry's, whose throttled sleeps stop growing at 4 s). A process serialises its threads'
+work on the client side (the GIL: 1.5 ms a call, 2.8 ms where twenty account-regions share one process). Scenarios:
 
 * ``slices`` (``slices3``, ``slices8``): 4 (3, 8) processes, 1,000 nodes between them, one 20/s bucket, each
   starting within 1.5 s of the first, as AWX starts the slices of a job; the bench's ``slices`` case;
