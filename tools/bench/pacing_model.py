@@ -4,7 +4,7 @@
 
 A discrete-event model, no endpoint and no sleeping: each run is ``concurrency`` threads taking slots from one
 ``pacing.Pacer`` (the collection's own, or ``--pacing FILE``), each call held 20 ms by the endpoint (which
-serves one call at a time at 1.5 ms each), its answer from a token bucket (burst 20, as the bench's endpoint);
+serves one call at a time at 1.5 ms each), its answer from the endpoint's own token bucket (burst 20);
 a throttled call is retried after a random share of 0.5 s, then of 2**(k-1) s up to 4 s (close to botocore's
 retries and then ssm_retry's, whose throttled sleeps stop growing at 4 s). A process serialises its threads'
 work on the client side (the GIL: 1.5 ms a call, 2.8 ms where twenty account-regions share one process). Scenarios:
@@ -28,9 +28,15 @@ import heapq
 import importlib.util
 import random
 import statistics
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+# pylint: disable-next=wrong-import-position
+from ssm_endpoint.ratelimit import TokenBucket  # noqa: E402
+
 PACING = ROOT / "plugins" / "module_utils" / "_ssm" / "pacing.py"
 BURST = 20.0
 LATENCY = 0.020
@@ -46,19 +52,9 @@ def load_pacing(path):
     return module
 
 
-class Bucket:
-    """The endpoint's token bucket (tests/ssm_endpoint/ratelimit.py): ``rate`` tokens a second up to BURST."""
-
-    def __init__(self, rate):
-        self.rate, self.tokens, self.stamp = rate, BURST, 0.0
-
-    def take(self, now):
-        self.tokens = min(BURST, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
+def bucket(rate):
+    """The endpoint's own token bucket (tests/ssm_endpoint/ratelimit.py), full at time 0."""
+    return TokenBucket(rate, BURST, 0.0)
 
 
 class Model:
@@ -133,20 +129,20 @@ def play(pacing, scenario, seed):
     model = Model(seed)
     if scenario.startswith("slices"):
         slices = int(scenario[6:] or 4)
-        bucket = Bucket(20.0)
+        shared = bucket(20.0)
         for _slice in range(slices):
-            model.start_run(pacing, 1000 // slices, lambda: bucket.take(model.now), model.random.uniform(0, 1.5), [0.0], 0.0015)
+            model.start_run(pacing, 1000 // slices, lambda: shared.take(model.now), model.random.uniform(0, 1.5), [0.0], 0.0015)
         nodes, rate = 1000 // slices * slices, 20.0
     elif scenario.startswith("single"):
         rate = float(scenario[6:])
         nodes = {10.0: 500, 20.0: 1000, 50.0: 1500}[rate]
-        bucket = Bucket(rate)
-        model.start_run(pacing, nodes, lambda: bucket.take(model.now), 0.0, [0.0], 0.0015)
+        alone = bucket(rate)
+        model.start_run(pacing, nodes, lambda: alone.take(model.now), 0.0, [0.0], 0.0015)
     elif scenario == "org":
         gil = [0.0]
         for index in range(20):
-            bucket = Bucket(20.0)
-            model.start_run(pacing, 200, lambda bucket=bucket: bucket.take(model.now), 0.3 + 0.05 * index, gil, 0.0028)
+            own = bucket(20.0)
+            model.start_run(pacing, 200, lambda own=own: own.take(model.now), 0.3 + 0.05 * index, gil, 0.0028)
         nodes, rate = 200, 20.0
     else:
         model.start_run(pacing, 300, lambda: model.random.random() >= 0.3, 0.0, [0.0], 0.0015)
