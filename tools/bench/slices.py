@@ -61,6 +61,11 @@ def _slice_report(index):
     return WORK / f"slice-{index}-report.json"
 
 
+def case_name(cap):
+    """How a slices sample is named in its lines: by its cap, if any."""
+    return f"slices capped at {cap:g}/s each" if cap else "slices"
+
+
 def capped_playbook(cap):
     """The collection's decommission playbook with ``max_calls_per_second: cap`` in its decommission play's module_defaults."""
     plays = yaml.safe_load((ROOT / "playbooks" / "decommission.yml").read_text(encoding="utf-8"))
@@ -115,7 +120,7 @@ def slices_case(runner, slices=SLICES, per_slice=SLICE_HOSTS, rate=RATE, cap=Non
     sample["timeline"] = [[second, timeline[(second, True)], timeline[(second, False)]] for second in sorted({s for s, _ok in timeline})]
     if not all(_slice_report(index).exists() for index in range(slices)):
         raise BenchError(f"a slice wrote no report; see {WORK}/slice-*.out")
-    name = f"slices capped at {cap:g}/s each" if cap else "slices"
+    name = case_name(cap)
     print(
         f"  {name}: {slices} x {per_slice} hosts at {rate:g}/s: span {sample['span']}s ({sample['span_vs_n_over_rate']}x N/rate), throttled"
         f" {sample['throttled_share']:.1%} of {sample['calls']} calls, deregistered once {sample['deregistered_once']}, failed hosts"
@@ -139,7 +144,7 @@ def _failed_hosts(slices):
 
 def slices_targets(sample):
     nodes, rate = sample["nodes"], sample["rate"]
-    name = f"slices capped at {sample['cap']:g}/s each" if sample.get("cap") else "slices"
+    name = case_name(sample.get("cap"))
     return [
         {
             "target": f"{name}, {sample['slices']} playbooks x {sample['per_slice']} hosts: every node deregistered exactly once, no host failed",
