@@ -9,15 +9,14 @@ import functools
 import re
 from typing import Any
 
-import botocore.session
+from moto.core.utils import get_service_model
 
 from .errors import ValidationException
 
 
-@functools.lru_cache(maxsize=1)
 def service_model() -> Any:
-    """The SSM service model, loaded once."""
-    return botocore.session.get_session().get_service_model("ssm")
+    """The SSM service model: moto's, which its responses use too (loaded once; server.py loads it before serving)."""
+    return get_service_model("ssm")
 
 
 @functools.lru_cache(maxsize=None)
