@@ -116,6 +116,18 @@ def deregister_outcome(client, instance_id):
     return absent_record(instance_id, getattr(client.meta, "region_name", None))
 
 
+def deregister_listed(client, instance_ids, check_mode, concurrency):
+    """Deregister nodes a describe has just listed: {instance_id: outcome record}, one per ID.
+
+    For a caller that listed them itself (the sweep's find): no describe again. A node gone since is
+    ``already_absent`` only when SSM answered that it is not registered (deregister_outcome).
+    """
+    if check_mode:
+        return {instance_id: {"instance_id": instance_id, OUTCOME: DEREGISTERED} for instance_id in instance_ids}
+    answers = run_per_item(instance_ids, lambda i: deregister_outcome(client, i), concurrency)
+    return {instance_id: failure_record(instance_id, error) if error is not None else record for instance_id, (record, error) in answers.items()}
+
+
 def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wait_timeout=300, poll_interval=2):
     """Deregister the registered nodes among ``instance_ids``.
 
@@ -128,13 +140,7 @@ def ensure_absent(client, instance_ids, check_mode, concurrency, wait=False, wai
     region = getattr(client.meta, "region_name", None)
     outcomes = {i: failure_record(i, error) for i, error in unreadable.items()}
     outcomes.update((i, absent_record(i, region)) for i in instance_ids if i not in registered and i not in unreadable)
-
-    if check_mode:
-        for instance_id in to_deregister:
-            outcomes[instance_id] = {"instance_id": instance_id, OUTCOME: DEREGISTERED}
-    else:
-        for instance_id, (record, error) in run_per_item(to_deregister, lambda i: deregister_outcome(client, i), concurrency).items():
-            outcomes[instance_id] = failure_record(instance_id, error) if error is not None else record
+    outcomes.update(deregister_listed(client, to_deregister, check_mode, concurrency))
 
     done = [i for i in to_deregister if outcomes[i][OUTCOME] == DEREGISTERED]
     timed_out = []

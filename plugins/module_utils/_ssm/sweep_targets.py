@@ -24,9 +24,11 @@ from .command_cancel import ensure_node_commands_cancelled
 from .constraints import is_eks_connector_id
 from .container_instances import ensure_cluster_state
 from .container_instances import node_memberships
-from .managed_instances import ensure_absent
+from .managed_instances import deregister_listed
 from .managed_instances import node_to_ansible
 from .outcomes import ABSENT
+from .outcomes import DEREGISTERED
+from .outcomes import OUTCOME
 from .outcomes import failed_outcomes
 from .outcomes import failure_summary
 from .outcomes import success_summary
@@ -88,8 +90,10 @@ def act(clients, result, options, check_mode):
     ids = deregister_ids(sweep_plan, result["drained"])
     if ids:
         result["step"] = DEREGISTER
-        changed, deregistered = ensure_absent(ssm, ids, check_mode, options["concurrency"])
-        result["deregistered"] = _step(changed, deregistered["outcomes"], "node", check_mode)
+        # The find has just listed these nodes: no describe again (a node gone since answers that it is).
+        deregistered = deregister_listed(ssm, ids, check_mode, options["concurrency"])
+        outcomes = [deregistered[i] for i in ids]
+        result["deregistered"] = _step(any(o[OUTCOME] == DEREGISTERED for o in outcomes), outcomes, "node", check_mode)
     result["step"] = ""
 
 
@@ -108,14 +112,21 @@ def sweep(make_clients, targets, criteria, options, check_mode, error_words, at_
     ]
     clients = {}
 
-    def found(index):
-        clients[index] = make_clients(targets[index])
-        return find(clients[index], criteria, options["cluster_checks"], targets[index]["region"])
-
     def failed(index, error):
         results[index].update(error=error_words(error), error_code=error.code or "")
 
-    for index, (answer, error) in run_per_item(range(len(targets)), found, at_once).items():
+    # Every target's clients before any find: they are made one at a time (a boto3 session is not thread-safe),
+    # and made among the finds' threads each waited on them for the CPU, so the last target started a second late.
+    for index, (made, error) in run_per_item(range(len(targets)), lambda index: make_clients(targets[index]), at_once).items():
+        if error is not None:
+            failed(index, error)
+        else:
+            clients[index] = made
+
+    def found(index):
+        return find(clients[index], criteria, options["cluster_checks"], targets[index]["region"])
+
+    for index, (answer, error) in run_per_item(list(clients), found, at_once).items():
         if error is not None:
             failed(index, error)
             continue

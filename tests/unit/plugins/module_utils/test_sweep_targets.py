@@ -15,6 +15,7 @@ from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import accounts
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import sweep_targets as st
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import SSMValidationError
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import ALREADY_ABSENT
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import DEREGISTERED
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.outcomes import OUTCOME
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.selection import selection_criteria
@@ -254,3 +255,52 @@ def test_a_step_that_raises_keeps_the_steps_before_it():
     results, _refused = sweep_of({(GOOD, "eu-west-1"): fleet})
     assert results[0]["step"] == st.CANCEL and results[0]["error_code"] == "AccessDeniedException"
     assert results[0]["plan"]["instance_ids"] == fleet.ids and results[0]["deregistered"] == {}
+
+
+def test_every_target_s_clients_are_made_before_any_target_finds():
+    events, lock = [], threading.Lock()
+    fleets = {(arn, region): Fleet([node_id(arn.split(":")[4], region, 1)]) for arn in (GOOD, OTHER) for region in ("eu-west-1", "us-east-1")}
+    for (arn, region), fleet in fleets.items():
+        listed = fleet.describe
+
+        def describe(listed=listed, key=(arn, region), **kwargs):
+            with lock:
+                events.append(("find", key))
+            return listed(**kwargs)
+
+        fleet.client = ScriptedClient(
+            describe_instance_information=[describe], deregister_managed_instance=[fleet.deregister], list_commands=[{"Commands": []}]
+        )
+    targets = [{"account": acc.account_id(arn), "role_arn": arn, "region": region} for arn, region in fleets]
+
+    def make_clients(target):
+        with lock:
+            events.append(("made", (target["role_arn"], target["region"])))
+        return fleets[(target["role_arn"], target["region"])].client, lambda: None
+
+    results, _refused = st.sweep(make_clients, targets, criteria(), OPTIONS, False, words)
+    kinds = [kind for kind, _key in events]
+    assert kinds == ["made"] * 4 + ["find"] * 4
+    assert all(r["deregistered"]["changed"] and not r["error"] for r in results)
+
+
+def test_the_nodes_found_are_deregistered_without_a_second_describe():
+    fleet = Fleet([node_id("1111", "x", n) for n in range(3)])
+    results, _refused = sweep_of({(GOOD, "eu-west-1"): fleet})
+    assert fleet.client.names() == ["describe_instance_information", "list_commands"] + ["deregister_managed_instance"] * 3
+    assert [o[OUTCOME] for o in results[0]["deregistered"]["outcomes"]] == [DEREGISTERED] * 3
+
+
+def test_a_node_gone_between_the_find_and_its_deregistration_is_already_absent_not_deregistered():
+    fleet = Fleet([node_id("1111", "x", n) for n in range(2)])
+    gone = fleet.ids[0]
+
+    def deregister(InstanceId):
+        if InstanceId == gone:
+            raise client_error("InvalidInstanceId", "DeregisterManagedInstance", "Instance Id is not valid")
+        return fleet.deregister(InstanceId)
+
+    fleet.client = ScriptedClient(describe_instance_information=[fleet.describe], deregister_managed_instance=[deregister], list_commands=[{"Commands": []}])
+    results, _refused = sweep_of({(GOOD, "eu-west-1"): fleet})
+    assert [o[OUTCOME] for o in results[0]["deregistered"]["outcomes"]] == [ALREADY_ABSENT, DEREGISTERED]
+    assert results[0]["deregistered"]["changed"] is True
