@@ -21,7 +21,9 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   first throttled answer (the bucket's burst, drained before it, would inflate that rate) the rate of
   successful calls since then stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first
   cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent several times what any
-  bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes) and later ones
+  bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes), or, where more,
+  GENTLE_CUT under the rate the calls granted before it show (their count over the seconds they took plus
+  BURST_SECONDS: a bucket whose burst is at most a second of its rate granted at least that), and later ones
   wait for evidence; an answer to a call sent before the last cut teaches nothing new. The blind guess grows
   BLIND_GROWTH a second until the next throttled answer, so a guess under the bucket does not stick (twenty
   account-regions in one CPU-bound process were each cut once, to about 7 calls a second, and never
@@ -82,6 +84,7 @@ RANDOM_GROWTH = 0.03  # per second between cuts where the throttling may not fol
 MAX_GROWTH = 30.0  # the largest exponent: a pace e**30 times its base is unpaced in all but name; more overflows a float
 RECOVERY = 1.0  # seconds after a cut before the next: the cut is measured at the new pace first
 WINDOW = 1.0  # seconds of successful calls the estimates look at
+BURST_SECONDS = 1.0  # a bucket's burst, in seconds of its rate, as the first cut assumes it (at most)
 MIN_EVIDENCE = 0.3  # seconds of answers after the first throttled one before they stand in for a full window
 FLOOR_SHARE = 0.25  # of the most calls granted in one second
 IMPROVED = 0.05  # the granted share of answers must rise this much after a cut for the next one
@@ -113,6 +116,7 @@ class Pacer:
         self._first_throttle = None
         self._last_throttle = None
         self._ok_since_throttle = 0
+        self._ok_before_throttle = 0
         self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
         self._share_before = None  # granted share of the answers in the epoch before the last cut
         self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
@@ -211,7 +215,9 @@ class Pacer:
                 self._epoch[1 if throttled else 0] += 1
             if not throttled:
                 self._ok.append(now)
-                if self._first_throttle is not None:
+                if self._first_throttle is None:
+                    self._ok_before_throttle += 1
+                else:
                     self._ok_since_throttle += 1
                     if now - self._first_throttle >= WINDOW:
                         self._best = max(self._best, self._count(self._ok, now))
@@ -230,7 +236,11 @@ class Pacer:
             granted = self._granted(now)
             if current is None:
                 sending = self._per_second(self._sent, now)
-                new = FIRST_CUT * sending
+                # A bucket whose burst is a second of its rate granted this many a second at least; a run that went
+                # a while before its first throttled answer (twenty account-regions in one CPU-bound process: 1.5 s)
+                # learnt that much, where a fraction of what it sent guesses far under the bucket.
+                history = self._ok_before_throttle / (now - self._started + BURST_SECONDS)
+                new = min(GENTLE_CUT * sending, max(FIRST_CUT * sending, GENTLE_CUT * history))
                 if granted is not None:
                     new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
             elif granted is None:

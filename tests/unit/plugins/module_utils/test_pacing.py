@@ -42,21 +42,32 @@ def test_unpaced_until_the_first_throttle():
     assert p.rate() is None and fake.sleeps == [] and p.cuts == 0
 
 
-def test_an_early_first_throttle_cuts_to_a_share_of_the_rate_the_run_was_sending_at():
-    p, fake = pacer()
-    send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second: no full second of evidence yet
-    p.answered(p.wait(), throttled=True)
-    assert p.rate() == pytest.approx(pacing.FIRST_CUT * 21 / 0.5)  # 21 calls sent in half a second
+def test_a_first_throttle_with_nothing_granted_before_it_cuts_to_a_share_of_the_rate_the_run_was_sending_at():
+    p, _fake = pacer()
+    sent = [p.wait() for _call in range(4)]  # four calls in flight at once, as a run joining a drained bucket sends
+    p.answered(sent[0], throttled=True)
+    assert p.rate() == pytest.approx(pacing.FIRST_CUT * 4 / 0.25)  # 4 calls sent, over the shortest window (0.25 s)
     assert p.cuts == 1
     p.answered(p.wait(), throttled=True)  # no evidence yet either: wait for it rather than cut again
     assert p.cuts == 1
 
 
-def test_a_later_first_throttle_is_blind_too_the_calls_granted_before_it_were_the_bucket_s_burst():
+def test_a_first_throttle_after_calls_granted_for_a_while_cuts_to_what_they_show_the_bucket_grants_at_least():
     p, fake = pacer()
-    send_and_answer(p, fake, 150, 0.01)  # a second and a half at 100 a second, all granted: a burst, no measure of the bucket
+    send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second, all granted
     p.answered(p.wait(), throttled=True)
-    assert p.rate() == pytest.approx(pacing.FIRST_CUT * 100, rel=0.05)
+    # a bucket whose burst is at most a second of its rate granted those 20 calls at 20 / 1.5 s a second or more
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 20 / (0.5 + pacing.BURST_SECONDS))
+    assert p.rate() > pacing.FIRST_CUT * 21 / 0.5  # more than the share of what it sent
+    fake.advance(2)  # still a guess: it grows BLIND_GROWTH a second until the next throttled answer
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 20 / 1.5 * math.exp(pacing.BLIND_GROWTH * 2))
+
+
+def test_the_climb_from_the_first_guess_ends_further_under_the_rate_granted_since_the_first_throttled_answer():
+    p, fake = pacer()
+    send_and_answer(p, fake, 150, 0.01)  # a second and a half at 100 a second, all granted
+    p.answered(p.wait(), throttled=True)
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 150 / (1.5 + pacing.BURST_SECONDS), rel=0.02)
     fake.advance(0.3)  # then 0.3 s of answers: 6 granted in 0.3 s, and a throttled one
     for _round in range(6):
         at, _now = p.slot()
@@ -419,7 +430,7 @@ def test_a_throttle_through_the_hooks_slows_that_operation_then_the_rate_grows_b
     attempt("DeregisterManagedInstance", response(400, "ThrottlingException"))
     paced = pacers["DeregisterManagedInstance"]
     assert paced.cuts == 1
-    cut = pacing.FIRST_CUT * 21 / 0.5  # half the rate it was sending at (21 calls in half a second)
+    cut = pacing.GENTLE_CUT * 20 / (0.5 + pacing.BURST_SECONDS)  # what the 20 calls granted in half a second show
     assert paced.rate() == pytest.approx(cut)
     assert pacers["DescribeInstanceInformation"].rate() is None  # another API's bucket: still unpaced
     assert fake.sleeps == []
