@@ -27,9 +27,10 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   wait for evidence; an answer to a call sent before the last cut teaches nothing new. The blind guess grows
   BLIND_GROWTH a second until the next throttled answer, so a guess under the bucket does not stick (twenty
   account-regions in one CPU-bound process were each cut once, to about 7 calls a second, and never
-  throttled again); that answer cuts a further GENTLE_CUT under the granted rate, which the bucket's burst,
-  refilled while the run was under it, inflates (without it, the twenty were cut three times each, 5 % of
-  their calls throttled);
+  throttled again); after a guess from a share of what was sent, that answer cuts a further GENTLE_CUT under
+  the granted rate, which the bucket's burst, refilled while the run was under it, inflates (without it, the
+  twenty were cut three times each, 5 % of their calls throttled); after one the granted calls showed, the
+  climb was short, little of the burst refilled, and the answer cuts as a measured one does;
 * after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; no cut while the
   run sends at less than half its pace (one call at a time, or sleeping between retries): the pace is not
   what SSM throttled. The cut that follows the blind first one is made all the same: the blind one guessed,
@@ -119,6 +120,7 @@ class Pacer:
         self._ok_before_throttle = 0
         self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
         self._share_before = None  # granted share of the answers in the epoch before the last cut
+        self._from_history = False  # the first cut went to what the calls granted before it showed
         self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
         self._answers = 0
         self._recent = collections.deque(maxlen=CALM_ANSWERS)  # the last answers: throttled or not
@@ -241,6 +243,7 @@ class Pacer:
                 # learnt that much, where a fraction of what it sent guesses far under the bucket.
                 history = self._ok_before_throttle / (now - self._started + BURST_SECONDS)
                 new = min(GENTLE_CUT * sending, max(FIRST_CUT * sending, GENTLE_CUT * history))
+                self._from_history = new > FIRST_CUT * sending
                 if granted is not None:
                     new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
             elif granted is None:
@@ -251,7 +254,7 @@ class Pacer:
                 return  # the last cut is not measured yet
             elif not self._follows and not self._improved():
                 return  # slowing down did not help: not this run's pace
-            elif self._blind and self.cuts:
+            elif self._blind and self.cuts and not self._from_history:
                 # the climb from the blind guess ends: the burst the bucket refilled meanwhile inflates the granted rate
                 new = GENTLE_CUT * min(current, UNDER_GRANTED * granted)
             elif granted < current:

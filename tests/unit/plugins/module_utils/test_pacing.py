@@ -63,11 +63,10 @@ def test_a_first_throttle_after_calls_granted_for_a_while_cuts_to_what_they_show
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 20 / 1.5 * math.exp(pacing.BLIND_GROWTH * 2))
 
 
-def test_the_climb_from_the_first_guess_ends_further_under_the_rate_granted_since_the_first_throttled_answer():
+def test_the_climb_from_a_first_cut_the_granted_calls_showed_ends_just_under_the_rate_granted_since():
     p, fake = pacer()
-    send_and_answer(p, fake, 150, 0.01)  # a second and a half at 100 a second, all granted
+    send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second, all granted, then the first throttled answer
     p.answered(p.wait(), throttled=True)
-    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 150 / (1.5 + pacing.BURST_SECONDS), rel=0.02)
     fake.advance(0.3)  # then 0.3 s of answers: 6 granted in 0.3 s, and a throttled one
     for _round in range(6):
         at, _now = p.slot()
@@ -76,8 +75,34 @@ def test_the_climb_from_the_first_guess_ends_further_under_the_rate_granted_sinc
     at, _now = p.slot()
     p.answered(at, throttled=True)
     assert p.cuts == 2
+    # the climb was short, so the bucket refilled little of its burst: no further cut than a measured one's
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)
+
+
+def blind_first_cut():
+    """Ten calls sent at once, two granted, then the first throttled answer: too little granted to show the bucket."""
+    p, fake = pacer()
+    sent = [p.wait() for _call in range(10)]
+    p.answered(sent[0], throttled=False)
+    p.answered(sent[1], throttled=False)
+    p.answered(sent[2], throttled=True)
+    assert p.rate() == pytest.approx(pacing.FIRST_CUT * 10 / 0.25)  # the blind guess: a share of what it sent
+    return p, fake
+
+
+def test_the_climb_from_a_blind_guess_ends_further_under_the_rate_granted_since_the_first_throttled_answer():
+    p, fake = blind_first_cut()
+    fake.advance(0.3)  # then 0.3 s of answers: 6 granted in 0.3 s, and a throttled one
+    for _round in range(6):
+        at, _now = p.slot()
+        p.answered(at, throttled=False)
+        fake.advance(0.05)
+    at, _now = p.slot()
+    current = p.rate()
+    p.answered(at, throttled=True)
+    assert p.cuts == 2
     # a further GENTLE_CUT under the successes since the first throttled answer: the climb from the guess ends
-    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * min(current, pacing.UNDER_GRANTED * 6 / 0.6), rel=0.01)
 
 
 def first_throttle_without_evidence():
@@ -202,9 +227,7 @@ def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
 
 
 def test_the_throttled_answer_that_ends_the_blind_guess_s_climb_cuts_further_under_the_granted_rate():
-    p, fake = pacer()
-    send_and_answer(p, fake, 30, 0.02)
-    p.answered(p.wait(), throttled=True)  # the blind cut
+    p, fake = blind_first_cut()
     fake.advance(5)  # the guess climbs BLIND_GROWTH a second; the bucket's burst refills meanwhile
     current = p.rate()
     one_second_of_answers(p, fake, 16)
