@@ -63,17 +63,25 @@ def test_a_first_throttle_after_calls_granted_for_a_while_cuts_to_what_they_show
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * 20 / 1.5 * math.exp(pacing.BLIND_GROWTH * 2))
 
 
-def test_the_climb_from_a_first_cut_the_granted_calls_showed_ends_just_under_the_rate_granted_since():
-    p, fake = pacer()
-    send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second, all granted, then the first throttled answer
-    p.answered(p.wait(), throttled=True)
-    fake.advance(0.3)  # then 0.3 s of answers: 6 granted in 0.3 s, and a throttled one
+def climb_ends(p, fake):
+    """0.3 s after the first throttled answer, 0.3 s of answers: 6 granted, then a throttled one. Returns the rate
+    just before that answer."""
+    fake.advance(0.3)
     for _round in range(6):
         at, _now = p.slot()
         p.answered(at, throttled=False)
         fake.advance(0.05)
     at, _now = p.slot()
+    current = p.rate()
     p.answered(at, throttled=True)
+    return current
+
+
+def test_the_climb_from_a_first_cut_the_granted_calls_showed_ends_just_under_the_rate_granted_since():
+    p, fake = pacer()
+    send_and_answer(p, fake, 20, 0.025)  # half a second at 40 a second, all granted, then the first throttled answer
+    p.answered(p.wait(), throttled=True)
+    climb_ends(p, fake)
     assert p.cuts == 2
     # the climb was short, so the bucket refilled little of its burst: no further cut than a measured one's
     assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)
@@ -92,14 +100,7 @@ def blind_first_cut():
 
 def test_the_climb_from_a_blind_guess_ends_further_under_the_rate_granted_since_the_first_throttled_answer():
     p, fake = blind_first_cut()
-    fake.advance(0.3)  # then 0.3 s of answers: 6 granted in 0.3 s, and a throttled one
-    for _round in range(6):
-        at, _now = p.slot()
-        p.answered(at, throttled=False)
-        fake.advance(0.05)
-    at, _now = p.slot()
-    current = p.rate()
-    p.answered(at, throttled=True)
+    current = climb_ends(p, fake)
     assert p.cuts == 2
     # a further GENTLE_CUT under the successes since the first throttled answer: the climb from the guess ends
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * min(current, pacing.UNDER_GRANTED * 6 / 0.6), rel=0.01)
