@@ -49,7 +49,8 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 * a run throttled within its first EARLY_ANSWERS answers and never calm since meets throttling that may not
   follow its pace (throttling at random, or a bucket others drain and keep drained): if a fifth or more of
   the answers were throttled before a cut and the share of calls granted did not rise after it (by IMPROVED,
-  over at least EPOCH_ANSWERS answers), slowing down did not help, so no further cut until it does; between
+  over at least EPOCH_ANSWERS answers, which it waits for), slowing down did not help, so no further cut until
+  it does; between
   cuts its rate grows RANDOM_GROWTH a second, and never quicker (throttled at random, a run is never quiet; a
   run held above a bucket must not climb further). Until its first EARLY_ANSWERS answers are in, a run's cuts
   are judged so too, and its rate grows as at a bucket;
@@ -179,10 +180,15 @@ class Pacer:
         return self._count(stamps, now) / min(WINDOW, max(0.25, now - self._started))
 
     def _improved(self):
-        """The granted share of answers rose after the last cut (or cannot be judged yet, or nothing to compare)."""
+        """The granted share of answers rose after the last cut (or nothing to compare: a cut made while under a
+        fifth of the answers were throttled, or the first); False until EPOCH_ANSWERS answers show it rose."""
         answers = sum(self._epoch)
-        if self._share_before is None or self._share_before > JUDGED_SHARE or answers < EPOCH_ANSWERS:
+        if self._share_before is None or self._share_before > JUDGED_SHARE:
             return True
+        if answers < EPOCH_ANSWERS:
+            # Not shown yet: a run at a few calls a second waits seconds for the answers, and each cut meanwhile
+            # would restart its growth (throttled at random, one stayed at the 2/s floor for its whole run).
+            return False
         return self._epoch[0] / answers >= self._share_before + IMPROVED or self._epoch[0] == answers
 
     def _granted(self, now):

@@ -165,6 +165,18 @@ def test_throttling_that_slowing_down_did_not_reduce_is_not_chased():
     assert p.rate() >= rate  # held, growing again
 
 
+def test_a_slow_run_throttled_at_random_waits_for_the_answers_that_judge_its_last_cut():
+    p, fake = pacer()
+    sent = [p.wait() for _call in range(4)]
+    p.answered(sent[0], throttled=True)  # throttled at once: the blind cut, near the floor
+    answers(p, fake, 1.5, 2, throttled_every=2)  # a third throttled: the climb ends, cut to the floor
+    assert p.cuts == 2 and p.rate() == pytest.approx(pacing.MIN_RATE, rel=0.05)
+    answers(p, fake, 3, 2, throttled_every=2)  # a third throttled still, but fewer than EPOCH_ANSWERS answers yet
+    assert p.cuts == 2  # no cut before they are in (each would restart the growth)
+    answers(p, fake, 10, 2, throttled_every=2)  # the answers are in: slowing down did not help, held
+    assert p.cuts == 2 and p.rate() > pacing.MIN_RATE * 1.3  # growing, not pinned to the floor
+
+
 def test_throttling_that_slowing_down_reduced_is_followed():
     p, fake = cut_to_the_granted_rate()
     answers(p, fake, 1.2, 12, throttled_every=2)  # a third throttled
