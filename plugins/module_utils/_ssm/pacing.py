@@ -50,9 +50,8 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   follow its pace (throttling at random, or a bucket others drain and keep drained): if a fifth or more of
   the answers were throttled before a cut and the share of calls granted did not rise after it (by IMPROVED,
   over at least EPOCH_ANSWERS answers, which it waits for), slowing down did not help, so no further cut until
-  it does; between
-  cuts its rate grows RANDOM_GROWTH a second, and never quicker (throttled at random, a run is never quiet; a
-  run held above a bucket must not climb further). Until its first EARLY_ANSWERS answers are in, a run's cuts
+  it does; between cuts its rate grows RANDOM_GROWTH a second, and never quicker (throttled at random, a run is
+  never quiet; a run held above a bucket must not climb further). Until its first EARLY_ANSWERS answers are in, a run's cuts
   are judged so too, and its rate grows as at a bucket;
 * never below MIN_RATE, nor a quarter of the most calls granted in any one second once a second has passed
   since the first throttled answer (the burst before it is no measure of the bucket);
@@ -250,8 +249,6 @@ class Pacer:
                 history = self._ok_before_throttle / (now - self._started + BURST_SECONDS)
                 new = min(GENTLE_CUT * sending, max(FIRST_CUT * sending, GENTLE_CUT * history))
                 self._from_history = new > FIRST_CUT * sending
-                if granted is not None:
-                    new = min(GENTLE_CUT * sending, max(new, UNDER_GRANTED * granted))
             elif granted is None:
                 return  # wait for evidence
             elif not self._blind and self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
