@@ -44,11 +44,11 @@ def test_unpaced_until_the_first_throttle():
 
 def test_a_first_throttle_with_nothing_granted_before_it_cuts_to_a_share_of_the_rate_the_run_was_sending_at():
     p, _fake = pacer()
-    sent = [p.wait() for _call in range(4)]  # four calls in flight at once, as a run joining a drained bucket sends
+    sent = [p.slot()[0] for _call in range(4)]  # four threads take their first slots at once, as a run joining a drained bucket
     p.answered(sent[0], throttled=True)
     assert p.rate() == pytest.approx(pacing.FIRST_CUT * 4 / 0.25)  # 4 calls sent, over the shortest window (0.25 s)
     assert p.cuts == 1
-    p.answered(p.wait(), throttled=True)  # no evidence yet either: wait for it rather than cut again
+    p.answered(p.slot()[0], throttled=True)  # no evidence yet either: wait for it rather than cut again
     assert p.cuts == 1
 
 
@@ -88,9 +88,10 @@ def test_the_climb_from_a_first_cut_the_granted_calls_showed_ends_just_under_the
 
 
 def blind_first_cut():
-    """Ten calls sent at once, two granted, then the first throttled answer: too little granted to show the bucket."""
+    """Ten threads take their first slots at once, two granted, then the first throttled answer: too little granted to
+    show the bucket."""
     p, fake = pacer()
-    sent = [p.wait() for _call in range(10)]
+    sent = [p.slot()[0] for _call in range(10)]
     p.answered(sent[0], throttled=False)
     p.answered(sent[1], throttled=False)
     p.answered(sent[2], throttled=True)
@@ -302,7 +303,7 @@ def test_at_a_bucket_the_rate_grows_slowly_between_cuts_then_quicker_once_quiet(
     assert p.rate() == pytest.approx(base * math.exp(pacing.GROWTH * pacing.QUIET) + pacing.STEP * pacing.QUIET, rel=0.01)
     fake.advance(4)  # no throttled answer for QUIET seconds: a neighbour is done, its share of the bucket free
     grown = base * math.exp(pacing.GROWTH * (pacing.QUIET + 4) + (pacing.QUICK_GROWTH - pacing.GROWTH) * 4)
-    assert p.rate() == pytest.approx(grown + pacing.STEP * (pacing.QUIET + 4), rel=0.01)
+    assert p.rate() == pytest.approx(grown + pacing.STEP * (pacing.QUIET + 4) + pacing.QUICK_STEP * 4, rel=0.01)
 
 
 def test_runs_at_different_paces_grow_by_the_same_step_so_their_shares_draw_together():
@@ -319,13 +320,40 @@ def test_runs_at_different_paces_grow_by_the_same_step_so_their_shares_draw_toge
     assert large.rate() / small.rate() < 0.99 * before  # the same factor alone would keep the ratio
 
 
+def test_a_run_left_at_the_floor_takes_up_a_finished_neighbour_s_share_by_calls_a_second_not_by_a_factor():
+    p, fake = pacer()
+    send_and_answer(p, fake, 30, 0.02)
+    p.answered(p.wait(), throttled=True)
+    granted_at(p, fake, 1, 2)
+    p.answered(p.slot()[0], throttled=True)  # measured at the floor: its neighbours hold the bucket
+    assert p.rate() == pytest.approx(pacing.MIN_RATE, rel=0.01)
+    fake.advance(pacing.QUIET + 10)  # they are done: no throttled answer since
+    # ten seconds into the climb it has taken up one neighbour's share of a 20/s bucket among four, 5 calls a second
+    # (a climb by a factor alone, with STEP, was at 5.3 calls a second, the other 15 of the bucket idle)
+    assert p.rate() >= pacing.MIN_RATE + 5
+
+
+def test_the_first_attempts_before_any_answer_go_apart_then_the_run_is_unpaced():
+    p, fake = pacer()
+    slots = [p.slot()[0] for _thread in range(4)]  # four threads start at once; nothing answered yet
+    assert [at - slots[0] for at in slots] == pytest.approx([0, pacing.FIRST_SPACING, 2 * pacing.FIRST_SPACING, 3 * pacing.FIRST_SPACING])
+    p.answered(slots[0], throttled=False)
+    assert p.slot()[0] == fake.now and p.rate() is None  # answered and granted: unpaced from here on
+
+
+def test_however_many_threads_start_their_first_attempts_go_within_the_ramp():
+    p, _fake = pacer()
+    slots = [p.slot()[0] for _thread in range(32)]
+    assert max(slots) - slots[0] == pytest.approx(pacing.FIRST_RAMP)
+
+
 def test_a_throttled_answer_that_ends_a_quick_climb_cuts_back_to_where_it_began():
     p, fake = measured_cut()
     base = p.rate()
     fake.advance(pacing.QUIET + 5)  # quiet: the climb begins at QUIET, then 5 s of QUICK_GROWTH
     climb_from = base * math.exp(pacing.GROWTH * pacing.QUIET)
     top = p.rate()
-    step = pacing.STEP * (pacing.QUIET + 5)
+    step = pacing.STEP * (pacing.QUIET + 5) + pacing.QUICK_STEP * 5
     assert top == pytest.approx(climb_from * math.exp(pacing.QUICK_GROWTH * 5) + step, rel=0.01)
     sent = [p.wait() for _round in range(int(top))]  # a second of calls at the top of the climb
     for at in sent:
