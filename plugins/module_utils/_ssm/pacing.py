@@ -17,7 +17,9 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 
 * unpaced until the first throttled answer (a run that is never throttled is never slowed), but for the attempts
   its threads send before any is answered: those go FIRST_SPACING apart, within FIRST_RAMP seconds (a slice that
-  joins a bucket others drain sent all its threads into it at once, and each came back throttled);
+  joins a bucket others drain sent all its threads into it at once, and each came back throttled), and the cut
+  that follows the blind first one waits until MIN_EVIDENCE seconds after the last of them (threads asleep until
+  their first slots keep the granted rate low: twenty threads throttled at random were cut to 3 calls a second);
 * on a throttled answer, down to just under the rate of successful calls over the last second (when
   throttled, that is what the service grants), by at least 20 %; until a full second has passed since the
   first throttled answer (the bucket's burst, drained before it, would inflate that rate) the rate of
@@ -127,6 +129,7 @@ class Pacer:
         self._ok_before_throttle = 0
         self._epoch = [0, 0]  # answers to calls sent since the last cut: [granted, throttled]
         self._share_before = None  # granted share of the answers in the epoch before the last cut
+        self._ramp_end = 0.0  # the last slot taken before the first answer
         self._from_history = False  # the first cut went to what the calls granted before it showed
         self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
         self._answers = 0
@@ -168,6 +171,7 @@ class Pacer:
                 self._next_slot = slot + 1.0 / rate
             elif not self._answers:
                 self._next_slot = min(slot + FIRST_SPACING, self._started + FIRST_RAMP)
+                self._ramp_end = slot
             self._sent.append(slot)
             return slot, now
 
@@ -259,7 +263,7 @@ class Pacer:
                 history = self._ok_before_throttle / (now - self._started + BURST_SECONDS)
                 new = min(GENTLE_CUT * sending, max(FIRST_CUT * sending, GENTLE_CUT * history))
                 self._from_history = new > FIRST_CUT * sending
-            elif granted is None:
+            elif granted is None or now < self._ramp_end + MIN_EVIDENCE:
                 return  # wait for evidence
             elif not self._blind and self._count(self._sent, now) < BINDING * current * min(WINDOW, now - self._started):
                 return  # the run sends slower than its pace (one call at a time, or sleeping between retries): not the pace's doing

@@ -101,10 +101,19 @@ def blind_first_cut():
 
 def test_the_climb_from_a_blind_guess_ends_further_under_the_rate_granted_since_the_first_throttled_answer():
     p, fake = blind_first_cut()
+    fake.advance(pacing.FIRST_RAMP)  # the ten threads' first attempts are all out
     current = climb_ends(p, fake)
     assert p.cuts == 2
-    # a further GENTLE_CUT under the successes since the first throttled answer: the climb from the guess ends
-    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * min(current, pacing.UNDER_GRANTED * 6 / 0.6), rel=0.01)
+    # a further GENTLE_CUT under the successes of the last second: the climb from the guess ends
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * min(current, pacing.UNDER_GRANTED * 6 / 1.0), rel=0.01)
+
+
+def test_the_cut_after_the_blind_one_waits_until_the_first_attempts_are_all_out():
+    p, fake = blind_first_cut()
+    climb_ends(p, fake)  # 0.6 s in, while threads still sleep until their first slots (up to FIRST_RAMP)
+    # their sleep, not the bucket, keeps the granted rate low until then (in the model, twenty threads throttled at
+    # random from their first calls were cut to 3 calls a second that way)
+    assert p.cuts == 1
 
 
 def first_throttle_without_evidence():
