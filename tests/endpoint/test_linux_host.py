@@ -43,10 +43,10 @@ def test_execution_timeout_kills_the_script(ssm, control, node):
     assert (command["Status"], command["StatusDetails"]) == ("TimedOut", "ExecutionTimedOut")
 
 
-def test_long_output_is_cut_at_24000_characters(ssm, control, node):
+def test_long_output_is_cut_at_24000_characters_and_long_errors_at_8000(ssm, control, node):
     answer = run_command(ssm, control, node, ["head -c 30000 /dev/zero | tr '\\0' o", "head -c 25000 /dev/zero | tr '\\0' e >&2"])
     assert answer["Status"] == "Success"
-    assert answer["StandardOutputContent"] == "o" * 24000 and answer["StandardErrorContent"] == "e" * 24000
+    assert answer["StandardOutputContent"] == "o" * 24000 and answer["StandardErrorContent"] == "e" * 8000
 
 
 def test_a_node_writes_its_own_etc_and_the_real_one_stays(ssm, control, node):

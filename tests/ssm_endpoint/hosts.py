@@ -15,9 +15,10 @@ The script is the document's ``commands`` joined by newlines, as the agent write
 ``_script.ps1``. ``executionTimeout`` (seconds, default 3600: the documents' default) is measured on the endpoint
 clock from the step that started the script; when it passes the process group is killed and the invocation ends
 ``TimedOut`` with StatusDetails ``ExecutionTimedOut`` (ResponseCode -1, as the model answers for TimedOut; the
-agent's own code for it is not documented). StandardOutputContent and StandardErrorContent are the first 24,000
-characters (API reference, GetCommandInvocation; REFERENCE.md section 1); ``Output`` of ListCommandInvocations'
-plugin details the first 2,500 (API reference, CommandPlugin.Output).
+agent's own code for it is not documented). StandardOutputContent is the first 24,000 characters and
+StandardErrorContent the first 8,000 (API reference, GetCommandInvocation, as botocore's service model documents
+both shapes); ``Output`` of ListCommandInvocations' plugin details the first 2,500 (API reference,
+CommandPlugin.Output).
 """
 
 import dataclasses
@@ -31,6 +32,7 @@ from .linux_host import teardown_all
 from .windows_host import WindowsHost
 
 OUTPUT_LIMIT = 24000
+ERROR_LIMIT = 8000
 PLUGIN_OUTPUT_LIMIT = 2500
 DEFAULT_EXECUTION_TIMEOUT = 3600
 # The agent reports its health (UpdateInstanceInformation, which sets PingStatus and LastPingDateTime) every
@@ -125,7 +127,8 @@ class ShellRunner:
 
     def _read(self) -> tuple[str, str]:
         assert self.outputs is not None
-        return tuple(p.read_bytes().decode("utf-8", errors="replace")[:OUTPUT_LIMIT] for p in self.outputs)  # type: ignore[return-value]
+        out, err = (p.read_bytes().decode("utf-8", errors="replace") for p in self.outputs)
+        return out[:OUTPUT_LIMIT], err[:ERROR_LIMIT]
 
     def _kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -180,7 +183,7 @@ class PowerShellRunner:
         if not reported:
             self.result = Result("InProgress", -1, reported=False)
         else:
-            self.result = Result("Success" if code == 0 else "Failed", code, stdout[:OUTPUT_LIMIT], stderr[:OUTPUT_LIMIT])
+            self.result = Result("Success" if code == 0 else "Failed", code, stdout[:OUTPUT_LIMIT], stderr[:ERROR_LIMIT])
 
     def poll(self) -> Result | None:
         """The result made at start."""
