@@ -85,6 +85,8 @@ class Model:
     def start_run(self, pacing, nodes, answer, start, gil, cpu, concurrency=4):
         """One module run: ``concurrency`` threads over ``nodes`` calls; ``answer()`` grants (True) or throttles."""
         pacer = pacing.Pacer(None, clock=lambda: self.now, sleep=None)
+        if hasattr(pacing, "QUEUED"):
+            pacing.QUEUED.count = nodes  # what bulk.run_per_item holds in the run's process while it deregisters
         queue = list(range(nodes))
 
         def thread():

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .budget import NotAttempted
 from .budget import task_budget
 from .errors import AnsibleSSMError
+from .pacing import QUEUED
 
 # SSM publishes no per-operation rate limits; assume low single- or
 # double-digit TPS and keep the default well below it.
@@ -44,5 +45,10 @@ def run_per_item(items, call, concurrency=DEFAULT_CONCURRENCY):
     items = list(items)
     if len(items) <= 1 or concurrency <= 1:
         return {item: guarded(item) for item in items}
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
-        return dict(zip(items, pool.map(guarded, items)))
+    # The pacers space a run's first attempts only where it has many calls to make (pacing.SPACED_FROM).
+    QUEUED.add(len(items))
+    try:
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
+            return dict(zip(items, pool.map(guarded, items)))
+    finally:
+        QUEUED.add(-len(items))

@@ -16,10 +16,12 @@ one over all APIs for ``max_calls_per_second``. A ``Pacer`` gives each HTTP atte
 sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 
 * unpaced until the first throttled answer (a run that is never throttled is never slowed), but for the attempts
-  its threads send before any is answered: those go FIRST_SPACING apart, within FIRST_RAMP seconds (a slice that
-  joins a bucket others drain sent all its threads into it at once, and each came back throttled), and the cut
-  that follows the blind first one waits until MIN_EVIDENCE seconds after the last of them (threads asleep until
-  their first slots keep the granted rate low: twenty threads throttled at random were cut to 3 calls a second);
+  its threads send before any is answered while SPACED_FROM calls or more are queued (``QUEUED``, which
+  bulk.run_per_item keeps): those go FIRST_SPACING apart, within FIRST_RAMP seconds (a slice that joins a bucket
+  others drain sent all its threads into it at once, and each came back throttled; a step of a few calls cannot
+  storm a bucket, and its calls went 0.6 s later for nothing), and the cut that follows the blind first one waits
+  until MIN_EVIDENCE seconds after the last of them (threads asleep until their first slots keep the granted rate
+  low: twenty threads throttled at random were cut to 3 calls a second);
 * on a throttled answer, down to just under the rate of successful calls over the last second (when
   throttled, that is what the service grants), by at least 20 %; until a full second has passed since the
   first throttled answer (the bucket's burst, drained before it, would inflate that rate) the rate of
@@ -95,6 +97,7 @@ WINDOW = 1.0  # seconds of successful calls the estimates look at
 BURST_SECONDS = 1.0  # a bucket's burst, in seconds of its rate, as the first cut assumes it (at most)
 FIRST_SPACING = 0.2  # seconds between the attempts sent before any is answered (four threads: 0.6 s)
 FIRST_RAMP = 1.0  # seconds: however many threads a run has, its first attempts all go within this
+SPACED_FROM = 50  # calls queued, at least, for the first attempts to go apart (4 nodes deregistered: 0.61 s spaced, 0.02 s not)
 MIN_EVIDENCE = 0.3  # seconds of answers after the first throttled one before they stand in for a full window
 FLOOR_SHARE = 0.25  # of the most calls granted in one second
 IMPROVED = 0.05  # the granted share of answers must rise this much after a cut for the next one
@@ -106,6 +109,21 @@ CALM_ANSWERS = 40  # answers in a row all granted: a bucket (at random, 3 calls 
 # calls per second: a run that joins a bucket others drain is granted next to nothing at first (at 0.5 one slice of
 # four sat a minute at one call every 2 s)
 MIN_RATE = 2.0
+
+
+class _Queued:
+    """How many calls the per-node steps running now have queued: a hint every Pacer of the process reads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self, count):
+        with self._lock:
+            self.count += count
+
+
+QUEUED = _Queued()
 
 
 class Pacer:
@@ -169,7 +187,7 @@ class Pacer:
             slot = now if rate is None and self._answers else max(now, self._next_slot)
             if rate is not None:
                 self._next_slot = slot + 1.0 / rate
-            elif not self._answers:
+            elif not self._answers and QUEUED.count >= SPACED_FROM:
                 self._next_slot = min(slot + FIRST_SPACING, self._started + FIRST_RAMP)
                 self._ramp_end = slot
             self._sent.append(slot)

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import budget as budget_module
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import bulk
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as outcomes_module
+from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import pacing
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.bulk import run_per_item
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm.errors import AnsibleSSMError
 
@@ -93,3 +94,12 @@ def test_concurrency_one_runs_the_calls_one_at_a_time_in_order():
     seen = []
     assert run_per_item(["a", "b", "c"], seen.append, concurrency=1) == {i: (None, None) for i in "abc"}
     assert seen == ["a", "b", "c"]
+
+
+def test_the_pacers_know_how_many_calls_a_step_has_queued_while_it_runs():
+    seen = []
+    before = pacing.QUEUED.count
+    run_per_item(range(60), lambda item: seen.append(pacing.QUEUED.count), concurrency=4)
+    # the pacers space a run's first attempts only where many calls are queued (pacing.SPACED_FROM)
+    assert set(seen) == {before + 60}
+    assert pacing.QUEUED.count == before

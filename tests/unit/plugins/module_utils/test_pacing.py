@@ -20,6 +20,12 @@ from .doubles import FakeTime
 from .doubles import ScriptedClient
 
 
+@pytest.fixture(name="many_queued")
+def fixture_many_queued(monkeypatch):
+    """A step with SPACED_FROM calls queued (bulk.run_per_item holds the count while it runs)."""
+    monkeypatch.setattr(pacing.QUEUED, "count", pacing.SPACED_FROM)
+
+
 def pacer(max_rate=None):
     fake = FakeTime(1000.0)
     return Pacer(max_rate, clock=fake.clock, sleep=fake.sleep), fake
@@ -108,6 +114,7 @@ def test_the_climb_from_a_blind_guess_ends_further_under_the_rate_granted_since_
     assert p.rate() == pytest.approx(pacing.GENTLE_CUT * min(current, pacing.UNDER_GRANTED * 6 / 1.0), rel=0.01)
 
 
+@pytest.mark.usefixtures("many_queued")
 def test_the_cut_after_the_blind_one_waits_until_the_first_attempts_are_all_out():
     p, fake = blind_first_cut()
     climb_ends(p, fake)  # 0.6 s in, while threads still sleep until their first slots (up to FIRST_RAMP)
@@ -342,6 +349,7 @@ def test_a_run_left_at_the_floor_takes_up_a_finished_neighbour_s_share_by_calls_
     assert p.rate() >= pacing.MIN_RATE + 5
 
 
+@pytest.mark.usefixtures("many_queued")
 def test_the_first_attempts_before_any_answer_go_apart_then_the_run_is_unpaced():
     p, fake = pacer()
     slots = [p.slot()[0] for _thread in range(4)]  # four threads start at once; nothing answered yet
@@ -350,6 +358,13 @@ def test_the_first_attempts_before_any_answer_go_apart_then_the_run_is_unpaced()
     assert p.slot()[0] == fake.now and p.rate() is None  # answered and granted: unpaced from here on
 
 
+def test_a_step_of_a_few_calls_sends_its_first_attempts_at_once():
+    p, fake = pacer()
+    slots = [p.slot()[0] for _thread in range(4)]  # four nodes, four threads: no storm to prevent
+    assert slots == [fake.now] * 4
+
+
+@pytest.mark.usefixtures("many_queued")
 def test_however_many_threads_start_their_first_attempts_go_within_the_ramp():
     p, _fake = pacer()
     slots = [p.slot()[0] for _thread in range(32)]
