@@ -59,8 +59,8 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   the answers were throttled before a cut and the share of calls granted did not rise after it (by IMPROVED,
   over at least EPOCH_ANSWERS answers, which it waits for), slowing down did not help, so no further cut until
   it does; between cuts its rate grows RANDOM_GROWTH a second, and never quicker (throttled at random, a run is
-  never quiet; a run held above a bucket must not climb further). Until its first EARLY_ANSWERS answers are in, a run's cuts
-  are judged so too, and its rate grows as at a bucket;
+  never quiet; a run held above a bucket must not climb further). Until its first EARLY_ANSWERS answers are in,
+  a run's cuts are judged so too, and its rate grows as at a bucket;
 * never below MIN_RATE, nor a quarter of the most calls granted in any one second once a second has passed
   since the first throttled answer (the burst before it is no measure of the bucket);
 * ``max_calls_per_second`` caps the rate: the run starts at the cap, paced, and adapts only below it.
