@@ -29,7 +29,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars or {})
         report = self._task.args.get("report")
         if not isinstance(report, dict) or "headline" not in report:
-            raise AnsibleError("show_sweep_report: report must be the report the filter hybridops.ssm.sweep_report makes")
+            raise AnsibleError("show_sweep_report: report must be the report hybridops.ssm.sweep_stale_nodes returns")
         # changed mirrors the sweep's steps: the default callback shows a task's diff only when it changed.
         result["changed"] = bool(report["changed"])
         result["msg"] = shown_lines(report, display.verbosity)

@@ -24,7 +24,7 @@ author:
 options:
   report:
     description:
-      - The report, as the filter P(hybridops.ssm.sweep_report#filter) makes it.
+      - The report, as M(hybridops.ssm.sweep_stale_nodes) returns it (RV(hybridops.ssm.sweep_stale_nodes#module:report)).
     type: dict
     required: true
 attributes:

@@ -3,11 +3,12 @@
 # Copyright: Contributors to the hybridops.ssm project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""One report for a sweep over many accounts and regions, from the targets hybridops.ssm.sweep_stale_nodes returns.
+"""One report for a sweep over many accounts and regions, from the targets the module hybridops.ssm.sweep_stale_nodes
+returns, and the result its action plugin returns (sweep_result).
 
 Each account-region's report is sweep_report.report of its plan and steps; this puts them together: the totals,
 the summary table (account, region, found, deregistered, cancelled, left out, error), each account-region's
-headline and lines, the diff, and the summary published with set_stats. A sweep of the task's own account (no
+headline and lines, the diff, and the summary published as the play's stats. A sweep of the task's own account (no
 sweep_stale_hybrid_nodes_accounts) reads as it always did: its one report, with the per-account keys added.
 """
 
@@ -29,6 +30,8 @@ NO_PLAN = {
 }
 TABLE_HEADER = ("account", "region", "found", "deregistered", "cancelled", "left out", "error")
 CHECK_MODE_HEADER = ("account", "region", "found", "would deregister", "would cancel", "left out", "error")
+# The name the summary is published under as the play's stats (AWX's artifacts, the next workflow node's variable).
+STATS_KEY = "sweep_stale_hybrid_nodes"
 # The counts a whole run adds up from its account-regions' reports.
 TOTALS = ("selected", "deregistered", "already_absent", "failed", "commands_cancelled", "commands_cancel_requested")
 
@@ -176,4 +179,20 @@ def sweep_summary(swept, check_mode, region, older_than):
             }
             for t, s in zip(targets, per_target)
         ],
+    }
+
+
+def sweep_result(swept, options, check_mode):
+    """The result of the task hybridops.ssm.sweep_stale_nodes, from its module's (``targets`` decoded) and its
+    options: ``changed``, ``refused`` and ``msg`` as the module said; the ``report`` and the ``summary``; and the
+    summary published as the play's stats under STATS_KEY, as the role's set_stats step did."""
+    summary = sweep_summary(swept, check_mode, options.get("region") or "", options.get("older_than"))
+    return {
+        "changed": bool(swept["changed"]),
+        "refused": bool(swept.get("refused")),
+        "msg": swept["msg"],
+        "report": sweep_report(swept, check_mode, bool(options.get("accounts"))),
+        "summary": summary,
+        # per_host false: AWX keeps the play's global stats as the job's artifacts.
+        "ansible_stats": {"data": {STATS_KEY: summary}, "per_host": False, "aggregate": False},
     }

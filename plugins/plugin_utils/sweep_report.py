@@ -8,9 +8,9 @@
 The role's YAML orders the steps (find, cancel, deregister, report, publish, refuse); what it decides
 between them lives here: the guard against more nodes than sweep_stale_hybrid_nodes_max_nodes, the
 selection in words, each node's and each command invocation's word in the report (in check mode what would
-happen), the counts, the report's lines, its diff, and the summary published with set_stats and written
-as JSON. The filters sweep_plan, sweep_report and sweep_summary (plugins/filter/sweep_report.py) call
-these; the action hybridops.ssm.show_sweep_report shows the report.
+happen), the counts, the report's lines, its diff, and the summary published as the play's stats and
+written as JSON. The action plugin of hybridops.ssm.sweep_stale_nodes applies these, through sweep_accounts.py; the
+action hybridops.ssm.show_sweep_report shows the report.
 
 Outcome words are outcomes.py's constants, never literals.
 """

@@ -85,3 +85,14 @@ def test_a_refused_run_keeps_its_refusal_for_the_guard_step():
     assert planning.guard(plans, 3) is True
     assert all(p["refused"] and p["refusal"].startswith("4 nodes match") for p in plans)
     assert planning.guard(plans, 4) is False and all(p["refusal"] == "" for p in plans)
+
+
+def test_the_task_s_result_is_the_report_the_summary_and_the_play_s_stats():
+    target = swept("current credentials", "us-east-1", nodes("0000a", 2))
+    target["deregistered"] = {}
+    planning.guard([target["plan"]], 1)
+    result = accounts.sweep_result({"targets": [target], "refused": True, "changed": False, "msg": "1 account-region(s)"}, {"older_than": "30d"}, True)
+    assert result["refused"] is True and result["changed"] is False and result["msg"] == "1 account-region(s)"
+    assert result["report"]["refused"] is True and result["report"]["lines"][0].endswith(sweep.REFUSED_IN_CHECK_MODE)
+    assert result["report"]["table"] == [] and result["summary"]["older_than"] == "30d" and result["summary"]["region"] == ""
+    assert result["ansible_stats"] == {"data": {accounts.STATS_KEY: result["summary"]}, "per_host": False, "aggregate": False}

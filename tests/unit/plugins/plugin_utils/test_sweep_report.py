@@ -4,24 +4,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The sweep's decisions (plugin_utils/sweep_report.py): the guard, the selection in words, the report's words,
-counts, lines and diff, and the summary; and the filters the role calls them through."""
+counts, lines and diff, and the summary."""
 
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar
-
-from ansible_collections.hybridops.ssm.plugins.filter import sweep_report as filters
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as words
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import sweep_plan as planning
-from ansible_collections.hybridops.ssm.plugins.plugin_utils import sweep_accounts as accounts
 from ansible_collections.hybridops.ssm.plugins.plugin_utils import sweep_report as sweep
-
-try:
-    from ansible.template import trust_as_template  # ansible-core 2.19 and later
-except ImportError:  # before 2.19 every string is templated
-
-    def trust_as_template(value):
-        return value
-
 
 PING = "2024-05-01T10:00:00+00:00"
 EKS = "eks_c:edge-cluster_0123456789abcdefg"
@@ -196,22 +183,6 @@ def test_the_summary_counts_and_lists_the_ids_by_the_modules_words():
     assert summary["instance_ids"] == {words.ALREADY_ABSENT: [node_id(2)], words.DEREGISTERED: [node_id(0), node_id(1)]}
     assert summary["selected"] == [node_id(n) for n in range(3)] and summary["check_mode"] is True
     assert summary["outcomes"] == outcomes["outcomes"]
-
-
-# --- through the filters, as the role calls them --------------------------------------------------
-
-
-def test_the_filters_are_the_functions():
-    assert filters.FilterModule().filters() == {"sweep_report": accounts.sweep_report, "sweep_summary": accounts.sweep_summary}
-
-
-def test_the_role_s_template_gives_the_report():
-    target = {"account": "current credentials", "role_arn": "", "region": "us-east-1", "error": "", "error_code": "", "step": ""}
-    target.update(instances=found(2), memberships=[], plan=plan_of(found(2), max_nodes="1"), commands={}, drained={}, deregistered={})
-    planning.guard([target["plan"]], "1")
-    templar = Templar(loader=DataLoader(), variables={"swept": {"targets": [target], "refused": True}})
-    report = templar.template(trust_as_template("{{ swept | hybridops.ssm.sweep_report(true, false) }}"))
-    assert report["lines"][0].endswith(sweep.REFUSED_IN_CHECK_MODE) and report["refused"] is True
 
 
 # --- cluster members (ECS Anywhere container instances, EKSClusterARN tags) ------------------------
