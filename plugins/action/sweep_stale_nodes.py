@@ -6,7 +6,7 @@
 """The sweep of hybridops.ssm.sweep_stale_nodes, then its report and summary, made once, on the controller.
 
 The documentation is in plugins/modules/sweep_stale_nodes.py. The module sweeps and returns every account-region's
-plan and steps as JSON text; this decodes them and returns the report, the summary, and the summary as the play's
+plan and steps as JSON text (sweep_targets.transferable); this decodes them and returns the report, the summary, and the summary as the play's
 stats (what ansible.builtin.set_stats publishes, for AWX's artifacts). ansible-core decodes a module's result, and
 templates a value handed to a filter or to set_stats, element by element (about 7 us each in 2.19): a sweep of 4,000
 nodes returns some 80,000 elements, which cost about 2.5 s that way. The decisions are plugin_utils/sweep_accounts.py's.
@@ -26,8 +26,10 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         super().run(tmp, task_vars or {})
         result = self._execute_module(module_args=dict(self._task.args), task_vars=task_vars or {})
-        if not isinstance(result.get("targets"), str):
+        targets = result.get("targets")
+        if not isinstance(targets, (str, list)):
             # Bad options or a module that could not start: its own failure, as it returned it.
             return result
-        swept = dict(result, targets=json.loads(result["targets"]))
+        # JSON text, or the list where a masked (no_log) value occurs in that text (sweep_targets.transferable).
+        swept = dict(result, targets=json.loads(targets) if isinstance(targets, str) else targets)
         return sweep_result(swept, self._task.args, bool(self._play_context.check_mode))

@@ -18,6 +18,8 @@ its error and the steps it finished; the others go on. The results are plain dat
 (plugin_utils/sweep_report.py): no client, no credential.
 """
 
+import json
+
 from .bulk import MAX_CONCURRENCY
 from .bulk import run_per_item
 from .command_cancel import ensure_node_commands_cancelled
@@ -151,3 +153,14 @@ def sweep(make_clients, targets, criteria, options, check_mode, error_words, at_
             if error is not None:
                 failed(index, error)
     return results, refused
+
+
+def transferable(results, masked):
+    """The account-regions as the module returns them: as JSON text, one value, which ansible-core decodes at once
+    where it decodes a list element by element (about 7 us each in 2.19; 4,000 nodes' plans and steps are some
+    80,000); the list itself where a value Ansible masks (``masked``, the module's no_log values: an account's external
+    ID, the assumed credentials) occurs in that text. exit_json masks such a value wherever it occurs in a string,
+    and in JSON text that may be a key or a number; in the list only values are masked, as in any module's result.
+    Not ASCII-escaped, so a masked value reads in the text exactly as given."""
+    text = json.dumps(results, ensure_ascii=False)
+    return results if any(value and value in text for value in masked) else text

@@ -81,3 +81,10 @@ def test_a_module_that_could_not_start_is_passed_on_as_it_failed():
     answer = {"failed": True, "msg": "max_nodes: 0 is out of range: 1 to 10000"}
     result, _sent = run({"older_than": "30d", "max_nodes": 0}, answer)
     assert result == answer
+
+
+def test_the_targets_as_a_list_read_as_the_text_does():
+    targets = [target("eu-west-1", 2)]
+    as_text, _sent = run({"older_than": "30d"}, {"changed": True, "refused": False, "msg": "1", "targets": json.dumps(targets)})
+    as_list, _sent = run({"older_than": "30d"}, {"changed": True, "refused": False, "msg": "1", "targets": targets})
+    assert as_list == as_text

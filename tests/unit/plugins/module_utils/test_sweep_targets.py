@@ -7,6 +7,7 @@
 account assumed once, a failing account-region reported while the others are swept, the guard over the whole run."""
 
 import datetime
+import json
 import threading
 
 import pytest
@@ -304,3 +305,12 @@ def test_a_node_gone_between_the_find_and_its_deregistration_is_already_absent_n
     results, _refused = sweep_of({(GOOD, "eu-west-1"): fleet})
     assert [o[OUTCOME] for o in results[0]["deregistered"]["outcomes"]] == [ALREADY_ABSENT, DEREGISTERED]
     assert results[0]["deregistered"]["changed"] is True
+
+
+def test_the_targets_go_as_json_text_unless_a_masked_value_occurs_in_it():
+    results = [{"account": "111111111111", "region": "eu-west-1", "instances": [{"instance_id": "mi-0123456789abcdef0", "name": "kiosk-é"}]}]
+    text = st.transferable(results, {"wJalrXUtnFEMI/K7MDENG", ""})
+    assert isinstance(text, str) and json.loads(text) == results and "kiosk-é" in text
+    # An external ID that is also a key, a number or part of an ID would be masked inside the text's structure.
+    for masked in ("region", "1111", "abcdef"):
+        assert st.transferable(results, {masked}) is results
