@@ -6,10 +6,11 @@
 """The sweep of hybridops.ssm.sweep_stale_nodes, then its report and summary, made once, on the controller.
 
 The documentation is in plugins/modules/sweep_stale_nodes.py. The module sweeps and returns every account-region's
-plan and steps as JSON text (sweep_targets.transferable); this decodes them and returns the report, the summary, and the summary as the play's
-stats (what ansible.builtin.set_stats publishes, for AWX's artifacts). ansible-core decodes a module's result, and
-templates a value handed to a filter or to set_stats, element by element (about 7 us each in 2.19): a sweep of 4,000
-nodes returns some 80,000 elements, which cost about 2.5 s that way. The decisions are plugin_utils/sweep_accounts.py's.
+plan and steps as JSON text (sweep_targets.transferable); this decodes them and returns the report, the summary,
+and the summary again as the play's stats (what ansible.builtin.set_stats publishes: AWX's artifacts).
+ansible-core decodes a module's result, and templates a value handed to a filter or to set_stats, element by
+element (about 7 us each in 2.19): a sweep of 4,000 nodes returns some 80,000 elements, which cost about 2.3 s
+that way. The decisions are plugin_utils/sweep_accounts.py's.
 """
 
 import json
