@@ -5,17 +5,12 @@
 
 """Show the sweep's report, and with --diff the sweep as a diff, on the controller.
 
-The documentation is in plugins/modules/show_sweep_report.py; the report's words and the diff are made in
-plugins/plugin_utils/sweep_report.py. This step only decides what is shown at which verbosity.
+The documentation is in plugins/modules/show_sweep_report.py. The lines, for this run's verbosity, and the diff are
+made once by the sweep task's action (plugin_utils/sweep_report.py ``shown``); this step shows them.
 """
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
-
-from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_report import shown_lines
-
-display = Display()
 
 
 class ActionModule(ActionBase):
@@ -23,18 +18,18 @@ class ActionModule(ActionBase):
     _requires_connection = False
     _supports_check_mode = True
     _supports_async = False
-    _VALID_ARGS = frozenset(["report"])
+    _VALID_ARGS = frozenset(["shown"])
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars or {})
-        report = self._task.args.get("report")
-        if not isinstance(report, dict) or "headline" not in report:
-            raise AnsibleError("show_sweep_report: report must be the report hybridops.ssm.sweep_stale_nodes returns")
+        shown = self._task.args.get("shown")
+        if not isinstance(shown, dict) or not isinstance(shown.get("lines"), list) or not {"changed", "diff"} <= set(shown):
+            raise AnsibleError("show_sweep_report: shown must be the value hybridops.ssm.sweep_stale_nodes returns as shown")
         # changed mirrors the sweep's steps: the default callback shows a task's diff only when it changed.
-        result["changed"] = bool(report["changed"])
-        result["msg"] = shown_lines(report, display.verbosity)
+        result["changed"] = bool(shown["changed"])
+        result["msg"] = shown["lines"]
         if self._task.diff:
-            result["diff"] = report["diff"]
+            result["diff"] = shown["diff"]
         # Shown at every verbosity, as ansible.builtin.debug's output is.
         result["_ansible_verbose_always"] = True
         return result

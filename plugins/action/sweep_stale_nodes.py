@@ -7,7 +7,8 @@
 
 The documentation is in plugins/modules/sweep_stale_nodes.py. The module sweeps and returns every account-region's
 plan and steps as JSON text (sweep_targets.transferable); this decodes them and returns the report, the summary,
-and the summary again as the play's stats (what ansible.builtin.set_stats publishes: AWX's artifacts).
+what the role's report step shows of the report at this run's verbosity, and the summary again as the play's stats
+(what ansible.builtin.set_stats publishes: AWX's artifacts).
 ansible-core decodes a module's result, and templates a value handed to a filter or to set_stats, element by
 element (about 7 us each in 2.19): a sweep of 4,000 nodes returns some 80,000 elements, which cost about 2.3 s
 that way. The decisions are plugin_utils/sweep_accounts.py's.
@@ -16,8 +17,11 @@ that way. The decisions are plugin_utils/sweep_accounts.py's.
 import json
 
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_accounts import sweep_result
+
+display = Display()
 
 
 class ActionModule(ActionBase):
@@ -33,4 +37,4 @@ class ActionModule(ActionBase):
             return result
         # JSON text, or the list where a masked (no_log) value occurs in that text (sweep_targets.transferable).
         swept = dict(result, targets=json.loads(targets) if isinstance(targets, str) else targets)
-        return sweep_result(swept, self._task.args, bool(self._play_context.check_mode))
+        return sweep_result(swept, self._task.args, bool(self._play_context.check_mode), display.verbosity)

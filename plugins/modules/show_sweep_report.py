@@ -14,7 +14,8 @@ description:
     result may change without notice. It is documented so that C(ansible-doc) can show it.
   - Runs on the controller only (an action plugin) and changes nothing itself; it shows what the sweep's steps did.
   - Shows the report's headline, one line per selected node and one per command invocation cancelled (in check
-    mode, what would be done); from C(-v) on, also the message of each node or invocation that carries one.
+    mode, what would be done); from C(-v) on, also the message of each node or invocation that carries one. The
+    sweep task makes these lines once, at the run's verbosity, and returns them as RV(hybridops.ssm.sweep_stale_nodes#module:shown).
   - Reports RV(ignore:changed) when the sweep's cancel or deregistration step changed something (in check mode,
     would have), so that with C(--diff) Ansible shows the sweep as a diff - each node registered with its name and
     last ping, then absent, and each command invocation's status before and after the cancel. The steps themselves
@@ -22,9 +23,10 @@ description:
 author:
   - hybridops maintainers (@hybridops)
 options:
-  report:
+  shown:
     description:
-      - The report, as M(hybridops.ssm.sweep_stale_nodes) returns it (RV(hybridops.ssm.sweep_stale_nodes#module:report)).
+      - What to show, as M(hybridops.ssm.sweep_stale_nodes) returns it (RV(hybridops.ssm.sweep_stale_nodes#module:shown))
+        - the lines, whether the sweep changed anything, and the diff.
     type: dict
     required: true
 attributes:
@@ -43,9 +45,14 @@ notes:
 """
 
 EXAMPLES = r"""
-- name: Show the report (the role's step)
+- name: The sweep (the role's step)
+  hybridops.ssm.sweep_stale_nodes:
+    older_than: 30d
+  register: swept
+
+- name: Show its report (the role's step)
   hybridops.ssm.show_sweep_report:
-    report: "{{ sweep_stale_hybrid_nodes_report }}"
+    shown: "{{ swept.shown }}"
 """
 
 RETURN = r"""

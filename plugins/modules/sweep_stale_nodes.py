@@ -127,6 +127,24 @@ report:
     - In check mode its words say what would be done (C(would deregister), C(would cancel)).
   returned: when the sweep ran
   type: dict
+shown:
+  description:
+    - What the role's report step (M(hybridops.ssm.show_sweep_report)) shows - the report's headline, the summary
+      table and its lines, with their messages from C(-v) on (at the verbosity of this run), whether the sweep
+      changed anything, and the diff.
+  returned: when the sweep ran
+  type: dict
+  contains:
+    lines:
+      description: The lines shown.
+      type: list
+      elements: str
+    changed:
+      description: Whether the sweep changed anything (in check mode, would have).
+      type: bool
+    diff:
+      description: The sweep as a diff, shown with C(--diff).
+      type: dict
 summary:
   description:
     - The summary, the role's fact C(sweep_stale_hybrid_nodes_summary) and its JSON file - the selected IDs, counts and

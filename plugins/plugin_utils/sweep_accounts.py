@@ -14,6 +14,7 @@ sweep_stale_hybrid_nodes_accounts) reads as it always did: its one report, with 
 
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_report import by_outcome
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_report import report
+from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_report import shown
 from ansible_collections.hybridops.ssm.plugins.plugin_utils.sweep_report import summary
 
 # The plan of an account-region whose nodes could not be found: nothing selected, nothing to do.
@@ -182,16 +183,19 @@ def sweep_summary(swept, check_mode, region, older_than):
     }
 
 
-def sweep_result(swept, options, check_mode):
+def sweep_result(swept, options, check_mode, verbosity):
     """The result of the task hybridops.ssm.sweep_stale_nodes, from its module's (``targets`` decoded) and its
-    options: ``changed``, ``refused`` and ``msg`` as the module said; the ``report`` and the ``summary``; and the
-    summary published as the play's stats under STATS_KEY, as the role's set_stats step did."""
+    options: ``changed``, ``refused`` and ``msg`` as the module said; the ``report`` and the ``summary``; what the
+    report step shows at ``verbosity`` (``shown``); and the summary published as the play's stats under STATS_KEY,
+    as the role's set_stats step did."""
     summary = sweep_summary(swept, check_mode, options.get("region") or "", options.get("older_than"))
+    the_report = sweep_report(swept, check_mode, bool(options.get("accounts")))
     return {
         "changed": bool(swept["changed"]),
         "refused": bool(swept.get("refused")),
         "msg": swept["msg"],
-        "report": sweep_report(swept, check_mode, bool(options.get("accounts"))),
+        "report": the_report,
+        "shown": shown(the_report, verbosity),
         "summary": summary,
         # per_host false: AWX keeps the play's global stats as the job's artifacts.
         "ansible_stats": {"data": {STATS_KEY: summary}, "per_host": False, "aggregate": False},

@@ -10,7 +10,7 @@ between them lives here: the guard against more nodes than sweep_stale_hybrid_no
 selection in words, each node's and each command invocation's word in the report (in check mode what would
 happen), the counts, the report's lines, its diff, and the summary published as the play's stats and
 written as JSON. The action plugin of hybridops.ssm.sweep_stale_nodes applies these, through sweep_accounts.py; the
-action hybridops.ssm.show_sweep_report shows the report.
+action hybridops.ssm.show_sweep_report shows what ``shown`` made of the report.
 
 Outcome words are outcomes.py's constants, never literals.
 """
@@ -227,3 +227,10 @@ def shown_lines(sweep_report, verbosity):
         *sweep_report.get("cluster_lines", []),
     ]
     return lines + sweep_report["detail"] if verbosity > 0 else lines
+
+
+def shown(sweep_report, verbosity):
+    """What the report step is handed: the lines it shows at ``verbosity``, whether the sweep changed anything and
+    the diff. Templating a task's argument costs ansible-core about 7 us an element; the whole report of 4,000
+    nodes is some 24,000 of them, these about 4,000."""
+    return {"lines": shown_lines(sweep_report, verbosity), "changed": bool(sweep_report["changed"]), "diff": sweep_report["diff"]}

@@ -13,6 +13,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.template import Templar
 
+from ansible_collections.hybridops.ssm.plugins.action import sweep_stale_nodes as sweep_action
 from ansible_collections.hybridops.ssm.plugins.action.sweep_stale_nodes import ActionModule
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import outcomes as words
 from ansible_collections.hybridops.ssm.plugins.module_utils._ssm import sweep_plan as planning
@@ -60,7 +61,7 @@ def test_the_account_regions_come_back_as_the_report_the_summary_and_the_play_s_
     answer = {"changed": True, "refused": False, "msg": "2 account-region(s)", "targets": json.dumps(targets)}
     result, sent = run(args, answer)
     assert sent == args
-    assert set(result) == {"changed", "refused", "msg", "report", "summary", "ansible_stats"}
+    assert set(result) == {"changed", "refused", "msg", "report", "shown", "summary", "ansible_stats"}
     assert result["changed"] is True and result["refused"] is False and result["msg"] == "2 account-region(s)"
     assert result["report"]["deregistered"] == 3 and len(result["report"]["table"]) == 3
     assert result["summary"]["counts"] == {words.DEREGISTERED: 3} and result["summary"]["region"] == "eu-west-1"
@@ -68,6 +69,9 @@ def test_the_account_regions_come_back_as_the_report_the_summary_and_the_play_s_
     assert result["ansible_stats"] == {"data": {STATS_KEY: result["summary"]}, "per_host": False, "aggregate": False}
     # The node's own name reaches the lines as text; nothing here renders it.
     assert HOSTILE in result["report"]["lines"][1]
+    # The report step is handed the lines it shows (the headline, the table, the nodes), not the report.
+    assert result["shown"]["lines"] == [result["report"]["headline"], *result["report"]["table"], *result["report"]["lines"]]
+    assert result["shown"]["changed"] is True and result["shown"]["diff"] == result["report"]["diff"]
 
 
 def test_check_mode_words_and_the_task_s_own_account_read_as_before():
@@ -75,6 +79,19 @@ def test_check_mode_words_and_the_task_s_own_account_read_as_before():
     result, _sent = run({"older_than": "30d"}, answer, check_mode=True)
     assert result["report"]["table"] == [] and result["report"]["lines"][0].endswith("would deregister")
     assert result["summary"]["check_mode"] is True and result["summary"]["region"] == ""
+
+
+def test_from_v_the_lines_shown_carry_each_failed_node_s_message(monkeypatch):
+    failing = target("eu-west-1", 2)
+    failing["deregistered"]["outcomes"][1] = {"instance_id": failing["instances"][1]["instance_id"], words.OUTCOME: words.FAILED, words.MSG: "AccessDenied"}
+    answer = {"changed": True, "refused": False, "msg": "1 account-region(s)", "targets": json.dumps([failing])}
+    quiet, _sent = run({"older_than": "30d"}, answer)
+    monkeypatch.setattr(sweep_action.display, "verbosity", 1)
+    verbose, _sent = run({"older_than": "30d"}, answer)
+    assert verbose["report"] == quiet["report"] and verbose["report"]["detail"]
+    assert quiet["shown"]["lines"] == [quiet["report"]["headline"], *quiet["report"]["lines"]]
+    assert verbose["shown"]["lines"] == quiet["shown"]["lines"] + verbose["report"]["detail"]
+    assert "AccessDenied" in verbose["shown"]["lines"][-1]
 
 
 def test_a_module_that_could_not_start_is_passed_on_as_it_failed():

@@ -91,8 +91,10 @@ def test_the_task_s_result_is_the_report_the_summary_and_the_play_s_stats():
     target = swept("current credentials", "us-east-1", nodes("0000a", 2))
     target["deregistered"] = {}
     planning.guard([target["plan"]], 1)
-    result = accounts.sweep_result({"targets": [target], "refused": True, "changed": False, "msg": "1 account-region(s)"}, {"older_than": "30d"}, True)
+    result = accounts.sweep_result({"targets": [target], "refused": True, "changed": False, "msg": "1 account-region(s)"}, {"older_than": "30d"}, True, 0)
     assert result["refused"] is True and result["changed"] is False and result["msg"] == "1 account-region(s)"
     assert result["report"]["refused"] is True and result["report"]["lines"][0].endswith(sweep.REFUSED_IN_CHECK_MODE)
     assert result["report"]["table"] == [] and result["summary"]["older_than"] == "30d" and result["summary"]["region"] == ""
     assert result["ansible_stats"] == {"data": {accounts.STATS_KEY: result["summary"]}, "per_host": False, "aggregate": False}
+    # What the report step shows: the report's lines at the run's verbosity, nothing changed, the report's diff.
+    assert result["shown"] == {"lines": sweep.shown_lines(result["report"], 0), "changed": False, "diff": result["report"]["diff"]}
