@@ -22,21 +22,24 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   storm a bucket, and its calls went 0.6 s later for nothing), and the cut that follows the blind first one waits
   until MIN_EVIDENCE seconds after the last of them (threads asleep until their first slots keep the granted rate
   low: twenty threads throttled at random were cut to 3 calls a second);
-* on a throttled answer, down to just under the rate of successful calls over the last second (when
-  throttled, that is what the service grants), by at least 20 %; until a full second has passed since the
-  first throttled answer (the bucket's burst, drained before it, would inflate that rate) the rate of
-  successful calls since then stands in, after at least MIN_EVIDENCE seconds; with no evidence yet, the first
-  cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent several times what any
-  bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes), or, where more,
-  GENTLE_CUT under the rate the calls granted before it show (their count over the seconds they took plus
-  BURST_SECONDS: a bucket whose burst is at most a second of its rate granted at least that), and later ones
+* on a throttled answer, down to just under the rate of successful calls over the last second (when throttled, that
+  is what the service grants), by at least 20 % where fewer than UNDER_GRANTED of the calls the pace allowed were
+  granted (the pace went over); where nearly all were, the pace is at the bucket's rate, or its share of it, and the
+  throttled answer comes of calls bunched by a busy process (twenty account-regions in one process were each cut by
+  a fifth that way, to 16 calls a second under a 20/s bucket for the rest of the run): just under what was granted;
+  until a full second has passed since the first throttled answer (the bucket's burst, drained before it, would
+  inflate that rate) the rate of successful calls since then stands in, after at least MIN_EVIDENCE seconds; with no
+  evidence yet, the first cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent several
+  times what any bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes), or,
+  where more, GENTLE_CUT under the rate the calls granted before it show (their count over the seconds they took
+  plus BURST_SECONDS: a bucket whose burst is at most a second of its rate granted at least that), and later ones
   wait for evidence; an answer to a call sent before the last cut teaches nothing new. The blind guess grows
   BLIND_GROWTH a second until the next throttled answer, so a guess under the bucket does not stick (twenty
-  account-regions in one CPU-bound process were each cut once, to about 7 calls a second, and never
-  throttled again); after a guess from a share of what was sent, that answer cuts a further GENTLE_CUT under
-  the granted rate, which the bucket's burst, refilled while the run was under it, inflates (without it, the
-  twenty were cut three times each, 5 % of their calls throttled); after one the granted calls showed, the
-  climb was short, little of the burst refilled, and the answer cuts as a measured one does;
+  account-regions in one CPU-bound process were each cut once, to about 7 calls a second, and never throttled
+  again); after a guess from a share of what was sent, that answer cuts a further GENTLE_CUT under the granted rate,
+  which the bucket's burst, refilled while the run was under it, inflates (without it, the twenty were cut three
+  times each, 5 % of their calls throttled); after one the granted calls showed, the climb was short, little of the
+  burst refilled, and the answer cuts as a measured one does;
 * after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; no cut while the
   run sends at less than half its pace (one call at a time, or sleeping between retries): the pace is not
   what SSM throttled. The cut that follows the blind first one is made all the same: the blind one guessed,
@@ -83,7 +86,7 @@ THROTTLING_CODES = frozenset(
 
 FIRST_CUT = 0.15  # of the rate the run was sending at, on its first throttled answer: most calls sent at this guess until the evidence comes are throttled
 GENTLE_CUT = 0.8  # a cut takes at least 20 %: fewer, deeper cuts throw fewer calls away where several runs share a bucket
-UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little
+UNDER_GRANTED = 0.97  # just under the measured success rate, so the service's bucket refills a little; a pace granted this share of its calls is at the bucket
 GROWTH = 0.002  # per second between cuts, at a bucket the pace drains: four runs at one bucket threw 10 % of their calls away at 3 %, 4-6 % at 1 %
 STEP = 0.05  # calls per second, each second between cuts at a bucket, the same for every run: shares of one bucket draw together
 BLIND_GROWTH = 0.5  # per second after the blind first cut, until the next: a guess under the bucket is back at it within seconds
@@ -292,6 +295,10 @@ class Pacer:
             elif self._blind and self.cuts and not self._from_history:
                 # the climb from the blind guess ends: the burst the bucket refilled meanwhile inflates the granted rate
                 new = GENTLE_CUT * min(current, UNDER_GRANTED * granted)
+            elif granted >= UNDER_GRANTED * current:
+                # granted nearly all it sent: the pace is at the bucket's rate (or its share of it), and the
+                # throttled answer the bunching of a busy process; just under what was granted
+                new = UNDER_GRANTED * granted
             elif granted < current:
                 new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
             else:
