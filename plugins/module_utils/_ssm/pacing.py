@@ -297,12 +297,10 @@ class Pacer:
                 new = GENTLE_CUT * min(current, UNDER_GRANTED * granted)
             elif granted >= UNDER_GRANTED * current:
                 # granted nearly all it sent: the pace is at the bucket's rate (or its share of it), and the
-                # throttled answer the bunching of a busy process; just under what was granted
-                new = UNDER_GRANTED * granted
-            elif granted < current:
-                new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
+                # throttled answer the bunching of a busy process; just under what was granted, and under the pace
+                new = UNDER_GRANTED * min(granted, current)
             else:
-                new = GENTLE_CUT * current
+                new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
             if climb is not None:
                 new = min(new, max(climb, 0.5 * current))
             answers = sum(self._epoch)
