@@ -26,10 +26,10 @@ description:
   - A target that fails (its role cannot be assumed, its region is not enabled, a call failed) keeps its error and
     the steps it finished; the others go on. The task itself fails only on bad options (before any call); the role
     fails the run after its report when any target failed.
-  - An action plugin of the same name makes the role's report and summary from the targets, on the controller, and
-    publishes the summary as the play's stats (as C(ansible.builtin.set_stats) with C(per_host=false) does); the
-    task returns those, not the targets. The module hands it the targets as JSON text, in one value (as a list where
-    a no_log value, such as an external ID, occurs in that text).
+  - An action plugin of the same name makes the role's report, the lines its report step shows and the summary from
+    the targets, on the controller, and publishes the summary as the play's stats (as C(ansible.builtin.set_stats)
+    with C(per_host=false) does); the task returns those, not the targets. The module hands it the targets as JSON
+    text, in one value (as a list where a no_log value, such as an external ID, occurs in that text).
 author:
   - hybridops maintainers (@hybridops)
 options:

@@ -25,13 +25,13 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
 * on a throttled answer, down to just under the rate of successful calls over the last second (when throttled, that
   is what the service grants), by at least 20 % where fewer than UNDER_GRANTED of the calls the pace allowed were
   granted (the pace went over); where nearly all were, the pace is at the bucket's rate, or its share of it, and the
-  throttled answer comes of calls bunched by a busy process (twenty account-regions in one process were each cut by
-  a fifth that way, to 16 calls a second under a 20/s bucket for the rest of the run): just under what was granted;
-  until a full second has passed since the first throttled answer (the bucket's burst, drained before it, would
-  inflate that rate) the rate of successful calls since then stands in, after at least MIN_EVIDENCE seconds; with no
-  evidence yet, the first cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent several
-  times what any bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes), or,
-  where more, GENTLE_CUT under the rate the calls granted before it show (their count over the seconds they took
+  throttled answer comes of calls bunched by a busy process (fifteen of twenty account-regions in one process were
+  cut by a fifth that way, to 16 calls a second under a 20/s bucket for the rest of the run): just under what was
+  granted; until a full second has passed since the first throttled answer (the bucket's burst, drained before it,
+  would inflate that rate) the rate of successful calls since then stands in, after at least MIN_EVIDENCE seconds;
+  with no evidence yet, the first cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent
+  several times what any bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes),
+  or, where more, GENTLE_CUT under the rate the calls granted before it show (their count over the seconds they took
   plus BURST_SECONDS: a bucket whose burst is at most a second of its rate granted at least that), and later ones
   wait for evidence; an answer to a call sent before the last cut teaches nothing new. The blind guess grows
   BLIND_GROWTH a second until the next throttled answer, so a guess under the bucket does not stick (twenty
