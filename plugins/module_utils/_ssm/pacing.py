@@ -27,8 +27,12 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   granted (the pace went over); where nearly all were, the pace is at the bucket's rate, or its share of it, and the
   throttled answer comes of calls bunched by a busy process (fifteen of twenty account-regions in one process were
   cut by a fifth that way, to 16 calls a second under a 20/s bucket for the rest of the run): just under what was
-  granted; until a full second has passed since the first throttled answer (the bucket's burst, drained before it,
-  would inflate that rate) the rate of successful calls since then stands in, after at least MIN_EVIDENCE seconds;
+  granted; so too the throttled answer after the one that ended the climb from the first cut, whose one second of
+  answers held tokens the bucket refilled during the climb (21-23 a second at a 20/s bucket): the pace it set
+  went over by that count's error, not by a neighbour's share (in two runs, five and seven of twenty
+  account-regions were cut by a fifth there, to 16.5-18.8 calls a second, and finished last); until a full second
+  has passed since the first throttled answer (the bucket's burst, drained before it, would inflate that rate) the
+  rate of successful calls since then stands in, after at least MIN_EVIDENCE seconds;
   with no evidence yet, the first cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent
   several times what any bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes),
   or, where more, GENTLE_CUT under the rate the calls granted before it show (their count over the seconds they took
@@ -153,6 +157,7 @@ class Pacer:
         self._ramp_end = 0.0  # the last slot taken before the first answer
         self._from_history = False  # the first cut went to what the calls granted before it showed
         self._blind = True  # no cut yet, or the last was the first, blind one: nothing to measure it against
+        self._after_climb = False  # the last cut ended the climb from the first one, at one second's count
         self._answers = 0
         self._recent = collections.deque(maxlen=CALM_ANSWERS)  # the last answers: throttled or not
         self._follows = None  # the throttling follows the pace (True), may not (False), too early to tell (None)
@@ -295,15 +300,17 @@ class Pacer:
             elif self._blind and self.cuts and not self._from_history:
                 # the climb from the blind guess ends: the burst the bucket refilled meanwhile inflates the granted rate
                 new = GENTLE_CUT * min(current, UNDER_GRANTED * granted)
-            elif granted >= UNDER_GRANTED * current:
+            elif granted >= UNDER_GRANTED * current or self._after_climb:
                 # granted nearly all it sent: the pace is at the bucket's rate (or its share of it), and the
-                # throttled answer the bunching of a busy process; just under what was granted, and under the pace
+                # throttled answer the bunching of a busy process; or the pace came of the count that ended the climb,
+                # which the refilled burst inflated. Just under what was granted, and under the pace
                 new = UNDER_GRANTED * min(granted, current)
             else:
                 new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)
             if climb is not None:
                 new = min(new, max(climb, 0.5 * current))
             answers = sum(self._epoch)
+            self._after_climb = self._blind and current is not None
             # the first cut is blind (a bucket's burst inflates what came before it): it is not judged
             self._blind = current is None
             self._share_before = self._epoch[0] / answers if answers and not self._blind else None

@@ -247,40 +247,64 @@ def one_second_of_answers(p, fake, granted):
         fake.advance(0.05)
 
 
-def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
-    p, fake = measured_cut()
+def test_the_answer_after_the_climb_s_end_cuts_just_under_the_granted_rate_not_a_fifth_off():
+    p, fake = measured_cut()  # its pace came of the answers that ended the climb
     fake.advance(5)
     current = p.rate()
+    granted_at(p, fake, 16, 17)  # 16 granted at 17 a second, under the pace: it went over
+    p.answered(p.slot()[0], throttled=True)
+    assert p.cuts == 3
+    assert 16 < pacing.UNDER_GRANTED * current and pacing.GENTLE_CUT * current < pacing.UNDER_GRANTED * 16
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 16, rel=0.01)
+
+
+def settled_cut():
+    """The cut after the climb's end (measured_cut): the later ones are the pace's."""
+    p, fake = measured_cut()
+    fake.advance(5)
     one_second_of_answers(p, fake, 16)
+    assert p.cuts == 3
+    return p, fake
+
+
+def test_later_throttle_cuts_to_just_under_the_granted_rate_within_bounds():
+    p, fake = settled_cut()
+    fake.advance(5)
+    current = p.rate()
+    granted_at(p, fake, 14, 15)
+    p.answered(p.slot()[0], throttled=True)
     # Granted less than UNDER_GRANTED of the pace: it went over, and the cut takes at least a fifth.
-    assert 16 < pacing.UNDER_GRANTED * current
-    assert p.rate() == pytest.approx(min(pacing.GENTLE_CUT * current, pacing.UNDER_GRANTED * 16), rel=0.01)
-    assert p.cuts == 3  # the throttled answers right after the cut wait for it to be measured
+    assert 14 < pacing.UNDER_GRANTED * current and pacing.GENTLE_CUT * current < pacing.UNDER_GRANTED * 14
+    assert p.rate() == pytest.approx(pacing.GENTLE_CUT * current, rel=0.01)
+    one_second_of_answers(p, fake, 10)
+    assert p.cuts == 4  # the throttled answers right after the cut wait for it to be measured
 
 
 def test_a_pace_granted_nearly_all_it_sent_is_cut_just_under_what_was_granted():
-    p, fake = measured_cut()
+    p, fake = settled_cut()
     fake.advance(5)
     current = p.rate()
-    granted = math.ceil(current)  # a second of answers at the pace, every one granted
+    granted = math.floor(current * pacing.UNDER_GRANTED) + 1  # answers within the last second, every one granted
     for _call in range(granted):
         p.answered(p.slot()[0], throttled=False)
-        fake.advance(1.0 / granted)
+        fake.advance(0.9 / granted)
     p.answered(p.slot()[0], throttled=True)
-    assert p.cuts == 3
-    # The window holds the second's answers less the first: just under them, under the pace, not a fifth off.
-    assert pacing.GENTLE_CUT * current < pacing.UNDER_GRANTED * (granted - 1) <= p.rate() <= pacing.UNDER_GRANTED * current
+    assert p.cuts == 4
+    # Nearly all the pace allowed was granted: just under that, or under the pace where it is less; not a fifth off.
+    assert granted >= pacing.UNDER_GRANTED * current
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * min(granted, current), rel=0.01)
+    assert p.rate() > pacing.GENTLE_CUT * current
 
 
 def test_a_pace_granted_more_than_it_allowed_is_still_cut_just_under_the_pace():
-    p, fake = measured_cut()
+    p, fake = settled_cut()
     fake.advance(5)
     current = p.rate()
     for _call in range(40):  # answers to calls sent before the pace slowed them (40 a second), all granted
         p.answered(p.slot()[0], throttled=False)
         fake.advance(0.025)
     p.answered(p.slot()[0], throttled=True)
-    assert p.cuts == 3
+    assert p.cuts == 4
     assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * current, rel=0.01)
 
 
