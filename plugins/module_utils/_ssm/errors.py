@@ -10,7 +10,6 @@ that an error means "not there" (so describe returns a default and delete
 counts as already done), set that kind's handler ``_is_missing``.
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
@@ -112,6 +111,14 @@ class SSMValidationError(AnsibleSSMError):
         super().__init__(message=message, code="ValidationError")
         self.parameter = parameter
         self.value = value
+
+
+def is_boto3_error_code(code):
+    """amazon.aws's is_boto3_error_code, imported when a handler first asks: its module imports boto3 (0.1 s),
+    which the controller's plugins, reading only this file's errors and advice, never need."""
+    from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code as error_code_is
+
+    return error_code_is(code)
 
 
 class SSMErrorHandler(AWSErrorHandler):

@@ -8,6 +8,9 @@
 Variables from an inventory or a playbook are trusted templates; here they are marked so with trust_as_template.
 """
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -258,3 +261,17 @@ def test_a_report_path_that_cannot_be_written_is_refused_naming_variable_value_a
         assert result["failed"] is True, path
         assert f"{variable}: '{path}' {words}" in result["msg"][0] and rule in result["msg"][0], result["msg"]
     assert not run({}, {**defaults(role), variable: str(tmp_path / "r.json")}, role=role).get("failed")
+
+
+@pytest.mark.parametrize("plugin", ["check_role_inputs", "sweep_stale_nodes", "show_sweep_report", "decommission_stage", "find_hybrid_node"])
+def test_the_collection_s_action_plugins_load_without_boto3(plugin):
+    # check_role_inputs first in every role: they read module_utils/_ssm's rules, errors and advice, and only modules
+    # call AWS; boto3 costs a playbook 0.1 s to import.
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys; import ansible_collections.hybridops.ssm.plugins.action.{plugin}; print('boto3' in sys.modules)"],
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert loaded.stdout.strip() == "False", loaded.stderr
