@@ -8,7 +8,8 @@ each, assumed with the bench's own keys), cluster checks off, concurrency at its
 From the endpoint's request log: the sweep's span (first to last SSM call) against the slowest account-region's
 N/rate (NODES / RATE: its deregistrations alone need that long at its bucket's pace; parallel account-regions should
 take about that, not the sum), the throttled share of all calls, and every node deregistered exactly once. The
-playbook's wall time is reported beside the span (it adds ansible-playbook's start and the role's other tasks).
+playbook's whole wall time is held to the same 1.3x: it adds ansible-playbook's start, the role's checks, the
+module's start before the first call, and the result, the facts and the report after the last.
 """
 
 import json
@@ -24,7 +25,7 @@ BURST = 20.0
 LATENCY_MS = 20.0
 MUTATING = "DeregisterManagedInstance"
 CASES = ("org_sweep",)
-TARGETS = {"span": 1.3, "throttled": 0.05}
+TARGETS = {"span": 1.3, "throttled": 0.05, "wall": 1.3}
 
 
 def account(n):
@@ -97,7 +98,8 @@ def figures(measured, seeded):
 
 
 def targets(sample):
-    """The issue's target: span within 1.3x the slowest account-region's N/rate, throttled <= 5 %, every node once."""
+    """The issue's targets: span within 1.3x the slowest account-region's N/rate, throttled <= 5 %, every node once;
+    and the playbook's whole wall time within the same 1.3x."""
     ok = (
         sample["span_vs_slowest"] <= TARGETS["span"]
         and sample["throttled_share"] <= TARGETS["throttled"]
@@ -121,7 +123,16 @@ def targets(sample):
                 f"span {sample['span']}s, wall {sample['wall']}s ({sample['wall_vs_slowest']}x), {sample['calls']} calls,"
                 f" {sample['assume_role_calls']} AssumeRole"
             ),
-        }
+        },
+        {
+            "target": (
+                f"org sweep, the same: the playbook's whole wall time (its start, the checks, the sweep task, the facts and"
+                f" the report) <= {TARGETS['wall']}x the slowest account-region's N/rate"
+            ),
+            "value": {"wall_vs_slowest": sample["wall_vs_slowest"]},
+            "ok": sample["wall_vs_slowest"] <= TARGETS["wall"] and sample["returncode"] == 0,
+            "detail": f"wall {sample['wall']}s, N/rate {sample['slowest_n_over_rate']:g}s",
+        },
     ]
 
 
