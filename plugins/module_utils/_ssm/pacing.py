@@ -30,9 +30,11 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   granted; so too the throttled answer after the one that ended the climb from the first cut, whose one second of
   answers held tokens the bucket refilled during the climb (21-23 a second at a 20/s bucket): the pace it set
   went over by that count's error, not by a neighbour's share (in two runs, five and seven of twenty
-  account-regions were cut by a fifth there, to 16.5-18.8 calls a second, and finished last); until a full second
-  has passed since the first throttled answer (the bucket's burst, drained before it, would inflate that rate) the
-  rate of successful calls since then stands in, after at least MIN_EVIDENCE seconds;
+  account-regions were cut by a fifth there, to 16.5-18.8 calls a second, and finished last); and so the answer
+  that ends a climb from a first cut the granted calls showed: the pace rose faster than a second's count
+  follows, so it was never granted its whole pace (one that ended at 22 a second, granted 20, was cut to 17.5);
+  until a full second has passed since the first throttled answer (the bucket's burst, drained before it, would
+  inflate that rate) the rate of successful calls since then stands in, after at least MIN_EVIDENCE seconds;
   with no evidence yet, the first cut goes down to FIRST_CUT of the rate the run was sending at (unpaced, it sent
   several times what any bucket grants; the lower the guess, the fewer calls thrown away until the evidence comes),
   or, where more, GENTLE_CUT under the rate the calls granted before it show (their count over the seconds they took
@@ -43,7 +45,7 @@ sent (botocore ``before-send``) and learns from each answer (``needs-retry``):
   again); after a guess from a share of what was sent, that answer cuts a further GENTLE_CUT under the granted rate,
   which the bucket's burst, refilled while the run was under it, inflates (without it, the twenty were cut three
   times each, 5 % of their calls throttled); after one the granted calls showed, the climb was short, little of the
-  burst refilled, and the answer cuts as a measured one does;
+  burst refilled, and the answer cuts just under the granted rate (above);
 * after a cut, the next one waits RECOVERY seconds, so the cut is measured at the new pace; no cut while the
   run sends at less than half its pace (one call at a time, or sleeping between retries): the pace is not
   what SSM throttled. The cut that follows the blind first one is made all the same: the blind one guessed,
@@ -300,10 +302,11 @@ class Pacer:
             elif self._blind and self.cuts and not self._from_history:
                 # the climb from the blind guess ends: the burst the bucket refilled meanwhile inflates the granted rate
                 new = GENTLE_CUT * min(current, UNDER_GRANTED * granted)
-            elif granted >= UNDER_GRANTED * current or self._after_climb:
+            elif granted >= UNDER_GRANTED * current or self._after_climb or self._blind and self.cuts:
                 # granted nearly all it sent: the pace is at the bucket's rate (or its share of it), and the
                 # throttled answer the bunching of a busy process; or the pace came of the count that ended the climb,
-                # which the refilled burst inflated. Just under what was granted, and under the pace
+                # which the refilled burst inflated; or this answer ends the climb, whose pace grew faster than the
+                # granted count over the last second could follow. Just under what was granted, and under the pace
                 new = UNDER_GRANTED * min(granted, current)
             else:
                 new = min(GENTLE_CUT * current, UNDER_GRANTED * granted)

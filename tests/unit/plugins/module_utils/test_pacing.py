@@ -93,6 +93,21 @@ def test_the_climb_from_a_first_cut_the_granted_calls_showed_ends_just_under_the
     assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * 6 / 0.6, rel=0.05)
 
 
+def test_a_climb_that_ends_just_past_the_granted_rate_is_cut_just_under_it_not_a_fifth_off():
+    p, fake = pacer()
+    send_and_answer(p, fake, 20, 0.025)
+    p.answered(p.wait(), throttled=True)  # the first cut: to a share of what the 20 granted calls show
+    granted_at(p, fake, 4, 11.5)  # at once, 4 granted over 0.35 s: the pace has climbed a little past that rate
+    at, _now = p.slot()
+    current = p.rate()
+    p.answered(at, throttled=True)
+    granted = 4 / (4 / 11.5)
+    assert p.cuts == 2
+    assert pacing.GENTLE_CUT * current < pacing.UNDER_GRANTED * granted < pacing.UNDER_GRANTED * current
+    # the pace grew faster than a second's count of granted calls follows: the count is the measure
+    assert p.rate() == pytest.approx(pacing.UNDER_GRANTED * granted, rel=0.02)
+
+
 def blind_first_cut():
     """Ten threads take their first slots at once, two granted, then the first throttled answer: too little granted to
     show the bucket."""
