@@ -6,10 +6,10 @@
 """The host steps of the decommission role through SSM Run Command: the scripts, as constants.
 
 Each script works on its own host's paths and needs nothing from SSM: no node ID, region, name or tag is ever put
-into it (node data is untrusted, REFERENCE.md 4b). The agent itself tells a script which node runs it
-(``AWS_SSM_INSTANCE_ID``), and the script checks that the host's registration file names that node before it
-touches anything. The only choice the role makes is which constant lines go in (package removal or not): no
-template, no value.
+into it (node data is untrusted: a node reports its own name and addresses). The agent itself tells a script which
+node runs it (``AWS_SSM_INSTANCE_ID``), and the script checks that the host's registration file names that node
+before it touches anything. The only choice the role makes is which constant lines go in (package removal or not):
+no template, no value.
 
 A script run by the agent cannot stop the agent (that kills the script, and the agent never reports it): each
 script checks, hands the work to a detached process - a transient systemd unit on Linux (``systemd-run
