@@ -283,6 +283,7 @@ class Pacer:
             if sent_at < self._cut_at and self._base is not None:
                 return  # sent before the last cut: nothing new
             granted = self._granted(now)
+            climb_ends = self._blind and self.cuts > 0  # this answer ends the climb from the blind first cut
             if current is None:
                 sending = self._per_second(self._sent, now)
                 # A bucket whose burst is a second of its rate granted this many a second at least; a run that went
@@ -299,10 +300,10 @@ class Pacer:
                 return  # the last cut is not measured yet
             elif not self._follows and not self._improved():
                 return  # slowing down did not help: not this run's pace
-            elif self._blind and self.cuts and not self._from_history:
+            elif climb_ends and not self._from_history:
                 # the climb from the blind guess ends: the burst the bucket refilled meanwhile inflates the granted rate
                 new = GENTLE_CUT * min(current, UNDER_GRANTED * granted)
-            elif granted >= UNDER_GRANTED * current or self._after_climb or self._blind and self.cuts:
+            elif granted >= UNDER_GRANTED * current or self._after_climb or climb_ends:
                 # granted nearly all it sent: the pace is at the bucket's rate (or its share of it), and the
                 # throttled answer the bunching of a busy process; or the pace came of the count that ended the climb,
                 # which the refilled burst inflated; or this answer ends the climb, whose pace grew faster than the
